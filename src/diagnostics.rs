@@ -1,0 +1,302 @@
+//! Diagnostics: what the front end says about rule text, and how it is shown.
+//!
+//! A [`Diagnostic`] points at a [`Span`] of a [`SourceFile`]. It renders as
+//! `file:line:col: error[CODE]: message` followed by the source line and a
+//! caret under the span (like rustc), or serializes to JSON for tools.
+//! Codes are stable: they are part of the `spoor check` output contract and
+//! are listed, with what each means, in [`codes`].
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::source::{SourceFile, Span};
+
+/// How bad a diagnostic is: errors make a rule set unusable, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The rule set cannot be compiled.
+    Error,
+    /// The rule set compiles, but something is likely wrong or slow.
+    Warning,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One message about rule text.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable code from [`codes`].
+    pub code: &'static str,
+    /// One-line, lower-case message without a trailing period.
+    pub message: String,
+    /// The file the message is about; `None` for errors that have no file
+    /// (a bad `--define`, say).
+    pub source: Option<Arc<SourceFile>>,
+    /// Where in `source` the problem is.
+    pub span: Span,
+    /// Extra lines printed after the excerpt (`note: ...`).
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    /// An error at `span` of `source`.
+    #[must_use]
+    pub fn error(
+        code: &'static str,
+        message: impl Into<String>,
+        source: &Arc<SourceFile>,
+        span: Span,
+    ) -> Self {
+        Self {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            source: Some(Arc::clone(source)),
+            span,
+            notes: Vec::new(),
+        }
+    }
+
+    /// A warning at `span` of `source`.
+    #[must_use]
+    pub fn warning(
+        code: &'static str,
+        message: impl Into<String>,
+        source: &Arc<SourceFile>,
+        span: Span,
+    ) -> Self {
+        Self { severity: Severity::Warning, ..Self::error(code, message, source, span) }
+    }
+
+    /// An error that belongs to no source file.
+    #[must_use]
+    pub fn global(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            source: None,
+            span: Span::default(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Adds a `note:` line.
+    #[must_use]
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Whether this is an error (not a warning).
+    #[must_use]
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// 1-based line and column of the start of the span, if there is a file.
+    #[must_use]
+    pub fn line_col(&self) -> Option<(usize, usize)> {
+        self.source.as_ref().map(|s| s.line_col(self.span.start))
+    }
+
+    /// `file:line:col: error[CODE]: message`, the first line of [`render`].
+    ///
+    /// [`render`]: Diagnostic::render
+    #[must_use]
+    pub fn headline(&self) -> String {
+        let kind = self.severity.as_str();
+        match (&self.source, self.line_col()) {
+            (Some(src), Some((line, col))) => {
+                format!("{}:{line}:{col}: {kind}[{}]: {}", src.origin(), self.code, self.message)
+            }
+            _ => format!("{kind}[{}]: {}", self.code, self.message),
+        }
+    }
+
+    /// The full text form: headline, source line, caret line, notes.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = self.headline();
+        out.push('\n');
+        if let (Some(src), Some((line, col))) = (&self.source, self.line_col()) {
+            let text = src.line_text(line);
+            let gutter = line.to_string();
+            let pad = " ".repeat(gutter.len());
+            let (end_line, end_col) = src.line_col(self.span.end.max(self.span.start));
+            let width = if end_line == line && end_col > col { end_col - col } else { 1 };
+            let _ = writeln!(out, "{pad} |");
+            let _ = writeln!(out, "{gutter} | {text}");
+            let indent: String =
+                text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let _ = writeln!(out, "{pad} | {indent}{}", "^".repeat(width));
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "  = note: {note}");
+        }
+        out
+    }
+
+    /// The machine-readable form used by `spoor check --format json`.
+    #[must_use]
+    pub fn to_json(&self) -> DiagnosticJson<'_> {
+        let (line, column) = self.line_col().unwrap_or((0, 0));
+        DiagnosticJson {
+            file: self.source.as_ref().map(|s| s.origin()),
+            line,
+            column,
+            span: SpanJson { start: self.span.start, end: self.span.end },
+            severity: self.severity,
+            code: self.code,
+            message: &self.message,
+            notes: &self.notes,
+        }
+    }
+}
+
+/// Serialized form of a [`Diagnostic`]; field names are part of the contract.
+#[derive(Debug, Serialize)]
+pub struct DiagnosticJson<'a> {
+    /// Rule file as given on the command line; `null` for global errors.
+    pub file: Option<&'a str>,
+    /// 1-based line (0 when there is no file).
+    pub line: usize,
+    /// 1-based column in characters (0 when there is no file).
+    pub column: usize,
+    /// Byte offsets into the file.
+    pub span: SpanJson,
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// Stable code.
+    pub code: &'static str,
+    /// The message.
+    pub message: &'a str,
+    /// Extra notes.
+    pub notes: &'a [String],
+}
+
+/// Byte range of a diagnostic in JSON.
+#[derive(Debug, Serialize)]
+pub struct SpanJson {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+/// The stable diagnostic codes.
+///
+/// `E0xx` are syntax errors found while parsing, `E1xx` semantic errors found
+/// while checking, `E2xx` errors about files and the command line, `Wxxx`
+/// warnings. A code is never reused for another meaning.
+pub mod codes {
+    /// Unexpected token, or a construct the grammar does not accept.
+    pub const SYNTAX: &str = "E001";
+    /// Bad escape sequence in a text string or meta string.
+    pub const INVALID_ESCAPE: &str = "E002";
+    /// Malformed hex string: odd nibble count, bad jump, empty alternative.
+    pub const INVALID_HEX: &str = "E003";
+    /// Regular expression that does not parse or cannot be compiled.
+    pub const INVALID_REGEX: &str = "E004";
+    /// Integer literal that does not fit in 64 bits.
+    pub const INTEGER_OVERFLOW: &str = "E005";
+    /// Nesting deeper than the configured limit.
+    pub const TOO_DEEP: &str = "E006";
+    /// Modifier argument out of range (`xor(300)`, a base64 alphabet that is
+    /// not 64 bytes, `xor(5-2)`).
+    pub const INVALID_MODIFIER_ARG: &str = "E007";
+    /// Modifier repeated, or used with a modifier or string kind it cannot
+    /// be combined with (`xor nocase`, `base64` on a hex string).
+    pub const INVALID_MODIFIER: &str = "E008";
+    /// Empty text string or other empty pattern.
+    pub const EMPTY_PATTERN: &str = "E009";
+
+    /// Identifier that names no rule, module, variable or external.
+    pub const UNKNOWN_IDENTIFIER: &str = "E101";
+    /// Reference to a pattern the rule does not declare.
+    pub const UNDEFINED_PATTERN: &str = "E102";
+    /// Pattern declared but never used by the condition.
+    pub const UNUSED_PATTERN: &str = "E103";
+    /// Two rules with one name in one namespace.
+    pub const DUPLICATE_RULE: &str = "E104";
+    /// Two patterns with one identifier in one rule.
+    pub const DUPLICATE_PATTERN: &str = "E105";
+    /// Operand of the wrong type.
+    pub const TYPE_MISMATCH: &str = "E106";
+    /// Field that the structure or module does not have.
+    pub const UNKNOWN_FIELD: &str = "E107";
+    /// Function called with the wrong number or types of arguments.
+    pub const WRONG_ARGUMENTS: &str = "E108";
+    /// `import` of a module spoor does not know.
+    pub const UNKNOWN_MODULE: &str = "E109";
+    /// `include` of a file that cannot be read.
+    pub const INCLUDE_NOT_FOUND: &str = "E110";
+    /// A file that includes itself, directly or not.
+    pub const INCLUDE_CYCLE: &str = "E111";
+    /// Identifier used as an external variable that was never defined.
+    pub const UNDEFINED_EXTERNAL: &str = "E112";
+    /// Value out of range where a constant is required (negative range
+    /// bound, `N` larger than the set in `N of`, percentage over 100).
+    pub const INVALID_VALUE: &str = "E113";
+    /// Module used without `import`.
+    pub const MODULE_NOT_IMPORTED: &str = "E114";
+    /// Same tag twice on one rule.
+    pub const DUPLICATE_TAG: &str = "E115";
+    /// `$`, `#`, `@` or `!` without a name outside a `for ... of` loop.
+    pub const ANONYMOUS_OUTSIDE_LOOP: &str = "E116";
+    /// Loop variable count that does not fit what is iterated.
+    pub const LOOP_VARIABLES: &str = "E117";
+    /// A name declared twice in one scope (`with`, loop variables).
+    pub const DUPLICATE_IDENTIFIER: &str = "E118";
+    /// Rule reference that would make a rule depend on itself.
+    pub const RULE_CYCLE: &str = "E119";
+
+    /// A rule file or directory that cannot be read.
+    pub const IO: &str = "E201";
+    /// Malformed `--define NAME=VALUE`.
+    pub const INVALID_DEFINE: &str = "E202";
+
+    /// Pattern whose atoms are so short that scanning will be slow.
+    pub const SLOW_PATTERN: &str = "W001";
+    /// Condition that is always true or always false.
+    pub const CONSTANT_CONDITION: &str = "W002";
+    /// Integer readers or ranges whose result can never match.
+    pub const UNSATISFIABLE: &str = "W003";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_headline_excerpt_and_caret() {
+        let src = SourceFile::new("r.yar", "rule a {\n  condition: $b\n}\n");
+        let d = Diagnostic::error(
+            codes::UNDEFINED_PATTERN,
+            "unknown pattern `$b`",
+            &src,
+            Span::new(22, 24),
+        );
+        assert_eq!(
+            d.render(),
+            "r.yar:2:14: error[E102]: unknown pattern `$b`\n  |\n2 |   condition: $b\n  |              ^^\n"
+        );
+        let json = serde_json::to_value(d.to_json()).unwrap();
+        assert_eq!(json["line"], 2);
+        assert_eq!(json["column"], 14);
+        assert_eq!(json["code"], "E102");
+        assert_eq!(json["severity"], "error");
+    }
+}

@@ -1,0 +1,3 @@
+//! The `spoor` command-line tool.
+
+fn main() {}

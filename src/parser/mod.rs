@@ -1,0 +1,3 @@
+//! Rule text to AST.
+
+pub mod ast;
