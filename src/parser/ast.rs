@@ -311,6 +311,10 @@ pub enum ExprKind {
         /// The match index, if given.
         index: Option<Box<Expr>>,
     },
+    /// `a and b and c`: a flat list, so long chains nest no deeper than one.
+    And(Vec<Expr>),
+    /// `a or b or c`: a flat list, so long chains nest no deeper than one.
+    Or(Vec<Expr>),
     /// A prefix operator.
     Unary {
         /// The operator.
@@ -499,12 +503,11 @@ pub enum UnaryOp {
     BitNot,
 }
 
-/// Infix operators, lowest precedence first (YARA's table).
+/// Infix operators other than `and`/`or` (which are n-ary [`ExprKind`]s),
+/// lowest precedence first (YARA's table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
 pub enum BinaryOp {
-    Or,
-    And,
     // equality and string operators share a level
     Eq,
     Ne,
@@ -539,8 +542,6 @@ impl BinaryOp {
     #[must_use]
     pub fn symbol(self) -> &'static str {
         match self {
-            BinaryOp::Or => "or",
-            BinaryOp::And => "and",
             BinaryOp::Eq => "==",
             BinaryOp::Ne => "!=",
             BinaryOp::Contains => "contains",
@@ -569,13 +570,11 @@ impl BinaryOp {
     }
 
     /// Binding strength: higher binds tighter. All binary operators are
-    /// left-associative.
+    /// left-associative. `or` is 1, `and` is 2, prefix `not` and `defined`
+    /// are 3, prefix `-` and `~` are 12.
     #[must_use]
     pub fn precedence(self) -> u8 {
         match self {
-            BinaryOp::Or => 1,
-            BinaryOp::And => 2,
-            // 3 is `not` / `defined`
             BinaryOp::Eq
             | BinaryOp::Ne
             | BinaryOp::Contains
@@ -593,7 +592,6 @@ impl BinaryOp {
             BinaryOp::Shl | BinaryOp::Shr => 9,
             BinaryOp::Add | BinaryOp::Sub => 10,
             BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => 11,
-            // 12 is unary `-` and `~`
         }
     }
 }
