@@ -9,6 +9,9 @@
 //! 4. reports with attribution.
 
 pub mod diagnostics;
+pub mod output;
 pub mod parser;
+pub mod results;
+pub mod scanner;
 pub mod source;
 pub mod types;

@@ -1,0 +1,112 @@
+//! The `json` and `ndjson` printers: the same per-file object, one document
+//! or one line per file.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{PathJson, Printer, Summary};
+use crate::results::{FileReport, Outcome, RuleMatch};
+
+/// The JSON object for one file; field names are the output contract.
+#[derive(Serialize)]
+struct FileJson<'a> {
+    #[serde(flatten)]
+    path: PathJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matches: Option<&'a [RuleMatch]>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+impl<'a> FileJson<'a> {
+    fn new(report: &'a FileReport) -> Self {
+        let path = PathJson::new(&report.path);
+        match &report.outcome {
+            Outcome::Scanned { matches, warnings } => {
+                Self { path, matches: Some(matches), warnings, error: None }
+            }
+            Outcome::Failed(error) => {
+                Self { path, matches: None, warnings: &[], error: Some(error) }
+            }
+        }
+    }
+}
+
+fn to_io(e: serde_json::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// One JSON object per line: files with a match, and failed files.
+pub struct NdjsonPrinter {
+    out: Box<dyn Write + Send>,
+}
+
+impl NdjsonPrinter {
+    /// A printer writing to `out`.
+    #[must_use]
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        Self { out }
+    }
+}
+
+impl Printer for NdjsonPrinter {
+    fn file(&mut self, report: &FileReport) -> io::Result<()> {
+        if matches!(&report.outcome, Outcome::Scanned { matches, .. } if matches.is_empty()) {
+            return Ok(());
+        }
+        let mut line = serde_json::to_vec(&FileJson::new(report)).map_err(to_io)?;
+        line.push(b'\n');
+        self.out.write_all(&line)
+    }
+
+    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// One document: `{"files": [...], "errors": [...], "summary": {...}}`.
+///
+/// Files are streamed as they finish; only the (small) error list is kept
+/// until the end.
+pub struct JsonPrinter {
+    out: Box<dyn Write + Send>,
+    files_written: u64,
+    errors: Vec<serde_json::Value>,
+}
+
+impl JsonPrinter {
+    /// A printer writing to `out`.
+    #[must_use]
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        Self { out, files_written: 0, errors: Vec::new() }
+    }
+}
+
+impl Printer for JsonPrinter {
+    fn file(&mut self, report: &FileReport) -> io::Result<()> {
+        if let Outcome::Failed(_) = report.outcome {
+            self.errors.push(serde_json::to_value(FileJson::new(report)).map_err(to_io)?);
+            return Ok(());
+        }
+        let prefix: &[u8] = if self.files_written == 0 { b"{\"files\":[" } else { b"," };
+        self.out.write_all(prefix)?;
+        serde_json::to_writer(&mut self.out, &FileJson::new(report)).map_err(to_io)?;
+        self.files_written += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        if self.files_written == 0 {
+            self.out.write_all(b"{\"files\":[")?;
+        }
+        self.out.write_all(b"],\"errors\":")?;
+        serde_json::to_writer(&mut self.out, &self.errors).map_err(to_io)?;
+        self.out.write_all(b",\"summary\":")?;
+        serde_json::to_writer(&mut self.out, summary).map_err(to_io)?;
+        self.out.write_all(b"}\n")?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,134 @@
+//! Report printers: one per output format, behind one trait.
+//!
+//! The scanning threads send each finished [`FileReport`] to a single output
+//! thread, which hands it to a [`Printer`]; a printer writes a file's whole
+//! output at once, so lines of different files never interleave.
+//!
+//! # Formats
+//! - `text`: `RULE PATH` per match as YARA prints it; `--print-tags` adds
+//!   `[t1,t2]`, `--print-meta` adds `[k="v",n=1]` before the path, and
+//!   `--print-strings` adds a line `0xOFFSET:$id: data` per match. Errors
+//!   go to standard error as `error: PATH: message`.
+//! - `ndjson`: one JSON object per line for each file with at least one match,
+//!   `{"path", "matches": [...]}`, and `{"path", "error"}` per failed file.
+//! - `json`: one document `{"files": [...], "errors": [...], "summary": {...}}`
+//!   listing every scanned file, matched or not.
+//!
+//! # Paths
+//! JSON has no byte strings. A path that is valid UTF-8 is written as is in
+//! `path`. Otherwise `path` holds a lossy rendering (invalid bytes as
+//! U+FFFD) for people, and `path_base64` the exact bytes (standard base64)
+//! for tools: nothing is lost.
+
+mod json;
+mod text;
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use json::{JsonPrinter, NdjsonPrinter};
+pub use text::TextPrinter;
+
+use crate::results::FileReport;
+
+/// The output formats of `spoor scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per match, as YARA prints it.
+    Text,
+    /// One JSON document for the whole scan.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// What the text printer adds to each match.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// Print each pattern match.
+    pub strings: bool,
+    /// Print meta.
+    pub meta: bool,
+    /// Print tags.
+    pub tags: bool,
+}
+
+/// Totals for the end of a scan.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Files scanned to the end.
+    pub files_scanned: u64,
+    /// Files that could not be scanned.
+    pub files_failed: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Rule matches over all files.
+    pub matches: u64,
+    /// Wall-clock time of the scan.
+    pub seconds: f64,
+}
+
+impl Summary {
+    /// Counts one file into the totals.
+    pub fn add(&mut self, report: &FileReport) {
+        match &report.outcome {
+            crate::results::Outcome::Scanned { matches, .. } => {
+                self.files_scanned += 1;
+                self.bytes += report.size;
+                self.matches += matches.len() as u64;
+            }
+            crate::results::Outcome::Failed(_) => self.files_failed += 1,
+        }
+    }
+}
+
+/// Writes reports in one format.
+pub trait Printer: Send {
+    /// Called once per file, in the order files finish.
+    ///
+    /// # Errors
+    /// When the output cannot be written.
+    fn file(&mut self, report: &FileReport) -> io::Result<()>;
+
+    /// Called once at the end.
+    ///
+    /// # Errors
+    /// When the output cannot be written.
+    fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+}
+
+/// A printer for `format` writing to `out`.
+#[must_use]
+pub fn printer(format: Format, text: TextOptions, out: Box<dyn Write + Send>) -> Box<dyn Printer> {
+    match format {
+        Format::Text => Box::new(TextPrinter::new(out, text)),
+        Format::Json => Box::new(JsonPrinter::new(out)),
+        Format::Ndjson => Box::new(NdjsonPrinter::new(out)),
+    }
+}
+
+/// A path as JSON fields: `path`, and `path_base64` when not UTF-8.
+#[derive(Debug, Serialize)]
+struct PathJson {
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_base64: Option<String>,
+}
+
+impl PathJson {
+    fn new(path: &Path) -> Self {
+        use base64::Engine as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        match path.to_str() {
+            Some(text) => Self { path: text.to_owned(), path_base64: None },
+            None => Self {
+                path: path.to_string_lossy().into_owned(),
+                path_base64: Some(
+                    base64::engine::general_purpose::STANDARD.encode(path.as_os_str().as_bytes()),
+                ),
+            },
+        }
+    }
+}

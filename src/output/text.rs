@@ -1,0 +1,142 @@
+//! The `text` printer: YARA's output format.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::{Printer, Summary, TextOptions};
+use crate::results::{FileReport, MetaValue, Outcome, RuleMatch};
+
+/// `RULE [tags] [meta] PATH` per match, like `yara -g -m -s`.
+pub struct TextPrinter {
+    out: Box<dyn Write + Send>,
+    options: TextOptions,
+}
+
+impl TextPrinter {
+    /// A printer writing matches to `out`; errors go to standard error.
+    #[must_use]
+    pub fn new(out: Box<dyn Write + Send>, options: TextOptions) -> Self {
+        Self { out, options }
+    }
+
+    fn render(&self, m: &RuleMatch, path: &str, buf: &mut String) {
+        buf.push_str(&m.rule);
+        if self.options.tags {
+            let _ = write!(buf, " [{}]", m.tags.join(","));
+        }
+        if self.options.meta {
+            let meta: Vec<String> =
+                m.meta.iter().map(|(k, v)| format!("{k}={}", meta_text(v))).collect();
+            let _ = write!(buf, " [{}]", meta.join(","));
+        }
+        let _ = writeln!(buf, " {path}");
+        if self.options.strings {
+            for s in &m.strings {
+                let _ = writeln!(buf, "0x{:x}:{}: {}", s.offset, s.id, escape(&s.data));
+            }
+        }
+    }
+}
+
+/// Meta as YARA prints it: strings quoted and escaped.
+fn meta_text(value: &MetaValue) -> String {
+    match value {
+        MetaValue::String(s) => format!("\"{}\"", escape(s.as_bytes())),
+        other => other.to_text(),
+    }
+}
+
+/// Printable ASCII as is, everything else as `\xNN` (and `\\`, `\"`).
+fn escape(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out
+}
+
+impl Printer for TextPrinter {
+    fn file(&mut self, report: &FileReport) -> io::Result<()> {
+        let path = report.path.to_string_lossy();
+        match &report.outcome {
+            Outcome::Scanned { matches, warnings } => {
+                for warning in warnings {
+                    eprintln!("warning: {path}: {warning}");
+                }
+                let mut buf = String::new();
+                for m in matches {
+                    self.render(m, &path, &mut buf);
+                }
+                self.out.write_all(buf.as_bytes())
+            }
+            Outcome::Failed(error) => {
+                eprintln!("error: {path}: {error}");
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::StringMatch;
+    use std::sync::{Arc, Mutex};
+
+    /// A `Write` whose bytes the test can read back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn prints_like_yara_with_every_extra() {
+        let out = Shared::default();
+        let options = TextOptions { strings: true, meta: true, tags: true };
+        let mut printer = TextPrinter::new(Box::new(out.clone()), options);
+        let report = FileReport {
+            path: "dir/f.bin".into(),
+            size: 10,
+            outcome: Outcome::Scanned {
+                matches: vec![RuleMatch {
+                    rule: "r".into(),
+                    namespace: "default".into(),
+                    tags: vec!["a".into(), "b".into()],
+                    meta: vec![
+                        ("s".into(), MetaValue::String("x\"y".into())),
+                        ("n".into(), MetaValue::Integer(5)),
+                    ],
+                    strings: vec![StringMatch {
+                        id: "$h".into(),
+                        offset: 16,
+                        length: 3,
+                        xor_key: None,
+                        data: vec![b'M', b'Z', 0x90],
+                    }],
+                }],
+                warnings: vec![],
+            },
+        };
+        printer.file(&report).unwrap();
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text, "r [a,b] [s=\"x\\\"y\",n=5] dir/f.bin\n0x10:$h: MZ\\x90\n");
+    }
+}

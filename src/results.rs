@@ -1,0 +1,169 @@
+//! Owned scan results: what one scanned file produced.
+//!
+//! These types cross the channel from scanning threads to the single output
+//! thread, so they own their data. Their serde form IS the JSON/NDJSON output
+//! contract: field names here are fixed (see `output`).
+
+use std::path::PathBuf;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+/// One file and what scanning it produced.
+#[derive(Debug)]
+pub struct FileReport {
+    /// The path as it was found (walked or given).
+    pub path: PathBuf,
+    /// Bytes scanned (0 when the file could not be read).
+    pub size: u64,
+    /// Matches, or why the file could not be scanned.
+    pub outcome: Outcome,
+}
+
+/// Result of scanning one file.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Scanned to the end.
+    Scanned {
+        /// Matching non-private rules, in rule order.
+        matches: Vec<RuleMatch>,
+        /// Non-fatal notes (a pattern hit its match cap, ...).
+        warnings: Vec<String>,
+    },
+    /// Could not be scanned (unreadable, too large, timed out, changed).
+    Failed(String),
+}
+
+impl FileReport {
+    /// The matches, empty for a failed file.
+    #[must_use]
+    pub fn matches(&self) -> &[RuleMatch] {
+        match &self.outcome {
+            Outcome::Scanned { matches, .. } => matches,
+            Outcome::Failed(_) => &[],
+        }
+    }
+}
+
+/// A rule that matched a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleMatch {
+    /// Rule name.
+    pub rule: String,
+    /// Namespace (`default` unless rules were loaded into another one).
+    pub namespace: String,
+    /// Tags in declaration order.
+    pub tags: Vec<String>,
+    /// Meta in declaration order, serialized as an object; a key declared
+    /// more than once becomes an array of its values.
+    #[serde(serialize_with = "serialize_meta")]
+    pub meta: Vec<(String, MetaValue)>,
+    /// Matches of the rule's non-private patterns, when requested.
+    pub strings: Vec<StringMatch>,
+}
+
+/// A meta value as reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum MetaValue {
+    /// A string (invalid UTF-8 replaced by U+FFFD).
+    String(String),
+    /// An integer.
+    Integer(i64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl MetaValue {
+    /// The value as text: strings as they are, others as YARA prints them.
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        match self {
+            MetaValue::String(s) => s.clone(),
+            MetaValue::Integer(n) => n.to_string(),
+            MetaValue::Float(x) => x.to_string(),
+            MetaValue::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// One match of one pattern.
+#[derive(Debug, Clone, Serialize)]
+pub struct StringMatch {
+    /// The pattern identifier with its `$`.
+    pub id: String,
+    /// Byte offset of the match.
+    pub offset: u64,
+    /// Length of the match in bytes.
+    pub length: u64,
+    /// The key, for patterns with the `xor` modifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xor_key: Option<u8>,
+    /// The first bytes of the match, for the text printer.
+    #[serde(skip)]
+    pub data: Vec<u8>,
+}
+
+/// How many matched bytes a [`StringMatch`] keeps for printing.
+pub const MAX_MATCH_DATA: usize = 256;
+
+fn serialize_meta<S: Serializer>(meta: &[(String, MetaValue)], s: S) -> Result<S::Ok, S::Error> {
+    struct Values<'a>(Vec<&'a MetaValue>);
+    impl Serialize for Values<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            if let [one] = self.0.as_slice() {
+                return one.serialize(s);
+            }
+            let mut seq = s.serialize_seq(Some(self.0.len()))?;
+            for value in &self.0 {
+                seq.serialize_element(value)?;
+            }
+            seq.end()
+        }
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for (key, _) in meta {
+        if !keys.contains(&key.as_str()) {
+            keys.push(key);
+        }
+    }
+    let mut map = s.serialize_map(Some(keys.len()))?;
+    for key in keys {
+        let values = meta.iter().filter(|(k, _)| k == key).map(|(_, v)| v).collect();
+        map.serialize_entry(key, &Values(values))?;
+    }
+    map.end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_meta_keys_become_arrays_and_order_is_kept() {
+        let m = RuleMatch {
+            rule: "r".into(),
+            namespace: "default".into(),
+            tags: vec!["t".into()],
+            meta: vec![
+                ("actor".into(), MetaValue::String("a".into())),
+                ("n".into(), MetaValue::Integer(-3)),
+                ("actor".into(), MetaValue::String("b".into())),
+                ("ok".into(), MetaValue::Bool(true)),
+            ],
+            strings: vec![StringMatch {
+                id: "$a".into(),
+                offset: 4,
+                length: 2,
+                xor_key: None,
+                data: b"hi".to_vec(),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"rule":"r","namespace":"default","tags":["t"],"meta":{"actor":["a","b"],"n":-3,"ok":true},"strings":[{"id":"$a","offset":4,"length":2}]}"#
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Scanning one input: loading it, searching patterns, evaluating conditions.
+
+pub mod input;
