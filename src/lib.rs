@@ -15,3 +15,4 @@ pub mod results;
 pub mod scanner;
 pub mod source;
 pub mod types;
+pub mod walk;
