@@ -8,7 +8,9 @@
 //! 3. `scanner`: searching one input and evaluating conditions;
 //! 4. reports with attribution.
 
+pub mod compiler;
 pub mod diagnostics;
+pub mod modules;
 pub mod output;
 pub mod parser;
 pub mod results;

@@ -1,0 +1,441 @@
+//! The typed intermediate representation: what the checker makes of the AST
+//! and what the scanner evaluates.
+//!
+//! Source text -> AST -> **IR** -> compiled `Rules` -> scan. By the time a
+//! condition is in this form every name is resolved (rules to [`RuleId`]s,
+//! patterns to [`PatternId`]s, module fields to field indexes, functions to
+//! implementation pointers, loop and `with` variables to frame slots), every
+//! expression has been type-checked, and constant sub-expressions have been
+//! folded. The evaluator therefore never looks at a name and never meets a
+//! type error; what it still has to handle are YARA's *undefined* values
+//! (an out-of-range read, a division by zero, missing module data), which
+//! only the input can produce.
+//!
+//! Rule ids follow source order, and a rule may only reference rules
+//! declared before it, so evaluating rules in id order respects every
+//! dependency.
+
+use std::sync::Arc;
+
+use crate::modules::{FunctionImpl, ModuleId};
+use crate::parser::ast::{self, IntReader};
+use crate::results::MetaValue;
+use crate::types::Type;
+
+/// Index of a rule in [`Program::rules`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u32);
+
+/// Index of a pattern in [`Program::patterns`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PatternId(pub u32);
+
+/// Index of a regular expression in [`Program::regexes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegexId(pub u32);
+
+/// Index of an external variable in [`Program::externals`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExternalId(pub u32);
+
+/// A slot in a rule's variable frame, for loop and `with` variables. Slots
+/// are numbered per rule from 0 to [`Rule::frame_size`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VarId(pub u32);
+
+/// A whole checked rule set, ready to be compiled into `Rules`.
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    /// Rules in source order (which is also a valid evaluation order).
+    pub rules: Vec<Rule>,
+    /// Patterns of all rules; each rule owns a contiguous run of them.
+    pub patterns: Vec<Pattern>,
+    /// Regular expressions used by `matches` and as function arguments.
+    pub regexes: Vec<ast::Regex>,
+    /// External variables with their values from `--define` (or defaults).
+    pub externals: Vec<External>,
+    /// Modules imported by at least one rule file, sorted, without repeats.
+    pub modules: Vec<ModuleId>,
+}
+
+/// A checked rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Rule name.
+    pub name: String,
+    /// Namespace (`default` unless loaded into another one).
+    pub namespace: String,
+    /// Tags, in declaration order.
+    pub tags: Vec<String>,
+    /// Meta, in declaration order, keys may repeat.
+    pub meta: Vec<(String, MetaValue)>,
+    /// Never reported, only referenced.
+    pub is_private: bool,
+    /// Every other rule of the namespace is false unless this one is true.
+    pub is_global: bool,
+    /// The rule's patterns: `patterns.start..patterns.end` in
+    /// [`Program::patterns`].
+    pub patterns: std::ops::Range<u32>,
+    /// The condition.
+    pub condition: Expr,
+    /// How many variable slots the condition needs.
+    pub frame_size: u32,
+}
+
+/// A checked pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// The rule that declares it.
+    pub rule: RuleId,
+    /// Identifier with its sigil, as reported: `$a`, or `$` for anonymous.
+    pub name: String,
+    /// What to search for.
+    pub value: ast::PatternValue,
+    /// Modifiers as written (already validated).
+    pub modifiers: Vec<ast::Modifier>,
+    /// Matched but never reported (`private` modifier).
+    pub is_private: bool,
+}
+
+/// An external variable.
+#[derive(Debug, Clone)]
+pub struct External {
+    /// Its name.
+    pub name: String,
+    /// Its value for scanning.
+    pub value: Constant,
+}
+
+/// A constant value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Constant {
+    /// A boolean.
+    Bool(bool),
+    /// A 64-bit integer.
+    Integer(i64),
+    /// A float.
+    Float(f64),
+    /// A byte string.
+    String(Arc<[u8]>),
+}
+
+impl Constant {
+    /// The type of the constant.
+    #[must_use]
+    pub fn ty(&self) -> Type {
+        match self {
+            Constant::Bool(_) => Type::Bool,
+            Constant::Integer(_) => Type::Integer,
+            Constant::Float(_) => Type::Float,
+            Constant::String(_) => Type::String,
+        }
+    }
+}
+
+/// A condition expression.
+///
+/// Arithmetic, comparisons and bitwise operators carry no type tag: the
+/// operand values say whether integer or float semantics apply (YARA
+/// promotes an integer to float when the other side is a float).
+#[derive(Debug, Clone)]
+pub enum Expr {
+    /// A literal or folded constant.
+    Const(Constant),
+    /// `filesize`.
+    Filesize,
+    /// `entrypoint`: the raw file offset of the PE or ELF entry point.
+    Entrypoint,
+    /// An external variable.
+    External(ExternalId),
+    /// A loop or `with` variable.
+    Var(VarId),
+    /// The result of an earlier rule.
+    Rule(RuleId),
+    /// The root structure of an imported module.
+    Module(ModuleId),
+    /// Field `index` of a structure value.
+    Field {
+        /// The structure.
+        object: Box<Expr>,
+        /// Field index in its [`crate::types::StructType`].
+        index: usize,
+    },
+    /// `array[index]`; undefined when out of range.
+    ArrayIndex {
+        /// The array.
+        array: Box<Expr>,
+        /// The index.
+        index: Box<Expr>,
+    },
+    /// `dict["key"]`; undefined when the key is absent.
+    DictLookup {
+        /// The dictionary.
+        dict: Box<Expr>,
+        /// The key.
+        key: Box<Expr>,
+    },
+    /// A module function call.
+    Call {
+        /// The module whose data the function sees.
+        module: ModuleId,
+        /// The implementation, resolved at compile time.
+        function: FunctionRef,
+        /// Arguments, type-checked against the overload.
+        args: Vec<Expr>,
+    },
+    /// `not e`: undefined stays undefined (YARA-X), which a boolean context
+    /// then treats as false.
+    Not(Box<Expr>),
+    /// `a and b and ...`: false if any is false or undefined.
+    And(Vec<Expr>),
+    /// `a or b or ...`: true if any is true; undefined operands count as
+    /// false.
+    Or(Vec<Expr>),
+    /// `defined e`.
+    Defined(Box<Expr>),
+    /// `-e`.
+    Neg(Box<Expr>),
+    /// `~e`.
+    BitNot(Box<Expr>),
+    /// `+ - * \ %`; division or remainder by zero is undefined, integer
+    /// arithmetic wraps.
+    Arith {
+        /// The operator.
+        op: ArithOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `& | ^ << >>` on integers.
+    Bitwise {
+        /// The operator.
+        op: BitOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `== != < <= > >=` on numbers or strings.
+    Compare {
+        /// The operator.
+        op: CmpOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `contains`, `startswith`, `iequals` and the other string operators.
+    StrOp {
+        /// The operator.
+        op: StrOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `subject matches /regex/`.
+    Matches {
+        /// The string tested.
+        subject: Box<Expr>,
+        /// The regular expression.
+        regex: RegexId,
+    },
+    /// A regular expression as a function argument.
+    Regex(RegexId),
+    /// `uint32(offset)` and the other readers; undefined past the end.
+    ReadInt {
+        /// Which reader.
+        reader: IntReader,
+        /// The offset.
+        offset: Box<Expr>,
+    },
+    /// `$a`, `$a at e`, `$a in (lo..hi)`.
+    PatternMatch {
+        /// The pattern.
+        pattern: PatternRef,
+        /// Where it must match, if restricted.
+        anchor: Option<Anchor>,
+    },
+    /// `#a`, `#a in (lo..hi)`.
+    PatternCount {
+        /// The pattern.
+        pattern: PatternRef,
+        /// Only count matches starting in this range.
+        range: Option<(Box<Expr>, Box<Expr>)>,
+    },
+    /// `@a[i]`: offset of the i-th match (from 1); `@a` is `@a[1]`.
+    PatternOffset {
+        /// The pattern.
+        pattern: PatternRef,
+        /// The 1-based match index.
+        index: Box<Expr>,
+    },
+    /// `!a[i]`: length of the i-th match (from 1); `!a` is `!a[1]`.
+    PatternLength {
+        /// The pattern.
+        pattern: PatternRef,
+        /// The 1-based match index.
+        index: Box<Expr>,
+    },
+    /// `Q of (...)`, optionally `at`/`in` for pattern sets.
+    Of {
+        /// How many must hold.
+        quantifier: Quantifier,
+        /// The set.
+        items: OfItems,
+        /// Restriction for pattern sets.
+        anchor: Option<Anchor>,
+    },
+    /// `for Q of (patterns) : (body)`; the body sees the current pattern
+    /// through `PatternRef::Var(var)`.
+    ForOf {
+        /// How many iterations must be true.
+        quantifier: Quantifier,
+        /// The patterns iterated over.
+        patterns: Vec<PatternId>,
+        /// The slot holding the current pattern.
+        var: VarId,
+        /// The body.
+        body: Box<Expr>,
+    },
+    /// `for Q v1, v2 in iterable : (body)`.
+    ForIn {
+        /// How many iterations must be true.
+        quantifier: Quantifier,
+        /// Slots of the loop variables (two for dictionaries: key, value).
+        vars: Vec<VarId>,
+        /// What is iterated.
+        iterable: Iterable,
+        /// The body.
+        body: Box<Expr>,
+    },
+    /// `with v = e, ... : (body)`.
+    With {
+        /// Slots and their values, evaluated in order.
+        bindings: Vec<(VarId, Expr)>,
+        /// The body.
+        body: Box<Expr>,
+    },
+}
+
+/// A resolved module function.
+#[derive(Clone)]
+pub struct FunctionRef {
+    /// Declared path, such as `imports` or `rich_signature.version`, for
+    /// messages and dumps.
+    pub path: Arc<str>,
+    /// The implementation.
+    pub implementation: FunctionImpl,
+}
+
+impl std::fmt::Debug for FunctionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FunctionRef({})", self.path)
+    }
+}
+
+/// Which pattern a pattern expression is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternRef {
+    /// A named pattern.
+    Id(PatternId),
+    /// The current pattern of an enclosing `for ... of` loop (`$`, `#`,
+    /// `@`, `!` without a name).
+    Var(VarId),
+}
+
+/// `at e` or `in (lo..hi)`.
+#[derive(Debug, Clone)]
+pub enum Anchor {
+    /// At exactly this offset.
+    At(Box<Expr>),
+    /// Starting within this inclusive range.
+    In(Box<Expr>, Box<Expr>),
+}
+
+/// How many members of a set must be true.
+#[derive(Debug, Clone)]
+pub enum Quantifier {
+    /// All of them (vacuously true on an empty set).
+    All,
+    /// At least one.
+    Any,
+    /// None of them.
+    None,
+    /// At least this many.
+    Count(Box<Expr>),
+    /// At least this percentage (0 to 100) of the set.
+    Percent(Box<Expr>),
+}
+
+/// What an `of` ranges over.
+#[derive(Debug, Clone)]
+pub enum OfItems {
+    /// Patterns of the rule.
+    Patterns(Vec<PatternId>),
+    /// Earlier rules.
+    Rules(Vec<RuleId>),
+    /// A tuple of boolean expressions.
+    Exprs(Vec<Expr>),
+}
+
+/// What a `for ... in` loop iterates over.
+#[derive(Debug, Clone)]
+pub enum Iterable {
+    /// Integers `lo..=hi`; undefined bounds make the loop undefined.
+    Range(Box<Expr>, Box<Expr>),
+    /// An explicit list of values of one type.
+    List(Vec<Expr>),
+    /// The elements of a module array.
+    Array(Box<Expr>),
+    /// The key/value pairs of a module dictionary.
+    Dict(Box<Expr>),
+}
+
+/// Arithmetic operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+/// Bitwise operators (integers only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum BitOp {
+    And,
+    Or,
+    Xor,
+    Shl,
+    Shr,
+}
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// String operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum StrOp {
+    Contains,
+    IContains,
+    StartsWith,
+    IStartsWith,
+    EndsWith,
+    IEndsWith,
+    IEquals,
+}
