@@ -1,0 +1,5 @@
+//! The command-line interface: one module per subcommand.
+
+pub mod progress;
+pub mod rules;
+pub mod scan;

@@ -1,0 +1,49 @@
+//! Where `spoor scan` gets its rules: `--rules` files and directories, or
+//! the bundled ruleset.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use spoor::Rules;
+use spoor::compiler::{Compiler, Define};
+
+/// Rule selection shared by the commands that compile rules.
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// A rule file or a directory of them (`*.yar`, `*.yara`, recursive);
+    /// repeatable. Without it, the bundled ruleset is used.
+    #[arg(long, short = 'r', value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Define an external variable; the type comes from the value (integer,
+    /// float, `true`/`false`, else string).
+    #[arg(long, short = 'd', value_name = "NAME=VALUE", value_parser = Define::parse)]
+    pub define: Vec<Define>,
+}
+
+/// Compiles the selected rules, printing every diagnostic to standard
+/// error; `None` when any of them is an error.
+pub fn load_rules(args: &RuleArgs) -> Option<Rules> {
+    let mut compiler = Compiler::new();
+    for define in &args.define {
+        compiler.define(define.clone());
+    }
+    if args.rules.is_empty() {
+        spoor::bundled::add_to(&mut compiler);
+    } else {
+        for path in &args.rules {
+            compiler.add_path(path);
+        }
+    }
+    for diagnostic in compiler.diagnostics() {
+        eprint!("{}", diagnostic.render());
+    }
+    let program = compiler.build().ok()?;
+    match Rules::new(program) {
+        Ok(rules) => Some(rules),
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    }
+}
