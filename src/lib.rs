@@ -14,7 +14,11 @@ pub mod modules;
 pub mod output;
 pub mod parser;
 pub mod results;
+pub mod rules;
 pub mod scanner;
 pub mod source;
 pub mod types;
 pub mod walk;
+
+pub use rules::Rules;
+pub use scanner::Scanner;
