@@ -17,8 +17,8 @@ use std::sync::Arc;
 use regex_automata::meta;
 
 use crate::compiler::ir::{
-    Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier,
-    RegexId, Rule, RuleId,
+    Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier, RegexId,
+    Rule, RuleId,
 };
 use crate::parser::ast;
 use crate::scanner::matches::PatternSearch;
@@ -80,7 +80,10 @@ impl Rules {
     /// # Errors
     /// [`RulesError::Regex`] when a condition's regular expression does not
     /// compile.
-    pub fn from_parts(program: Program, search: Box<dyn PatternSearch>) -> Result<Self, RulesError> {
+    pub fn from_parts(
+        program: Program,
+        search: Box<dyn PatternSearch>,
+    ) -> Result<Self, RulesError> {
         let regexes = program
             .regexes
             .iter()

@@ -79,7 +79,7 @@ impl Clock {
     fn tick(&self) -> Result<(), Stop> {
         let steps = self.steps.get().wrapping_add(1);
         self.steps.set(steps);
-        if steps % STEPS_PER_CLOCK_CHECK == 0 { self.check() } else { Ok(()) }
+        if steps.is_multiple_of(STEPS_PER_CLOCK_CHECK) { self.check() } else { Ok(()) }
     }
 
     /// Fails when the deadline has passed.
@@ -118,7 +118,9 @@ impl<'a> ScanState<'a> {
                 });
                 Ok(found.as_slice())
             }
-            PatternPlan::Searched => self.searched.map(|m| m.of(pattern)).ok_or(Stop::NeedsPatterns),
+            PatternPlan::Searched => {
+                self.searched.map(|m| m.of(pattern)).ok_or(Stop::NeedsPatterns)
+            }
         }
     }
 }
@@ -132,11 +134,7 @@ pub(crate) fn eval_rule(
     rule: RuleId,
 ) -> Result<bool, Stop> {
     let rule = state.rules.rule(rule);
-    let mut eval = Eval {
-        st: state,
-        verdicts,
-        frame: vec![Val::Undef; rule.frame_size as usize],
-    };
+    let mut eval = Eval { st: state, verdicts, frame: vec![Val::Undef; rule.frame_size as usize] };
     Ok(eval.eval_bool(&rule.condition)? == Some(true))
 }
 
@@ -294,7 +292,7 @@ fn select(matches: &[Match], lo: i64, hi: i64) -> &[Match] {
     }
 }
 
-struct Eval<'s, 'a> {
+pub(crate) struct Eval<'s, 'a> {
     st: &'s ScanState<'a>,
     verdicts: &'s [Verdict],
     frame: Vec<Val<'a>>,
@@ -321,7 +319,9 @@ impl<'a> Eval<'_, 'a> {
         Ok(match expr {
             Expr::Const(c) => Val::from_constant(c),
             Expr::Filesize => Val::Int(i64::try_from(self.st.data.len()).unwrap_or(i64::MAX)),
-            Expr::Entrypoint => self.st.modules.entrypoint(self.st.data).map_or(Val::Undef, Val::Int),
+            Expr::Entrypoint => {
+                self.st.modules.entrypoint(self.st.data).map_or(Val::Undef, Val::Int)
+            }
             Expr::External(id) => {
                 Val::from_constant(&self.st.rules.program().externals[id.0 as usize].value)
             }
@@ -337,7 +337,9 @@ impl<'a> Eval<'_, 'a> {
                 .get(*id, self.st.data)
                 .map_or(Val::Undef, |m| Val::from_data(&m.value)),
             Expr::Field { object, index } => match self.eval(object)? {
-                Val::Data(Value::Struct(fields)) => fields.get(*index).map_or(Val::Undef, Val::from_data),
+                Val::Data(Value::Struct(fields)) => {
+                    fields.get(*index).map_or(Val::Undef, Val::from_data)
+                }
                 _ => Val::Undef,
             },
             Expr::ArrayIndex { array, index } => {
@@ -370,11 +372,8 @@ impl<'a> Eval<'_, 'a> {
                 let Some(data) = self.st.modules.get(*module, self.st.data) else {
                     return Ok(Val::Undef);
                 };
-                let context = CallContext {
-                    data: self.st.data,
-                    module: data,
-                    messages: self.st.messages,
-                };
+                let context =
+                    CallContext { data: self.st.data, module: data, messages: self.st.messages };
                 match (function.implementation)(&context, &values) {
                     Value::Integer(n) => Val::Int(n),
                     Value::Float(x) => Val::Float(x),
@@ -575,7 +574,9 @@ impl<'a> Eval<'_, 'a> {
             Quantifier::None => Need::Zero,
             Quantifier::Count(n) => match self.eval_int(n)? {
                 None => return Ok(None),
-                Some(n) => u64::try_from(n).ok().filter(|&n| n > 0).map_or(Need::Zero, Need::AtLeast),
+                Some(n) => {
+                    u64::try_from(n).ok().filter(|&n| n > 0).map_or(Need::Zero, Need::AtLeast)
+                }
             },
             Quantifier::Percent(p) => match self.eval_int(p)? {
                 None => return Ok(None),
@@ -671,41 +672,59 @@ impl<'a> Eval<'_, 'a> {
                     return Ok(Val::Bool(false));
                 };
                 let total = u64::try_from(i128::from(hi) - i128::from(lo) + 1).unwrap_or(0);
-                self.quantified(quantifier, total, |eval, step| {
-                    let i = lo.wrapping_add_unsigned(step);
-                    eval.set(first, Val::Int(i));
-                    Ok(())
-                }, body)
+                self.quantified(
+                    quantifier,
+                    total,
+                    |eval, step| {
+                        let i = lo.wrapping_add_unsigned(step);
+                        eval.set(first, Val::Int(i));
+                        Ok(())
+                    },
+                    body,
+                )
             }
-            Iterable::List(items) => {
-                self.quantified(quantifier, items.len() as u64, |eval, step| {
+            Iterable::List(items) => self.quantified(
+                quantifier,
+                items.len() as u64,
+                |eval, step| {
                     let value = eval.eval(&items[usize::try_from(step).unwrap_or(usize::MAX)])?;
                     eval.set(first, value);
                     Ok(())
-                }, body)
-            }
+                },
+                body,
+            ),
             Iterable::Array(array) => {
                 let Val::Data(Value::Array(items)) = self.eval(array)? else {
                     return Ok(Val::Bool(false));
                 };
-                self.quantified(quantifier, items.len() as u64, |eval, step| {
-                    let item = &items[usize::try_from(step).unwrap_or(usize::MAX)];
-                    eval.set(first, Val::from_data(item));
-                    Ok(())
-                }, body)
+                self.quantified(
+                    quantifier,
+                    items.len() as u64,
+                    |eval, step| {
+                        let item = &items[usize::try_from(step).unwrap_or(usize::MAX)];
+                        eval.set(first, Val::from_data(item));
+                        Ok(())
+                    },
+                    body,
+                )
             }
             Iterable::Dict(dict) => {
                 let Val::Data(Value::Dict(map)) = self.eval(dict)? else {
                     return Ok(Val::Bool(false));
                 };
                 let mut entries = map.iter();
-                self.quantified(quantifier, map.len() as u64, |eval, _| {
-                    if let Some((key, value)) = entries.next() {
-                        eval.set(first, Val::Str(Cow::Borrowed(key)));
-                        eval.set(second, Val::from_data(value));
-                    }
-                    Ok(())
-                }, body)
+                self.quantified(
+                    quantifier,
+                    map.len() as u64,
+                    |eval, _| {
+                        if let Some((key, value)) = entries.next() {
+                            eval.set(first, Val::Str(Cow::Borrowed(key)));
+                            eval.set(second, Val::from_data(value));
+                        }
+                        Ok(())
+                    },
+                    body,
+                )
             }
         }
     }
@@ -722,12 +741,14 @@ impl<'a> Eval<'_, 'a> {
         if total == 0 {
             return Ok(Val::Bool(false));
         }
-        let Some(need) = self.need(quantifier, usize::try_from(total).unwrap_or(usize::MAX))? else {
+        let Some(need) = self.need(quantifier, usize::try_from(total).unwrap_or(usize::MAX))?
+        else {
             return Ok(Val::Undef);
         };
         let mut tally = Tally::new(need, total);
         for step in 0..total {
-            let holds = bind(self, step).and_then(|()| self.eval_bool(body).map(|b| b == Some(true)));
+            let holds =
+                bind(self, step).and_then(|()| self.eval_bool(body).map(|b| b == Some(true)));
             if let Some(result) = tally.add(holds)? {
                 return Ok(Val::Bool(result));
             }
@@ -848,6 +869,30 @@ fn read_int(reader: IntReader, data: &[u8], offset: i64) -> Option<i64> {
     Some(if signed { (raw << (64 - bits)) as i64 >> (64 - bits) } else { raw as i64 })
 }
 
+/// Access to the evaluator for tests that bind module values by hand.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// An evaluator over `state` with a frame of 4 slots.
+    pub(crate) fn evaluator<'s, 'a>(
+        state: &'s ScanState<'a>,
+        verdicts: &'s [Verdict],
+    ) -> Eval<'s, 'a> {
+        Eval { st: state, verdicts, frame: vec![Val::Undef; 4] }
+    }
+
+    /// Binds a module value to a variable.
+    pub(crate) fn bind<'a>(eval: &mut Eval<'_, 'a>, var: VarId, value: &'a Value) {
+        eval.set(var, Val::Data(value));
+    }
+
+    /// The truth of `expr`; `None` when undefined.
+    pub(crate) fn truth<'a>(eval: &mut Eval<'_, 'a>, expr: &'a Expr) -> Option<bool> {
+        eval.eval_bool(expr).ok().flatten()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -878,8 +923,12 @@ mod tests {
         assert!(matches!(arith(ArithOp::Mod, &Val::Int(1), &Val::Int(0)), Val::Undef));
         assert!(matches!(arith(ArithOp::Div, &Val::Int(i64::MIN), &Val::Int(-1)), Val::Undef));
         assert_eq!(int(arith(ArithOp::Mod, &Val::Int(i64::MIN), &Val::Int(-1))), Some(0));
-        assert!(matches!(arith(ArithOp::Div, &Val::Int(7), &Val::Float(2.0)), Val::Float(x) if x == 3.5));
-        assert!(matches!(arith(ArithOp::Div, &Val::Float(1.0), &Val::Int(0)), Val::Float(x) if x.is_infinite()));
+        assert!(
+            matches!(arith(ArithOp::Div, &Val::Int(7), &Val::Float(2.0)), Val::Float(x) if x == 3.5)
+        );
+        assert!(
+            matches!(arith(ArithOp::Div, &Val::Float(1.0), &Val::Int(0)), Val::Float(x) if x.is_infinite())
+        );
     }
 
     #[test]

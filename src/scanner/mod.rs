@@ -214,10 +214,13 @@ impl<'r> Scanner<'r> {
         }
         self.stats.anchored_checks += anchored_checks.get();
 
-        let matching: Vec<RuleId> =
-            (0..rules.len()).filter_map(rule_id).filter(|&id| reported(rules, &verdicts, id)).collect();
+        let matching: Vec<RuleId> = (0..rules.len())
+            .filter_map(rule_id)
+            .filter(|&id| reported(rules, &verdicts, id))
+            .collect();
         let report = Report { rules, data, searched: searched.as_ref(), state: &state };
-        let matches = matching.iter().map(|&id| report.rule(id, self.options.print_strings)).collect();
+        let matches =
+            matching.iter().map(|&id| report.rule(id, self.options.print_strings)).collect();
         Ok(ScanResults {
             matches,
             warnings: searched.as_ref().map(|m| cap_warnings(rules, m)).unwrap_or_default(),
@@ -335,7 +338,8 @@ impl Report<'_> {
         let name = &self.rules.program().patterns[pattern.0 as usize].name;
         list.iter()
             .map(|m| {
-                let end = m.offset.saturating_add(m.length.min(MAX_MATCH_DATA)).min(self.data.len());
+                let end =
+                    m.offset.saturating_add(m.length.min(MAX_MATCH_DATA)).min(self.data.len());
                 StringMatch {
                     id: name.clone(),
                     offset: m.offset as u64,
