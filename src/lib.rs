@@ -9,6 +9,7 @@
 //! 4. reports with attribution.
 
 pub mod diagnostics;
+pub mod matcher;
 pub mod output;
 pub mod parser;
 pub mod results;
