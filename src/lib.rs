@@ -10,6 +10,7 @@
 
 pub mod compiler;
 pub mod diagnostics;
+pub mod matcher;
 pub mod modules;
 pub mod output;
 pub mod parser;
