@@ -4,7 +4,9 @@
 //! scanning thread its own [`crate::Scanner`] borrowing it. Besides the
 //! checked [`Program`] it holds what the program implies for scanning:
 //!
-//! - the pattern search (one multi-pattern pass per input);
+//! - the pattern [`Matcher`] (one multi-pattern pass per input) over the
+//!   searched patterns, and a second one over the anchored patterns, which
+//!   is only ever asked for a match at one offset;
 //! - the compiled regular expressions of `matches` and function arguments;
 //! - a [`PatternPlan`] per pattern: a pattern whose only use is
 //!   `$a at <constant>` is *anchored* and never searched; the scanner checks
@@ -20,8 +22,9 @@ use crate::compiler::ir::{
     Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier, RegexId,
     Rule, RuleId,
 };
+use crate::matcher::{Match, Matcher, MatcherLimits, PatternError, PatternSpec, Scratch};
 use crate::parser::ast;
-use crate::scanner::matches::PatternSearch;
+use crate::scanner::matches::PatternMatches;
 
 /// How the scanner finds the matches of one pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +43,16 @@ pub enum PatternPlan {
 /// Why rules could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
+    /// A pattern could not be compiled (the first one, when several fail).
+    #[error("rule {rule}, pattern {pattern}: {error}")]
+    Pattern {
+        /// The rule declaring it.
+        rule: String,
+        /// The pattern identifier.
+        pattern: String,
+        /// What is wrong with it.
+        error: PatternError,
+    },
     /// A regular expression of a condition did not compile.
     #[error("regular expression /{pattern}/: {message}")]
     Regex {
@@ -54,9 +67,13 @@ pub enum RulesError {
 pub struct Rules {
     program: Program,
     regexes: Vec<Arc<meta::Regex>>,
-    search: Box<dyn PatternSearch>,
+    /// Matcher over the searched patterns; its pattern `i` is
+    /// `searched_ids[i]`.
+    searched: Matcher,
+    searched_ids: Vec<PatternId>,
+    /// Matcher over the anchored patterns, by anchored slot.
+    anchored: Matcher,
     plans: Vec<PatternPlan>,
-    anchored: usize,
     /// For each rule, the global rules of its namespace other than itself.
     globals: Vec<Vec<RuleId>>,
 }
@@ -66,31 +83,34 @@ impl std::fmt::Debug for Rules {
         f.debug_struct("Rules")
             .field("rules", &self.program.rules.len())
             .field("patterns", &self.program.patterns.len())
-            .field("anchored", &self.anchored)
+            .field("anchored", &self.anchored.pattern_count())
             .finish_non_exhaustive()
     }
 }
 
 impl Rules {
-    /// Builds rules from a checked program and the search over its
-    /// patterns. `search` must search every pattern whose plan (see
-    /// [`pattern_plans`]) is [`PatternPlan::Searched`] and answer
-    /// `match_at` for the anchored ones.
+    /// Compiles a checked program: its patterns into matchers bounded by
+    /// `limits`, its condition regexes, and the scanning plan.
     ///
     /// # Errors
-    /// [`RulesError::Regex`] when a condition's regular expression does not
-    /// compile.
-    pub fn from_parts(
-        program: Program,
-        search: Box<dyn PatternSearch>,
-    ) -> Result<Self, RulesError> {
+    /// [`RulesError::Pattern`] when a pattern does not compile, and
+    /// [`RulesError::Regex`] when a condition's regular expression does not.
+    pub fn new(program: Program, limits: &MatcherLimits) -> Result<Self, RulesError> {
         let regexes = program
             .regexes
             .iter()
             .map(|r| compile_regex(r).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()?;
         let plans = pattern_plans(&program);
-        let anchored = plans.iter().filter(|p| matches!(p, PatternPlan::Anchored { .. })).count();
+        let ids = |anchored: bool| -> Vec<PatternId> {
+            (0..plans.len())
+                .filter(|&i| matches!(plans[i], PatternPlan::Anchored { .. }) == anchored)
+                .filter_map(|i| u32::try_from(i).ok().map(PatternId))
+                .collect()
+        };
+        let searched_ids = ids(false);
+        let searched = build_matcher(&program, &searched_ids, limits)?;
+        let anchored = build_matcher(&program, &ids(true), limits)?;
         let globals = program
             .rules
             .iter()
@@ -101,7 +121,7 @@ impl Rules {
                     .collect()
             })
             .collect();
-        Ok(Self { program, regexes, search, plans, anchored, globals })
+        Ok(Self { program, regexes, searched, searched_ids, anchored, plans, globals })
     }
 
     /// The checked program.
@@ -132,8 +152,32 @@ impl Rules {
         &self.regexes[id.0 as usize]
     }
 
-    pub(crate) fn search(&self) -> &dyn PatternSearch {
-        self.search.as_ref()
+    /// A scratch space for [`Rules::search`]; one per scanner.
+    pub(crate) fn scratch(&self) -> Scratch {
+        self.searched.scratch()
+    }
+
+    /// The one search pass: the matches of every searched pattern in
+    /// `data`, at most `max_matches` per pattern.
+    pub(crate) fn search(
+        &self,
+        data: &[u8],
+        scratch: &mut Scratch,
+        max_matches: usize,
+    ) -> PatternMatches {
+        let found = self.searched.scan(data, scratch);
+        let mut matches = PatternMatches::new(self.plans.len());
+        for (index, &id) in self.searched_ids.iter().enumerate() {
+            let list = found.matches(index);
+            let kept = &list[..list.len().min(max_matches)];
+            matches.set(id, kept.to_vec(), found.hit_cap(index) || kept.len() < list.len());
+        }
+        matches
+    }
+
+    /// The match of anchored pattern `slot` at `offset`, if any.
+    pub(crate) fn match_anchored(&self, slot: usize, data: &[u8], offset: usize) -> Option<Match> {
+        self.anchored.match_at(slot, data, offset)
     }
 
     pub(crate) fn plan(&self, pattern: PatternId) -> PatternPlan {
@@ -142,13 +186,38 @@ impl Rules {
 
     /// How many patterns are anchored.
     pub(crate) fn anchored_count(&self) -> usize {
-        self.anchored
+        self.anchored.pattern_count()
     }
 
     /// The global rules a rule depends on (its namespace's, not itself).
     pub(crate) fn globals_of(&self, rule: RuleId) -> &[RuleId] {
         &self.globals[rule.0 as usize]
     }
+}
+
+/// A matcher over the patterns `ids` of `program`, in that order.
+fn build_matcher(
+    program: &Program,
+    ids: &[PatternId],
+    limits: &MatcherLimits,
+) -> Result<Matcher, RulesError> {
+    let specs: Vec<PatternSpec<'_>> = ids
+        .iter()
+        .map(|id| {
+            let pattern = &program.patterns[id.0 as usize];
+            PatternSpec { value: &pattern.value, modifiers: &pattern.modifiers }
+        })
+        .collect();
+    Matcher::build(&specs, limits).map_err(|errors| {
+        let (index, error) =
+            errors.into_iter().next().unwrap_or((0, PatternError::OverLimit(String::new())));
+        let pattern = &program.patterns[ids[index].0 as usize];
+        RulesError::Pattern {
+            rule: program.rules[pattern.rule.0 as usize].name.clone(),
+            pattern: pattern.name.clone(),
+            error,
+        }
+    })
 }
 
 fn global_rules<'a>(rules: &'a [Rule], namespace: &'a str) -> impl Iterator<Item = RuleId> + 'a {
@@ -176,8 +245,7 @@ fn compile_regex(regex: &ast::Regex) -> Result<meta::Regex, RulesError> {
 
 /// How each pattern of `program` is to be found: anchored when every use
 /// of it is `$a at k` with one and the same non-negative constant `k`.
-#[must_use]
-pub fn pattern_plans(program: &Program) -> Vec<PatternPlan> {
+fn pattern_plans(program: &Program) -> Vec<PatternPlan> {
     /// What the uses of one pattern allow so far.
     #[derive(Clone, Copy)]
     enum Uses {

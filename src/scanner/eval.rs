@@ -114,7 +114,7 @@ impl<'a> ScanState<'a> {
             PatternPlan::Anchored { offset, slot } => {
                 let found = self.anchored[slot].get_or_init(|| {
                     self.anchored_checks.set(self.anchored_checks.get() + 1);
-                    self.rules.search().match_at(pattern, self.data, offset)
+                    self.rules.match_anchored(slot, self.data, offset)
                 });
                 Ok(found.as_slice())
             }

@@ -1,24 +1,11 @@
-//! Pattern matches of one input, and the search layer the evaluator asks
-//! for them.
+//! The pattern matches of one input, by pattern id.
 //!
-//! The evaluator never searches by itself: it asks a [`PatternSearch`] for
-//! the matches of every searched pattern at once (one pass over the input),
-//! and only when some condition cannot be decided without them. A pattern
-//! used only as `$a at <constant>` is never searched; the evaluator asks for
-//! a match at that single offset instead ([`PatternSearch::match_at`]).
+//! The evaluator never searches by itself: it reads these lists, which the
+//! scanner fills from one matcher pass over the input, and only when some
+//! condition cannot be decided without them.
 
 use crate::compiler::ir::PatternId;
-
-/// One match of one pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Match {
-    /// Offset of the first matched byte.
-    pub offset: usize,
-    /// Number of matched bytes.
-    pub length: usize,
-    /// The key, for patterns with the `xor` modifier.
-    pub xor_key: Option<u8>,
-}
+pub use crate::matcher::Match;
 
 /// The matches of every pattern in one input, sorted by offset per pattern.
 #[derive(Debug, Clone, Default)]
@@ -59,16 +46,6 @@ impl PatternMatches {
             .filter(|(_, capped)| **capped)
             .filter_map(|(i, _)| Some(PatternId(u32::try_from(i).ok()?)))
     }
-}
-
-/// What the scanner needs from the pattern matcher.
-pub trait PatternSearch: Send + Sync {
-    /// Searches `data` once for every searched pattern, keeping at most
-    /// `max_matches` matches per pattern.
-    fn search(&self, data: &[u8], max_matches: usize) -> PatternMatches;
-
-    /// The match of `pattern` starting exactly at `offset`, if any.
-    fn match_at(&self, pattern: PatternId, data: &[u8], offset: usize) -> Option<Match>;
 }
 
 /// Matches of a sorted list starting within `lo..=hi`.

@@ -23,6 +23,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::compiler::ir::{PatternId, RuleId};
+use crate::matcher::Scratch;
 use crate::results::{FileReport, MAX_MATCH_DATA, Outcome, RuleMatch, StringMatch};
 use crate::rules::{PatternPlan, Rules};
 use error::ScanError;
@@ -32,7 +33,7 @@ use matches::{Match, PatternMatches};
 use module_data::ModuleCache;
 
 /// YARA's default cap on the matches kept per pattern and input.
-pub const DEFAULT_MAX_MATCHES_PER_PATTERN: usize = 1_000_000;
+pub const DEFAULT_MAX_MATCHES_PER_PATTERN: usize = crate::matcher::MAX_MATCHES_PER_PATTERN;
 
 /// How a [`Scanner`] scans.
 #[derive(Debug, Clone)]
@@ -40,7 +41,7 @@ pub struct ScanOptions {
     /// Give up on an input after this long.
     pub timeout: Option<Duration>,
     /// Keep at most this many matches per pattern (a warning says when a
-    /// pattern hit it).
+    /// pattern hit it); the rules' own matcher limit caps it too.
     pub max_matches_per_pattern: usize,
     /// Report the matches of each matching rule's non-private patterns.
     pub print_strings: bool,
@@ -117,6 +118,7 @@ impl ScanResults {
 #[derive(Debug)]
 pub struct Scanner<'r> {
     rules: &'r Rules,
+    scratch: Scratch,
     options: ScanOptions,
     stats: ScanStats,
 }
@@ -131,7 +133,7 @@ impl<'r> Scanner<'r> {
     /// A scanner with the given options.
     #[must_use]
     pub fn with_options(rules: &'r Rules, options: ScanOptions) -> Self {
-        Self { rules, options, stats: ScanStats::default() }
+        Self { rules, scratch: rules.scratch(), options, stats: ScanStats::default() }
     }
 
     /// The options in use.
@@ -202,7 +204,7 @@ impl<'r> Scanner<'r> {
         evaluate(&state, &mut verdicts).map_err(timed_out)?;
         let searched = if self.needs_search(&verdicts) {
             self.stats.searches += 1;
-            let found = rules.search().search(data, self.options.max_matches_per_pattern);
+            let found = rules.search(data, &mut self.scratch, self.options.max_matches_per_pattern);
             clock.check().map_err(timed_out)?;
             Some(found)
         } else {

@@ -10,44 +10,6 @@ use crate::compiler::ir::{
     Quantifier, Rule, StrOp, VarId,
 };
 use crate::parser::ast::{self, IntReader};
-use crate::scanner::matches::PatternSearch;
-
-/// A stand-in for the matcher: text patterns without modifiers, found by
-/// brute force, every occurrence (overlapping ones too).
-struct LiteralSearch {
-    texts: Vec<Vec<u8>>,
-    searched: Vec<bool>,
-}
-
-impl PatternSearch for LiteralSearch {
-    fn search(&self, data: &[u8], max_matches: usize) -> PatternMatches {
-        let mut found = PatternMatches::new(self.texts.len());
-        for (index, text) in self.texts.iter().enumerate() {
-            if !self.searched[index] || text.is_empty() {
-                continue;
-            }
-            let all: Vec<Match> = data
-                .windows(text.len())
-                .enumerate()
-                .filter(|(_, w)| w == text)
-                .map(|(offset, _)| Match { offset, length: text.len(), xor_key: None })
-                .collect();
-            let capped = all.len() > max_matches;
-            let kept = all.into_iter().take(max_matches).collect();
-            found.set(PatternId(u32::try_from(index).unwrap()), kept, capped);
-        }
-        found
-    }
-
-    fn match_at(&self, pattern: PatternId, data: &[u8], offset: usize) -> Option<Match> {
-        let text = &self.texts[pattern.0 as usize];
-        data.get(offset..)?.starts_with(text).then_some(Match {
-            offset,
-            length: text.len(),
-            xor_key: None,
-        })
-    }
-}
 
 /// Builds a program rule by rule.
 #[derive(Default)]
@@ -114,20 +76,7 @@ impl Builder {
     }
 
     fn build(self) -> Rules {
-        let plans = crate::rules::pattern_plans(&self.program);
-        let search = LiteralSearch {
-            texts: self
-                .program
-                .patterns
-                .iter()
-                .map(|p| match &p.value {
-                    ast::PatternValue::Text(t) => t.clone(),
-                    _ => Vec::new(),
-                })
-                .collect(),
-            searched: plans.iter().map(|p| *p == PatternPlan::Searched).collect(),
-        };
-        Rules::from_parts(self.program, Box::new(search)).unwrap()
+        Rules::new(self.program, &crate::matcher::MatcherLimits::default()).unwrap()
     }
 }
 
