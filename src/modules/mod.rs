@@ -125,9 +125,18 @@ pub trait Module: Send + Sync {
 pub struct ModuleId(pub u16);
 
 /// Every module spoor knows, in a fixed order: a [`ModuleId`] indexes it.
+///
+/// One module per line, so branches that add modules merge cleanly.
 #[must_use]
+#[rustfmt::skip]
 pub fn registry() -> &'static [&'static dyn Module] {
-    &[&math::Math, &hash::Hash, &time::Time, &console::Console, &string::StringModule]
+    &[
+        &math::Math,
+        &hash::Hash,
+        &time::Time,
+        &console::Console,
+        &string::StringModule,
+    ]
 }
 
 /// The module imported as `name`, with its id.
