@@ -119,14 +119,24 @@ impl From<String> for Value {
     }
 }
 
-/// The bytes of `data` from `offset`, `length` long, as YARA-X reads a
-/// range for a module function: undefined when the offset or the length is
+/// The bytes of `data` from `offset`, `length` long, as YARA-X's `math`
+/// functions read a range: undefined when the offset or the length is
 /// negative or the offset lies past the end; a length running past the end
 /// is cut at the end.
 #[must_use]
-pub fn input_range(data: &[u8], offset: i64, length: i64) -> Option<&[u8]> {
+pub fn clamped_range(data: &[u8], offset: i64, length: i64) -> Option<&[u8]> {
     let start = usize::try_from(offset).ok()?;
     let length = usize::try_from(length).ok()?;
     let end = start.saturating_add(length).min(data.len());
+    data.get(start..end)
+}
+
+/// The bytes of `data` from `offset`, `length` long, as YARA-X's `hash`
+/// functions read a range: undefined unless the whole range lies inside
+/// the input.
+#[must_use]
+pub fn exact_range(data: &[u8], offset: i64, length: i64) -> Option<&[u8]> {
+    let start = usize::try_from(offset).ok()?;
+    let end = start.checked_add(usize::try_from(length).ok()?)?;
     data.get(start..end)
 }

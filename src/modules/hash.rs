@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::modules::cache::ResultCache;
 use crate::modules::functions::{
-    FunctionDef, Overload, declare, defined, find_function, input_range, int_arg, string_arg,
+    FunctionDef, Overload, declare, defined, exact_range, find_function, int_arg, string_arg,
 };
 use crate::modules::{CallContext, FunctionImpl, Module, ModuleData, Value};
 use crate::types::{StructBuilder, StructType, Type};
@@ -115,7 +115,7 @@ fn hash_range(ctx: &CallContext<'_>, args: &[Value], algorithm: Algorithm) -> Va
     let (Some(offset), Some(size)) = (int_arg(args, 0), int_arg(args, 1)) else {
         return Value::Undefined;
     };
-    let compute = || defined(input_range(ctx.data, offset, size).map(|r| algorithm.compute(r)));
+    let compute = || defined(exact_range(ctx.data, offset, size).map(|r| algorithm.compute(r)));
     match ctx.module.native.as_ref().and_then(|n| n.downcast_ref::<HashCache>()) {
         Some(cache) => cache.get_or_compute((algorithm, offset, size), compute),
         None => compute(),

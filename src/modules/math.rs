@@ -12,8 +12,8 @@ use std::sync::{Arc, OnceLock};
 
 use crate::modules::cache::ResultCache;
 use crate::modules::functions::{
-    FunctionDef, Overload, bool_arg, bool_value, declare, defined, find_function, float_arg,
-    input_range, int_arg, string_arg,
+    FunctionDef, Overload, bool_arg, bool_value, clamped_range, declare, defined, find_function,
+    float_arg, int_arg, string_arg,
 };
 use crate::modules::{CallContext, FunctionImpl, Module, ModuleData, Value};
 use crate::types::{Constant, StructBuilder, StructType, Type};
@@ -166,7 +166,7 @@ impl Distribution {
         Self { counts, total: bytes.len() as u64 }
     }
 
-    /// Shannon entropy in bits per byte, 0.0 to 8.0.
+    /// Shannon entropy in bits per byte, 0.0 to 8.0 (0.0 for no bytes).
     #[must_use]
     pub fn entropy(&self) -> f64 {
         let total = self.total as f64;
@@ -180,16 +180,17 @@ impl Distribution {
             .sum()
     }
 
-    /// The arithmetic mean of the byte values.
+    /// The arithmetic mean of the byte values; `None` for no bytes.
     #[must_use]
-    pub fn mean(&self) -> f64 {
-        self.weighted_sum(|byte| byte) / self.total as f64
+    pub fn mean(&self) -> Option<f64> {
+        self.per_byte(self.weighted_sum(|byte| byte))
     }
 
-    /// The mean absolute deviation of the byte values from `mean`.
+    /// The mean absolute deviation of the byte values from `mean`; `None`
+    /// for no bytes.
     #[must_use]
-    pub fn deviation(&self, mean: f64) -> f64 {
-        self.weighted_sum(|byte| (byte - mean).abs()) / self.total as f64
+    pub fn deviation(&self, mean: f64) -> Option<f64> {
+        self.per_byte(self.weighted_sum(|byte| (byte - mean).abs()))
     }
 
     /// How many bytes equal `byte`.
@@ -198,28 +199,37 @@ impl Distribution {
         self.counts[usize::from(byte)]
     }
 
-    /// The share of bytes equal to `byte`, 0.0 to 1.0.
+    /// The share of bytes equal to `byte`, 0.0 to 1.0; `None` for no bytes.
     #[must_use]
-    pub fn percentage(&self, byte: u8) -> f64 {
-        self.count(byte) as f64 / self.total as f64
+    pub fn percentage(&self, byte: u8) -> Option<f64> {
+        self.per_byte(self.count(byte) as f64)
     }
 
-    /// The most common byte value; the smallest one on a tie.
+    /// The most common byte value, the smallest one on a tie; `None` for no
+    /// bytes.
     #[must_use]
-    pub fn mode(&self) -> u8 {
+    pub fn mode(&self) -> Option<u8> {
+        if self.total == 0 {
+            return None;
+        }
         let mut best = 0u8;
         for byte in 1..=255u8 {
             if self.count(byte) > self.count(best) {
                 best = byte;
             }
         }
-        best
+        Some(best)
     }
 
     /// Number of bytes counted.
     #[must_use]
     pub fn total(&self) -> u64 {
         self.total
+    }
+
+    /// `value` divided by the number of bytes, which must not be zero.
+    fn per_byte(&self, value: f64) -> Option<f64> {
+        (self.total != 0).then(|| value / self.total as f64)
     }
 
     /// `Σ count(b) · f(b)` over byte values in ascending order.
@@ -252,8 +262,10 @@ pub fn serial_correlation(bytes: &[u8]) -> f64 {
 
 /// The relative error of π estimated by Monte Carlo from `bytes`: each
 /// 6 bytes are a point (two 24-bit coordinates) in a square, and the share
-/// of points inside the inscribed quarter circle approximates π/4. `None`
-/// when there is not a single whole point.
+/// of points strictly inside the inscribed quarter circle approximates
+/// π/4 (a point on the circle counts as outside, as in YARA and YARA-X).
+/// `None` when there is not a single whole point; a trailing partial point
+/// is ignored.
 #[must_use]
 pub fn monte_carlo_pi(bytes: &[u8]) -> Option<f64> {
     const POINT_BYTES: usize = 6;
@@ -267,7 +279,7 @@ pub fn monte_carlo_pi(bytes: &[u8]) -> Option<f64> {
         let (x, y) = point.split_at(COORDINATE_BYTES);
         let (x, y) = (coordinate(x), coordinate(y));
         points += 1;
-        if x * x + y * y <= radius_squared {
+        if x * x + y * y < radius_squared {
             inside += 1;
         }
     }
@@ -284,7 +296,7 @@ fn range_distribution(
     offset: i64,
     length: i64,
 ) -> Option<Arc<Distribution>> {
-    let compute = || input_range(ctx.data, offset, length).map(|r| Arc::new(Distribution::of(r)));
+    let compute = || clamped_range(ctx.data, offset, length).map(|r| Arc::new(Distribution::of(r)));
     match ctx.module.native.as_ref().and_then(|n| n.downcast_ref::<DistributionCache>()) {
         Some(cache) => cache.get_or_compute((offset, length), compute),
         None => compute(),
@@ -315,7 +327,7 @@ fn byte_arg(args: &[Value], index: usize) -> Option<u8> {
 /// The range `offset, length` of the input, from arguments `first` and
 /// `first + 1`.
 fn range_arg<'a>(ctx: &CallContext<'a>, args: &[Value], first: usize) -> Option<&'a [u8]> {
-    input_range(ctx.data, int_arg(args, first)?, int_arg(args, first + 1)?)
+    clamped_range(ctx.data, int_arg(args, first)?, int_arg(args, first + 1)?)
 }
 
 fn entropy_range(ctx: &CallContext<'_>, args: &[Value]) -> Value {
@@ -327,21 +339,21 @@ fn entropy_string(_: &CallContext<'_>, args: &[Value]) -> Value {
 }
 
 fn mean_range(ctx: &CallContext<'_>, args: &[Value]) -> Value {
-    defined(distribution_arg(ctx, args, 0).map(|d| d.mean()))
+    defined(distribution_arg(ctx, args, 0).and_then(|d| d.mean()))
 }
 
 fn mean_string(_: &CallContext<'_>, args: &[Value]) -> Value {
-    defined(string_arg(args, 0).map(|s| Distribution::of(s).mean()))
+    defined(string_arg(args, 0).and_then(|s| Distribution::of(s).mean()))
 }
 
 fn deviation_range(ctx: &CallContext<'_>, args: &[Value]) -> Value {
     let mean = float_arg(args, 2);
-    defined(distribution_arg(ctx, args, 0).zip(mean).map(|(d, m)| d.deviation(m)))
+    defined(distribution_arg(ctx, args, 0).zip(mean).and_then(|(d, m)| d.deviation(m)))
 }
 
 fn deviation_string(_: &CallContext<'_>, args: &[Value]) -> Value {
     let mean = float_arg(args, 1);
-    defined(string_arg(args, 0).zip(mean).map(|(s, m)| Distribution::of(s).deviation(m)))
+    defined(string_arg(args, 0).zip(mean).and_then(|(s, m)| Distribution::of(s).deviation(m)))
 }
 
 fn serial_correlation_range(ctx: &CallContext<'_>, args: &[Value]) -> Value {
@@ -374,20 +386,20 @@ fn count_all(ctx: &CallContext<'_>, args: &[Value]) -> Value {
 fn percentage_range(ctx: &CallContext<'_>, args: &[Value]) -> Value {
     let byte = byte_arg(args, 0);
     let distribution = distribution_arg(ctx, args, 1);
-    defined(byte.zip(distribution).map(|(b, d)| d.percentage(b)))
+    defined(byte.zip(distribution).and_then(|(b, d)| d.percentage(b)))
 }
 
 fn percentage_all(ctx: &CallContext<'_>, args: &[Value]) -> Value {
     let byte = byte_arg(args, 0);
-    defined(byte.zip(whole_input(ctx)).map(|(b, d)| d.percentage(b)))
+    defined(byte.zip(whole_input(ctx)).and_then(|(b, d)| d.percentage(b)))
 }
 
 fn mode_range(ctx: &CallContext<'_>, args: &[Value]) -> Value {
-    defined(distribution_arg(ctx, args, 0).map(|d| i64::from(d.mode())))
+    defined(distribution_arg(ctx, args, 0).and_then(|d| d.mode()).map(i64::from))
 }
 
 fn mode_all(ctx: &CallContext<'_>, _: &[Value]) -> Value {
-    defined(whole_input(ctx).map(|d| i64::from(d.mode())))
+    defined(whole_input(ctx).and_then(|d| d.mode()).map(i64::from))
 }
 
 fn in_range_float(_: &CallContext<'_>, args: &[Value]) -> Value {
@@ -426,11 +438,10 @@ fn to_string(_: &CallContext<'_>, args: &[Value]) -> Value {
     defined(int_arg(args, 0).map(|n| n.to_string()))
 }
 
-/// `n` written in base 2, 8, 10 or 16; negative numbers in the bases other
-/// than 10 are written as their 64-bit two's complement, as YARA does.
+/// `n` written in base 8, 10 or 16 (YARA-X takes no other base); negative
+/// numbers in bases 8 and 16 are written as their 64-bit two's complement.
 fn to_string_base(_: &CallContext<'_>, args: &[Value]) -> Value {
     let written = int_arg(args, 0).zip(int_arg(args, 1)).and_then(|(n, base)| match base {
-        2 => Some(format!("{n:b}")),
         8 => Some(format!("{n:o}")),
         10 => Some(n.to_string()),
         16 => Some(format!("{n:x}")),
