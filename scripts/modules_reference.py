@@ -285,6 +285,20 @@ def console_records():
     return records
 
 
+def compact_json(value, indent=""):
+    """JSON with one case per line: small, and a changed result shows as a
+    one-line diff. Only the document, its lists of cases and inputs, and
+    the inputs themselves are spread over lines."""
+    inner = indent + " "
+    if isinstance(value, dict) and ("cases" in value or "inputs" in value):
+        items = [f"{inner}{json.dumps(k)}: {compact_json(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        items = [inner + compact_json(v, inner) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    return json.dumps(value, separators=(",", ":"))
+
+
 def main():
     document = {
         "generator": "scripts/modules_reference.py",
@@ -300,7 +314,7 @@ def main():
             "cases": case_records(list(calls(len(data))), data),
         })
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(document, indent=1) + "\n")
+    OUT.write_text(compact_json(document) + "\n")
     total = len(document["constant_cases"]) + sum(len(i["cases"]) for i in document["inputs"])
     disagreements = sum(
         1 for c in document["constant_cases"] + [c for i in document["inputs"] for c in i["cases"]]
