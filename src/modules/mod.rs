@@ -29,6 +29,7 @@ use crate::types::StructType;
 
 pub mod cache;
 pub mod console;
+pub mod dump;
 pub mod functions;
 pub mod hash;
 pub mod math;
