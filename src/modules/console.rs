@@ -128,3 +128,32 @@ fn hex_int(ctx: &CallContext<'_>, args: &[Value]) -> Value {
 fn hex_message_int(ctx: &CallContext<'_>, args: &[Value]) -> Value {
     emit(ctx, prefixed(args, int_arg(args, 1).map(|i| format!("0x{i:x}"))))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    #[test]
+    fn messages_are_appended_in_call_order() {
+        let messages = RefCell::new(Vec::new());
+        let module = Console.parse(b"");
+        let ctx = CallContext { data: b"", module: &module, messages: &messages };
+        let log = Console.function("log", 2).expect("log(string, int)");
+        let hex = Console.function("hex", 0).expect("hex(int)");
+        assert!(matches!(log(&ctx, &[Value::String(b"n=".to_vec()), 5.into()]), Value::Integer(1)));
+        assert!(matches!(hex(&ctx, &[255.into()]), Value::Integer(1)));
+        assert_eq!(*messages.borrow(), ["n=5", "0xff"]);
+    }
+
+    #[test]
+    fn an_undefined_argument_prints_nothing() {
+        let messages = RefCell::new(Vec::new());
+        let module = Console.parse(b"");
+        let ctx = CallContext { data: b"", module: &module, messages: &messages };
+        let log = Console.function("log", 2).expect("log(string, int)");
+        assert!(log(&ctx, &[Value::String(b"n=".to_vec()), Value::Undefined]).is_undefined());
+        assert!(messages.borrow().is_empty());
+    }
+}

@@ -140,3 +140,29 @@ pub fn exact_range(data: &[u8], offset: i64, length: i64) -> Option<&[u8]> {
     let end = start.checked_add(usize::try_from(length).ok()?)?;
     data.get(start..end)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clamped_ranges_cut_at_the_end() {
+        let data = b"abcdef";
+        assert_eq!(clamped_range(data, 2, 100), Some(&b"cdef"[..]));
+        assert_eq!(clamped_range(data, 6, 1), Some(&b""[..]));
+        assert_eq!(clamped_range(data, 7, 0), None);
+        assert_eq!(clamped_range(data, -1, 1), None);
+        assert_eq!(clamped_range(data, 0, -1), None);
+        assert_eq!(clamped_range(data, 1, i64::MAX), Some(&b"bcdef"[..]));
+    }
+
+    #[test]
+    fn exact_ranges_lie_inside() {
+        let data = b"abcdef";
+        assert_eq!(exact_range(data, 2, 4), Some(&b"cdef"[..]));
+        assert_eq!(exact_range(data, 6, 0), Some(&b""[..]));
+        assert_eq!(exact_range(data, 2, 5), None);
+        assert_eq!(exact_range(data, i64::MAX, i64::MAX), None);
+        assert_eq!(exact_range(data, -1, 2), None);
+    }
+}

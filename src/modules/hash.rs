@@ -4,6 +4,13 @@
 //! Digests are lowercase hexadecimal strings, checksums integers. Hashing
 //! the same range again (many rules test `hash.md5(0, filesize)`) reads a
 //! per-input cache instead of the data.
+//!
+//! A range is hashed only when it lies wholly inside the input (YARA-X's
+//! rule, checked by `tests/modules_reference.rs`): a negative offset or
+//! size, or an end past the end of the input, is undefined; an empty range
+//! inside the input hashes the empty string. YARA differs on both edges:
+//! it cuts a range at the end of the input, and makes an empty range
+//! undefined.
 
 use std::sync::{Arc, OnceLock};
 
@@ -126,4 +133,59 @@ fn hash_range(ctx: &CallContext<'_>, args: &[Value], algorithm: Algorithm) -> Va
 fn hex(bytes: &[u8]) -> Vec<u8> {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     bytes.iter().flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    fn text(v: &Value) -> &str {
+        match v {
+            Value::String(s) => std::str::from_utf8(s).expect("hex"),
+            other => panic!("not a string: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn known_digests() {
+        assert_eq!(text(&Algorithm::Md5.compute(b"abc")), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            text(&Algorithm::Sha1.compute(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(
+            text(&Algorithm::Sha256.compute(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(matches!(Algorithm::Crc32.compute(b"123456789"), Value::Integer(0xcbf4_3926)));
+        assert!(matches!(Algorithm::Checksum32.compute(&[255; 3]), Value::Integer(765)));
+    }
+
+    #[test]
+    fn checksum32_wraps_at_32_bits() {
+        let big = vec![255u8; (1 << 24) + 1];
+        let expected = (255u64 * big.len() as u64) % (1 << 32);
+        assert!(
+            matches!(Algorithm::Checksum32.compute(&big), Value::Integer(i) if i as u64 == expected)
+        );
+    }
+
+    #[test]
+    fn ranges_must_lie_inside_the_input_and_are_cached() {
+        let data = b"hello";
+        let module = Hash.parse(data);
+        let messages = RefCell::new(Vec::new());
+        let ctx = CallContext { data, module: &module, messages: &messages };
+        let md5 = Hash.function("md5", 0).expect("md5(offset, size)");
+        let call = |offset: i64, size: i64| md5(&ctx, &[offset.into(), size.into()]);
+        assert_eq!(text(&call(0, 5)), "5d41402abc4b2a76b9719d911017c592");
+        assert_eq!(text(&call(5, 0)), "d41d8cd98f00b204e9800998ecf8427e");
+        for (offset, size) in [(0, 6), (6, 0), (-1, 1), (0, -1), (i64::MAX, i64::MAX)] {
+            assert!(call(offset, size).is_undefined(), "({offset}, {size})");
+        }
+        let cache = module.native.as_ref().and_then(|n| n.downcast_ref::<HashCache>());
+        assert_eq!(cache.map(ResultCache::len), Some(7));
+    }
 }

@@ -7,6 +7,24 @@
 //! relative error of a Monte Carlo estimate of π. Most of them only need
 //! the byte distribution of the range, which is computed once per
 //! `(offset, length)` and input and shared by every rule that asks.
+//!
+//! # Edge rules (YARA-X's, checked by `tests/modules_reference.rs`)
+//! A range with a negative offset or length, or an offset past the end of
+//! the input, is undefined; a length running past the end is cut there. An
+//! empty range has entropy 0.0, serial correlation -100000.0 (the "no
+//! correlation computable" marker of `ent`) and counts of 0; its mean,
+//! deviation, percentages, mode and Monte Carlo error are undefined. A byte
+//! value outside 0..=255 makes `count` and `percentage` undefined.
+//!
+//! # Differences from YARA
+//! Recorded by `scripts/modules_reference.py`, which checks every YARA-X
+//! result against YARA too; we follow YARA-X. YARA makes entropy, serial
+//! correlation and count of an empty range undefined and its mode 0; it
+//! compares `min` and `max` arguments as unsigned (`math.min(-1, 1)` is
+//! 1); it reads the bytes of string arguments as signed (the mean of
+//! `"\x80"` is -128); a Monte Carlo point on the circle counts as inside
+//! there; its percentages differ in the last bits; and `in_range` takes
+//! only floats.
 
 use std::sync::{Arc, OnceLock};
 
@@ -448,4 +466,111 @@ fn to_string_base(_: &CallContext<'_>, args: &[Value]) -> Value {
         _ => None,
     });
     defined(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    fn call(
+        data: &[u8],
+        module: &ModuleData,
+        path: &str,
+        overload: usize,
+        args: &[Value],
+    ) -> Value {
+        let messages = RefCell::new(Vec::new());
+        let ctx = CallContext { data, module, messages: &messages };
+        Math.function(path, overload).expect("declared")(&ctx, args)
+    }
+
+    #[test]
+    fn entropy_of_uniform_bytes_is_eight_bits() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(Distribution::of(&all).entropy(), 8.0);
+        assert_eq!(Distribution::of(b"aaaa").entropy(), 0.0);
+        assert_eq!(Distribution::of(b"").entropy(), 0.0);
+    }
+
+    #[test]
+    fn mean_deviation_and_mode_of_a_small_block() {
+        let d = Distribution::of(&[1, 1, 3, 7]);
+        assert_eq!(d.mean(), Some(3.0));
+        assert_eq!(d.deviation(3.0), Some((2.0 + 2.0 + 0.0 + 4.0) / 4.0));
+        assert_eq!(d.mode(), Some(1));
+        assert_eq!(d.count(1), 2);
+        assert_eq!(d.percentage(7), Some(0.25));
+        let empty = Distribution::of(b"");
+        assert_eq!((empty.mean(), empty.mode(), empty.percentage(0)), (None, None, None));
+    }
+
+    #[test]
+    fn mode_prefers_the_smallest_byte_on_a_tie() {
+        assert_eq!(Distribution::of(b"zzaa").mode(), Some(b'a'));
+    }
+
+    #[test]
+    fn serial_correlation_of_alternating_bytes_is_negative_one() {
+        assert_eq!(serial_correlation(&[0, 255, 0, 255]), -1.0);
+        assert_eq!(serial_correlation(b"aaaa"), -100_000.0);
+    }
+
+    #[test]
+    fn monte_carlo_needs_a_whole_point() {
+        assert_eq!(monte_carlo_pi(b"12345"), None);
+        // (0, 0) is inside the circle: the estimate is 4.
+        let error = monte_carlo_pi(&[0; 6]).expect("one point");
+        assert!((error - (4.0 - std::f64::consts::PI) / std::f64::consts::PI).abs() < 1e-15);
+        // (0, 2^24 - 1) lies on the circle, which counts as outside.
+        assert_eq!(monte_carlo_pi(&[0, 0, 0, 255, 255, 255]), Some(1.0));
+    }
+
+    #[test]
+    fn repeated_ranges_are_computed_once() {
+        let data = b"hello world";
+        let module = Math.parse(data);
+        let args = [Value::Integer(0), Value::Integer(5)];
+        let first = call(data, &module, "entropy", 0, &args);
+        let mean = call(data, &module, "mean", 0, &args);
+        assert!(matches!(first, Value::Float(_)) && matches!(mean, Value::Float(_)));
+        let cache = module.native.as_ref().and_then(|n| n.downcast_ref::<DistributionCache>());
+        assert_eq!(cache.map(ResultCache::len), Some(1));
+    }
+
+    #[test]
+    fn ranges_outside_the_input_are_undefined() {
+        let data = b"abc";
+        let module = Math.parse(data);
+        for (offset, length) in [(-1, 1), (0, -1), (4, 0)] {
+            let v = call(data, &module, "entropy", 0, &[offset.into(), length.into()]);
+            assert!(v.is_undefined(), "({offset}, {length})");
+        }
+        let clipped = call(data, &module, "mean", 0, &[Value::Integer(1), Value::Integer(99)]);
+        assert!(matches!(clipped, Value::Float(m) if m == 98.5));
+    }
+
+    #[test]
+    fn helpers() {
+        let module = ModuleData::default();
+        let int = |path, overload, args: &[Value]| match call(b"", &module, path, overload, args) {
+            Value::Integer(i) => Some(i),
+            _ => None,
+        };
+        assert_eq!(int("min", 0, &[3.into(), (-4).into()]), Some(-4));
+        assert_eq!(int("max", 0, &[3.into(), (-4).into()]), Some(3));
+        assert_eq!(int("abs", 0, &[(-4).into()]), Some(4));
+        assert_eq!(int("abs", 0, &[i64::MIN.into()]), None);
+        assert_eq!(int("to_number", 0, &[Value::Integer(1)]), Some(1));
+        assert_eq!(int("in_range", 0, &[1.5.into(), 1.0.into(), 2.0.into()]), Some(1));
+        assert_eq!(int("in_range", 1, &[3.into(), 1.into(), 2.into()]), Some(0));
+        let string = |args: &[Value]| match call(b"", &module, "to_string", 1, args) {
+            Value::String(s) => Some(String::from_utf8(s).expect("ASCII")),
+            _ => None,
+        };
+        assert_eq!(string(&[(-1).into(), 16.into()]).as_deref(), Some("ffffffffffffffff"));
+        assert_eq!(string(&[8.into(), 8.into()]).as_deref(), Some("10"));
+        assert_eq!(string(&[8.into(), 2.into()]), None);
+    }
 }

@@ -73,3 +73,37 @@ pub fn parse_int(text: &[u8], base: i64) -> Option<i64> {
     let base = u32::try_from(base).ok().filter(|b| (2..=36).contains(b))?;
     i64::from_str_radix(std::str::from_utf8(text).ok()?, base).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_like_from_str_radix() {
+        assert_eq!(parse_int(b"-12", 10), Some(-12));
+        assert_eq!(parse_int(b"+7", 10), Some(7));
+        assert_eq!(parse_int(b"ff", 16), Some(255));
+        assert_eq!(parse_int(b"Zz", 36), Some(35 * 36 + 35));
+        assert_eq!(parse_int(b"-9223372036854775808", 10), Some(i64::MIN));
+    }
+
+    #[test]
+    fn rejects_what_yara_x_rejects() {
+        for (text, base) in [
+            (&b"0x10"[..], 16),
+            (b" 1", 10),
+            (b"1 ", 10),
+            (b"", 10),
+            (b"-", 10),
+            (b"12", 0),
+            (b"12", 1),
+            (b"12", 37),
+            (b"12", -10),
+            (b"2", 2),
+            (b"9223372036854775808", 10),
+            (b"\xff1", 10),
+        ] {
+            assert_eq!(parse_int(text, base), None, "{text:?} in base {base}");
+        }
+    }
+}

@@ -44,3 +44,23 @@ fn now(_: &CallContext<'_>, _: &[Value]) -> Value {
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).ok();
     defined(seconds.and_then(|d| i64::try_from(d.as_secs()).ok()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    #[test]
+    fn now_is_the_current_unix_time() {
+        let messages = RefCell::new(Vec::new());
+        let module = Time.parse(b"");
+        let ctx = CallContext { data: b"", module: &module, messages: &messages };
+        let before = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
+        let Value::Integer(now) = Time.function("now", 0).expect("now()")(&ctx, &[]) else {
+            panic!("now() is an integer");
+        };
+        let after = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
+        assert!((before..=after).contains(&u64::try_from(now).expect("positive")));
+    }
+}
