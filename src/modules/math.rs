@@ -274,14 +274,16 @@ pub fn serial_correlation(bytes: &[u8]) -> f64 {
         t1 += last * f64::from(first);
     }
     let t2_squared = t2 * t2;
-    let denominator = n * t3 - t2_squared;
-    if denominator == 0.0 { -100_000.0 } else { (n * t1 - t2_squared) / denominator }
+    let coefficient = (n * t1 - t2_squared) / (n * t3 - t2_squared);
+    // 0/0: fewer than two bytes, or all bytes equal.
+    if coefficient.is_nan() { -100_000.0 } else { coefficient }
 }
 
 /// The relative error of π estimated by Monte Carlo from `bytes`: each
 /// 6 bytes are a point (two 24-bit coordinates) in a square, and the share
 /// of points strictly inside the inscribed quarter circle approximates
-/// π/4 (a point on the circle counts as outside, as in YARA and YARA-X).
+/// π/4 (a point on the circle counts as outside, as in YARA-X; YARA
+/// counts it inside).
 /// `None` when there is not a single whole point; a trailing partial point
 /// is ignored.
 #[must_use]
