@@ -131,29 +131,24 @@ fn hex_message_int(ctx: &CallContext<'_>, args: &[Value]) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-
     use super::*;
+    use crate::modules::testing::Harness;
 
     #[test]
     fn messages_are_appended_in_call_order() {
-        let messages = RefCell::new(Vec::new());
-        let module = Console.parse(b"");
-        let ctx = CallContext { data: b"", module: &module, messages: &messages };
-        let log = Console.function("log", 2).expect("log(string, int)");
-        let hex = Console.function("hex", 0).expect("hex(int)");
-        assert!(matches!(log(&ctx, &[Value::String(b"n=".to_vec()), 5.into()]), Value::Integer(1)));
-        assert!(matches!(hex(&ctx, &[255.into()]), Value::Integer(1)));
-        assert_eq!(*messages.borrow(), ["n=5", "0xff"]);
+        let console = Harness::new(&Console, b"");
+        assert!(matches!(console.call("log", &["n=".into(), 5.into()]), Value::Integer(1)));
+        assert!(matches!(console.call("hex", &[255.into()]), Value::Integer(1)));
+        let logged = console.call_as("log", &["b=".into(), 0.into()], &[S, B]);
+        assert!(matches!(logged, Value::Integer(1)));
+        assert_eq!(console.messages(), ["n=5", "0xff", "b=false"]);
     }
 
     #[test]
     fn an_undefined_argument_prints_nothing() {
-        let messages = RefCell::new(Vec::new());
-        let module = Console.parse(b"");
-        let ctx = CallContext { data: b"", module: &module, messages: &messages };
-        let log = Console.function("log", 2).expect("log(string, int)");
-        assert!(log(&ctx, &[Value::String(b"n=".to_vec()), Value::Undefined]).is_undefined());
-        assert!(messages.borrow().is_empty());
+        let console = Harness::new(&Console, b"");
+        let logged = console.call_as("log", &["n=".into(), Value::Undefined], &[S, I]);
+        assert!(logged.is_undefined());
+        assert!(console.messages().is_empty());
     }
 }

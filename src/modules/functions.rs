@@ -113,6 +113,12 @@ impl From<Vec<u8>> for Value {
     }
 }
 
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.as_bytes().to_vec())
+    }
+}
+
 impl From<String> for Value {
     fn from(s: String) -> Self {
         Value::String(s.into_bytes())

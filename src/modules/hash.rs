@@ -137,9 +137,8 @@ fn hex(bytes: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-
     use super::*;
+    use crate::modules::testing::Harness;
 
     fn text(v: &Value) -> &str {
         match v {
@@ -174,18 +173,21 @@ mod tests {
 
     #[test]
     fn ranges_must_lie_inside_the_input_and_are_cached() {
-        let data = b"hello";
-        let module = Hash.parse(data);
-        let messages = RefCell::new(Vec::new());
-        let ctx = CallContext { data, module: &module, messages: &messages };
-        let md5 = Hash.function("md5", 0).expect("md5(offset, size)");
-        let call = |offset: i64, size: i64| md5(&ctx, &[offset.into(), size.into()]);
-        assert_eq!(text(&call(0, 5)), "5d41402abc4b2a76b9719d911017c592");
-        assert_eq!(text(&call(5, 0)), "d41d8cd98f00b204e9800998ecf8427e");
+        let hash = Harness::new(&Hash, b"hello");
+        let md5 = |offset: i64, size: i64| hash.call("md5", &[offset.into(), size.into()]);
+        assert_eq!(text(&md5(0, 5)), "5d41402abc4b2a76b9719d911017c592");
+        assert_eq!(text(&md5(5, 0)), "d41d8cd98f00b204e9800998ecf8427e");
         for (offset, size) in [(0, 6), (6, 0), (-1, 1), (0, -1), (i64::MAX, i64::MAX)] {
-            assert!(call(offset, size).is_undefined(), "({offset}, {size})");
+            assert!(md5(offset, size).is_undefined(), "({offset}, {size})");
         }
-        let cache = module.native.as_ref().and_then(|n| n.downcast_ref::<HashCache>());
+        let cache = hash.parsed().native.as_ref().and_then(|n| n.downcast_ref::<HashCache>());
         assert_eq!(cache.map(ResultCache::len), Some(7));
+    }
+
+    #[test]
+    fn strings_are_hashed_whole() {
+        let hash = Harness::new(&Hash, b"");
+        assert_eq!(text(&hash.call("md5", &["hello".into()])), "5d41402abc4b2a76b9719d911017c592");
+        assert!(matches!(hash.call("checksum32", &["ab".into()]), Value::Integer(195)));
     }
 }

@@ -472,21 +472,8 @@ fn to_string_base(_: &CallContext<'_>, args: &[Value]) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-
     use super::*;
-
-    fn call(
-        data: &[u8],
-        module: &ModuleData,
-        path: &str,
-        overload: usize,
-        args: &[Value],
-    ) -> Value {
-        let messages = RefCell::new(Vec::new());
-        let ctx = CallContext { data, module, messages: &messages };
-        Math.function(path, overload).expect("declared")(&ctx, args)
-    }
+    use crate::modules::testing::Harness;
 
     #[test]
     fn entropy_of_uniform_bytes_is_eight_bits() {
@@ -531,43 +518,42 @@ mod tests {
 
     #[test]
     fn repeated_ranges_are_computed_once() {
-        let data = b"hello world";
-        let module = Math.parse(data);
-        let args = [Value::Integer(0), Value::Integer(5)];
-        let first = call(data, &module, "entropy", 0, &args);
-        let mean = call(data, &module, "mean", 0, &args);
-        assert!(matches!(first, Value::Float(_)) && matches!(mean, Value::Float(_)));
-        let cache = module.native.as_ref().and_then(|n| n.downcast_ref::<DistributionCache>());
+        let math = Harness::new(&Math, b"hello world");
+        let range = [0.into(), 5.into()];
+        assert!(matches!(math.call("entropy", &range), Value::Float(_)));
+        assert!(matches!(math.call("mean", &range), Value::Float(_)));
+        let cache =
+            math.parsed().native.as_ref().and_then(|n| n.downcast_ref::<DistributionCache>());
         assert_eq!(cache.map(ResultCache::len), Some(1));
     }
 
     #[test]
     fn ranges_outside_the_input_are_undefined() {
-        let data = b"abc";
-        let module = Math.parse(data);
+        let math = Harness::new(&Math, b"abc");
         for (offset, length) in [(-1, 1), (0, -1), (4, 0)] {
-            let v = call(data, &module, "entropy", 0, &[offset.into(), length.into()]);
+            let v = math.call("entropy", &[offset.into(), length.into()]);
             assert!(v.is_undefined(), "({offset}, {length})");
         }
-        let clipped = call(data, &module, "mean", 0, &[Value::Integer(1), Value::Integer(99)]);
+        let clipped = math.call("mean", &[1.into(), 99.into()]);
         assert!(matches!(clipped, Value::Float(m) if m == 98.5));
     }
 
     #[test]
     fn helpers() {
-        let module = ModuleData::default();
-        let int = |path, overload, args: &[Value]| match call(b"", &module, path, overload, args) {
+        let math = Harness::new(&Math, b"");
+        let int = |path, args: &[Value]| match math.call(path, args) {
             Value::Integer(i) => Some(i),
             _ => None,
         };
-        assert_eq!(int("min", 0, &[3.into(), (-4).into()]), Some(-4));
-        assert_eq!(int("max", 0, &[3.into(), (-4).into()]), Some(3));
-        assert_eq!(int("abs", 0, &[(-4).into()]), Some(4));
-        assert_eq!(int("abs", 0, &[i64::MIN.into()]), None);
-        assert_eq!(int("to_number", 0, &[Value::Integer(1)]), Some(1));
-        assert_eq!(int("in_range", 0, &[1.5.into(), 1.0.into(), 2.0.into()]), Some(1));
-        assert_eq!(int("in_range", 1, &[3.into(), 1.into(), 2.into()]), Some(0));
-        let string = |args: &[Value]| match call(b"", &module, "to_string", 1, args) {
+        assert_eq!(int("min", &[3.into(), (-4).into()]), Some(-4));
+        assert_eq!(int("max", &[3.into(), (-4).into()]), Some(3));
+        assert_eq!(int("abs", &[(-4).into()]), Some(4));
+        assert_eq!(int("abs", &[i64::MIN.into()]), None);
+        assert_eq!(int("in_range", &[1.5.into(), 1.0.into(), 2.0.into()]), Some(1));
+        assert_eq!(int("in_range", &[3.into(), 1.into(), 2.into()]), Some(0));
+        let as_number = math.call_as("to_number", &[1.into()], &[Type::Bool]);
+        assert!(matches!(as_number, Value::Integer(1)));
+        let string = |args: &[Value]| match math.call("to_string", args) {
             Value::String(s) => Some(String::from_utf8(s).expect("ASCII")),
             _ => None,
         };

@@ -36,6 +36,9 @@ pub mod math;
 pub mod string;
 pub mod time;
 
+#[cfg(test)]
+pub(crate) mod testing;
+
 /// A value of module data, shaped by the module's [`StructType`].
 #[derive(Debug, Clone, Default)]
 pub enum Value {

@@ -47,17 +47,14 @@ fn now(_: &CallContext<'_>, _: &[Value]) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-
     use super::*;
+    use crate::modules::testing::Harness;
 
     #[test]
     fn now_is_the_current_unix_time() {
-        let messages = RefCell::new(Vec::new());
-        let module = Time.parse(b"");
-        let ctx = CallContext { data: b"", module: &module, messages: &messages };
+        let time = Harness::new(&Time, b"");
         let before = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
-        let Value::Integer(now) = Time.function("now", 0).expect("now()")(&ctx, &[]) else {
+        let Value::Integer(now) = time.call("now", &[]) else {
             panic!("now() is an integer");
         };
         let after = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
