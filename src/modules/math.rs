@@ -239,13 +239,7 @@ impl Distribution {
         Some(best)
     }
 
-    /// Number of bytes counted.
-    #[must_use]
-    pub fn total(&self) -> u64 {
-        self.total
-    }
-
-    /// `value` divided by the number of bytes, which must not be zero.
+    /// `value` divided by the number of bytes; `None` when there are none.
     fn per_byte(&self, value: f64) -> Option<f64> {
         (self.total != 0).then(|| value / self.total as f64)
     }
