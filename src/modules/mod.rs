@@ -27,6 +27,13 @@ use std::sync::Arc;
 
 use crate::types::StructType;
 
+// File-format modules and their shared helpers.
+mod binary;
+pub mod dotnet;
+pub mod elf;
+pub mod pe;
+mod record;
+
 /// A value of module data, shaped by the module's [`StructType`].
 #[derive(Debug, Clone, Default)]
 pub enum Value {
@@ -119,7 +126,12 @@ pub struct ModuleId(pub u16);
 /// Every module spoor knows, in a fixed order: a [`ModuleId`] indexes it.
 #[must_use]
 pub fn registry() -> &'static [&'static dyn Module] {
-    &[]
+    &[
+        // File formats.
+        &pe::Pe,
+        &elf::Elf,
+        &dotnet::Dotnet,
+    ]
 }
 
 /// The module imported as `name`, with its id.
