@@ -1,3 +1,28 @@
 //! The `spoor` command-line tool.
 
-fn main() {}
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Compile YARA rules, scan files, and say which threat actor is behind a hit.
+#[derive(Debug, Parser)]
+#[command(name = "spoor", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and check rule files; exit 0 when all compile, 2 otherwise.
+    Check(cli::check::CheckArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Check(args) => cli::check::run(args),
+    }
+}

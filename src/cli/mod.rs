@@ -1,0 +1,3 @@
+//! The command-line interface: one module per subcommand.
+
+pub mod check;
