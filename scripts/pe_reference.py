@@ -162,6 +162,7 @@ def reference(path, source):
     modules = {m: normalise(outputs.get(m, {})) for m in MODULES}
     pe = modules["pe"]
     calls = evaluate(data, "pe", pe_calls(pe) if pe.get("is_pe") else not_pe_calls())
+    calls += evaluate(data, "elf", [("import_md5", [])])
     digest = hashlib.md5(data).hexdigest()
     return digest, {
         "source": source,

@@ -57,9 +57,13 @@ impl Module for Pe {
     }
 }
 
-/// The file offset of a PE file's entry point, `None` if `data` is not a
-/// PE or the entry point lies outside the file's sections' raw data.
+/// The file offset of the entry point of a PE or ELF file, for the
+/// deprecated `entrypoint` keyword; `None` for other files or when the
+/// entry point has no file offset.
 #[must_use]
 pub fn entry_point_offset(data: &[u8]) -> Option<i64> {
-    headers::Headers::parse(data)?.entry_point_offset().map(i64::from)
+    match headers::Headers::parse(data) {
+        Some(pe) => pe.entry_point_offset().map(i64::from),
+        None => crate::modules::elf::entry_point_offset(data),
+    }
 }
