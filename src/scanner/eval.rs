@@ -292,7 +292,7 @@ fn select(matches: &[Match], lo: i64, hi: i64) -> &[Match] {
     }
 }
 
-pub(crate) struct Eval<'s, 'a> {
+struct Eval<'s, 'a> {
     st: &'s ScanState<'a>,
     verdicts: &'s [Verdict],
     frame: Vec<Val<'a>>,
@@ -867,30 +867,6 @@ fn read_int(reader: IntReader, data: &[u8], offset: i64) -> Option<i64> {
     let bits = 8 * size as u32;
     #[allow(clippy::cast_possible_wrap)]
     Some(if signed { (raw << (64 - bits)) as i64 >> (64 - bits) } else { raw as i64 })
-}
-
-/// Access to the evaluator for tests that bind module values by hand.
-#[cfg(test)]
-pub(crate) mod tests_support {
-    use super::*;
-
-    /// An evaluator over `state` with a frame of 4 slots.
-    pub(crate) fn evaluator<'s, 'a>(
-        state: &'s ScanState<'a>,
-        verdicts: &'s [Verdict],
-    ) -> Eval<'s, 'a> {
-        Eval { st: state, verdicts, frame: vec![Val::Undef; 4] }
-    }
-
-    /// Binds a module value to a variable.
-    pub(crate) fn bind<'a>(eval: &mut Eval<'_, 'a>, var: VarId, value: &'a Value) {
-        eval.set(var, Val::Data(value));
-    }
-
-    /// The truth of `expr`; `None` when undefined.
-    pub(crate) fn truth<'a>(eval: &mut Eval<'_, 'a>, expr: &'a Expr) -> Option<bool> {
-        eval.eval_bool(expr).ok().flatten()
-    }
 }
 
 #[cfg(test)]

@@ -66,6 +66,9 @@ pub struct ScanStats {
     pub searches: u64,
     /// Anchored patterns checked at their offset.
     pub anchored_checks: u64,
+    /// Module data parsed (at most once per module and input, and only
+    /// when a condition reads it).
+    pub module_parses: u64,
 }
 
 /// What one scan found.
@@ -215,6 +218,7 @@ impl<'r> Scanner<'r> {
             evaluate(&state, &mut verdicts).map_err(timed_out)?;
         }
         self.stats.anchored_checks += anchored_checks.get();
+        self.stats.module_parses += modules.parses();
 
         let matching: Vec<RuleId> = (0..rules.len())
             .filter_map(rule_id)

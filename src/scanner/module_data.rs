@@ -4,7 +4,7 @@
 //! actually reads it: a rule set importing `pe` pays nothing for `pe` on a
 //! file whose rules were all decided by `filesize`.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use crate::modules::{self, ModuleData, ModuleId, Value};
 
@@ -18,6 +18,8 @@ pub(crate) struct ModuleCache {
     slots: Vec<(ModuleId, OnceCell<ModuleData>)>,
     /// For `entrypoint`: modules with an `entry_point` field and its index.
     entry_points: Vec<(ModuleId, usize)>,
+    /// How many modules were parsed.
+    parses: Cell<u64>,
 }
 
 impl ModuleCache {
@@ -33,14 +35,26 @@ impl ModuleCache {
         ids.extend(entry_points.iter().map(|(id, _)| *id));
         ids.sort_unstable();
         ids.dedup();
-        Self { slots: ids.into_iter().map(|id| (id, OnceCell::new())).collect(), entry_points }
+        Self {
+            slots: ids.into_iter().map(|id| (id, OnceCell::new())).collect(),
+            entry_points,
+            parses: Cell::new(0),
+        }
     }
 
     /// The data of module `id` for `data`, parsing it on first use; `None`
     /// for a module the cache was not made for.
     pub(crate) fn get(&self, id: ModuleId, data: &[u8]) -> Option<&ModuleData> {
         let (_, cell) = self.slots.iter().find(|(slot, _)| *slot == id)?;
-        Some(cell.get_or_init(|| modules::get(id).parse(data)))
+        Some(cell.get_or_init(|| {
+            self.parses.set(self.parses.get() + 1);
+            modules::get(id).parse(data)
+        }))
+    }
+
+    /// How many modules were parsed so far.
+    pub(crate) fn parses(&self) -> u64 {
+        self.parses.get()
     }
 
     /// The `entrypoint` of the input: the first defined `entry_point` of
