@@ -7,14 +7,50 @@
 //! 2. `compiler`: checking, typing and compiling rules;
 //! 3. `scanner`: searching one input and evaluating conditions;
 //! 4. reports with attribution.
+//!
+//! Compile rules once, share the [`Rules`] between threads, and scan with
+//! one [`Scanner`] per thread:
+//!
+//! ```
+//! use spoor::matcher::MatcherLimits;
+//! use spoor::{Compiler, Rules, Scanner};
+//!
+//! let mut compiler = Compiler::new();
+//! compiler.add_source(
+//!     r#"
+//!     rule small_mz : demo {
+//!         meta: author = "spoor"
+//!         strings: $mz = "MZ" $text = "This program"
+//!         condition: $mz at 0 and $text and filesize < 1MB
+//!     }"#,
+//!     "demo.yar",
+//! );
+//! let program = compiler.build().expect("the rule is valid");
+//! let rules = Rules::new(program, &MatcherLimits::default()).expect("patterns compile");
+//!
+//! let mut scanner = Scanner::new(&rules);
+//! scanner.options_mut().print_strings = true;
+//! let results = scanner.scan_bytes(b"MZ\x90\0 This program cannot be run in DOS mode")?;
+//! let matched = &results.matching_rules()[0];
+//! assert_eq!(matched.rule, "small_mz");
+//! assert_eq!(matched.tags, ["demo"]);
+//! assert_eq!(matched.strings.iter().map(|s| s.offset).collect::<Vec<_>>(), [0, 5]);
+//! # Ok::<(), spoor::scanner::error::ScanError>(())
+//! ```
 
 pub mod compiler;
 pub mod diagnostics;
+pub mod matcher;
 pub mod modules;
 pub mod output;
 pub mod parser;
 pub mod results;
+pub mod rules;
 pub mod scanner;
 pub mod source;
 pub mod types;
 pub mod walk;
+
+pub use compiler::Compiler;
+pub use rules::Rules;
+pub use scanner::Scanner;

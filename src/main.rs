@@ -16,6 +16,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Parse and check rule files; exit 0 when all compile, 2 otherwise.
+    Check(cli::check::CheckArgs),
     /// Scan files and directories with the given rules, or the bundled ones.
     Scan(cli::scan::ScanArgs),
 }
@@ -23,6 +25,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
+        Command::Check(args) => cli::check::run(args),
         Command::Scan(args) => cli::scan::run(args),
     }
 }

@@ -1,5 +1,6 @@
 //! The command-line interface: one module per subcommand.
 
+pub mod check;
 pub mod progress;
 pub mod rules;
 pub mod scan;

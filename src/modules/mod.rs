@@ -27,6 +27,25 @@ use std::sync::Arc;
 
 use crate::types::StructType;
 
+pub mod cache;
+pub mod console;
+pub mod dump;
+pub mod functions;
+pub mod hash;
+pub mod math;
+pub mod string;
+pub mod time;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+// File-format modules and their shared helpers.
+mod binary;
+pub mod dotnet;
+pub mod elf;
+pub mod pe;
+mod record;
+
 /// A value of module data, shaped by the module's [`StructType`].
 #[derive(Debug, Clone, Default)]
 pub enum Value {
@@ -117,9 +136,22 @@ pub trait Module: Send + Sync {
 pub struct ModuleId(pub u16);
 
 /// Every module spoor knows, in a fixed order: a [`ModuleId`] indexes it.
+///
+/// One module per line, so branches that add modules merge cleanly.
 #[must_use]
+#[rustfmt::skip]
 pub fn registry() -> &'static [&'static dyn Module] {
-    &[]
+    &[
+        &math::Math,
+        &hash::Hash,
+        &time::Time,
+        &console::Console,
+        &string::StringModule,
+        // File formats.
+        &pe::Pe,
+        &elf::Elf,
+        &dotnet::Dotnet,
+    ]
 }
 
 /// The module imported as `name`, with its id.
@@ -138,4 +170,47 @@ pub fn find(name: &str) -> Option<(ModuleId, &'static dyn Module)> {
 #[must_use]
 pub fn get(id: ModuleId) -> &'static dyn Module {
     registry()[usize::from(id.0)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::functions::declared_functions;
+
+    #[test]
+    fn every_declared_overload_has_an_implementation() {
+        for module in registry() {
+            for (path, function) in declared_functions(&module.declaration()) {
+                let overloads = function.overloads.len();
+                for i in 0..overloads {
+                    assert!(
+                        module.function(&path, i).is_some(),
+                        "{}.{path} overload {i} has no implementation",
+                        module.name()
+                    );
+                }
+                assert!(module.function(&path, overloads).is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn modules_are_found_by_name() {
+        for (i, module) in registry().iter().enumerate() {
+            let (id, found) = find(module.name()).expect("registered module is found");
+            assert_eq!(usize::from(id.0), i);
+            assert_eq!(get(id).name(), found.name());
+        }
+        assert!(find("no_such_module").is_none());
+    }
+
+    #[test]
+    fn parsed_value_is_laid_out_by_the_declaration() {
+        for module in registry() {
+            let data = module.parse(b"MZ\x90\x00");
+            if let Value::Struct(fields) = &data.value {
+                assert_eq!(fields.len(), module.declaration().fields.len(), "{}", module.name());
+            }
+        }
+    }
 }

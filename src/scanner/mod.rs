@@ -1,3 +1,362 @@
 //! Scanning one input: loading it, searching patterns, evaluating conditions.
+//!
+//! A [`Scanner`] borrows compiled [`Rules`] and scans one input at a time;
+//! make one per thread. A scan goes:
+//!
+//! 1. evaluate every rule in id order with pattern matches unknown (module
+//!    data is parsed on first use, anchored patterns are checked at their
+//!    offset);
+//! 2. if some rule is still undecided, or strings must be reported for a
+//!    matching rule, search the input once for all searched patterns and
+//!    evaluate the undecided rules again;
+//! 3. clear the rules of every namespace where a global rule is false, and
+//!    report the remaining true, non-private rules.
 
+pub mod error;
+mod eval;
 pub mod input;
+pub mod matches;
+mod module_data;
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::compiler::ir::{PatternId, RuleId};
+use crate::matcher::Scratch;
+use crate::results::{FileReport, MAX_MATCH_DATA, Outcome, RuleMatch, StringMatch};
+use crate::rules::{PatternPlan, Rules};
+use error::ScanError;
+use eval::{Clock, ScanState, Stop, Verdict, eval_rule};
+use input::LoadOptions;
+use matches::{Match, PatternMatches};
+use module_data::ModuleCache;
+
+/// YARA's default cap on the matches kept per pattern and input.
+pub const DEFAULT_MAX_MATCHES_PER_PATTERN: usize = crate::matcher::MAX_MATCHES_PER_PATTERN;
+
+/// How a [`Scanner`] scans.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Give up on an input after this long.
+    pub timeout: Option<Duration>,
+    /// Keep at most this many matches per pattern (a warning says when a
+    /// pattern hit it); the rules' own matcher limit caps it too.
+    pub max_matches_per_pattern: usize,
+    /// Report the matches of each matching rule's non-private patterns.
+    pub print_strings: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            timeout: None,
+            max_matches_per_pattern: DEFAULT_MAX_MATCHES_PER_PATTERN,
+            print_strings: false,
+        }
+    }
+}
+
+/// Counters over every scan a [`Scanner`] made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Inputs scanned.
+    pub inputs: u64,
+    /// Inputs that needed the pattern search pass.
+    pub searches: u64,
+    /// Anchored patterns checked at their offset.
+    pub anchored_checks: u64,
+    /// Module data parsed (at most once per module and input, and only
+    /// when a condition reads it).
+    pub module_parses: u64,
+}
+
+/// What one scan found.
+#[derive(Debug)]
+pub struct ScanResults {
+    matching: Vec<RuleId>,
+    matches: Vec<RuleMatch>,
+    warnings: Vec<String>,
+    messages: Vec<String>,
+}
+
+impl ScanResults {
+    /// Ids of the matching non-private rules, in rule order.
+    #[must_use]
+    pub fn matching_ids(&self) -> &[RuleId] {
+        &self.matching
+    }
+
+    /// The matching non-private rules, in rule order, with their strings
+    /// when the scanner was asked to print them.
+    #[must_use]
+    pub fn matching_rules(&self) -> &[RuleMatch] {
+        &self.matches
+    }
+
+    /// Non-fatal notes, such as a pattern that hit its match cap.
+    #[must_use]
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Messages from module functions (`console.log`).
+    #[must_use]
+    pub fn messages(&self) -> &[String] {
+        &self.messages
+    }
+
+    /// The owned report for the file at `path` of `size` bytes.
+    #[must_use]
+    pub fn into_report(self, path: &Path, size: u64) -> FileReport {
+        FileReport {
+            path: path.to_path_buf(),
+            size,
+            outcome: Outcome::Scanned { matches: self.matches, warnings: self.warnings },
+        }
+    }
+}
+
+/// Scans inputs with one rule set; one per thread.
+#[derive(Debug)]
+pub struct Scanner<'r> {
+    rules: &'r Rules,
+    scratch: Scratch,
+    options: ScanOptions,
+    stats: ScanStats,
+}
+
+impl<'r> Scanner<'r> {
+    /// A scanner with default options.
+    #[must_use]
+    pub fn new(rules: &'r Rules) -> Self {
+        Self::with_options(rules, ScanOptions::default())
+    }
+
+    /// A scanner with the given options.
+    #[must_use]
+    pub fn with_options(rules: &'r Rules, options: ScanOptions) -> Self {
+        Self { rules, scratch: rules.scratch(), options, stats: ScanStats::default() }
+    }
+
+    /// The options in use.
+    pub fn options_mut(&mut self) -> &mut ScanOptions {
+        &mut self.options
+    }
+
+    /// Counters over the scans so far.
+    #[must_use]
+    pub fn stats(&self) -> ScanStats {
+        self.stats
+    }
+
+    /// Scans `path`, loaded as `load` says.
+    ///
+    /// # Errors
+    /// When the file cannot be loaded, the scan times out, or the file
+    /// shrank while it was mapped.
+    pub fn scan_file(&mut self, path: &Path, load: &LoadOptions) -> Result<ScanResults, ScanError> {
+        let input = input::load(path, load)?;
+        let results = self.scan_bytes(&input)?;
+        if input.was_truncated() {
+            return Err(ScanError::FileChanged);
+        }
+        Ok(results)
+    }
+
+    /// Scans `path` into an owned report; a failure becomes
+    /// [`Outcome::Failed`].
+    pub fn scan_file_report(&mut self, path: &Path, load: &LoadOptions) -> FileReport {
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        match self.scan_file(path, load) {
+            Ok(results) => results.into_report(path, size),
+            Err(error) => FileReport {
+                path: path.to_path_buf(),
+                size: 0,
+                outcome: Outcome::Failed(error.to_string()),
+            },
+        }
+    }
+
+    /// Scans `data`.
+    ///
+    /// # Errors
+    /// [`ScanError::Timeout`] when the scan runs past the timeout.
+    pub fn scan_bytes(&mut self, data: &[u8]) -> Result<ScanResults, ScanError> {
+        let timeout = self.options.timeout;
+        let timed_out = |_| ScanError::Timeout(timeout.unwrap_or_default());
+        let rules = self.rules;
+        let modules = ModuleCache::new(&rules.program().modules);
+        let anchored: Vec<OnceCell<Option<Match>>> = vec![OnceCell::new(); rules.anchored_count()];
+        let anchored_checks = Cell::new(0);
+        let messages = RefCell::new(Vec::new());
+        let clock = Clock::new(timeout.map(|t| Instant::now() + t));
+        let mut state = ScanState {
+            rules,
+            data,
+            modules: &modules,
+            searched: None,
+            anchored: &anchored,
+            anchored_checks: &anchored_checks,
+            messages: &messages,
+            clock: &clock,
+        };
+        self.stats.inputs += 1;
+
+        let mut verdicts = vec![Verdict::Unknown; rules.len()];
+        evaluate(&state, &mut verdicts).map_err(timed_out)?;
+        let searched = if self.needs_search(&verdicts) {
+            self.stats.searches += 1;
+            let found = rules.search(data, &mut self.scratch, self.options.max_matches_per_pattern);
+            clock.check().map_err(timed_out)?;
+            Some(found)
+        } else {
+            None
+        };
+        if let Some(found) = &searched {
+            state.searched = Some(found);
+            evaluate(&state, &mut verdicts).map_err(timed_out)?;
+        }
+        self.stats.anchored_checks += anchored_checks.get();
+        self.stats.module_parses += modules.parses();
+
+        let matching: Vec<RuleId> = (0..rules.len())
+            .filter_map(rule_id)
+            .filter(|&id| reported(rules, &verdicts, id))
+            .collect();
+        let report = Report { rules, data, searched: searched.as_ref(), state: &state };
+        let matches =
+            matching.iter().map(|&id| report.rule(id, self.options.print_strings)).collect();
+        Ok(ScanResults {
+            matches,
+            warnings: searched.as_ref().map(|m| cap_warnings(rules, m)).unwrap_or_default(),
+            messages: messages.into_inner(),
+            matching,
+        })
+    }
+
+    /// Whether the search pass must run: some rule is undecided, or the
+    /// strings of a matching rule are to be reported and some of them are
+    /// only known after a search.
+    fn needs_search(&self, verdicts: &[Verdict]) -> bool {
+        if verdicts.contains(&Verdict::Unknown) {
+            return true;
+        }
+        self.options.print_strings
+            && (0..self.rules.len()).filter_map(rule_id).any(|id| {
+                reported(self.rules, verdicts, id)
+                    && reported_patterns(self.rules, id)
+                        .any(|p| self.rules.plan(p) == PatternPlan::Searched)
+            })
+    }
+}
+
+/// Evaluates every rule still unknown, in id order.
+fn evaluate(state: &ScanState<'_>, verdicts: &mut [Verdict]) -> Result<(), Stop> {
+    for index in 0..verdicts.len() {
+        if verdicts[index] != Verdict::Unknown {
+            continue;
+        }
+        let Some(id) = rule_id(index) else { break };
+        // Messages of an evaluation that ends unknown are dropped: the rule
+        // is evaluated again after the search and logs them then.
+        let logged = state.messages.borrow().len();
+        verdicts[index] = match eval_rule(state, verdicts, id) {
+            Ok(true) => Verdict::True,
+            Ok(false) => Verdict::False,
+            Err(Stop::NeedsPatterns) if state.searched.is_some() => Verdict::False,
+            Err(Stop::NeedsPatterns) => {
+                state.messages.borrow_mut().truncate(logged);
+                Verdict::Unknown
+            }
+            Err(Stop::Timeout) => return Err(Stop::Timeout),
+        };
+    }
+    Ok(())
+}
+
+fn rule_id(index: usize) -> Option<RuleId> {
+    u32::try_from(index).ok().map(RuleId)
+}
+
+/// Whether rule `id` is reported: true, not private, and every global rule
+/// of its namespace true.
+fn reported(rules: &Rules, verdicts: &[Verdict], id: RuleId) -> bool {
+    let is_true = |r: RuleId| verdicts[r.0 as usize] == Verdict::True;
+    !rules.rule(id).is_private && is_true(id) && rules.globals_of(id).iter().all(|&g| is_true(g))
+}
+
+/// The non-private patterns of a rule.
+fn reported_patterns(rules: &Rules, id: RuleId) -> impl Iterator<Item = PatternId> + '_ {
+    rules
+        .rule(id)
+        .patterns
+        .clone()
+        .map(PatternId)
+        .filter(|p| !rules.program().patterns[p.0 as usize].is_private)
+}
+
+fn cap_warnings(rules: &Rules, matches: &PatternMatches) -> Vec<String> {
+    matches
+        .capped()
+        .map(|p| {
+            let pattern = &rules.program().patterns[p.0 as usize];
+            format!(
+                "pattern {} of rule {} has too many matches: only the first {} are kept",
+                pattern.name,
+                rules.rule(pattern.rule).name,
+                matches.of(p).len()
+            )
+        })
+        .collect()
+}
+
+/// Builds the owned result of a matching rule.
+struct Report<'a> {
+    rules: &'a Rules,
+    data: &'a [u8],
+    searched: Option<&'a PatternMatches>,
+    state: &'a ScanState<'a>,
+}
+
+impl Report<'_> {
+    fn rule(&self, id: RuleId, with_strings: bool) -> RuleMatch {
+        let rule = self.rules.rule(id);
+        let strings = if with_strings {
+            reported_patterns(self.rules, id).flat_map(|p| self.strings(p)).collect()
+        } else {
+            Vec::new()
+        };
+        RuleMatch {
+            rule: rule.name.clone(),
+            namespace: rule.namespace.clone(),
+            tags: rule.tags.clone(),
+            meta: rule.meta.clone(),
+            strings,
+        }
+    }
+
+    fn strings(&self, pattern: PatternId) -> Vec<StringMatch> {
+        let list = match self.rules.plan(pattern) {
+            PatternPlan::Anchored { .. } => self.state.matches_of(pattern).unwrap_or_default(),
+            PatternPlan::Searched => self.searched.map_or(&[][..], |m| m.of(pattern)),
+        };
+        let name = &self.rules.program().patterns[pattern.0 as usize].name;
+        list.iter()
+            .map(|m| {
+                let end =
+                    m.offset.saturating_add(m.length.min(MAX_MATCH_DATA)).min(self.data.len());
+                StringMatch {
+                    id: name.clone(),
+                    offset: m.offset as u64,
+                    length: m.length as u64,
+                    xor_key: m.xor_key,
+                    data: self.data.get(m.offset..end).unwrap_or_default().to_vec(),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

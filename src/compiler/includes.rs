@@ -1,0 +1,153 @@
+//! Compiling a rule file and the files it includes.
+//!
+//! `include "x.yar"` is resolved relative to the directory of the including
+//! file (or the current directory for text given without a path), and the
+//! included file is compiled in place, as YARA pastes it in: its imports
+//! count for the rest of the including file. The chain of files being
+//! included is kept so that a file including itself, directly or through
+//! others, is reported (E111) instead of recursing forever.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{Compiler, Imports};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::modules;
+use crate::parser::{self, ast};
+use crate::source::SourceFile;
+
+/// How deep includes may nest. Cycles are caught exactly; this bounds
+/// chains of distinct files.
+pub const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// The files being compiled, outermost first, as canonical paths.
+type IncludeChain = Vec<PathBuf>;
+
+/// Reads and compiles the file at `path`.
+pub(super) fn compile_path(compiler: &mut Compiler, path: &Path) {
+    match read(path) {
+        Ok((canonical, text)) => {
+            let source = SourceFile::new(path.display().to_string(), text);
+            let mut chain = vec![canonical];
+            let mut imports = Imports::new();
+            compile_source(compiler, &source, path.parent(), &mut chain, &mut imports);
+        }
+        Err(e) => compiler
+            .diagnostics
+            .push(Diagnostic::global(codes::IO, format!("cannot read `{}`: {e}", path.display()))),
+    }
+}
+
+/// Compiles text that has no file of its own.
+/// Its includes are resolved relative to the current directory.
+pub(super) fn compile_unit(compiler: &mut Compiler, source: &Arc<SourceFile>) {
+    compile_source(compiler, source, None, &mut IncludeChain::new(), &mut Imports::new());
+}
+
+fn read(path: &Path) -> std::io::Result<(PathBuf, String)> {
+    let canonical = std::fs::canonicalize(path)?;
+    let bytes = std::fs::read(&canonical)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8"))?;
+    Ok((canonical, text))
+}
+
+fn compile_source(
+    compiler: &mut Compiler,
+    source: &Arc<SourceFile>,
+    dir: Option<&Path>,
+    chain: &mut IncludeChain,
+    imports: &mut Imports,
+) {
+    let (file, syntax) = parser::parse(source);
+    let syntax_failed = syntax.iter().any(Diagnostic::is_error);
+    compiler.diagnostics.extend(syntax);
+    if syntax_failed {
+        return;
+    }
+    let mut later_rules: HashSet<String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            ast::Item::Rule(rule) => Some(rule.name.name.clone()),
+            _ => None,
+        })
+        .collect();
+    for item in &file.items {
+        match item {
+            ast::Item::Import(import) => add_import(compiler, import, source, imports),
+            ast::Item::Include(include) => {
+                compile_include(compiler, include, source, dir, chain, imports);
+            }
+            ast::Item::Rule(rule) => {
+                later_rules.remove(&rule.name.name);
+                compiler.add_rule(rule, source, imports, &later_rules);
+            }
+        }
+    }
+}
+
+fn add_import(
+    compiler: &mut Compiler,
+    import: &ast::Import,
+    source: &Arc<SourceFile>,
+    imports: &mut Imports,
+) {
+    match modules::find(&import.module) {
+        Some((id, module)) => {
+            compiler.modules.insert(id);
+            imports.entry(import.module.clone()).or_insert_with(|| (id, module.declaration()));
+        }
+        None => compiler.diagnostics.push(Diagnostic::error(
+            codes::UNKNOWN_MODULE,
+            format!("unknown module `{}`", import.module),
+            source,
+            import.span,
+        )),
+    }
+}
+
+fn compile_include(
+    compiler: &mut Compiler,
+    include: &ast::Include,
+    source: &Arc<SourceFile>,
+    dir: Option<&Path>,
+    chain: &mut IncludeChain,
+    imports: &mut Imports,
+) {
+    let path = dir.map_or_else(|| PathBuf::from(&include.path), |d| d.join(&include.path));
+    let error = |code, message: String| Diagnostic::error(code, message, source, include.span);
+    if chain.len() >= MAX_INCLUDE_DEPTH {
+        compiler.diagnostics.push(error(
+            codes::INCLUDE_CYCLE,
+            format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
+        ));
+        return;
+    }
+    let (canonical, text) = match read(&path) {
+        Ok(read) => read,
+        Err(e) => {
+            compiler.diagnostics.push(error(
+                codes::INCLUDE_NOT_FOUND,
+                format!("cannot include `{}`: {e}", include.path),
+            ));
+            return;
+        }
+    };
+    if let Some(start) = chain.iter().position(|p| *p == canonical) {
+        let cycle: Vec<String> = chain[start..]
+            .iter()
+            .chain(std::iter::once(&canonical))
+            .map(|p| p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()))
+            .collect();
+        compiler
+            .diagnostics
+            .push(error(codes::INCLUDE_CYCLE, format!("include cycle: {}", cycle.join(" -> "))));
+        return;
+    }
+    let included = SourceFile::new(path.display().to_string(), text);
+    chain.push(canonical);
+    compile_source(compiler, &included, path.parent(), chain, imports);
+    chain.pop();
+}

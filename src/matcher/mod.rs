@@ -1,0 +1,189 @@
+//! Pattern matching: every pattern of every rule compiled into one [`Matcher`]
+//! that finds all of their matches in a single pass over the input.
+//!
+//! Pipeline: `ast::PatternValue` + modifiers → [forms](forms) (the concrete
+//! byte sequences or byte regexes a pattern stands for: ascii/wide, xor keys,
+//! base64 encodings) → [atoms](atoms) (short literals every match must
+//! contain) → one Aho-Corasick automaton over the atoms of all forms → per
+//! scan: one overlapping pass, then [verification](verify) of each candidate.
+//!
+//! The matches are YARA's: one per start offset (overlapping matches are all
+//! reported, `aa` in `aaaa` matches at 0, 1 and 2); for a regular expression
+//! or hex string the length is that of the leftmost-first match from that
+//! start, as a backtracking engine finds it; at most
+//! [`MAX_MATCHES_PER_PATTERN`] per pattern.
+
+mod atoms;
+mod base64;
+mod forms;
+mod hex;
+mod regex;
+mod scan;
+mod verify;
+
+use crate::parser::ast;
+
+pub use scan::{ScanMatches, Scratch};
+
+use forms::Form;
+
+/// YARA's per-pattern match cap: matches past it are dropped and the
+/// pattern is flagged so the caller can warn.
+pub const MAX_MATCHES_PER_PATTERN: usize = 1_000_000;
+
+/// One pattern to compile: a pattern value with its modifiers, as written in
+/// a rule.
+#[derive(Debug, Clone, Copy)]
+pub struct PatternSpec<'a> {
+    /// What to look for.
+    pub value: &'a ast::PatternValue,
+    /// Its modifiers (`private` is accepted and has no effect here).
+    pub modifiers: &'a [ast::Modifier],
+}
+
+/// Bounds on what compiling and scanning may cost.
+#[derive(Debug, Clone)]
+pub struct MatcherLimits {
+    /// Matches kept per pattern per scan; YARA's is 1,000,000.
+    pub max_matches_per_pattern: usize,
+    /// Most atoms (after case and xor variants) one form may contribute to
+    /// the shared automaton. 4,096 leaves room for a 4-byte nocase atom
+    /// (16 variants) under all 256 xor keys; more makes the automaton huge
+    /// for one pattern.
+    pub max_atoms_per_form: usize,
+    /// Heap bytes a compiled regex (its Thompson NFA) may take. 8 MiB keeps
+    /// hex strings with jumps of a few thousand bytes, and refuses
+    /// `/(a{1000}){1000}/`-style blow-ups.
+    pub regex_size_limit: usize,
+    /// How far a regular expression's match may extend before and after
+    /// the atom that found it. YARA-X scans at most 4,096 bytes each way
+    /// (confirmed: `/ab.*c/` matches across 4,093 filler bytes, not 4,094),
+    /// which bounds the cost of `.*` on large inputs.
+    pub regex_scan_span: usize,
+}
+
+impl Default for MatcherLimits {
+    fn default() -> Self {
+        Self {
+            max_matches_per_pattern: MAX_MATCHES_PER_PATTERN,
+            max_atoms_per_form: 4096,
+            regex_size_limit: 8 << 20,
+            regex_scan_span: 4096,
+        }
+    }
+}
+
+/// One match of a pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Match {
+    /// Offset of the first matched byte.
+    pub offset: usize,
+    /// Number of matched bytes.
+    pub length: usize,
+    /// The key of an `xor` pattern's match (0 is the plain text).
+    pub xor_key: Option<u8>,
+}
+
+/// Why a pattern cannot be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// The regular expression does not parse (diagnostic E004).
+    #[error("invalid regular expression: {0}")]
+    InvalidRegex(String),
+    /// The pattern would match the empty string everywhere.
+    #[error("the pattern can match an empty string")]
+    MatchesEmpty,
+    /// The pattern is empty (`""`) or its compiled form exceeds a limit.
+    #[error("pattern too large or empty: {0}")]
+    OverLimit(String),
+    /// Modifiers that YARA refuses together or on this kind of pattern.
+    #[error("invalid modifier combination: {0}")]
+    InvalidModifiers(String),
+}
+
+/// All patterns compiled for one multi-pattern pass. Immutable once built,
+/// `Send + Sync`: share it between threads, give each a [`Scratch`].
+#[derive(Debug)]
+pub struct Matcher {
+    /// Every form of every pattern; each knows its pattern index.
+    forms: Vec<Form>,
+    /// Form indexes per pattern, for [`Matcher::match_at`].
+    forms_of_pattern: Vec<Vec<usize>>,
+    /// The atom automaton and the forms searched without atoms.
+    search: scan::Search,
+    limits: MatcherLimits,
+}
+
+impl Matcher {
+    /// Compiles `patterns`; the result answers by pattern index. On failure
+    /// gives every pattern that could not be compiled, with its index.
+    pub fn build(
+        patterns: &[PatternSpec],
+        limits: &MatcherLimits,
+    ) -> Result<Matcher, Vec<(usize, PatternError)>> {
+        let mut forms = Vec::new();
+        let mut forms_of_pattern = Vec::with_capacity(patterns.len());
+        let mut errors = Vec::new();
+        for (index, spec) in patterns.iter().enumerate() {
+            match forms::expand(index, spec, limits) {
+                Ok(expanded) => {
+                    forms_of_pattern.push((forms.len()..forms.len() + expanded.len()).collect());
+                    forms.extend(expanded);
+                }
+                Err(error) => {
+                    forms_of_pattern.push(Vec::new());
+                    errors.push((index, error));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        // The automaton only fails past aho-corasick's own size limits, which
+        // no single pattern causes: the error goes to the last pattern.
+        let search = scan::Search::build(&forms)
+            .map_err(|error| vec![(patterns.len().saturating_sub(1), error)])?;
+        Ok(Matcher { forms, forms_of_pattern, search, limits: limits.clone() })
+    }
+
+    /// How many patterns the matcher was built for.
+    #[must_use]
+    pub fn pattern_count(&self) -> usize {
+        self.forms_of_pattern.len()
+    }
+
+    /// Indexes of the patterns that have no atom and are searched on their
+    /// own, byte by byte (slow: worth a warning).
+    #[must_use]
+    pub fn slow_patterns(&self) -> Vec<usize> {
+        let mut slow: Vec<usize> =
+            self.search.unatomized().iter().map(|&form| self.forms[form].pattern).collect();
+        slow.dedup();
+        slow
+    }
+
+    /// A scratch space for [`Matcher::scan`]; keep one per thread.
+    #[must_use]
+    pub fn scratch(&self) -> Scratch {
+        Scratch::new(self.forms.len())
+    }
+
+    /// Finds the matches of every pattern in `data` in one pass.
+    pub fn scan(&self, data: &[u8], scratch: &mut Scratch) -> ScanMatches {
+        self.search.run(&self.forms, &self.limits, data, scratch, self.pattern_count())
+    }
+
+    /// The match of `pattern` starting exactly at `offset`, if any: the
+    /// direct check for `$a at N`, with no search.
+    #[must_use]
+    pub fn match_at(&self, pattern: usize, data: &[u8], offset: usize) -> Option<Match> {
+        let forms = self.forms_of_pattern.get(pattern)?;
+        forms
+            .iter()
+            .filter_map(|&form| verify::match_at(&self.forms[form], data, offset, &self.limits))
+            .max_by_key(|found| found.length)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+//! YARA's regular expression dialect, read into a `regex_syntax` HIR.
+//!
+//! YARA regexes work on bytes, not Unicode: `.` is any byte but `\n` (any
+//! byte with `s`), `\w \d \s \b` are ASCII, `\xHH` is one byte. That is
+//! `regex_syntax` with Unicode off and UTF-8 not required. The one piece of
+//! syntax `regex_syntax` lacks is the quantifier `{,m}` (YARA: `{0,m}`),
+//! rewritten before parsing. There is no multi-line mode: `^` and `$` are the
+//! start and end of the input.
+
+use regex_syntax::ParserBuilder;
+use regex_syntax::hir::{Hir, HirKind, Repetition};
+
+use super::PatternError;
+
+/// How deeply groups may nest. `regex_syntax`'s own default (250) bounds
+/// its parser; the same bound keeps our recursive HIR walks shallow.
+const MAX_NESTING: u32 = 250;
+
+/// Parses YARA regex text (as written between the slashes) into a HIR.
+pub(crate) fn parse(
+    pattern: &str,
+    case_insensitive: bool,
+    dot_matches_new_line: bool,
+) -> Result<Hir, PatternError> {
+    ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .case_insensitive(case_insensitive)
+        .dot_matches_new_line(dot_matches_new_line)
+        .nest_limit(MAX_NESTING)
+        .build()
+        .parse(&rewrite_open_lower_bound(pattern))
+        .map_err(|error| PatternError::InvalidRegex(first_message_line(&error.to_string())))
+}
+
+/// `regex_syntax` errors span several lines (pattern, caret, message); the
+/// diagnostic wants the message.
+fn first_message_line(error: &str) -> String {
+    error.lines().find_map(|line| line.strip_prefix("error: ")).unwrap_or(error).to_owned()
+}
+
+/// Rewrites YARA's `{,m}` to `{0,m}`, outside classes and escapes.
+fn rewrite_open_lower_bound(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match c {
+            '\\' => out.extend(chars.next()),
+            '[' if !in_class => {
+                in_class = true;
+                // A `]` right after `[` or `[^` is a literal member.
+                if chars.peek() == Some(&'^') {
+                    out.extend(chars.next());
+                }
+                if chars.peek() == Some(&']') {
+                    out.extend(chars.next());
+                }
+            }
+            ']' if in_class => in_class = false,
+            '{' if !in_class && chars.peek() == Some(&',') => out.push('0'),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The HIR of the wide form of a regex: every byte it matches followed by
+/// `\0` (YARA's `wide`). Look-arounds are kept as they are, so `\b` sees the
+/// zero bytes of the wide text.
+pub(crate) fn widen(hir: &Hir) -> Hir {
+    let zero = || Hir::literal([0u8]);
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => hir.clone(),
+        HirKind::Literal(literal) => Hir::literal(super::forms::widen(&literal.0)),
+        HirKind::Class(_) => Hir::concat(vec![hir.clone(), zero()]),
+        HirKind::Repetition(repetition) => Hir::repetition(Repetition {
+            sub: Box::new(widen(&repetition.sub)),
+            ..repetition.clone()
+        }),
+        HirKind::Capture(capture) => widen(&capture.sub),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(widen).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(widen).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_lower_bound_becomes_zero() {
+        let cases = [
+            ("a{,3}", "a{0,3}"),
+            (r"a\{,3}", r"a\{,3}"),
+            ("[{,]{,2}", "[{,]{0,2}"),
+            ("[]{,]x", "[]{,]x"),
+            ("a{2,3}", "a{2,3}"),
+        ];
+        for (yara, rust) in cases {
+            assert_eq!(rewrite_open_lower_bound(yara), rust, "{yara}");
+        }
+    }
+
+    #[test]
+    fn dialect_is_bytes() {
+        assert!(parse(r"\xff\x00", false, false).is_ok());
+        assert!(parse(r"a\/b", false, false).is_ok());
+        let dot = parse(".", false, false).unwrap();
+        assert!(matches!(dot.kind(), HirKind::Class(regex_syntax::hir::Class::Bytes(_))));
+        let error = parse("a(b", false, false).unwrap_err();
+        assert_eq!(error, PatternError::InvalidRegex("unclosed group".to_owned()));
+    }
+
+    #[test]
+    fn widening_interleaves_zeros() {
+        let wide = widen(&parse("ab[cd]", false, false).unwrap());
+        let flat = super::super::atoms::flatten(&wide);
+        assert_eq!(flat.len(), 6);
+        assert_eq!(flat[1], Hir::literal([0u8]));
+        assert_eq!(flat[5], Hir::literal([0u8]));
+    }
+}

@@ -1,0 +1,201 @@
+//! The single pass: one Aho-Corasick automaton over the atoms of every form,
+//! an overlapping search (every atom occurrence, also inside another), and
+//! verification of the forms each hit points to.
+//!
+//! Identical atoms of different forms share one automaton pattern; its
+//! entry lists every (form, offset, key) that uses it. Forms without atoms
+//! are searched afterwards, one by one.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex_automata::hybrid;
+
+use super::forms::Form;
+use super::verify;
+use super::{Match, MatcherLimits, PatternError};
+
+/// Where one atom sits: which form, how far after the form's start, which
+/// xor key it was made with.
+#[derive(Debug, Clone, Copy)]
+struct AtomUse {
+    form: u32,
+    back: u32,
+    xor_key: Option<u8>,
+}
+
+/// The compiled search structure of a [`super::Matcher`].
+#[derive(Debug)]
+pub(crate) struct Search {
+    /// `None` when no form has atoms.
+    automaton: Option<AhoCorasick>,
+    /// Per automaton pattern, the forms that use that atom.
+    uses: Vec<Vec<AtomUse>>,
+    /// Forms searched on their own.
+    unatomized: Vec<usize>,
+}
+
+impl Search {
+    /// Builds the automaton over the atoms of `forms`.
+    pub(crate) fn build(forms: &[Form]) -> Result<Search, PatternError> {
+        let mut atom_ids: HashMap<&[u8], usize> = HashMap::new();
+        let mut atoms: Vec<&[u8]> = Vec::new();
+        let mut uses: Vec<Vec<AtomUse>> = Vec::new();
+        let mut unatomized = Vec::new();
+        for (index, form) in forms.iter().enumerate() {
+            if form.atoms.is_empty() {
+                unatomized.push(index);
+            }
+            for atom in &form.atoms {
+                let id = *atom_ids.entry(&atom.bytes).or_insert_with(|| {
+                    atoms.push(&atom.bytes);
+                    uses.push(Vec::new());
+                    atoms.len() - 1
+                });
+                uses[id].push(AtomUse {
+                    form: u32::try_from(index).map_err(too_many)?,
+                    back: u32::try_from(atom.back).map_err(too_many)?,
+                    xor_key: atom.xor_key,
+                });
+            }
+        }
+        let automaton = if atoms.is_empty() {
+            None
+        } else {
+            let built = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&atoms)
+                .map_err(|error| PatternError::OverLimit(error.to_string()))?;
+            Some(built)
+        };
+        Ok(Search { automaton, uses, unatomized })
+    }
+
+    /// Forms searched without atoms.
+    pub(crate) fn unatomized(&self) -> &[usize] {
+        &self.unatomized
+    }
+
+    /// Runs the pass over `data`.
+    pub(crate) fn run(
+        &self,
+        forms: &[Form],
+        limits: &MatcherLimits,
+        data: &[u8],
+        scratch: &mut Scratch,
+        pattern_count: usize,
+    ) -> ScanMatches {
+        let mut found = ScanMatches::new(pattern_count, limits.max_matches_per_pattern);
+        scratch.prepare(forms.len());
+        if let Some(automaton) = &self.automaton {
+            for hit in automaton.find_overlapping_iter(data) {
+                for atom in &self.uses[hit.pattern().as_usize()] {
+                    let form = &forms[atom.form as usize];
+                    if found.capped[form.pattern] {
+                        continue;
+                    }
+                    let Some(anchor) = hit.start().checked_sub(atom.back as usize) else {
+                        continue;
+                    };
+                    let cache = &mut scratch.reverse_caches[atom.form as usize];
+                    verify::at_anchor(form, data, anchor, atom.xor_key, cache, &mut |m| {
+                        found.push(form.pattern, m)
+                    });
+                }
+            }
+        }
+        for &index in &self.unatomized {
+            let form = &forms[index];
+            verify::everywhere(form, data, &mut |m| found.push(form.pattern, m));
+        }
+        found.finish();
+        found
+    }
+}
+
+fn too_many(_: std::num::TryFromIntError) -> PatternError {
+    PatternError::OverLimit("more than 2^32 forms or atom offsets".to_owned())
+}
+
+/// Per-thread state reused between scans: the lazy DFA caches of the
+/// reverse prefix matchers, filled on first use.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    reverse_caches: Vec<Option<hybrid::dfa::Cache>>,
+}
+
+impl Scratch {
+    pub(crate) fn new(forms: usize) -> Scratch {
+        Scratch { reverse_caches: (0..forms).map(|_| None).collect() }
+    }
+
+    /// Makes room for `forms` caches (a scratch made for another matcher
+    /// still works).
+    fn prepare(&mut self, forms: usize) {
+        if self.reverse_caches.len() != forms {
+            *self = Scratch::new(forms);
+        }
+    }
+}
+
+/// The matches of one scan, by pattern index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanMatches {
+    matches: Vec<Vec<Match>>,
+    capped: Vec<bool>,
+    cap: usize,
+}
+
+impl ScanMatches {
+    fn new(patterns: usize, cap: usize) -> ScanMatches {
+        ScanMatches { matches: vec![Vec::new(); patterns], capped: vec![false; patterns], cap }
+    }
+
+    /// Records a match; returns `false` once the pattern is capped.
+    fn push(&mut self, pattern: usize, found: Match) -> bool {
+        if self.capped[pattern] {
+            return false;
+        }
+        let list = &mut self.matches[pattern];
+        if list.len() >= self.cap {
+            // Duplicates may inflate the count: only distinct offsets count.
+            normalize(list);
+            if list.len() >= self.cap {
+                self.capped[pattern] = true;
+                return false;
+            }
+        }
+        list.push(found);
+        true
+    }
+
+    fn finish(&mut self) {
+        self.matches.iter_mut().for_each(normalize);
+    }
+
+    /// The matches of `pattern`, sorted by offset, one per offset.
+    #[must_use]
+    pub fn matches(&self, pattern: usize) -> &[Match] {
+        self.matches.get(pattern).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `pattern` reached the per-pattern cap (later matches were
+    /// dropped).
+    #[must_use]
+    pub fn hit_cap(&self, pattern: usize) -> bool {
+        self.capped.get(pattern).copied().unwrap_or(false)
+    }
+
+    /// The patterns that reached the cap.
+    pub fn capped_patterns(&self) -> impl Iterator<Item = usize> + '_ {
+        self.capped.iter().enumerate().filter_map(|(index, &capped)| capped.then_some(index))
+    }
+}
+
+/// Sorts by offset and keeps one match per offset, the longest (a pattern's
+/// ascii and wide forms, or two atoms of one regex, can find the same
+/// start).
+fn normalize(list: &mut Vec<Match>) {
+    list.sort_unstable_by(|a, b| a.offset.cmp(&b.offset).then(b.length.cmp(&a.length)));
+    list.dedup_by_key(|found| found.offset);
+}

@@ -1,0 +1,419 @@
+//! Table-driven tests of the matcher's semantics. Every expectation was
+//! confirmed with YARA-X through `scripts/yara_x_matches.py` (the comment on
+//! each table row is the pattern as it reads in a rule).
+
+use super::*;
+use crate::parser::ast::{HexString, HexToken, Modifier, ModifierKind, PatternValue, Regex};
+use crate::source::Span;
+
+fn modifier(kind: ModifierKind) -> Modifier {
+    Modifier { kind, span: Span::new(0, 0) }
+}
+
+/// Reads modifiers as written in a rule (`"nocase wide xor(1-2)"`).
+fn modifiers(text: &str) -> Vec<Modifier> {
+    text.split_whitespace()
+        .map(|word| {
+            modifier(match word {
+                "nocase" => ModifierKind::Nocase,
+                "wide" => ModifierKind::Wide,
+                "ascii" => ModifierKind::Ascii,
+                "fullword" => ModifierKind::Fullword,
+                "private" => ModifierKind::Private,
+                "xor" => ModifierKind::Xor { min: 0, max: 255 },
+                "base64" => ModifierKind::Base64 { alphabet: None },
+                "base64wide" => ModifierKind::Base64Wide { alphabet: None },
+                other => {
+                    let range = other.strip_prefix("xor(").and_then(|r| r.strip_suffix(')'));
+                    let (min, max) = range.and_then(|r| r.split_once('-')).expect(other);
+                    ModifierKind::Xor { min: min.parse().unwrap(), max: max.parse().unwrap() }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Reads a hex string body as written between the braces.
+fn hex(body: &str) -> PatternValue {
+    let tokens: Vec<String> = body
+        .replace('(', " ( ")
+        .replace(')', " ) ")
+        .replace('|', " | ")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let mut position = 0;
+    let parsed = hex_sequence(&tokens, &mut position);
+    assert_eq!(position, tokens.len(), "unbalanced hex string {body}");
+    PatternValue::Hex(HexString { tokens: parsed, span: Span::new(0, 0) })
+}
+
+fn hex_sequence(tokens: &[String], position: &mut usize) -> Vec<HexToken> {
+    let mut sequence = Vec::new();
+    while let Some(token) = tokens.get(*position) {
+        match token.as_str() {
+            ")" | "|" => break,
+            "(" => {
+                *position += 1;
+                let mut alternatives = vec![hex_sequence(tokens, position)];
+                while tokens[*position] == "|" {
+                    *position += 1;
+                    alternatives.push(hex_sequence(tokens, position));
+                }
+                sequence.push(HexToken::Alternatives(alternatives));
+            }
+            jump if jump.starts_with('[') => {
+                let inner = &jump[1..jump.len() - 1];
+                let (min, max) = inner.split_once('-').unwrap_or((inner, inner));
+                sequence.push(HexToken::Jump {
+                    min: min.parse().unwrap_or(0),
+                    max: max.parse().ok(),
+                    span: Span::new(0, 0),
+                });
+            }
+            byte => {
+                let (negated, digits) = match byte.strip_prefix('~') {
+                    Some(rest) => (true, rest),
+                    None => (false, byte),
+                };
+                let nibble = |c: char| c.to_digit(16).map_or((0, 0), |d| (d as u8, 0xF));
+                let mut chars = digits.chars();
+                let (high, high_mask) = nibble(chars.next().unwrap());
+                let (low, low_mask) = nibble(chars.next().unwrap());
+                let (value, mask) = (high << 4 | low, high_mask << 4 | low_mask);
+                sequence.push(if negated {
+                    HexToken::NotByte { value, mask }
+                } else {
+                    HexToken::Byte { value, mask }
+                });
+            }
+        }
+        *position += 1;
+    }
+    sequence
+}
+
+/// A regex as written between slashes, with its flags (`"i"`, `"s"`).
+fn regex(pattern: &str, flags: &str) -> PatternValue {
+    PatternValue::Regex(Regex {
+        pattern: pattern.to_owned(),
+        case_insensitive: flags.contains('i'),
+        dot_matches_new_line: flags.contains('s'),
+        span: Span::new(0, 0),
+    })
+}
+
+fn text(bytes: &[u8]) -> PatternValue {
+    PatternValue::Text(bytes.to_vec())
+}
+
+/// The matches of one pattern as `(offset, length, xor key)`.
+fn scan_one(
+    value: &PatternValue,
+    modifier_text: &str,
+    data: &[u8],
+) -> Vec<(usize, usize, Option<u8>)> {
+    let modifiers = modifiers(modifier_text);
+    let spec = PatternSpec { value, modifiers: &modifiers };
+    let matcher = Matcher::build(&[spec], &MatcherLimits::default()).expect("pattern compiles");
+    let found = matcher.scan(data, &mut matcher.scratch());
+    found.matches(0).iter().map(|m| (m.offset, m.length, m.xor_key)).collect()
+}
+
+fn build_error(value: &PatternValue, modifier_text: &str) -> PatternError {
+    let modifiers = modifiers(modifier_text);
+    let spec = PatternSpec { value, modifiers: &modifiers };
+    let mut errors = Matcher::build(&[spec], &MatcherLimits::default()).expect_err("refused");
+    errors.pop().expect("one error").1
+}
+
+type Case<'a> = (PatternValue, &'a str, &'a [u8], &'a [(usize, usize, Option<u8>)]);
+
+fn check(cases: &[Case]) {
+    for (value, modifier_text, data, expected) in cases {
+        assert_eq!(
+            scan_one(value, modifier_text, data),
+            *expected,
+            "{value:?} {modifier_text} on {data:?}"
+        );
+    }
+}
+
+#[test]
+fn text_patterns() {
+    check(&[
+        // "aa" overlapping
+        (text(b"aa"), "", b"aaaa", &[(0, 2, None), (1, 2, None), (2, 2, None)]),
+        // "ab" nocase
+        (text(b"ab"), "nocase", b"AB aB ab", &[(0, 2, None), (3, 2, None), (6, 2, None)]),
+        // "ab" wide
+        (text(b"ab"), "wide", b"ab a\0b\0", &[(3, 4, None)]),
+        // "ab" wide ascii
+        (text(b"ab"), "wide ascii", b"ab a\0b\0", &[(0, 2, None), (3, 4, None)]),
+        // "ab" private: matched like any other
+        (text(b"ab"), "private", b"xab", &[(1, 2, None)]),
+        // a pattern longer than the data
+        (text(b"abcdef"), "", b"abc", &[]),
+        // an atom window in the middle of a string with a zero run
+        (text(b"\0\0\0\0\0MZ\x90\0"), "", b"x\0\0\0\0\0MZ\x90\0", &[(1, 9, None)]),
+    ]);
+}
+
+#[test]
+fn fullword() {
+    check(&[
+        // "ab" fullword, edges of the data count as boundaries
+        (text(b"ab"), "fullword", b"ab xab ab1 ab", &[(0, 2, None), (11, 2, None)]),
+        (text(b"ab"), "fullword", b"ab", &[(0, 2, None)]),
+        // "ab" wide fullword: a wide character before or after fails it
+        (
+            text(b"ab"),
+            "wide fullword",
+            b"a\0b\0 x\0a\0b\0 \0a\0b\0",
+            &[(0, 4, None), (13, 4, None)],
+        ),
+        // ... but a lone byte (no \0 after it) is no wide character
+        (text(b"ab"), "wide fullword", b"a\0b\0c", &[(0, 4, None)]),
+        (text(b"ab"), "wide fullword", b"a\0b\0c\0", &[]),
+        (text(b"ab"), "wide fullword", b"ca\0b\0", &[(1, 4, None)]),
+        (text(b"ab"), "wide fullword", b"c\0a\0b\0", &[]),
+        // "ab" xor(1) fullword: the boundary is checked after undoing the key
+        (text(b"ab"), "xor(1-1) fullword", b"\x60\x60\x63", &[]),
+        (text(b"ab"), "xor(1-1) fullword", b"a\x60\x63", &[(1, 2, Some(1))]),
+        // /ab/ fullword
+        (regex("ab", ""), "fullword", b"ab xab", &[(0, 2, None)]),
+    ]);
+}
+
+#[test]
+fn xor() {
+    check(&[
+        // "ab" xor: key 0 is the plain text
+        (text(b"ab"), "xor", b"ab", &[(0, 2, Some(0))]),
+        (text(b"ab"), "xor", b"\x60\x63", &[(0, 2, Some(1))]),
+        // "ab" xor(2-3): key 1 is out of range
+        (text(b"ab"), "xor(2-3)", b"\x60\x63 \x63\x60", &[(3, 2, Some(2))]),
+        // "ab" xor(1-2) wide: widened, then xored (the zeros become the key)
+        (text(b"ab"), "xor(1-2) wide", b"\x60\x01\x63\x01", &[(0, 4, Some(1))]),
+    ]);
+}
+
+#[test]
+fn base64() {
+    let data = b"VGhpcyBwcm9ncmFt VGhpcyBwcm9ncmFtIGNhbm5vdA== xxVGhpcyBwcm9ncmFt";
+    check(&[
+        // "This program" base64
+        (text(b"This program"), "base64", data, &[(0, 16, None), (17, 16, None), (48, 16, None)]),
+        // "abc" base64wide, base64 reported at the encoded bytes
+        (text(b"abc"), "base64 base64wide", b"YWJj Y\0W\0J\0j\0", &[(0, 4, None), (5, 8, None)]),
+    ]);
+}
+
+#[test]
+fn base64_custom_alphabet() {
+    // The standard alphabet rotated by one: "Man" is "TWFu" in standard
+    // base64, so every character moves one place along the alphabet.
+    let standard = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut rotated = standard[1..].to_vec();
+    rotated.push(standard[0]);
+    let value = text(b"Man");
+    let modifiers = [modifier(ModifierKind::Base64 { alphabet: Some(rotated) })];
+    let spec = PatternSpec { value: &value, modifiers: &modifiers };
+    let matcher = Matcher::build(&[spec], &MatcherLimits::default()).unwrap();
+    let found = matcher.scan(b"..UXGv..TWFu", &mut matcher.scratch());
+    assert_eq!(found.matches(0), [Match { offset: 2, length: 4, xor_key: None }]);
+}
+
+#[test]
+fn hex_strings() {
+    check(&[
+        (hex("4D 5A"), "", b"xMZMZ", &[(1, 2, None), (3, 2, None)]),
+        // masked nibbles and not-bytes
+        (hex("4? ?A ~00"), "", b"\x41\x3A\x00\x4F\x0A\x01", &[(3, 3, None)]),
+        (hex("~4? 62"), "", b"Ab\x01b", &[(2, 2, None)]),
+        // jumps are lazy: { 61 [1-3] 62 } on "axbxb" is "axb"
+        (hex("61 [1-3] 62"), "", b"axbxb", &[(0, 3, None)]),
+        (hex("61 [2] 62"), "", b"axbxxb", &[]),
+        (hex("61 [2] 62"), "", b"axxb", &[(0, 4, None)]),
+        (hex("61 [-] 62"), "", b"a....b", &[(0, 6, None)]),
+        (hex("61 [2-] 62"), "", b"axb axxb", &[(0, 8, None), (4, 4, None)]),
+        // alternatives, nested, tried in order: { 61 ( 62 | 62 63 ) } gives 2
+        (hex("61 ( 62 | 62 63 )"), "", b"abc", &[(0, 2, None)]),
+        (
+            hex("( 61 ( 62 | 63 ) | 64 ) 65"),
+            "",
+            b"abe ace de",
+            &[(0, 3, None), (4, 3, None), (8, 2, None)],
+        ),
+        // a long jump whose atom is after it
+        (hex("?? [0-5] 41 42 43 44"), "", b"xyzABCD", &[(0, 7, None), (1, 6, None), (2, 5, None)]),
+    ]);
+}
+
+#[test]
+fn hex_jump_beyond_regex_span() {
+    // YARA-X matches { 61 62 [5000] 63 64 } across 5,000 bytes, unlike a
+    // regex, whose scan stops 4,096 bytes from its atom.
+    let mut data = b"ab".to_vec();
+    data.extend(std::iter::repeat_n(b'x', 5000));
+    data.extend(b"cd");
+    assert_eq!(scan_one(&hex("61 62 [5000] 63 64"), "", &data), [(0, 5004, None)]);
+    assert_eq!(scan_one(&regex("ab.{5000}cd", ""), "", &data), []);
+}
+
+#[test]
+fn regexes() {
+    check(&[
+        // /b+/ reports every start, with the greedy length from there
+        (regex("b+", ""), "", b"bbb", &[(0, 3, None), (1, 2, None), (2, 1, None)]),
+        // /a.*?b/ lazy
+        (regex("a.*?b", ""), "", b"aabab", &[(0, 3, None), (1, 2, None), (3, 2, None)]),
+        // . excludes \n unless s
+        (regex("a.b", ""), "", b"a\nb a\xffb", &[(4, 3, None)]),
+        (regex("a.b", "s"), "", b"a\nb", &[(0, 3, None)]),
+        // i, and nocase on a regex
+        (regex("ab", "i"), "", b"AB", &[(0, 2, None)]),
+        (regex("ab", ""), "nocase wide", b"A\0b\0", &[(0, 4, None)]),
+        // \b
+        (regex(r"\bab\b", ""), "", b"ab xab ab", &[(0, 2, None), (7, 2, None)]),
+        (regex(r"\Bb", ""), "", b"ab b", &[(1, 1, None)]),
+        // classes, \d \w \s, counted repetitions including {,m}
+        (regex(r"[a-c]\d{2,3}", ""), "", b"a1 b12 c1234", &[(3, 3, None), (7, 4, None)]),
+        (regex(r"x\w{,2}\s", ""), "", b"x \txab xabc ", &[(0, 2, None), (3, 4, None)]),
+        // alternation with leftmost-first length: /a(b|bc)/ on "abc" is "ab"
+        (regex("a(b|bc)", ""), "", b"abc", &[(0, 2, None)]),
+        // anchors
+        (regex("^ab", ""), "", b"abab", &[(0, 2, None)]),
+        (regex("ab$", ""), "", b"abab", &[(2, 2, None)]),
+        // \xHH bytes
+        (regex(r"\x4d\x5a\x90", ""), "", b"MZ\x90", &[(0, 3, None)]),
+        // a prefix before the atom, searched backwards
+        (
+            regex(r"\w+@example\.com", ""),
+            "",
+            b"to: bob@example.com",
+            &[(4, 15, None), (5, 14, None), (6, 13, None)],
+        ),
+        // no atom at all: searched on its own
+        (regex("[a-z]+[0-9]", ""), "", b"ab1 c", &[(0, 3, None), (1, 2, None)]),
+    ]);
+}
+
+#[test]
+fn regex_scan_span_is_yara_x_s() {
+    // /ab.*c/ matches across 4,093 filler bytes (length 4,096), not 4,094.
+    for (filler, expected) in [(4093, vec![(0, 4096, None)]), (4094, vec![])] {
+        let mut data = b"ab".to_vec();
+        data.extend(std::iter::repeat_n(b'x', filler));
+        data.push(b'c');
+        assert_eq!(scan_one(&regex("ab.*c", ""), "", &data), expected, "{filler}");
+    }
+    // /a.*bc/ with its atom at the end reaches 4,096 bytes back from it.
+    for (filler, expected) in [(4095, vec![(0, 4098, None)]), (4096, vec![])] {
+        let mut data = b"a".to_vec();
+        data.extend(std::iter::repeat_n(b'x', filler));
+        data.extend(b"bc");
+        assert_eq!(scan_one(&regex("a.*bc", ""), "", &data), expected, "{filler}");
+    }
+}
+
+#[test]
+fn refused_patterns() {
+    let cases = [
+        (regex("a(b", ""), "", "invalid regular expression"),
+        (regex("a*", ""), "", "empty"),
+        (hex("61 62"), "nocase", "modifier"),
+        (text(b"ab"), "xor nocase", "modifier"),
+        (text(b"ab"), "base64", "modifier"),
+        (text(b"abc"), "base64 fullword", "modifier"),
+        (regex("ab", ""), "xor", "modifier"),
+        (text(b""), "", "empty"),
+    ];
+    for (value, modifier_text, message) in cases {
+        let error = build_error(&value, modifier_text).to_string();
+        assert!(error.contains(message), "{value:?} {modifier_text}: {error}");
+    }
+}
+
+#[test]
+fn errors_name_every_failing_pattern() {
+    let (good, bad) = (text(b"ok"), regex("(", ""));
+    let specs = [
+        PatternSpec { value: &bad, modifiers: &[] },
+        PatternSpec { value: &good, modifiers: &[] },
+        PatternSpec { value: &bad, modifiers: &[] },
+    ];
+    let errors = Matcher::build(&specs, &MatcherLimits::default()).unwrap_err();
+    assert_eq!(errors.iter().map(|(index, _)| *index).collect::<Vec<_>>(), [0, 2]);
+}
+
+#[test]
+fn many_patterns_share_one_pass() {
+    let values = [text(b"alpha"), text(b"beta"), hex("62 65 ?? 61"), regex("al+pha", "")];
+    let specs: Vec<PatternSpec> =
+        values.iter().map(|value| PatternSpec { value, modifiers: &[] }).collect();
+    let matcher = Matcher::build(&specs, &MatcherLimits::default()).unwrap();
+    let found = matcher.scan(b"alpha beta alllpha", &mut matcher.scratch());
+    let offsets = |pattern| found.matches(pattern).iter().map(|m| m.offset).collect::<Vec<_>>();
+    assert_eq!(offsets(0), [0]);
+    assert_eq!(offsets(1), [6]);
+    assert_eq!(offsets(2), [6]);
+    assert_eq!(offsets(3), [0, 11]);
+}
+
+#[test]
+fn match_cap_is_recorded() {
+    let value = text(b"a");
+    let limits = MatcherLimits { max_matches_per_pattern: 10, ..MatcherLimits::default() };
+    let matcher =
+        Matcher::build(&[PatternSpec { value: &value, modifiers: &[] }], &limits).unwrap();
+    let found = matcher.scan(&[b'a'; 100], &mut matcher.scratch());
+    assert_eq!(found.matches(0).len(), 10);
+    assert_eq!(found.matches(0)[9].offset, 9);
+    assert!(found.hit_cap(0));
+    assert_eq!(found.capped_patterns().collect::<Vec<_>>(), [0]);
+    let below = matcher.scan(&[b'a'; 10], &mut matcher.scratch());
+    assert!(!below.hit_cap(0));
+}
+
+#[test]
+fn match_at_checks_one_offset() {
+    let values = [text(b"MZ"), text(b"ab"), regex("b+", ""), hex("61 [1-2] 62")];
+    let modifier_lists = [vec![], modifiers("xor wide"), vec![], vec![]];
+    let specs: Vec<PatternSpec> = values
+        .iter()
+        .zip(&modifier_lists)
+        .map(|(value, modifiers)| PatternSpec { value, modifiers })
+        .collect();
+    let matcher = Matcher::build(&specs, &MatcherLimits::default()).unwrap();
+    let data = b"MZ\x60\x01\x63\x01bbaxxb";
+    let found = |pattern, offset| matcher.match_at(pattern, data, offset);
+    assert_eq!(found(0, 0), Some(Match { offset: 0, length: 2, xor_key: None }));
+    assert_eq!(found(0, 1), None);
+    assert_eq!(found(1, 2), Some(Match { offset: 2, length: 4, xor_key: Some(1) }));
+    assert_eq!(found(2, 6), Some(Match { offset: 6, length: 2, xor_key: None }));
+    assert_eq!(found(3, 8), Some(Match { offset: 8, length: 4, xor_key: None }));
+    assert_eq!(found(3, 99), None);
+    assert_eq!(found(9, 0), None);
+}
+
+#[test]
+fn matcher_is_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Matcher>();
+    shared::<ScanMatches>();
+}
+
+#[test]
+fn scratch_from_another_matcher_still_works() {
+    let (one, two) = (text(b"one"), text(b"two"));
+    let first =
+        Matcher::build(&[PatternSpec { value: &one, modifiers: &[] }], &MatcherLimits::default())
+            .unwrap();
+    let specs =
+        [PatternSpec { value: &one, modifiers: &[] }, PatternSpec { value: &two, modifiers: &[] }];
+    let second = Matcher::build(&specs, &MatcherLimits::default()).unwrap();
+    let mut scratch = first.scratch();
+    let found = second.scan(b"one two", &mut scratch);
+    assert_eq!(found.matches(1).len(), 1);
+}

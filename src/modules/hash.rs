@@ -1,0 +1,193 @@
+//! The `hash` module: cryptographic hashes and checksums of a range of the
+//! input or of a string.
+//!
+//! Digests are lowercase hexadecimal strings, checksums integers. Hashing
+//! the same range again (many rules test `hash.md5(0, filesize)`) reads a
+//! per-input cache instead of the data.
+//!
+//! A range is hashed only when it lies wholly inside the input (YARA-X's
+//! rule, checked by `tests/modules_reference.rs`): a negative offset or
+//! size, or an end past the end of the input, is undefined; an empty range
+//! inside the input hashes the empty string. YARA differs on both edges:
+//! it cuts a range at the end of the input, and makes an empty range
+//! undefined.
+
+use std::sync::{Arc, OnceLock};
+
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use crate::modules::cache::ResultCache;
+use crate::modules::functions::{
+    FunctionDef, Overload, declare, defined, exact_range, find_function, int_arg, string_arg,
+};
+use crate::modules::{CallContext, FunctionImpl, Module, ModuleData, Value};
+use crate::types::{StructBuilder, StructType, Type};
+
+const I: Type = Type::Integer;
+const S: Type = Type::String;
+
+/// The `hash` module.
+#[derive(Debug)]
+pub struct Hash;
+
+/// The hash and checksum algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// MD5, as hex.
+    Md5,
+    /// SHA-1, as hex.
+    Sha1,
+    /// SHA-256, as hex.
+    Sha256,
+    /// CRC-32 (IEEE), as an integer.
+    Crc32,
+    /// The sum of all bytes modulo 2³², as an integer.
+    Checksum32,
+}
+
+impl Algorithm {
+    /// The result of the algorithm over `bytes`.
+    #[must_use]
+    pub fn compute(self, bytes: &[u8]) -> Value {
+        match self {
+            Algorithm::Md5 => Value::String(hex(&Md5::digest(bytes))),
+            Algorithm::Sha1 => Value::String(hex(&Sha1::digest(bytes))),
+            Algorithm::Sha256 => Value::String(hex(&Sha256::digest(bytes))),
+            Algorithm::Crc32 => Value::Integer(i64::from(crc32fast::hash(bytes))),
+            Algorithm::Checksum32 => {
+                let sum = bytes.iter().fold(0u32, |sum, &b| sum.wrapping_add(u32::from(b)));
+                Value::Integer(i64::from(sum))
+            }
+        }
+    }
+}
+
+/// Results by algorithm and input range.
+type HashCache = ResultCache<(Algorithm, i64, i64), Value>;
+
+impl Module for Hash {
+    fn name(&self) -> &'static str {
+        "hash"
+    }
+
+    fn declaration(&self) -> Arc<StructType> {
+        static DECLARATION: OnceLock<Arc<StructType>> = OnceLock::new();
+        DECLARATION.get_or_init(|| declare(StructBuilder::new(), FUNCTIONS).build()).clone()
+    }
+
+    fn parse(&self, _data: &[u8]) -> ModuleData {
+        ModuleData {
+            value: Value::Struct(vec![Value::Undefined; self.declaration().fields.len()]),
+            native: Some(Box::new(HashCache::default())),
+        }
+    }
+
+    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
+        find_function(FUNCTIONS, path, overload)
+    }
+}
+
+/// Declares `name(offset, size)` and `name(string)` for an algorithm.
+macro_rules! hash_function {
+    ($name:literal, $result:expr, $range:ident, $string:ident, $algorithm:expr) => {{
+        fn $range(ctx: &CallContext<'_>, args: &[Value]) -> Value {
+            hash_range(ctx, args, $algorithm)
+        }
+        fn $string(_: &CallContext<'_>, args: &[Value]) -> Value {
+            defined(string_arg(args, 0).map(|s| $algorithm.compute(s)))
+        }
+        FunctionDef {
+            name: $name,
+            overloads: &[
+                Overload { params: &[I, I], result: $result, implementation: $range },
+                Overload { params: &[S], result: $result, implementation: $string },
+            ],
+        }
+    }};
+}
+
+static FUNCTIONS: &[FunctionDef] = &[
+    hash_function!("md5", S, md5_range, md5_string, Algorithm::Md5),
+    hash_function!("sha1", S, sha1_range, sha1_string, Algorithm::Sha1),
+    hash_function!("sha256", S, sha256_range, sha256_string, Algorithm::Sha256),
+    hash_function!("checksum32", I, checksum32_range, checksum32_string, Algorithm::Checksum32),
+    hash_function!("crc32", I, crc32_range, crc32_string, Algorithm::Crc32),
+];
+
+/// `algorithm` over the input range given by the (offset, size) arguments,
+/// cached per input.
+fn hash_range(ctx: &CallContext<'_>, args: &[Value], algorithm: Algorithm) -> Value {
+    let (Some(offset), Some(size)) = (int_arg(args, 0), int_arg(args, 1)) else {
+        return Value::Undefined;
+    };
+    let compute = || defined(exact_range(ctx.data, offset, size).map(|r| algorithm.compute(r)));
+    match ctx.module.native.as_ref().and_then(|n| n.downcast_ref::<HashCache>()) {
+        Some(cache) => cache.get_or_compute((algorithm, offset, size), compute),
+        None => compute(),
+    }
+}
+
+/// Lowercase hexadecimal digits of `bytes`.
+fn hex(bytes: &[u8]) -> Vec<u8> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes.iter().flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testing::Harness;
+
+    fn text(v: &Value) -> &str {
+        match v {
+            Value::String(s) => std::str::from_utf8(s).expect("hex"),
+            other => panic!("not a string: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn known_digests() {
+        assert_eq!(text(&Algorithm::Md5.compute(b"abc")), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            text(&Algorithm::Sha1.compute(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(
+            text(&Algorithm::Sha256.compute(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(matches!(Algorithm::Crc32.compute(b"123456789"), Value::Integer(0xcbf4_3926)));
+        assert!(matches!(Algorithm::Checksum32.compute(&[255; 3]), Value::Integer(765)));
+    }
+
+    #[test]
+    fn checksum32_wraps_at_32_bits() {
+        let big = vec![255u8; (1 << 24) + 1];
+        let expected = (255u64 * big.len() as u64) % (1 << 32);
+        assert!(
+            matches!(Algorithm::Checksum32.compute(&big), Value::Integer(i) if i as u64 == expected)
+        );
+    }
+
+    #[test]
+    fn ranges_must_lie_inside_the_input_and_are_cached() {
+        let hash = Harness::new(&Hash, b"hello");
+        let md5 = |offset: i64, size: i64| hash.call("md5", &[offset.into(), size.into()]);
+        assert_eq!(text(&md5(0, 5)), "5d41402abc4b2a76b9719d911017c592");
+        assert_eq!(text(&md5(5, 0)), "d41d8cd98f00b204e9800998ecf8427e");
+        for (offset, size) in [(0, 6), (6, 0), (-1, 1), (0, -1), (i64::MAX, i64::MAX)] {
+            assert!(md5(offset, size).is_undefined(), "({offset}, {size})");
+        }
+        let cache = hash.parsed().native.as_ref().and_then(|n| n.downcast_ref::<HashCache>());
+        assert_eq!(cache.map(ResultCache::len), Some(7));
+    }
+
+    #[test]
+    fn strings_are_hashed_whole() {
+        let hash = Harness::new(&Hash, b"");
+        assert_eq!(text(&hash.call("md5", &["hello".into()])), "5d41402abc4b2a76b9719d911017c592");
+        assert!(matches!(hash.call("checksum32", &["ab".into()]), Value::Integer(195)));
+    }
+}

@@ -1,0 +1,154 @@
+//! How the scanner searches and reports: laziness, anchored patterns,
+//! strings, caps, timeouts, files. Condition semantics are tested from rule
+//! text in `tests/eval_conditions.rs`.
+
+use super::*;
+use crate::compiler::Compiler;
+use crate::matcher::MatcherLimits;
+
+fn compile(source: &str) -> Rules {
+    let mut compiler = Compiler::new();
+    compiler.add_source(source, "<test>");
+    let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
+    Rules::new(program, &MatcherLimits::default()).unwrap()
+}
+
+fn names(results: &ScanResults) -> Vec<&str> {
+    results.matching_rules().iter().map(|m| m.rule.as_str()).collect()
+}
+
+fn offsets(results: &ScanResults, rule: usize) -> Vec<(&str, u64)> {
+    results.matching_rules()[rule].strings.iter().map(|s| (s.id.as_str(), s.offset)).collect()
+}
+
+#[test]
+fn a_condition_decided_without_patterns_triggers_no_search() {
+    let rules = compile(
+        r#"rule small { strings: $a = "needle" condition: filesize < 10 and $a }
+           rule large { strings: $b = "other" condition: filesize > 10 or $b }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    let results = scanner.scan_bytes(&vec![b'n'; 1 << 16]).unwrap();
+    assert_eq!(names(&results), ["large"]);
+    assert_eq!(scanner.stats().searches, 0, "both rules are decided by filesize");
+    let results = scanner.scan_bytes(b"a needle").unwrap();
+    assert_eq!(names(&results), ["small"]);
+    assert_eq!(scanner.stats().searches, 1);
+    assert_eq!(scanner.stats().inputs, 2);
+}
+
+#[test]
+fn anchored_patterns_are_checked_in_place_and_report_one_match() {
+    let rules = compile(r#"rule r { strings: $a = "ab" condition: $a at 0 }"#);
+    let mut scanner = Scanner::new(&rules);
+    scanner.options_mut().print_strings = true;
+    let results = scanner.scan_bytes(b"abababab").unwrap();
+    // YARA-X, too, reports only the anchored match of `$a at 0`.
+    assert_eq!(offsets(&results, 0), [("$a", 0)]);
+    assert_eq!(results.matching_rules()[0].strings[0].data, b"ab");
+    let stats = scanner.stats();
+    assert_eq!((stats.searches, stats.anchored_checks), (0, 1));
+}
+
+#[test]
+fn a_pattern_also_used_elsewhere_is_searched_and_private_ones_are_not_reported() {
+    let rules = compile(
+        r#"rule r { strings: $a = "ab" $b = "ba" private condition: $a at 0 and #a > 1 and $b }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    scanner.options_mut().print_strings = true;
+    let results = scanner.scan_bytes(b"abababab").unwrap();
+    assert_eq!(offsets(&results, 0), [("$a", 0), ("$a", 2), ("$a", 4), ("$a", 6)]);
+    assert_eq!(scanner.stats().anchored_checks, 0);
+}
+
+#[test]
+fn print_strings_searches_for_rules_decided_without_patterns() {
+    let rules = compile(r#"rule r { strings: $a = "ab" condition: filesize > 0 or $a }"#);
+    let mut scanner = Scanner::new(&rules);
+    assert!(scanner.scan_bytes(b"xab").unwrap().matching_rules()[0].strings.is_empty());
+    assert_eq!(scanner.stats().searches, 0);
+    scanner.options_mut().print_strings = true;
+    let results = scanner.scan_bytes(b"xab").unwrap();
+    assert_eq!(offsets(&results, 0), [("$a", 1)]);
+    assert_eq!(scanner.stats().searches, 1);
+}
+
+#[test]
+fn private_rules_and_rules_under_a_false_global_are_not_reported() {
+    let rules = compile(
+        r#"private rule p { condition: true }
+           global rule g { condition: filesize > 2 }
+           rule r { condition: p }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    assert_eq!(names(&scanner.scan_bytes(b"abc").unwrap()), ["g", "r"]);
+    assert!(names(&scanner.scan_bytes(b"ab").unwrap()).is_empty());
+}
+
+#[test]
+fn the_match_cap_gives_a_warning() {
+    let rules = compile(r#"rule r { strings: $a = "a" condition: $a }"#);
+    let mut scanner = Scanner::new(&rules);
+    scanner.options_mut().max_matches_per_pattern = 3;
+    let results = scanner.scan_bytes(b"aaaaa").unwrap();
+    assert_eq!(names(&results), ["r"]);
+    assert_eq!(
+        results.warnings(),
+        ["pattern $a of rule r has too many matches: only the first 3 are kept"]
+    );
+}
+
+#[test]
+fn modules_are_parsed_once_and_only_when_read() {
+    let rules = compile(
+        r#"import "pe"
+           rule r { condition: filesize < 10 or pe.is_pe or pe.number_of_sections > 0 }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    assert_eq!(names(&scanner.scan_bytes(b"x").unwrap()), ["r"]);
+    assert_eq!(scanner.stats().module_parses, 0);
+    assert!(names(&scanner.scan_bytes(&[0; 100]).unwrap()).is_empty());
+    assert_eq!(scanner.stats().module_parses, 1);
+}
+
+#[test]
+fn module_messages_are_logged_once_when_a_rule_waits_for_the_search() {
+    let rules = compile(
+        r#"import "console"
+           rule r { strings: $a = "x" condition: console.log("seen") and $a }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    let results = scanner.scan_bytes(b"x").unwrap();
+    assert_eq!(names(&results), ["r"]);
+    assert_eq!(results.messages(), ["seen"]);
+}
+
+#[test]
+fn a_long_evaluation_times_out() {
+    let rules =
+        compile("rule slow { condition: for all i in (0..9223372036854775807) : (i >= 0) }");
+    let mut scanner = Scanner::new(&rules);
+    scanner.options_mut().timeout = Some(Duration::from_millis(50));
+    let started = Instant::now();
+    assert!(matches!(scanner.scan_bytes(b""), Err(ScanError::Timeout(_))));
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn files_are_scanned_into_owned_reports() {
+    use std::io::Write;
+    let rules = compile(r#"rule greeting : t { meta: k = 1 strings: $a = "hello" condition: $a }"#);
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(b"say hello").unwrap();
+    let mut scanner = Scanner::new(&rules);
+    let report = scanner.scan_file_report(file.path(), &LoadOptions::default());
+    assert_eq!(report.size, 9);
+    let matched = &report.matches()[0];
+    assert_eq!((matched.rule.as_str(), matched.namespace.as_str()), ("greeting", "default"));
+    assert_eq!(matched.tags, ["t"]);
+    assert_eq!(matched.meta, [("k".to_owned(), crate::results::MetaValue::Integer(1))]);
+    let missing =
+        scanner.scan_file_report(Path::new("/nonexistent/spoor"), &LoadOptions::default());
+    assert!(matches!(missing.outcome, Outcome::Failed(_)));
+}

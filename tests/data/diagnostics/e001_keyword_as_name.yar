@@ -1,0 +1,3 @@
+rule condition {
+  condition: true
+}

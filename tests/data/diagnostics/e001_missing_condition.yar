@@ -1,0 +1,4 @@
+rule a {
+  strings:
+    $a = "x"
+}

@@ -1,0 +1,5 @@
+rule a {
+  meta:
+    author "me"
+  condition: true
+}

@@ -1,0 +1,3 @@
+rule {
+  condition: true
+}

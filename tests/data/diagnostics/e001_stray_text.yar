@@ -1,0 +1,4 @@
+hello
+rule a {
+  condition: true
+}

@@ -1,0 +1,5 @@
+rule a {
+  meta:
+    d = "bad \k escape"
+  condition: true
+}

@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = "ab\qc"
+  condition: $a
+}

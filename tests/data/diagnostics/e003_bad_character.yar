@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = { 4D 5G }
+  condition: $a
+}

@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = { [2] 4D 5A }
+  condition: $a
+}

@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = /[z-a]/
+  condition: $a
+}

@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = /a{3,1}/
+  condition: $a
+}

@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = /ab[cd/
+  condition: $a
+}

@@ -1,0 +1,3 @@
+rule a {
+  condition: filesize < 99999999999999MB
+}

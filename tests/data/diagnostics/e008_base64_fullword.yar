@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = "abc" base64 fullword
+  condition: $a
+}

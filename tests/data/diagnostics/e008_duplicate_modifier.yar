@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = "abc" wide wide
+  condition: $a
+}

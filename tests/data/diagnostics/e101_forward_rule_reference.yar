@@ -1,0 +1,7 @@
+rule a {
+  condition: b
+}
+
+rule b {
+  condition: true
+}

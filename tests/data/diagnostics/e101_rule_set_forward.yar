@@ -1,0 +1,7 @@
+rule a {
+  condition: any of (b)
+}
+
+rule b {
+  condition: true
+}

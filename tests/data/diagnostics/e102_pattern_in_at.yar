@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = "x"
+  condition: $b at 0 and $a
+}

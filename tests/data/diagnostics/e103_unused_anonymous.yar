@@ -1,0 +1,6 @@
+rule a {
+  strings:
+    $ = "x"
+    $b = "y"
+  condition: $b
+}

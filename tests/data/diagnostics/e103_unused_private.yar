@@ -1,0 +1,6 @@
+rule a {
+  strings:
+    $a = "x" private
+    $b = "y"
+  condition: $b
+}

@@ -1,0 +1,7 @@
+rule a {
+  condition: true
+}
+
+private rule a {
+  condition: false
+}

@@ -1,0 +1,7 @@
+rule a {
+  condition: true
+}
+
+rule a {
+  condition: false
+}

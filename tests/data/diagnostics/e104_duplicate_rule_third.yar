@@ -1,0 +1,11 @@
+rule a {
+  condition: true
+}
+
+rule b {
+  condition: true
+}
+
+rule b {
+  condition: true
+}

@@ -1,0 +1,6 @@
+rule a {
+  strings:
+    $a = "x"
+    $a = "y"
+  condition: all of them
+}

@@ -1,0 +1,6 @@
+rule a {
+  strings:
+    $r = /abc/
+    $r = /def/
+  condition: any of them
+}

@@ -1,0 +1,3 @@
+rule a {
+  condition: "abc" contains 1
+}

@@ -1,0 +1,4 @@
+// args: --define filename=setup.exe
+rule a {
+  condition: filename + 1 == 2
+}

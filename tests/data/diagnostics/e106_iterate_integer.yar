@@ -1,0 +1,3 @@
+rule a {
+  condition: for any x in filesize : (true)
+}

@@ -1,0 +1,3 @@
+rule a {
+  condition: for any i in (1, 2.5) : (true)
+}

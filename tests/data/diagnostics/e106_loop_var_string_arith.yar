@@ -1,0 +1,3 @@
+rule a {
+  condition: for any s in ("a", "b") : (s + 1 == 2)
+}

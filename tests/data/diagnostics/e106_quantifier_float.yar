@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = "x"
+  condition: 1.5 of them
+}

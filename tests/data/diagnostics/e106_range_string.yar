@@ -1,0 +1,3 @@
+rule a {
+  condition: for any i in ("a".."b") : (true)
+}

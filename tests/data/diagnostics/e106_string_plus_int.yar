@@ -1,0 +1,3 @@
+rule a {
+  condition: "a" + 1 == 2
+}

@@ -1,0 +1,3 @@
+rule a {
+  condition: with x = "a" : (x * 2 == 2)
+}

@@ -1,0 +1,5 @@
+import "pe"
+
+rule a {
+  condition: pe.rich_signature.nope
+}

@@ -1,0 +1,5 @@
+import "hash"
+
+rule a {
+  condition: hash.md4(0, filesize) == ""
+}

@@ -1,0 +1,5 @@
+import "math"
+
+rule a {
+  condition: math.foo(0) > 1
+}

@@ -1,0 +1,5 @@
+import "pe"
+
+rule a {
+  condition: pe.no_such_field == 1
+}

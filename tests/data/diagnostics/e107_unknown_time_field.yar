@@ -1,0 +1,5 @@
+import "time"
+
+rule a {
+  condition: time.then() > 0
+}

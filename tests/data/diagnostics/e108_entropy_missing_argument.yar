@@ -1,0 +1,5 @@
+import "math"
+
+rule a {
+  condition: math.entropy(0) > 1
+}

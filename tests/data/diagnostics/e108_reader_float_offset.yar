@@ -1,0 +1,3 @@
+rule a {
+  condition: uint32be(1.5) == 0
+}

@@ -1,0 +1,3 @@
+rule a {
+  condition: uint8("a") == 0
+}

@@ -1,0 +1,5 @@
+import "string"
+
+rule a {
+  condition: string.length(5) == 1
+}

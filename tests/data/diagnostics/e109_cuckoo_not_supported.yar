@@ -1,0 +1,5 @@
+import "nosuchmodule"
+
+rule a {
+  condition: true
+}

@@ -1,0 +1,6 @@
+import "pe"
+import "hsah"
+
+rule a {
+  condition: true
+}

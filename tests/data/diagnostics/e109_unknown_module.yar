@@ -1,0 +1,5 @@
+import "foo"
+
+rule a {
+  condition: true
+}

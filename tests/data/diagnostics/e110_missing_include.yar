@@ -1,0 +1,5 @@
+include "inc/does_not_exist.yar"
+
+rule a {
+  condition: true
+}

@@ -1,0 +1,5 @@
+rule a {
+  condition: true
+}
+
+include "nowhere/rules.yar"

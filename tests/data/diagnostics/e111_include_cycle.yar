@@ -1,0 +1,5 @@
+include "inc/cycle_b.yar"
+
+rule a {
+  condition: true
+}

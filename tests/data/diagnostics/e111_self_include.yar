@@ -1,0 +1,5 @@
+include "e111_self_include.yar"
+
+rule a {
+  condition: true
+}

@@ -1,0 +1,3 @@
+rule a {
+  condition: filename contains "setup"
+}

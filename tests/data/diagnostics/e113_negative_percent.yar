@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = "x"
+  condition: -10% of them
+}

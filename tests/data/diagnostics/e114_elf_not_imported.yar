@@ -1,0 +1,3 @@
+rule a {
+  condition: elf.type == 2
+}

@@ -1,0 +1,5 @@
+import "pe"
+
+rule a {
+  condition: hash.md5(0, filesize) == ""
+}

@@ -1,0 +1,3 @@
+rule a {
+  condition: math.entropy(0, filesize) > 7
+}

@@ -1,0 +1,3 @@
+rule a : apt apt {
+  condition: true
+}

@@ -1,0 +1,3 @@
+rule a {
+  condition: for any i, j in (1, 2, 3) : (true)
+}

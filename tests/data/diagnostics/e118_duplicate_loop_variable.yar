@@ -1,0 +1,3 @@
+rule a {
+  condition: for any i, i in (1..2) : (true)
+}

@@ -1,0 +1,5 @@
+include "../e111_include_cycle.yar"
+
+rule b {
+  condition: true
+}

@@ -1,0 +1,9 @@
+rule a {
+  condition: x
+}
+
+rule b {
+  strings:
+    $a = "x"
+  condition: $b
+}

@@ -1,0 +1,7 @@
+rule a {
+  condition: unknown_thing
+}
+
+rule b {
+  condition: a
+}

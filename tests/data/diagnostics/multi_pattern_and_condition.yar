@@ -1,0 +1,6 @@
+rule a {
+  strings:
+    $a = "x"
+    $a = "y"
+  condition: $a and z
+}

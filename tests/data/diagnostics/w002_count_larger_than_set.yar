@@ -1,0 +1,6 @@
+rule a {
+  strings:
+    $a = "x"
+    $b = "y"
+  condition: 5 of ($a, $b)
+}

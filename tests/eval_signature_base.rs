@@ -1,0 +1,73 @@
+//! The signature-base corpus as one rule set: it compiles into `Rules`, and
+//! scanning inputs with it works and is lazy. Skipped with a note when the
+//! corpus is absent.
+//!
+//! With `SPOOR_DIFF_FILES` set to a `:`-separated list of files, the ignored
+//! test `dump_matches` prints `file<TAB>rule` for every match, for a
+//! comparison with YARA-X (see tests/eval_confirm_yara_x.py for the cases
+//! of the condition suite).
+
+use std::path::Path;
+use std::time::Instant;
+
+use spoor::compiler::ir::Constant;
+use spoor::matcher::MatcherLimits;
+use spoor::{Compiler, Rules, Scanner};
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
+
+/// The corpus compiled with its five externals defined as empty strings.
+fn corpus_rules() -> Option<Rules> {
+    let dir = Path::new(CORPUS);
+    if !dir.is_dir() {
+        eprintln!("note: {CORPUS} is absent, test skipped");
+        return None;
+    }
+    let started = Instant::now();
+    let mut compiler = Compiler::new();
+    for name in ["filename", "filepath", "extension", "filetype", "owner"] {
+        compiler.define(name, Constant::String(Vec::new().into()));
+    }
+    compiler.add_path(dir);
+    let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", &d[..d.len().min(3)]));
+    let checked = started.elapsed();
+    let rules = Rules::new(program, &MatcherLimits::default()).unwrap();
+    eprintln!(
+        "{} rules: checked in {checked:?}, rules built in {:?}",
+        rules.len(),
+        started.elapsed() - checked
+    );
+    Some(rules)
+}
+
+#[test]
+fn the_corpus_compiles_and_scans() {
+    let Some(rules) = corpus_rules() else { return };
+    assert!(rules.len() > 4000, "{} rules", rules.len());
+    let mut scanner = Scanner::new(&rules);
+    let started = Instant::now();
+    let results = scanner.scan_bytes(b"").unwrap();
+    assert!(results.matching_rules().is_empty());
+    let text = b"MZ This program cannot be run in DOS mode".repeat(1000);
+    let results = scanner.scan_bytes(&text).unwrap();
+    eprintln!(
+        "two scans in {:?}, {} matches, stats {:?}",
+        started.elapsed(),
+        results.matching_rules().len(),
+        scanner.stats()
+    );
+}
+
+#[test]
+#[ignore = "a differential tool: needs SPOOR_DIFF_FILES"]
+fn dump_matches() {
+    let Some(rules) = corpus_rules() else { return };
+    let files = std::env::var("SPOOR_DIFF_FILES").unwrap_or_default();
+    let mut scanner = Scanner::new(&rules);
+    for file in files.split(':').filter(|f| !f.is_empty()) {
+        let data = std::fs::read(file).unwrap();
+        for matched in scanner.scan_bytes(&data).unwrap().matching_rules() {
+            println!("{file}\t{}", matched.rule);
+        }
+    }
+}

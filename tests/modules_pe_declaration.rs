@@ -1,0 +1,73 @@
+//! The pe, elf and dotnet declarations are registered and carry the names
+//! rules use.
+
+use spoor::modules;
+use spoor::types::{Constant, Type};
+
+fn field_type(module: &str, path: &str) -> Type {
+    let (_, m) = modules::find(module).expect("module registered");
+    let mut ty = Type::Struct(m.declaration());
+    for name in path.split('.') {
+        let Type::Struct(s) = ty else { panic!("{path}: {name} is not in a struct") };
+        ty = s.field(name).unwrap_or_else(|| panic!("{module}.{path}: no {name}")).ty.clone();
+        if let Type::Array(element) = &ty {
+            ty = element.as_ref().clone();
+        }
+    }
+    ty
+}
+
+#[test]
+fn pe_fields_and_functions_are_declared() {
+    for (path, expected) in [
+        ("is_pe", "boolean"),
+        ("machine", "integer"),
+        ("sections.full_name", "string"),
+        ("rich_signature.clear_data", "string"),
+        ("version_info", "dictionary of string"),
+        ("signatures.not_after", "integer"),
+        ("overlay.size", "integer"),
+        ("import_details.functions.name", "string"),
+        ("linker_version.major", "integer"),
+    ] {
+        assert_eq!(field_type("pe", path).to_string(), expected, "pe.{path}");
+    }
+    let Type::Function(imports) = field_type("pe", "imports") else { panic!() };
+    assert_eq!(imports.overloads.len(), 8);
+    let forms = [
+        vec![Type::String],
+        vec![Type::String, Type::String],
+        vec![Type::Integer, Type::Regex, Type::Regex],
+    ];
+    for args in forms {
+        assert!(imports.resolve(&args).is_some(), "imports{args:?}");
+    }
+    let Type::Function(version) = field_type("pe", "rich_signature.version") else { panic!() };
+    assert!(version.resolve(&[Type::Integer, Type::Integer]).is_some());
+}
+
+#[test]
+fn constants_have_yara_values() {
+    let (_, pe) = modules::find("pe").unwrap();
+    let decl = pe.declaration();
+    let value = |name: &str| decl.field(name).and_then(|f| f.constant.clone());
+    assert_eq!(value("MACHINE_AMD64"), Some(Constant::Integer(0x8664)));
+    assert_eq!(value("DLL"), Some(Constant::Integer(0x2000)));
+    assert_eq!(value("IMAGE_DIRECTORY_ENTRY_TLS"), Some(Constant::Integer(9)));
+    assert_eq!(value("SECTION_MEM_WRITE"), Some(Constant::Integer(0x8000_0000)));
+    let (_, elf) = modules::find("elf").unwrap();
+    let decl = elf.declaration();
+    assert_eq!(
+        decl.field("PT_GNU_STACK").and_then(|f| f.constant.clone()),
+        Some(Constant::Integer(0x6474_e551))
+    );
+}
+
+#[test]
+fn elf_and_dotnet_are_declared() {
+    assert_eq!(field_type("elf", "symtab.name").to_string(), "string");
+    assert_eq!(field_type("elf", "dynamic.val").to_string(), "integer");
+    assert_eq!(field_type("dotnet", "assembly.version.build_number").to_string(), "integer");
+    assert_eq!(field_type("dotnet", "classes.methods.parameters.type").to_string(), "string");
+    assert_eq!(field_type("dotnet", "guids").to_string(), "string");
+}
