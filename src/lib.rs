@@ -8,6 +8,8 @@
 //! 3. `scanner`: searching one input and evaluating conditions;
 //! 4. reports with attribution.
 
+pub mod attribution;
+pub mod bundled;
 pub mod diagnostics;
 pub mod output;
 pub mod parser;

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
+pub use crate::attribution::Attribution;
+
 /// One file and what scanning it produced.
 #[derive(Debug)]
 pub struct FileReport {
@@ -18,6 +20,9 @@ pub struct FileReport {
     pub size: u64,
     /// Matches, or why the file could not be scanned.
     pub outcome: Outcome,
+    /// Who is behind the matches, per actor (empty until
+    /// [`attribution::attribute`](crate::attribution::attribute) fills it).
+    pub attribution: Vec<Attribution>,
 }
 
 /// Result of scanning one file.

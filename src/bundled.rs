@@ -1,0 +1,20 @@
+//! The bundled ruleset and actor profiles, compiled into the binary.
+//!
+//! Every file under `rules/` is listed here with `include_str!`, so
+//! `spoor scan` works with no `--rules` and no files beside the binary.
+//! `tests/bundled_files.rs` fails when a file under `rules/` is missing from
+//! these tables, and when a listed rule does not attribute to its profile.
+
+/// Includes files of `rules/` as `(path relative to rules/, text)`.
+macro_rules! bundle {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $path)))),*]
+    };
+}
+
+/// Actor profiles: `(path relative to rules/, TOML text)`.
+pub const PROFILES: &[(&str, &str)] = bundle!["actors/lazarus.toml", "actors/scarcruft.toml"];
+
+/// Rule files: `(path relative to rules/, rule text)`. The directory name is
+/// the actor, and the namespace the rules are loaded into.
+pub const RULES: &[(&str, &str)] = bundle![];
