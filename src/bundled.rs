@@ -17,4 +17,32 @@ pub const PROFILES: &[(&str, &str)] = bundle!["actors/lazarus.toml", "actors/sca
 
 /// Rule files: `(path relative to rules/, rule text)`. The directory name is
 /// the actor, and the namespace the rules are loaded into.
-pub const RULES: &[(&str, &str)] = bundle![];
+pub const RULES: &[(&str, &str)] = bundle![
+    "lazarus/applejeus.yar",
+    "lazarus/bankshot.yar",
+    "lazarus/blindingcan.yar",
+    "lazarus/dtrack.yar",
+    "lazarus/fallchill.yar",
+    "lazarus/gopuram.yar",
+    "lazarus/hoplight.yar",
+    "lazarus/iconic.yar",
+    "lazarus/magicrat.yar",
+    "lazarus/opencarrot.yar",
+    "lazarus/poolrat.yar",
+    "lazarus/torisma.yar",
+    "lazarus/veiledsignal.yar",
+    "lazarus/vhd.yar",
+    "lazarus/wannacry.yar",
+    "scarcruft/bluelight.yar",
+    "scarcruft/btharvester.yar",
+    "scarcruft/decrok.yar",
+    "scarcruft/dolphin.yar",
+    "scarcruft/final1stspy.yar",
+    "scarcruft/freenki.yar",
+    "scarcruft/goldbackdoor.yar",
+    "scarcruft/m2rat.yar",
+    "scarcruft/pyloader.yar",
+    "scarcruft/rokrat.yar",
+    "scarcruft/rubyloader.yar",
+    "scarcruft/ruhappy.yar",
+];
