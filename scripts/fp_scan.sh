@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # False-positive scan of the bundled ruleset (issue 5, acceptance 2).
 #
-# Scans benign files of this machine (/usr, the Python packages, the Rust
-# toolchain by default, or the directories given as arguments) with every
+# Scans benign files of this machine (/usr, /opt, the Python packages, the
+# Rust toolchain and the crates cargo downloaded by default, or the
+# directories given as arguments) with every
 # rule under rules/, prints the bytes and files covered, and lists any match.
 # Exits 1 when a rule matched, 2 when less than MIN_BYTES (default 5 GB) was
 # scanned, 0 otherwise.
@@ -19,7 +20,9 @@ if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
     targets=(/usr "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')")
-    [ -d "${RUSTUP_HOME:-$HOME/.rustup}" ] && targets+=("${RUSTUP_HOME:-$HOME/.rustup}")
+    for dir in /opt "${RUSTUP_HOME:-$HOME/.rustup}" "${CARGO_HOME:-$HOME/.cargo}/registry"; do
+        [ -d "$dir" ] && targets+=("$dir")
+    done
 fi
 
 scanner=${SCANNER:-}

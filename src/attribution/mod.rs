@@ -300,15 +300,15 @@ fn inferred_attribution(rule: &RuleInfo<'_>, profiles: &Profiles) -> RuleAttribu
     }
     result.family = named_family(&found.items, Some(winner.target.profile), profiles);
     result.actors = vec![profile.id().to_string()];
-    if let Some(family) = result.family.as_deref().and_then(|id| profile.family(id)) {
-        if !family.shared_with.is_empty() {
-            for other in &family.shared_with {
-                if !result.actors.contains(other) {
-                    result.actors.push(other.clone());
-                }
+    if let Some(family) = result.family.as_deref().and_then(|id| profile.family(id))
+        && !family.shared_with.is_empty()
+    {
+        for other in &family.shared_with {
+            if !result.actors.contains(other) {
+                result.actors.push(other.clone());
             }
-            confidence = Confidence::Low;
         }
+        confidence = Confidence::Low;
     }
     result.confidence = Some(confidence);
     result.country = profile.country.clone().or(result.country);
@@ -425,10 +425,10 @@ fn add_rule(entry: &mut Attribution, rule: &RuleAttribution) {
         entry.score = 1.0 - (1.0 - entry.score) * (1.0 - weight);
         entry.confidence = entry.confidence.max(rule.confidence);
     }
-    if let Some(family) = &rule.family {
-        if !entry.families.contains(family) {
-            entry.families.push(family.clone());
-        }
+    if let Some(family) = &rule.family
+        && !entry.families.contains(family)
+    {
+        entry.families.push(family.clone());
     }
     if !entry.rules.contains(&rule.rule) {
         entry.rules.push(rule.rule.clone());

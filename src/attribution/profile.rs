@@ -425,10 +425,10 @@ fn validate_profile(profile: &Profile, source: &Arc<SourceFile>, errors: &mut Ve
             profile.id.span(),
         );
     }
-    if let Some(id) = &profile.attack_id {
-        if !is_attack_id(id.get_ref(), 'G') {
-            invalid(format!("ATT&CK group id `{}` must look like G0067", id.get_ref()), id.span());
-        }
+    if let Some(id) = &profile.attack_id
+        && !is_attack_id(id.get_ref(), 'G')
+    {
+        invalid(format!("ATT&CK group id `{}` must look like G0067", id.get_ref()), id.span());
     }
     if profile.references.get_ref().is_empty() {
         invalid("a profile needs at least one reference".into(), profile.references.span());
@@ -440,13 +440,13 @@ fn validate_profile(profile: &Profile, source: &Arc<SourceFile>, errors: &mut Ve
                 family.id.span(),
             );
         }
-        if let Some(id) = &family.attack_id {
-            if !is_attack_id(id.get_ref(), 'S') {
-                invalid(
-                    format!("ATT&CK software id `{}` must look like S0240", id.get_ref()),
-                    id.span(),
-                );
-            }
+        if let Some(id) = &family.attack_id
+            && !is_attack_id(id.get_ref(), 'S')
+        {
+            invalid(
+                format!("ATT&CK software id `{}` must look like S0240", id.get_ref()),
+                id.span(),
+            );
         }
         if family.references.get_ref().is_empty() {
             invalid(

@@ -204,7 +204,7 @@ impl Printer for SarifPrinter {
         let tail = serde_json::to_string(&tail).map_err(io::Error::other)?;
         // Close `results`, then splice the tail object's members into the run.
         self.out.write_all(b"],")?;
-        self.out.write_all(tail[1..].as_bytes())?;
+        self.out.write_all(&tail.as_bytes()[1..])?;
         self.out.write_all(b"]}\n")?;
         self.out.flush()
     }
