@@ -134,7 +134,8 @@ fn hex_tokens(tokens: &[HexToken]) -> String {
             HexToken::Jump { min: 0, max: None, .. } => "[-]".to_owned(),
             HexToken::Jump { min, max: None, .. } => format!("[{min}-]"),
             HexToken::Alternatives(alternatives) => {
-                let alternatives: Vec<String> = alternatives.iter().map(|a| hex_tokens(a)).collect();
+                let alternatives: Vec<String> =
+                    alternatives.iter().map(|a| hex_tokens(a)).collect();
                 format!("( {} )", alternatives.join(" | "))
             }
         })
