@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use spoor::attribution::{Profiles, RuleAttribution, RuleInfo, attribute_rule};
-use spoor::parser::ast::{Item, MetaValue};
+use spoor::parser::ast::Item;
 use spoor::parser::parse;
 use spoor::source::SourceFile;
 
@@ -73,27 +73,14 @@ fn attribute_file(path: &Path) -> Vec<RuleAttribution> {
     let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
     let source = SourceFile::new(path.display().to_string(), text);
     let (file, _diagnostics) = parse(&source);
-    let mut out = Vec::new();
-    for item in &file.items {
-        let Item::Rule(rule) = item else { continue };
-        let name = rule.name.name.as_str();
-        let tags = rule.tags.iter().map(|t| t.name.as_str()).collect();
-        let meta = rule
-            .meta
-            .iter()
-            .map(|m| {
-                let value = match &m.value {
-                    MetaValue::String(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-                    MetaValue::Integer(n) => n.to_string(),
-                    MetaValue::Float(x) => x.to_string(),
-                    MetaValue::Bool(b) => b.to_string(),
-                };
-                (m.key.name.as_str(), value)
-            })
-            .collect();
-        out.push(attribute_rule(&RuleInfo { name, tags, meta }, Profiles::bundled()));
-    }
-    out
+    let profiles = Profiles::bundled();
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Rule(rule) => Some(attribute_rule(&RuleInfo::from_ast(rule), profiles)),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]

@@ -8,7 +8,12 @@
 //! `high`/`medium`/`low`, and a `reference`. Each problem carries the index
 //! of the meta entry at fault so the caller can point at its span.
 
+use std::sync::Arc;
+
 use super::{Confidence, Profiles, RuleInfo};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::parser::ast;
+use crate::source::SourceFile;
 
 /// What is wrong with a rule's spoor meta.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +105,24 @@ pub fn check_meta(rule: &RuleInfo<'_>, profiles: &Profiles) -> Vec<MetaProblem> 
     problems
 }
 
+/// [`check_meta`] for a parsed rule, as `spoor check` diagnostics
+/// ([`codes::RULE_META`]): each at the meta entry at fault, or at the rule
+/// name for a missing key.
+#[must_use]
+pub fn check_rule(
+    rule: &ast::Rule,
+    source: &Arc<SourceFile>,
+    profiles: &Profiles,
+) -> Vec<Diagnostic> {
+    check_meta(&RuleInfo::from_ast(rule), profiles)
+        .iter()
+        .map(|problem| {
+            let span = problem.entry.map_or(rule.name.span, |i| rule.meta[i].span);
+            Diagnostic::error(codes::RULE_META, problem.message(), source, span)
+        })
+        .collect()
+}
+
 fn is_profile_id(value: &str) -> bool {
     let mut chars = value.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -150,6 +173,19 @@ mod tests {
             ]
         );
         assert!(problems[0].message().contains("kimsuky"));
+    }
+
+    #[test]
+    fn diagnostics_point_at_the_meta_entry_or_the_rule_name() {
+        let text = "rule r {\n  meta:\n    actor = \"lazarus\"\n    confidence = \"sure\"\n  condition: true\n}\n";
+        let source = SourceFile::new("r.yar", text);
+        let (file, errors) = crate::parser::parse(&source);
+        assert!(errors.is_empty(), "{errors:?}");
+        let crate::parser::ast::Item::Rule(rule) = &file.items[0] else { panic!("not a rule") };
+        let found = check_rule(rule, &source, Profiles::bundled());
+        let places: Vec<_> = found.iter().map(|d| (d.code, d.line_col())).collect();
+        assert_eq!(places, [(codes::RULE_META, Some((4, 5))), (codes::RULE_META, Some((1, 6)))]);
+        assert!(found[1].message.contains("reference"));
     }
 
     #[test]

@@ -33,7 +33,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 pub use evidence::{Kind, Place};
-pub use meta_check::{MetaProblem, MetaProblemKind, check_meta};
+pub use meta_check::{MetaProblem, MetaProblemKind, check_meta, check_rule};
 pub use profile::{Family, Profile, Profiles};
 
 use crate::results::{MetaValue, RuleMatch};
@@ -113,6 +113,24 @@ impl<'a> RuleInfo<'a> {
             name: &m.rule,
             tags: m.tags.iter().map(String::as_str).collect(),
             meta: m.meta.iter().map(|(k, v)| (k.as_str(), MetaValue::to_text(v))).collect(),
+        }
+    }
+
+    /// The metadata of a parsed rule; string values are decoded lossily
+    /// (attribution only compares text).
+    #[must_use]
+    pub fn from_ast(rule: &'a crate::parser::ast::Rule) -> Self {
+        use crate::parser::ast::MetaValue as Value;
+        let text = |value: &Value| match value {
+            Value::String(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            Value::Integer(n) => n.to_string(),
+            Value::Float(x) => x.to_string(),
+            Value::Bool(b) => b.to_string(),
+        };
+        Self {
+            name: &rule.name.name,
+            tags: rule.tags.iter().map(|t| t.name.as_str()).collect(),
+            meta: rule.meta.iter().map(|m| (m.key.name.as_str(), text(&m.value))).collect(),
         }
     }
 
