@@ -268,6 +268,18 @@ pub mod codes {
     /// Malformed `--define NAME=VALUE`.
     pub const INVALID_DEFINE: &str = "E202";
 
+    /// An actor profile file that is not valid TOML or does not follow the
+    /// profile schema (unknown key, wrong type, missing key).
+    pub const PROFILE_SCHEMA: &str = "E301";
+    /// A profile value that breaks a rule of the schema: id or ATT&CK id
+    /// pattern, file name not equal to `id`, no references.
+    pub const PROFILE_INVALID: &str = "E302";
+    /// A family id or alias used by two actors or families.
+    pub const PROFILE_DUPLICATE: &str = "E303";
+    /// A rule's spoor meta (`actor`, `family`, `confidence`, `reference`)
+    /// does not fit the loaded profiles.
+    pub const RULE_META: &str = "E304";
+
     /// Pattern whose atoms are so short that scanning will be slow.
     pub const SLOW_PATTERN: &str = "W001";
     /// Condition that is always true or always false.

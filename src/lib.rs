@@ -38,6 +38,8 @@
 //! # Ok::<(), spoor::scanner::error::ScanError>(())
 //! ```
 
+pub mod attribution;
+pub mod bundled;
 pub mod compiler;
 pub mod diagnostics;
 pub mod matcher;

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
+pub use crate::attribution::Attribution;
+
 /// One file and what scanning it produced.
 #[derive(Debug)]
 pub struct FileReport {
@@ -18,6 +20,9 @@ pub struct FileReport {
     pub size: u64,
     /// Matches, or why the file could not be scanned.
     pub outcome: Outcome,
+    /// Who is behind the matches, per actor (empty until
+    /// [`attribution::attribute`](crate::attribution::attribute) fills it).
+    pub attribution: Vec<Attribution>,
 }
 
 /// Result of scanning one file.
@@ -35,6 +40,39 @@ pub enum Outcome {
 }
 
 impl FileReport {
+    /// The report of a file scanned to the end, not yet attributed.
+    #[must_use]
+    pub fn scanned(
+        path: PathBuf,
+        size: u64,
+        matches: Vec<RuleMatch>,
+        warnings: Vec<String>,
+    ) -> Self {
+        Self {
+            path,
+            size,
+            outcome: Outcome::Scanned { matches, warnings },
+            attribution: Vec::new(),
+        }
+    }
+
+    /// The report of a file that could not be scanned.
+    #[must_use]
+    pub fn failed(path: PathBuf, error: impl Into<String>) -> Self {
+        Self { path, size: 0, outcome: Outcome::Failed(error.into()), attribution: Vec::new() }
+    }
+
+    /// Keeps only the matches attributed to `actor`, and only that actor's
+    /// attribution entries (`--actor`). Failed files are left as they are.
+    pub fn keep_actor(&mut self, actor: &str) {
+        self.attribution.retain(|a| a.actor.as_deref() == Some(actor));
+        let attributed: Vec<&str> =
+            self.attribution.iter().flat_map(|a| a.rules.iter().map(String::as_str)).collect();
+        if let Outcome::Scanned { matches, .. } = &mut self.outcome {
+            matches.retain(|m| attributed.contains(&m.rule.as_str()));
+        }
+    }
+
     /// The matches, empty for a failed file.
     #[must_use]
     pub fn matches(&self) -> &[RuleMatch] {

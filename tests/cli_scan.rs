@@ -142,8 +142,12 @@ fn ndjson_has_one_object_per_matching_file_with_strings_on_request() {
             {"id": "$m", "offset": 19, "length": 12}
         ])
     );
-    let rules: Vec<&str> =
-        objects[1]["matches"].as_array().unwrap().iter().map(|m| m["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = objects[1]["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["rule"].as_str().unwrap())
+        .collect();
     assert_eq!(rules, ["has_marker", "starts_with_mz"]);
 }
 
@@ -200,7 +204,9 @@ fn a_missing_file_is_reported_exits_2_and_the_scan_goes_on() {
     assert_eq!(objects.len(), 2);
     let error = objects.iter().find(|o| o.get("error").is_some()).unwrap();
     assert_eq!(error["path"], missing.to_str().unwrap());
-    assert!(objects.iter().any(|o| o["path"] == hit.to_str().unwrap() && o.get("matches").is_some()));
+    assert!(
+        objects.iter().any(|o| o["path"] == hit.to_str().unwrap() && o.get("matches").is_some())
+    );
 }
 
 #[test]
@@ -225,7 +231,9 @@ fn an_unreadable_file_is_reported_in_text_mode_on_stderr() {
 }
 
 fn is_root() -> bool {
-    fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
+    fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
 }
 
 #[test]
@@ -257,7 +265,8 @@ fn a_file_truncated_while_it_is_scanned_does_not_crash_the_scan() {
     fs::write(&big, &data).unwrap();
     drop(data);
     for delay_ms in [0, 2, 10, 40] {
-        let child = tree.command(&["--format", "ndjson"], &[&big]).stdout(Stdio::piped()).spawn().unwrap();
+        let child =
+            tree.command(&["--format", "ndjson"], &[&big]).stdout(Stdio::piped()).spawn().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         fs::OpenOptions::new().write(true).open(&big).unwrap().set_len(4096).unwrap();
         let output = child.wait_with_output().unwrap();
@@ -310,7 +319,8 @@ fn a_timeout_is_a_per_file_error() {
         b"rule slow { condition: for all i in (0..filesize) : (for all j in (0..filesize) : (uint8(i) != 0xFF)) }\n",
     );
     tree.write("data/big.bin", &vec![0u8; 1 << 20]);
-    let output = tree.scan(&["--timeout", "1", "--format", "ndjson"], &[&tree.path("data/big.bin")]);
+    let output =
+        tree.scan(&["--timeout", "1", "--format", "ndjson"], &[&tree.path("data/big.bin")]);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let objects = ndjson(&output);
     assert!(objects[0]["error"].as_str().unwrap().contains("time"), "{objects:?}");

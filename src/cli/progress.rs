@@ -24,7 +24,8 @@ impl Progress {
         let visible = wanted && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         let bar = visible.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {pos} files, {msg}")
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} {elapsed} {pos} files, {msg}")
             {
                 bar.set_style(style);
             }

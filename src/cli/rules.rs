@@ -7,6 +7,7 @@ use clap::Args;
 
 use spoor::Rules;
 use spoor::compiler::{Compiler, Define};
+use spoor::matcher::MatcherLimits;
 
 /// Rule selection shared by the commands that compile rules.
 #[derive(Debug, Args)]
@@ -26,20 +27,20 @@ pub struct RuleArgs {
 pub fn load_rules(args: &RuleArgs) -> Option<Rules> {
     let mut compiler = Compiler::new();
     for define in &args.define {
-        compiler.define(define.clone());
+        let _ = compiler.define(&define.name, define.value.clone());
     }
     if args.rules.is_empty() {
-        spoor::bundled::add_to(&mut compiler);
+        spoor::bundled::add_rules(&mut compiler);
     } else {
         for path in &args.rules {
-            compiler.add_path(path);
+            let _ = compiler.add_path(path);
         }
     }
     for diagnostic in compiler.diagnostics() {
         eprint!("{}", diagnostic.render());
     }
     let program = compiler.build().ok()?;
-    match Rules::new(program) {
+    match Rules::new(program, &MatcherLimits::default()) {
         Ok(rules) => Some(rules),
         Err(e) => {
             eprintln!("error: {e}");

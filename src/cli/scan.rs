@@ -18,8 +18,10 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
+use spoor::attribution::{self, Profiles};
 use spoor::output::{self, Format, Summary, TextOptions};
 use spoor::results::{FileReport, Outcome};
+use spoor::scanner::ScanOptions;
 use spoor::scanner::input::LoadOptions;
 use spoor::walk::{self, Entry, WalkOptions};
 use spoor::{Rules, Scanner};
@@ -56,6 +58,9 @@ pub struct ScanArgs {
     /// Skip files larger than this (reported as an error).
     #[arg(long, value_name = "BYTES")]
     max_filesize: Option<u64>,
+    /// Print an `attribution:` line per actor after a file's matches.
+    #[arg(long, short = 'a')]
+    print_attribution: bool,
     /// Follow symbolic links inside directories.
     #[arg(long, short = 'L')]
     follow_symlinks: bool,
@@ -110,6 +115,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         strings: args.print_strings,
         meta: args.print_meta,
         tags: args.print_tags,
+        attribution: args.print_attribution,
     };
     let printer = output::printer(args.format, text, out);
     match scan_all(args, &rules, printer) {
@@ -163,14 +169,20 @@ fn scan_all(
     mut printer: Box<dyn output::Printer>,
 ) -> io::Result<Status> {
     let started = Instant::now();
-    let load = LoadOptions { no_mmap: args.no_mmap, max_filesize: args.max_filesize, ..LoadOptions::default() };
+    let load = LoadOptions {
+        no_mmap: args.no_mmap,
+        max_filesize: args.max_filesize,
+        ..LoadOptions::default()
+    };
     let timeout = args.timeout.map(Duration::from_secs);
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build() {
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()
+    {
         Ok(pool) => pool,
         Err(e) => return Err(io::Error::other(e)),
     };
     let roots = expand_stdin(&args.paths)?;
     let walk_options = WalkOptions { follow_symlinks: args.follow_symlinks };
+    let profiles = Profiles::bundled();
     let progress = Progress::new(!args.no_progress && args.output.is_none());
 
     let (sender, receiver) = mpsc::sync_channel::<FileReport>(REPORT_QUEUE);
@@ -181,14 +193,16 @@ fn scan_all(
             pool.install(|| {
                 walk::walk(roots, walk_options).par_bridge().for_each_init(
                     || {
-                        let mut scanner = Scanner::new(rules);
-                        scanner.set_timeout(timeout);
-                        scanner.set_collect_strings(args.print_strings || args.format != Format::Text);
-                        (scanner, sender.clone())
+                        let options = ScanOptions {
+                            timeout,
+                            print_strings: args.print_strings || args.format == Format::Sarif,
+                            ..ScanOptions::default()
+                        };
+                        (Scanner::with_options(rules, options), sender.clone())
                     },
                     |(scanner, sender), entry| {
                         let report = match entry {
-                            Entry::File(path) => scanner.scan_file(&path, &load),
+                            Entry::File(path) => scanner.scan_file_report(&path, &load),
                             Entry::Error(path, message) => FileReport::failed(path, message),
                         };
                         // The receiver only goes away when output failed;
@@ -200,6 +214,7 @@ fn scan_all(
             drop(sender);
         });
         for mut report in receiver {
+            report.attribution = attribution::attribute(report.matches(), profiles);
             if let Some(actor) = &args.actor {
                 report.keep_actor(actor);
             }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{PathJson, Printer, Summary};
-use crate::results::{FileReport, Outcome, RuleMatch};
+use crate::results::{Attribution, FileReport, Outcome, RuleMatch};
 
 /// The JSON object for one file; field names are the output contract.
 #[derive(Serialize)]
@@ -15,6 +15,8 @@ struct FileJson<'a> {
     path: PathJson,
     #[serde(skip_serializing_if = "Option::is_none")]
     matches: Option<&'a [RuleMatch]>,
+    #[serde(skip_serializing_if = "<[Attribution]>::is_empty")]
+    attribution: &'a [Attribution],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     warnings: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,11 +27,15 @@ impl<'a> FileJson<'a> {
     fn new(report: &'a FileReport) -> Self {
         let path = PathJson::new(&report.path);
         match &report.outcome {
-            Outcome::Scanned { matches, warnings } => {
-                Self { path, matches: Some(matches), warnings, error: None }
-            }
+            Outcome::Scanned { matches, warnings } => Self {
+                path,
+                matches: Some(matches),
+                attribution: &report.attribution,
+                warnings,
+                error: None,
+            },
             Outcome::Failed(error) => {
-                Self { path, matches: None, warnings: &[], error: Some(error) }
+                Self { path, matches: None, attribution: &[], warnings: &[], error: Some(error) }
             }
         }
     }

@@ -9,10 +9,18 @@
 //!   `[t1,t2]`, `--print-meta` adds `[k="v",n=1]` before the path, and
 //!   `--print-strings` adds a line `0xOFFSET:$id: data` per match. Errors
 //!   go to standard error as `error: PATH: message`.
+//!   With the attribution option, each file's match lines are followed by
+//!   one `attribution: ACTOR/FAMILIES (CONFIDENCE, SCORE) PATH` line per
+//!   attributed actor (no rule name contains `:`, so the lines stay apart).
 //! - `ndjson`: one JSON object per line for each file with at least one match,
-//!   `{"path", "matches": [...]}`, and `{"path", "error"}` per failed file.
+//!   `{"path", "matches": [...], "attribution": [...]}`, and
+//!   `{"path", "error"}` per failed file. `attribution` (left out when
+//!   empty) holds [`Attribution`](crate::attribution::Attribution) objects:
+//!   `{"actor", "score", "confidence", "families", "rules", "evidence",
+//!   "conflicts", "country"}`.
 //! - `json`: one document `{"files": [...], "errors": [...], "summary": {...}}`
-//!   listing every scanned file, matched or not.
+//!   listing every scanned file, matched or not, each file as in `ndjson`.
+//! - `sarif`: one SARIF 2.1.0 log, see [`SarifPrinter`].
 //!
 //! # Paths
 //! JSON has no byte strings. A path that is valid UTF-8 is written as is in
@@ -21,6 +29,7 @@
 //! for tools: nothing is lost.
 
 mod json;
+mod sarif;
 mod text;
 
 use std::io::{self, Write};
@@ -29,6 +38,7 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use json::{JsonPrinter, NdjsonPrinter};
+pub use sarif::SarifPrinter;
 pub use text::TextPrinter;
 
 use crate::results::FileReport;
@@ -42,6 +52,8 @@ pub enum Format {
     Json,
     /// One JSON object per line.
     Ndjson,
+    /// A SARIF 2.1.0 log for code-scanning tools.
+    Sarif,
 }
 
 /// What the text printer adds to each match.
@@ -53,6 +65,8 @@ pub struct TextOptions {
     pub meta: bool,
     /// Print tags.
     pub tags: bool,
+    /// Print an `attribution:` line per actor after a file's matches.
+    pub attribution: bool,
 }
 
 /// Totals for the end of a scan.
@@ -106,6 +120,7 @@ pub fn printer(format: Format, text: TextOptions, out: Box<dyn Write + Send>) ->
         Format::Text => Box::new(TextPrinter::new(out, text)),
         Format::Json => Box::new(JsonPrinter::new(out)),
         Format::Ndjson => Box::new(NdjsonPrinter::new(out)),
+        Format::Sarif => Box::new(SarifPrinter::new(out)),
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Printer, Summary, TextOptions};
-use crate::results::{FileReport, MetaValue, Outcome, RuleMatch};
+use crate::results::{Attribution, FileReport, MetaValue, Outcome, RuleMatch};
 
 /// `RULE [tags] [meta] PATH` per match, like `yara -g -m -s`.
 pub struct TextPrinter {
@@ -36,6 +36,18 @@ impl TextPrinter {
             }
         }
     }
+}
+
+/// `attribution: ACTOR/FAMILY,... (CONFIDENCE, SCORE) PATH`, after the
+/// file's match lines. No rule name contains `:`, so a reader of `RULE PATH`
+/// lines tells these apart by their first word; an entry with no actor
+/// prints `-` for it.
+fn render_attribution(a: &Attribution, path: &str, buf: &mut String) {
+    let actor = a.actor.as_deref().unwrap_or("-");
+    let families =
+        if a.families.is_empty() { String::new() } else { format!("/{}", a.families.join(",")) };
+    let confidence = a.confidence.map_or("none", |c| c.as_str());
+    let _ = writeln!(buf, "attribution: {actor}{families} ({confidence}, {:.2}) {path}", a.score);
 }
 
 /// Meta as YARA prints it: strings quoted and escaped.
@@ -74,6 +86,11 @@ impl Printer for TextPrinter {
                 for m in matches {
                     self.render(m, &path, &mut buf);
                 }
+                if self.options.attribution {
+                    for a in &report.attribution {
+                        render_attribution(a, &path, &mut buf);
+                    }
+                }
                 self.out.write_all(buf.as_bytes())
             }
             Outcome::Failed(error) => {
@@ -110,7 +127,7 @@ mod tests {
     #[test]
     fn prints_like_yara_with_every_extra() {
         let out = Shared::default();
-        let options = TextOptions { strings: true, meta: true, tags: true };
+        let options = TextOptions { strings: true, meta: true, tags: true, attribution: true };
         let mut printer = TextPrinter::new(Box::new(out.clone()), options);
         let report = FileReport {
             path: "dir/f.bin".into(),
@@ -134,6 +151,7 @@ mod tests {
                 }],
                 warnings: vec![],
             },
+            attribution: vec![],
         };
         printer.file(&report).unwrap();
         let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();

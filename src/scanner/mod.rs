@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use crate::compiler::ir::{PatternId, RuleId};
 use crate::matcher::Scratch;
-use crate::results::{FileReport, MAX_MATCH_DATA, Outcome, RuleMatch, StringMatch};
+use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
 use crate::rules::{PatternPlan, Rules};
 use error::ScanError;
 use eval::{Clock, ScanState, Stop, Verdict, eval_rule};
@@ -109,11 +109,7 @@ impl ScanResults {
     /// The owned report for the file at `path` of `size` bytes.
     #[must_use]
     pub fn into_report(self, path: &Path, size: u64) -> FileReport {
-        FileReport {
-            path: path.to_path_buf(),
-            size,
-            outcome: Outcome::Scanned { matches: self.matches, warnings: self.warnings },
-        }
+        FileReport::scanned(path.to_path_buf(), size, self.matches, self.warnings)
     }
 }
 
@@ -170,11 +166,7 @@ impl<'r> Scanner<'r> {
         let size = std::fs::metadata(path).map_or(0, |m| m.len());
         match self.scan_file(path, load) {
             Ok(results) => results.into_report(path, size),
-            Err(error) => FileReport {
-                path: path.to_path_buf(),
-                size: 0,
-                outcome: Outcome::Failed(error.to_string()),
-            },
+            Err(error) => FileReport::failed(path.to_path_buf(), error.to_string()),
         }
     }
 
