@@ -27,6 +27,7 @@ mod evidence;
 mod meta_check;
 pub mod names;
 pub mod profile;
+pub mod render;
 
 use std::fmt::Write as _;
 
@@ -166,6 +167,20 @@ pub struct Evidence {
     pub text: String,
 }
 
+impl Evidence {
+    /// `rule name "apt37": scarcruft alias`, for reports.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let what = match (self.kind, &self.family) {
+            (Kind::Weak, Some(family)) => format!("weak name of {}/{family}", self.actor),
+            (Kind::Weak, None) => format!("weak name of {}", self.actor),
+            (_, Some(family)) => format!("{}/{family}", self.actor),
+            (_, None) => format!("{} alias", self.actor),
+        };
+        format!("{} \"{}\": {what}", self.place.as_str(), self.text)
+    }
+}
+
 /// The attribution of one rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleAttribution {
@@ -221,11 +236,7 @@ impl RuleAttribution {
         match self.source {
             Some(Source::Meta) => out.push_str(" by rule meta"),
             Some(Source::Inferred) => {
-                let found: Vec<String> = self
-                    .evidence
-                    .iter()
-                    .map(|e| format!("{:?} `{}` -> {}", e.place, e.text, e.actor).to_lowercase())
-                    .collect();
+                let found: Vec<String> = self.evidence.iter().map(Evidence::describe).collect();
                 let _ = write!(out, " from {}", found.join(", "));
             }
             None => {}
