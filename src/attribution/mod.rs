@@ -448,6 +448,17 @@ pub fn group(per_rule: &[RuleAttribution]) -> Vec<Attribution> {
     entries
 }
 
+/// `--actor ID`: keeps only the matches attributed to `actor`, and only
+/// that actor's attribution entry. A file left with no match becomes an
+/// unmatched file; failed files are kept as they are.
+pub fn retain_actor(report: &mut crate::results::FileReport, actor: &str) {
+    report.attribution.retain(|a| a.actor.as_deref() == Some(actor));
+    let rules: Vec<String> = report.attribution.iter().flat_map(|a| a.rules.clone()).collect();
+    if let crate::results::Outcome::Scanned { matches, .. } = &mut report.outcome {
+        matches.retain(|m| rules.contains(&m.rule));
+    }
+}
+
 fn add_rule(entry: &mut Attribution, rule: &RuleAttribution) {
     if entry.actor.is_some() {
         let weight = rule.confidence.map_or(0.0, Confidence::weight);
