@@ -40,6 +40,12 @@ pub enum Outcome {
 }
 
 impl FileReport {
+    /// A report with no attribution yet.
+    #[must_use]
+    pub fn new(path: PathBuf, size: u64, outcome: Outcome) -> Self {
+        Self { path, size, outcome, attribution: Vec::new() }
+    }
+
     /// The matches, empty for a failed file.
     #[must_use]
     pub fn matches(&self) -> &[RuleMatch] {

@@ -403,6 +403,21 @@ pub struct Attribution {
     pub country: Option<String>,
 }
 
+impl Attribution {
+    fn empty(actor: Option<String>) -> Self {
+        Self {
+            actor,
+            score: 0.0,
+            confidence: None,
+            families: Vec::new(),
+            rules: Vec::new(),
+            evidence: String::new(),
+            conflicts: Vec::new(),
+            country: None,
+        }
+    }
+}
+
 /// Attributes the matches of one file.
 #[must_use]
 pub fn attribute(matches: &[RuleMatch], profiles: &Profiles) -> Vec<Attribution> {
@@ -425,22 +440,11 @@ pub fn group(per_rule: &[RuleAttribution]) -> Vec<Attribution> {
             rule.actors.iter().cloned().map(Some).collect()
         };
         for actor in keys {
-            let entry = match entries.iter_mut().position(|e| e.actor == actor) {
-                Some(i) => &mut entries[i],
-                None => {
-                    entries.push(Attribution {
-                        actor: actor.clone(),
-                        score: 0.0,
-                        confidence: None,
-                        families: Vec::new(),
-                        rules: Vec::new(),
-                        evidence: String::new(),
-                        conflicts: Vec::new(),
-                        country: None,
-                    });
-                    entries.last_mut().expect("just pushed")
-                }
-            };
+            let index = entries.iter().position(|e| e.actor == actor).unwrap_or_else(|| {
+                entries.push(Attribution::empty(actor.clone()));
+                entries.len() - 1
+            });
+            let entry = &mut entries[index];
             add_rule(entry, rule);
         }
     }
