@@ -5,7 +5,8 @@ For every recipe of tests/data/bundled_samples.toml it builds the positive
 and the near-miss negative sample (the same way tests/common/samples.rs
 does), scans both with all bundled rules, and checks that the rule matches
 the positive only. It also checks that every bundled rule has a recipe, that
-each rule file compiles without warnings, and that every rule carries the
+each rule file compiles without warnings (in yara-x, and in yara-python when
+installed), and that every rule carries the
 meta convention of profiles.md §3 (actor = its directory, family of that
 profile, confidence, reference URL, description).
 
@@ -19,6 +20,11 @@ import sys
 import tomllib
 
 import yara_x
+
+try:  # yara-python is optional: when present, rules must compile there too
+    import yara
+except ImportError:
+    yara = None
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -107,6 +113,11 @@ def main():
         single.add_source(path.read_text(), origin=str(path))
         if single.warnings():
             failures.append(f"{path}: warnings {single.warnings()}")
+        if yara is not None:
+            try:
+                yara.compile(filepath=str(path), error_on_warning=True)
+            except yara.Error as error:
+                failures.append(f"{path}: yara-python: {error}")
         compiler.new_namespace(actor)
         compiler.add_source(path.read_text(), origin=str(path))
         for rule in single.build():

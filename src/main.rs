@@ -20,6 +20,10 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// Scan files and directories with the given rules, or the bundled ones.
     Scan(cli::scan::ScanArgs),
+    /// Print a module's values for a file as JSON, for rule authors.
+    Dump(cli::dump::DumpArgs),
+    /// List the actor profiles, or show one.
+    Profiles(cli::profiles::ProfilesArgs),
 }
 
 fn main() -> ExitCode {
@@ -27,5 +31,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::Check(args) => cli::check::run(args),
         Command::Scan(args) => cli::scan::run(args),
+        Command::Dump(args) => cli::dump::run(args),
+        Command::Profiles(args) => cli::profiles::run(args),
     }
 }

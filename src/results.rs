@@ -62,17 +62,6 @@ impl FileReport {
         Self { path, size: 0, outcome: Outcome::Failed(error.into()), attribution: Vec::new() }
     }
 
-    /// Keeps only the matches attributed to `actor`, and only that actor's
-    /// attribution entries (`--actor`). Failed files are left as they are.
-    pub fn keep_actor(&mut self, actor: &str) {
-        self.attribution.retain(|a| a.actor.as_deref() == Some(actor));
-        let attributed: Vec<&str> =
-            self.attribution.iter().flat_map(|a| a.rules.iter().map(String::as_str)).collect();
-        if let Outcome::Scanned { matches, .. } = &mut self.outcome {
-            matches.retain(|m| attributed.contains(&m.rule.as_str()));
-        }
-    }
-
     /// The matches, empty for a failed file.
     #[must_use]
     pub fn matches(&self) -> &[RuleMatch] {

@@ -37,6 +37,19 @@ pub enum Place {
     Description,
 }
 
+impl Place {
+    /// How reports name the place.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Place::Structured => "tag or meta",
+            Place::RuleName => "rule name",
+            Place::Reference => "reference",
+            Place::Description => "description",
+        }
+    }
+}
+
 /// What kind of name matched, best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

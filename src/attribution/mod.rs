@@ -27,6 +27,7 @@ mod evidence;
 mod meta_check;
 pub mod names;
 pub mod profile;
+pub mod render;
 
 use std::fmt::Write as _;
 
@@ -166,6 +167,20 @@ pub struct Evidence {
     pub text: String,
 }
 
+impl Evidence {
+    /// `rule name "apt37": scarcruft alias`, for reports.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let what = match (self.kind, &self.family) {
+            (Kind::Weak, Some(family)) => format!("weak name of {}/{family}", self.actor),
+            (Kind::Weak, None) => format!("weak name of {}", self.actor),
+            (_, Some(family)) => format!("{}/{family}", self.actor),
+            (_, None) => format!("{} alias", self.actor),
+        };
+        format!("{} \"{}\": {what}", self.place.as_str(), self.text)
+    }
+}
+
 /// The attribution of one rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleAttribution {
@@ -221,11 +236,7 @@ impl RuleAttribution {
         match self.source {
             Some(Source::Meta) => out.push_str(" by rule meta"),
             Some(Source::Inferred) => {
-                let found: Vec<String> = self
-                    .evidence
-                    .iter()
-                    .map(|e| format!("{:?} `{}` -> {}", e.place, e.text, e.actor).to_lowercase())
-                    .collect();
+                let found: Vec<String> = self.evidence.iter().map(Evidence::describe).collect();
                 let _ = write!(out, " from {}", found.join(", "));
             }
             None => {}
@@ -392,6 +403,21 @@ pub struct Attribution {
     pub country: Option<String>,
 }
 
+impl Attribution {
+    fn empty(actor: Option<String>) -> Self {
+        Self {
+            actor,
+            score: 0.0,
+            confidence: None,
+            families: Vec::new(),
+            rules: Vec::new(),
+            evidence: String::new(),
+            conflicts: Vec::new(),
+            country: None,
+        }
+    }
+}
+
 /// Attributes the matches of one file.
 #[must_use]
 pub fn attribute(matches: &[RuleMatch], profiles: &Profiles) -> Vec<Attribution> {
@@ -414,27 +440,27 @@ pub fn group(per_rule: &[RuleAttribution]) -> Vec<Attribution> {
             rule.actors.iter().cloned().map(Some).collect()
         };
         for actor in keys {
-            let entry = match entries.iter_mut().position(|e| e.actor == actor) {
-                Some(i) => &mut entries[i],
-                None => {
-                    entries.push(Attribution {
-                        actor: actor.clone(),
-                        score: 0.0,
-                        confidence: None,
-                        families: Vec::new(),
-                        rules: Vec::new(),
-                        evidence: String::new(),
-                        conflicts: Vec::new(),
-                        country: None,
-                    });
-                    entries.last_mut().expect("just pushed")
-                }
-            };
+            let index = entries.iter().position(|e| e.actor == actor).unwrap_or_else(|| {
+                entries.push(Attribution::empty(actor.clone()));
+                entries.len() - 1
+            });
+            let entry = &mut entries[index];
             add_rule(entry, rule);
         }
     }
     entries.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.actor.cmp(&b.actor)));
     entries
+}
+
+/// `--actor ID`: keeps only the matches attributed to `actor`, and only
+/// that actor's attribution entry. A file left with no match becomes an
+/// unmatched file; failed files are kept as they are.
+pub fn retain_actor(report: &mut crate::results::FileReport, actor: &str) {
+    report.attribution.retain(|a| a.actor.as_deref() == Some(actor));
+    let rules: Vec<String> = report.attribution.iter().flat_map(|a| a.rules.clone()).collect();
+    if let crate::results::Outcome::Scanned { matches, .. } = &mut report.outcome {
+        matches.retain(|m| rules.contains(&m.rule));
+    }
 }
 
 fn add_rule(entry: &mut Attribution, rule: &RuleAttribution) {

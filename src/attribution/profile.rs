@@ -539,6 +539,20 @@ references = ["https://example.org/fam"]
     }
 
     #[test]
+    fn load_dir_reads_toml_files_and_reports_each_bad_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("one.toml"), MINIMAL).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a profile").unwrap();
+        let profiles = Profiles::load_dir(dir.path()).unwrap();
+        assert_eq!(profiles.iter().map(Profile::id).collect::<Vec<_>>(), ["one"]);
+        std::fs::write(dir.path().join("two.toml"), "schema = 1\nid = [").unwrap();
+        let errors = Profiles::load_dir(dir.path()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].headline().contains("two.toml:2:"), "{}", errors[0].headline());
+        assert!(Profiles::load_dir(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
     fn duplicate_alias_across_profiles_names_both_places() {
         let two = MINIMAL
             .replace("id = \"one\"", "id = \"two\"")

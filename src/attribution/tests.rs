@@ -251,3 +251,21 @@ fn file_entries_group_rules_per_actor_and_combine_scores() {
         assert!(json.get(key).is_some(), "{key} missing in {json}");
     }
 }
+
+#[test]
+fn retain_actor_keeps_that_actors_matches_only() {
+    let matches = vec![
+        rule_match("A", &[("actor", "lazarus"), ("family", "fallchill"), ("confidence", "high")]),
+        rule_match("APT_NK_Scarcruft_evolved_ROKRAT", &[]),
+        rule_match("Unrelated", &[]),
+    ];
+    let attribution = attribute(&matches, Profiles::bundled());
+    let outcome = crate::results::Outcome::Scanned { matches, warnings: vec![] };
+    let mut report = crate::results::FileReport { path: "f".into(), size: 1, outcome, attribution };
+    retain_actor(&mut report, "scarcruft");
+    let kept: Vec<&str> = report.matches().iter().map(|m| m.rule.as_str()).collect();
+    assert_eq!(kept, ["APT_NK_Scarcruft_evolved_ROKRAT"]);
+    assert_eq!(report.attribution.len(), 1);
+    retain_actor(&mut report, "lazarus");
+    assert!(report.matches().is_empty() && report.attribution.is_empty());
+}

@@ -1,6 +1,8 @@
 //! The command-line interface: one module per subcommand.
 
 pub mod check;
+pub mod dump;
+pub mod profiles;
 pub mod progress;
 pub mod rules;
 pub mod scan;

@@ -216,7 +216,7 @@ fn scan_all(
         for mut report in receiver {
             report.attribution = attribution::attribute(report.matches(), profiles);
             if let Some(actor) = &args.actor {
-                report.keep_actor(actor);
+                attribution::retain_actor(&mut report, actor);
             }
             progress.file_done(&report);
             status.record(&report);

@@ -116,3 +116,48 @@ impl Printer for JsonPrinter {
         self.out.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::{Profiles, attribute};
+    use crate::results::MetaValue;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn ndjson_objects_carry_the_attribution_array() {
+        let matches = vec![RuleMatch {
+            rule: "APT_NK_Scarcruft_evolved_ROKRAT".into(),
+            namespace: "default".into(),
+            tags: vec![],
+            meta: vec![("author".into(), MetaValue::String("x".into()))],
+            strings: vec![],
+        }];
+        let attribution = attribute(&matches, Profiles::bundled());
+        let outcome = Outcome::Scanned { matches, warnings: vec![] };
+        let report = FileReport { path: "f".into(), size: 1, outcome, attribution };
+        let out = Shared::default();
+        let mut printer = NdjsonPrinter::new(Box::new(out.clone()));
+        printer.file(&report).unwrap();
+        let line: serde_json::Value = serde_json::from_slice(&out.0.lock().unwrap()).unwrap();
+        let entry = &line["attribution"][0];
+        assert_eq!(entry["actor"], "scarcruft");
+        assert_eq!(entry["families"], serde_json::json!(["rokrat"]));
+        assert_eq!(entry["rules"], serde_json::json!(["APT_NK_Scarcruft_evolved_ROKRAT"]));
+        assert_eq!(entry["confidence"], "medium");
+        assert!((entry["score"].as_f64().unwrap() - 0.6).abs() < 1e-9);
+        assert!(entry["evidence"].as_str().unwrap().contains("rule name"));
+    }
+}

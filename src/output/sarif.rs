@@ -10,7 +10,8 @@
 //! byte region (`byteOffset`, `byteLength`) per reported string match, or
 //! the file alone when strings were not requested. `properties` carries the
 //! actor (`actor`, the best; `actors`, all) and the file's attribution
-//! entries that name this rule. Each rule descriptor holds the rule's
+//! entries that name this rule; `partialFingerprints` identifies the rule
+//! and file so alerts stay the same across runs. Each rule descriptor holds the rule's
 //! description, its `reference` as `helpUri`, its tags, and its meta.
 //! A file that could not be scanned becomes an error notification of the
 //! run's invocation, which is then not `executionSuccessful`.
@@ -130,6 +131,18 @@ fn path_uri(path: &std::path::Path) -> String {
     uri
 }
 
+/// A stable identity of "this rule on this file" (64-bit FNV-1a, hex), so
+/// code scanning keeps one alert per rule and file across runs without
+/// reading binary files to fingerprint them.
+fn fingerprint(rule_id: &str, uri: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in rule_id.as_bytes().iter().chain(&[0]).chain(uri.as_bytes()) {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
 fn result(report: &FileReport, m: &RuleMatch, rule_index: usize) -> Value {
     let uri = path_uri(&report.path);
     let artifact = json!({ "uri": uri });
@@ -155,6 +168,7 @@ fn result(report: &FileReport, m: &RuleMatch, rule_index: usize) -> Value {
     }
     json!({
         "ruleId": rule_id(m),
+        "partialFingerprints": { "spoorRuleAndPath/v1": fingerprint(&rule_id(m), &uri) },
         "ruleIndex": rule_index,
         "level": if high { "error" } else { "warning" },
         "message": { "text": message },

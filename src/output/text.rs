@@ -151,10 +151,23 @@ mod tests {
                 }],
                 warnings: vec![],
             },
-            attribution: vec![],
+            attribution: vec![Attribution {
+                actor: Some("lazarus".into()),
+                score: 0.9,
+                confidence: Some(crate::attribution::Confidence::High),
+                families: vec!["fallchill".into(), "applejeus".into()],
+                rules: vec!["r".into()],
+                evidence: "r: lazarus/fallchill (high) by rule meta".into(),
+                conflicts: vec![],
+                country: Some("KP".into()),
+            }],
         };
         printer.file(&report).unwrap();
         let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
-        assert_eq!(text, "r [a,b] [s=\"x\\\"y\",n=5] dir/f.bin\n0x10:$h: MZ\\x90\n");
+        assert_eq!(
+            text,
+            "r [a,b] [s=\"x\\\"y\",n=5] dir/f.bin\n0x10:$h: MZ\\x90\n\
+             attribution: lazarus/fallchill,applejeus (high, 0.90) dir/f.bin\n"
+        );
     }
 }

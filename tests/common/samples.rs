@@ -102,10 +102,8 @@ fn build(kind: &str, sections: &[String], size: Option<usize>, parts: &[String])
         data.extend(part(p));
     }
     data.extend_from_slice(&[0; 16]);
-    if let Some(size) = size {
-        if data.len() < size {
-            data.resize(size, 0);
-        }
+    if let Some(size) = size.filter(|&size| data.len() < size) {
+        data.resize(size, 0);
     }
     data
 }
