@@ -5,6 +5,7 @@
 use super::*;
 use crate::compiler::Compiler;
 use crate::matcher::MatcherLimits;
+use crate::results::Outcome;
 
 fn compile(source: &str) -> Rules {
     let mut compiler = Compiler::new();
