@@ -306,10 +306,18 @@ fn check_case(loaded: &Loaded) -> Option<String> {
         let missing: Vec<_> = expected.iter().filter(|s| !observed.strings.contains(s)).collect();
         let extra: Vec<_> = observed.strings.iter().filter(|s| !expected.contains(s)).collect();
         for s in missing {
-            let _ = writeln!(problems, "  - missing {} {} at {} len {}", s.rule, s.id, s.offset, s.length);
+            let _ = writeln!(
+                problems,
+                "  - missing {} {} at {} len {}",
+                s.rule, s.id, s.offset, s.length
+            );
         }
         for s in extra {
-            let _ = writeln!(problems, "  + extra   {} {} at {} len {}", s.rule, s.id, s.offset, s.length);
+            let _ = writeln!(
+                problems,
+                "  + extra   {} {} at {} len {}",
+                s.rule, s.id, s.offset, s.length
+            );
         }
         if problems.is_empty() && observed.strings.len() != expected.len() {
             let _ = writeln!(
@@ -325,7 +333,11 @@ fn check_case(loaded: &Loaded) -> Option<String> {
     }
     let stderr = observed.stderr.trim();
     if !stderr.is_empty() {
-        let _ = writeln!(problems, "  stderr: {}", stderr.lines().take(5).collect::<Vec<_>>().join(" | "));
+        let _ = writeln!(
+            problems,
+            "  stderr: {}",
+            stderr.lines().take(5).collect::<Vec<_>>().join(" | ")
+        );
     }
     Some(problems + &case.describe())
 }
@@ -350,7 +362,8 @@ fn case_files_are_complete_and_consistent() {
         let expected = case.expected_rules.as_deref().unwrap_or_default();
         for s in &case.expected_strings {
             if !expected.contains(&s.rule) {
-                problems.push(format!("{}: string of non-matching rule {}", loaded.qualified, s.rule));
+                problems
+                    .push(format!("{}: string of non-matching rule {}", loaded.qualified, s.rule));
             }
         }
         if loaded.area.is_empty() {
