@@ -14,7 +14,9 @@ The corpus has two parts:
           when it has more, one with all of them; strings are separated by
           padding of varying length and kind, every third rule also gets a
           UTF-16LE ("wide") file, and every other file starts with "MZ" so that
-          rules gated on a PE header have a chance.
+          rules gated on a PE header have a chance; rules of files importing
+          "pe" also get a file made of a real PE (the smallest sampled .exe)
+          with their strings appended.
 
     scripts/build_diff_corpus.py                       # /tmp/spoor-diff-corpus, 100 MB of real files
     scripts/build_diff_corpus.py --out /tmp/bench --real-mb 220
@@ -133,8 +135,23 @@ def to_wide(data):
     return b"".join(bytes((b, 0)) for b in data)
 
 
-def synth_files(out, rules, log):
-    """Writes out/synth/<rule file>/<rule>.<kind>.bin; returns [(relative path, size)]."""
+def smallest_pe(out, real_files):
+    """The smallest sampled .exe that starts with "MZ": the host for PE variants."""
+    for rel, _ in sorted(real_files, key=lambda f: (f[1], f[0])):
+        if rel.lower().endswith(".exe"):
+            data = (out / rel).read_bytes()
+            if data[:2] == b"MZ":
+                return data
+    return None
+
+
+def synth_files(out, rules, pe_host, log):
+    """Writes out/synth/<rule file>/<rule>.<kind>.bin; returns [(relative path, size)].
+
+    With a `pe_host`, rules of files that import "pe" also get a `pe` variant:
+    the host PE with a few of the rule's strings appended as overlay, so that
+    conditions on PE structure can hold.
+    """
     written = []
     index = 0
     for rule in rules:
@@ -145,15 +162,20 @@ def synth_files(out, rules, log):
         variants = [("few", strings[:FEW_STRINGS])]
         if len(strings) > FEW_STRINGS:
             variants.append(("all", strings[:MAX_ALL_STRINGS]))
+        if pe_host and "pe" in rule.imports:
+            variants.append(("pe", strings[:FEW_STRINGS]))
         directory = out / "synth" / rule.path.stem
         directory.mkdir(parents=True, exist_ok=True)
         for kind, chosen in variants:
             body = padding(rng).join(chosen)
             blobs = [(kind, body)]
-            if index % 3 == 0:
+            if index % 3 == 0 and kind != "pe":
                 blobs.append((kind + "-wide", to_wide(body)))
             for label, blob in blobs:
-                head = b"MZ" if index % 2 == 0 else b""
+                if kind == "pe":
+                    head = pe_host
+                else:
+                    head = b"MZ" if index % 2 == 0 else b""
                 data = head + padding(rng) + blob + padding(rng)
                 target = directory / f"{rule.name}.{label}.bin"
                 target.write_bytes(data)
@@ -178,7 +200,7 @@ def main():
     args.out.mkdir(parents=True)
     files = copy_real_files(args.out, int(args.real_mb * 1e6), print)
     if not args.no_synth:
-        files += synth_files(args.out, sigbase.parse_rules(args.rules), print)
+        files += synth_files(args.out, sigbase.parse_rules(args.rules), smallest_pe(args.out, files), print)
     manifest = {
         "real_mb": args.real_mb,
         "rules": str(args.rules),
