@@ -8,7 +8,8 @@ wall time and peak resident memory as measured by /usr/bin/time -v. A tool that
 is not installed is skipped with a note.
 
     scripts/bench.py                       # scan benchmark, 3 runs per tool
-    scripts/bench.py --what check          # compile/check time of the ruleset
+    scripts/bench.py --what check          # parse+check/compile time of the ruleset (also
+                                           # yara_x compiling in-process, when installed)
     scripts/bench.py --tools yr,yara --runs 1
     scripts/bench.py --spoor target/release/spoor --json /tmp/bench.json
 
@@ -63,6 +64,26 @@ def check_commands(spoor, rules_dir, scratch):
         "yr-compile": ["yr", "compile", *defines("--define"), "-o", str(scratch / "rules.yarx"), str(rules_dir)],
         "yarac": ["yarac", *defines("-d"), "-w", *rule_files, str(scratch / "rules.yarc")],
     }
+
+
+def python_compile_seconds(rules_dir, runs):
+    """Wall seconds of yara_x compiling the ruleset in-process (sources already read)."""
+    import time
+
+    import yara_x
+
+    sources = [(str(p), sigbase.read_rule_text(p)) for p in sigbase.rule_files(rules_dir)]
+    walls = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        compiler = yara_x.Compiler()
+        for name in sigbase.EXTERNALS:
+            compiler.define_global(name, "")
+        for origin, text in sources:
+            compiler.add_source(text, origin=origin)
+        compiler.build()
+        walls.append(time.perf_counter() - started)
+    return walls
 
 
 def available(argv0):
@@ -151,6 +172,15 @@ def main():
                          "peak_rss_mib": max(r[1] for r in runs) / 1024, "runs": runs, "last_status": status}
         print(f"{tool}: {' '.join(f'{w:.2f}s' for w in walls)}")
     shutil.rmtree(scratch, ignore_errors=True)
+    if args.what == "check" and (not wanted or "yara_x-python" in wanted):
+        try:
+            walls = python_compile_seconds(args.rules, args.runs)
+            results["yara_x-python"] = {"argv": ["yara_x.Compiler (in-process)"], "wall_min_s": min(walls),
+                                        "wall_median_s": statistics.median(walls), "peak_rss_mib": float("nan"),
+                                        "runs": [(w, None) for w in walls]}
+            print(f"yara_x-python: {' '.join(f'{w:.2f}s' for w in walls)}")
+        except ImportError:
+            print("yara_x-python: skipped, the yara-x package is not installed")
 
     print(f"\n{args.what} with {args.threads} threads, {args.runs} runs")
     print(f"{'tool':12} {'wall min (s)':>13} {'wall median (s)':>16} {'peak RSS (MiB)':>15}")
