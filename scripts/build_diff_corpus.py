@@ -20,6 +20,7 @@ The corpus has two parts:
 
     scripts/build_diff_corpus.py                       # /tmp/spoor-diff-corpus, 100 MB of real files
     scripts/build_diff_corpus.py --out /tmp/bench --real-mb 220
+    scripts/build_diff_corpus.py --out /tmp/synth --no-real     # machine-independent (tests/differential.rs)
 
 A manifest (manifest.json: files, sizes, parameters) is written at the top.
 Rebuilding into an existing directory replaces it.
@@ -191,6 +192,8 @@ def main():
     ap.add_argument("--rules", type=pathlib.Path, default=sigbase.DEFAULT_RULES)
     ap.add_argument("--real-mb", type=float, default=100.0, help="megabytes of real files (PE launchers come on top)")
     ap.add_argument("--no-synth", action="store_true", help="real files only")
+    ap.add_argument("--no-real", action="store_true",
+                    help="synthesized files only (no PE variants): the same on every machine")
     args = ap.parse_args()
 
     if not args.rules.is_dir() and not args.no_synth:
@@ -198,11 +201,11 @@ def main():
     if args.out.exists():
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
-    files = copy_real_files(args.out, int(args.real_mb * 1e6), print)
+    files = [] if args.no_real else copy_real_files(args.out, int(args.real_mb * 1e6), print)
     if not args.no_synth:
         files += synth_files(args.out, sigbase.parse_rules(args.rules), smallest_pe(args.out, files), print)
     manifest = {
-        "real_mb": args.real_mb,
+        "real_mb": 0 if args.no_real else args.real_mb,
         "rules": str(args.rules),
         "files": len(files),
         "bytes": sum(size for _, size in files),

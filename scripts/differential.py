@@ -195,6 +195,9 @@ def main():
     ap.add_argument("--threshold", type=float, default=0.5, help="allowed differing pairs, percent")
     ap.add_argument("--show", type=int, default=40, help="rules with differences to list")
     ap.add_argument("--json-out", type=pathlib.Path, help="write the differing pairs here")
+    ap.add_argument("--save-expected", type=pathlib.Path,
+                    help="write the reference's pairs and the corpus listing hash here and stop "
+                         "(tests/differential.rs reads it; use with a --no-real corpus)")
     args = ap.parse_args()
 
     if not args.corpus.is_dir():
@@ -213,6 +216,14 @@ def main():
 
     ref, ref_errors, version, ref_secs = reference_pairs(args.reference, args.corpus, args.rules, args.jobs, print)
     label_a = f"{args.reference} {version}"
+    if args.save_expected:
+        manifest = json.loads(pathlib.Path(args.corpus, "manifest.json").read_text())
+        header = {"reference": label_a, "corpus_listing_sha1": manifest["sha1_of_listing"],
+                  "files": manifest["files"], "errors": ref_errors}
+        lines = ",\n".join(json.dumps(list(p)) for p in sorted(ref))
+        args.save_expected.write_text(json.dumps(header)[:-1] + ',\n"pairs": [\n' + lines + "\n]}\n")
+        print(f"wrote {len(ref)} pairs to {args.save_expected}")
+        return 0
     if args.compare_references:
         other_name = "libyara" if args.reference == "yara-x" else "yara-x"
         other, other_errors, other_version, _ = reference_pairs(other_name, args.corpus, args.rules, args.jobs, print)
