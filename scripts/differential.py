@@ -20,6 +20,7 @@ difference must be explained in docs/differences.md.
 """
 
 import argparse
+import base64
 import collections
 import hashlib
 import importlib.metadata
@@ -147,7 +148,9 @@ def spoor_pairs(spoor, corpus, rules_dir, threads, log):
         if not line.strip():
             continue
         obj = json.loads(line)
-        rel = os.path.relpath(obj["path"], corpus)
+        # a path that is not UTF-8 comes exactly in path_base64 (see src/output)
+        path = os.fsdecode(base64.b64decode(obj["path_base64"])) if "path_base64" in obj else obj["path"]
+        rel = os.path.relpath(path, corpus)
         if "error" in obj:
             errors[rel] = obj["error"]
         for m in obj.get("matches", []):
