@@ -86,7 +86,10 @@ pub fn parse_with_limits(
     pest::set_call_limit(NonZeroUsize::new(limits.max_calls));
     let pairs = match YaraParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
-        Err(error) => return (empty, vec![syntax_error::diagnostic(source, &error)]),
+        Err(_) => {
+            let error = syntax_error::detailed_error(text);
+            return (empty, vec![syntax_error::diagnostic(source, &error)]);
+        }
     };
     let builder = build::Builder::new(source, limits.max_depth);
     let file_pair = pairs.into_iter().next().expect("grammar: file");
