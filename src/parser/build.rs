@@ -491,7 +491,9 @@ impl<'a> Builder<'a> {
                 let (lhs, rhs) = (lhs?, rhs?);
                 let is_and = op.as_rule() == Rule::op_and;
                 let span = lhs.expr.span.to(rhs.expr.span);
-                let height = lhs.height.max(rhs.height);
+                // A spliced-in chain lends its operands, not itself, to the
+                // new node: its height counts one level less.
+                let height = operand_height(&lhs, is_and).max(operand_height(&rhs, is_and));
                 let mut operands = flatten(lhs.expr, is_and);
                 operands.extend(flatten(rhs.expr, is_and));
                 let kind = if is_and { ExprKind::And(operands) } else { ExprKind::Or(operands) };
@@ -882,6 +884,15 @@ impl<'a> Builder<'a> {
 /// The string literal after a leading keyword (`import "pe"`).
 fn first_after_keyword(pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
     pair.into_inner().nth(1).expect("grammar: literal after keyword")
+}
+
+/// Height of `node` as an operand of an `and` (`is_and`) or `or` chain.
+fn operand_height(node: &Node, is_and: bool) -> usize {
+    match node.expr.kind {
+        ExprKind::And(_) if is_and => node.height - 1,
+        ExprKind::Or(_) if !is_and => node.height - 1,
+        _ => node.height,
+    }
 }
 
 /// Operands of an n-ary `and`/`or`: a nested chain of the same operator is
