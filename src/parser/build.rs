@@ -48,9 +48,54 @@ pub(super) struct Builder<'a> {
     arithmetic: PrattParser<Rule>,
 }
 
+/// The span of `pair` without trailing whitespace and comments, which
+/// pest includes when an optional part after them did not match.
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let span = pair.as_span();
-    Span::new(span.start(), span.end())
+    let text = span.as_str();
+    Span::new(span.start(), span.start() + trim_trivia(text).len())
+}
+
+/// `text` without trailing whitespace, `/* */` comments and `//` comments.
+fn trim_trivia(mut text: &str) -> &str {
+    loop {
+        let trimmed = text.trim_end();
+        let trimmed = match trimmed.strip_suffix("*/").and_then(|t| t.rfind("/*")) {
+            Some(open) => &trimmed[..open],
+            None => line_comment_removed(trimmed),
+        };
+        if trimmed.len() == text.len() {
+            return text;
+        }
+        text = trimmed;
+    }
+}
+
+/// `text` without a `//` comment on its last line, found by skipping the
+/// line's string literals, regexes and block comments.
+fn line_comment_removed(text: &str) -> &str {
+    let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    let bytes = &text.as_bytes()[line_start..];
+    let skip_past = |from: usize, end: u8| {
+        let mut i = from;
+        while i < bytes.len() && bytes[i] != end {
+            i += if bytes[i] == b'\\' { 2 } else { 1 };
+        }
+        i + 1
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        i = match (bytes[i], bytes.get(i + 1)) {
+            (b'/', Some(b'/')) => return &text[..line_start + i],
+            (b'/', Some(b'*')) => {
+                memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |e| i + e + 4)
+            }
+            (b'/', _) => skip_past(i + 1, b'/'),
+            (b'"', _) => skip_past(i + 1, b'"'),
+            _ => i + 1,
+        };
+    }
+    text
 }
 
 /// The first inner pair; the grammar guarantees there is one.
