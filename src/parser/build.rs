@@ -346,6 +346,7 @@ impl<'a> Builder<'a> {
 
     /// `xor`, `xor(n)` or `xor(n-m)`; keys must be bytes and `n <= m` (E007).
     fn xor_modifier(&self, pair: Pair<'_, Rule>) -> ModifierKind {
+        let span = span_of(&pair);
         let keys: Vec<(u8, Span)> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::integer)
@@ -367,12 +368,12 @@ impl<'a> Builder<'a> {
         match keys[..] {
             [] => ModifierKind::Xor { min: 0, max: 255 },
             [(key, _)] => ModifierKind::Xor { min: key, max: key },
-            [(min, lo), (max, hi), ..] => {
+            [(min, _), (max, _), ..] => {
                 if min > max {
                     self.error(
                         codes::INVALID_MODIFIER_ARG,
                         format!("xor range lower bound {min} is greater than upper bound {max}"),
-                        lo.to(hi),
+                        span,
                     );
                 }
                 ModifierKind::Xor { min, max }
