@@ -30,9 +30,8 @@ fn only_rule(file: &File) -> &Rule {
 
 /// The condition of a one-rule file with patterns `$a`, `$b`, `$c`.
 fn cond(condition: &str) -> String {
-    let text = format!(
-        "rule r {{ strings: $a = \"a\" $b = \"b\" $c = \"c\" condition: {condition} }}"
-    );
+    let text =
+        format!("rule r {{ strings: $a = \"a\" $b = \"b\" $c = \"c\" condition: {condition} }}");
     sexp(&only_rule(&parse_ok(&text)).condition)
 }
 
@@ -178,8 +177,19 @@ fn arithmetic_and_bitwise_precedence() {
 #[test]
 fn every_comparison_and_string_operator() {
     for op in [
-        "==", "!=", "<", "<=", ">", ">=", "contains", "icontains", "startswith", "istartswith",
-        "endswith", "iendswith", "iequals",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "contains",
+        "icontains",
+        "startswith",
+        "istartswith",
+        "endswith",
+        "iendswith",
+        "iequals",
     ] {
         assert_eq!(cond(&format!("x {op} y")), format!("({op} x y)"));
     }
@@ -225,10 +235,7 @@ fn of_expressions() {
 
 #[test]
 fn for_and_with_expressions() {
-    assert_eq!(
-        cond("for all i in (1..#a) : (@a[i] < 100)"),
-        "(for all i in 1..#a (< @a[i] 100))"
-    );
+    assert_eq!(cond("for all i in (1..#a) : (@a[i] < 100)"), "(for all i in 1..#a (< @a[i] 100))");
     assert_eq!(cond("for any x in (1, 2, 3) : (x == 2)"), "(for any x in (1 2 3) (== x 2))");
     assert_eq!(
         cond("for any k, v in pe.version_info : (k == \"a\")"),
@@ -240,19 +247,13 @@ fn for_and_with_expressions() {
         cond("for none s in pe.sections : (s.name == \".x\")"),
         "(for none s in pe.sections (== s.name \".x\"))"
     );
-    assert_eq!(
-        cond("with a = 1, b = a + 1 : (b == 2)"),
-        "(with a=1,b=(+ a 1) (== b 2))"
-    );
+    assert_eq!(cond("with a = 1, b = a + 1 : (b == 2)"), "(with a=1,b=(+ a 1) (== b 2))");
 }
 
 #[test]
 fn module_access_calls_and_readers() {
     assert_eq!(cond("pe.is_dll()"), "(call pe.is_dll )");
-    assert_eq!(
-        cond("pe.sections[0].name == \".text\""),
-        "(== pe.sections[0].name \".text\")"
-    );
+    assert_eq!(cond("pe.sections[0].name == \".text\""), "(== pe.sections[0].name \".text\")");
     assert_eq!(
         cond("pe.imports(\"k.dll\", /Get.*/i) > 0"),
         "(> (call pe.imports \"k.dll\" /Get.*/i) 0)"
@@ -364,7 +365,9 @@ fn patterns_and_modifiers() {
     let jumps: Vec<(u32, Option<u32>)> = hex
         .tokens
         .iter()
-        .filter_map(|t| if let HexToken::Jump { min, max, .. } = t { Some((*min, *max)) } else { None })
+        .filter_map(
+            |t| if let HexToken::Jump { min, max, .. } = t { Some((*min, *max)) } else { None },
+        )
         .collect();
     assert_eq!(jumps, [(2, Some(2)), (1, Some(3)), (4, None), (0, None)]);
     let plain: Vec<&HexToken> =

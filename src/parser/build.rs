@@ -17,9 +17,9 @@ use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::ast::{
-    Anchor, BinaryOp, Expr, ExprKind, HexString, HexToken, Ident, Import, Include, IntReader,
-    Item, Iterable, Meta, MetaValue, Modifier, ModifierKind, NameRef, OfSet, Pattern,
-    PatternSet, PatternValue, Quantifier, Range, Regex, Rule as AstRule, UnaryOp,
+    Anchor, BinaryOp, Expr, ExprKind, HexString, HexToken, Ident, Import, Include, IntReader, Item,
+    Iterable, Meta, MetaValue, Modifier, ModifierKind, NameRef, OfSet, Pattern, PatternSet,
+    PatternValue, Quantifier, Range, Regex, Rule as AstRule, UnaryOp,
 };
 use super::grammar::Rule;
 use super::literal;
@@ -446,7 +446,11 @@ impl<'a> Builder<'a> {
                     Rule::hex_not => {
                         let (value, mask) = literal::hex_byte(&token.as_str()[1..]);
                         if mask == 0 {
-                            self.error(codes::INVALID_HEX, "`~??` matches nothing", span_of(&token));
+                            self.error(
+                                codes::INVALID_HEX,
+                                "`~??` matches nothing",
+                                span_of(&token),
+                            );
                         }
                         HexToken::NotByte { value, mask }
                     }
@@ -465,12 +469,12 @@ impl<'a> Builder<'a> {
     fn hex_jump(&self, pair: Pair<'_, Rule>, in_alternative: bool) -> HexToken {
         let span = span_of(&pair);
         let bound = |p: &Pair<'_, Rule>| {
-            literal::integer_magnitude(p.as_str()).and_then(|n| u32::try_from(n).ok()).unwrap_or_else(
-                || {
+            literal::integer_magnitude(p.as_str())
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or_else(|| {
                     self.error(codes::INVALID_HEX, "jump length out of range", span_of(p));
                     0
-                },
-            )
+                })
         };
         let inner = first(pair);
         let (min, max) = if inner.as_rule() == Rule::integer {
@@ -497,7 +501,11 @@ impl<'a> Builder<'a> {
             );
         }
         if in_alternative && max.is_none() {
-            self.error(codes::INVALID_HEX, "unbounded jumps are not allowed inside alternatives", span);
+            self.error(
+                codes::INVALID_HEX,
+                "unbounded jumps are not allowed inside alternatives",
+                span,
+            );
         }
         HexToken::Jump { min, max, span }
     }
@@ -598,7 +606,11 @@ impl<'a> Builder<'a> {
     }
 
     /// `at e` or `in (lo..hi)`, given the keyword and what follows it.
-    fn anchor(&self, keyword: &Pair<'_, Rule>, target: Pair<'_, Rule>) -> Build<(Option<Anchor>, usize)> {
+    fn anchor(
+        &self,
+        keyword: &Pair<'_, Rule>,
+        target: Pair<'_, Rule>,
+    ) -> Build<(Option<Anchor>, usize)> {
         if keyword.as_rule() == Rule::k_at {
             let at = self.arith_expr(target)?;
             Ok((Some(Anchor::At(Box::new(at.expr))), at.height))
@@ -630,7 +642,9 @@ impl<'a> Builder<'a> {
         let (set, set_height) = match set_pair.as_rule() {
             Rule::k_them => (OfSet::Patterns(PatternSet::Them(span_of(&set_pair))), 0),
             Rule::pattern_set => (OfSet::Patterns(Self::pattern_set(set_pair)), 0),
-            Rule::rule_set => (OfSet::Rules(set_pair.into_inner().map(|r| Self::rule_ref(&r)).collect()), 0),
+            Rule::rule_set => {
+                (OfSet::Rules(set_pair.into_inner().map(|r| Self::rule_ref(&r)).collect()), 0)
+            }
             _ => {
                 let mut height = 0;
                 let exprs = set_pair
@@ -671,7 +685,11 @@ impl<'a> Builder<'a> {
     fn rule_ref(pair: &Pair<'_, Rule>) -> NameRef {
         let text = pair.as_str();
         let name = text.strip_suffix('*');
-        NameRef { name: name.unwrap_or(text).to_owned(), wildcard: name.is_some(), span: span_of(pair) }
+        NameRef {
+            name: name.unwrap_or(text).to_owned(),
+            wildcard: name.is_some(),
+            span: span_of(pair),
+        }
     }
 
     fn quantifier(&self, pair: Pair<'_, Rule>) -> Build<(Quantifier, usize)> {
@@ -803,7 +821,8 @@ impl<'a> Builder<'a> {
                 let op = arithmetic_op(op.as_rule());
                 let span = lhs.expr.span.to(rhs.expr.span);
                 let height = lhs.height.max(rhs.height);
-                let kind = ExprKind::Binary { op, lhs: Box::new(lhs.expr), rhs: Box::new(rhs.expr) };
+                let kind =
+                    ExprKind::Binary { op, lhs: Box::new(lhs.expr), rhs: Box::new(rhs.expr) };
                 self.node(kind, span, height)
             })
             .parse(pairs)
@@ -819,7 +838,8 @@ impl<'a> Builder<'a> {
         let min = literal::integer_value(text, true).filter(|&v| v == i64::MIN)?;
         let mut diagnostics = self.diagnostics.borrow_mut();
         let last = diagnostics.last()?;
-        (last.code == codes::INTEGER_OVERFLOW && last.span == operand.span).then(|| diagnostics.pop())?;
+        (last.code == codes::INTEGER_OVERFLOW && last.span == operand.span)
+            .then(|| diagnostics.pop())?;
         Some(min)
     }
 
@@ -853,7 +873,11 @@ impl<'a> Builder<'a> {
                 Rule::index => {
                     let index = self.arith_expr(first(postfix))?;
                     let height = node.height.max(index.height);
-                    self.node(ExprKind::Index { object, index: Box::new(index.expr) }, span, height)?
+                    self.node(
+                        ExprKind::Index { object, index: Box::new(index.expr) },
+                        span,
+                        height,
+                    )?
                 }
                 _ => {
                     let mut height = node.height;
@@ -889,7 +913,11 @@ impl<'a> Builder<'a> {
                 let reader = IntReader::from_name(name).expect("grammar: reader names");
                 let offset = self.arith_expr(inner.next().expect("grammar: offset"))?;
                 let height = offset.height;
-                return self.node(ExprKind::ReadInt { reader, offset: Box::new(offset.expr) }, span, height);
+                return self.node(
+                    ExprKind::ReadInt { reader, offset: Box::new(offset.expr) },
+                    span,
+                    height,
+                );
             }
             Rule::pattern_count => {
                 let mut inner = pair.into_inner();

@@ -50,13 +50,16 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
         ErrorVariant::CustomError { message } if message.contains("limit") => {
             (codes::TOO_DEEP, format!("input too complex to parse: {message}"))
         }
-        ErrorVariant::CustomError { message } => (codes::SYNTAX, format!("syntax error: {message}")),
+        ErrorVariant::CustomError { message } => {
+            (codes::SYNTAX, format!("syntax error: {message}"))
+        }
         ErrorVariant::ParsingError { .. } if found == "\"" => {
             (codes::SYNTAX, "syntax error: unclosed string literal".to_owned())
         }
         ErrorVariant::ParsingError { positives, .. } => {
             let expected = expected(error, positives);
-            let found = if found.is_empty() { "end of file".to_owned() } else { format!("`{found}`") };
+            let found =
+                if found.is_empty() { "end of file".to_owned() } else { format!("`{found}`") };
             let message = if expected.is_empty() {
                 format!("syntax error: unexpected {found}")
             } else {
