@@ -226,6 +226,8 @@ fn of_expressions() {
     assert_eq!(cond("50% of them"), "(50% of them)");
     assert_eq!(cond("(1 + 1) of ($a, $b)"), "((+ 1 1) of ${a b})");
     assert_eq!(cond("x % 2 == 0"), "(== (% x 2) 0)");
+    assert_eq!(cond("2 + 1 of them"), "((+ 2 1) of them)");
+    assert_eq!(cond("x.y % of them"), "(x.y% of them)");
     assert_eq!(cond("any of them at 0"), "(any of them @0)");
     assert_eq!(cond("all of ($a, $b) in (0..10)"), "(all of ${a b} in 0..10)");
     assert_eq!(cond("any of (r1, r2*)"), "(any of rules{r1 r2*})");
@@ -243,6 +245,7 @@ fn for_and_with_expressions() {
     );
     assert_eq!(cond("for 2 of ($a, $b) : ($)"), "(for 2 of ${a b} $)");
     assert_eq!(cond("for 50% of them : (# > 1)"), "(for 50% of them (> # 1))");
+    assert_eq!(cond("for n - 1 of them : ($)"), "(for (- n 1) of them $)");
     assert_eq!(
         cond("for none s in pe.sections : (s.name == \".x\")"),
         "(for none s in pe.sections (== s.name \".x\"))"

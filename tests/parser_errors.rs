@@ -135,7 +135,7 @@ const CASES: &[(&str, &str, usize, usize, &str)] = &[
         "E001",
         1,
         28,
-        "syntax error: expected `(`, `of`, `}` or operator, found `==`",
+        "syntax error: expected `(`, `}` or operator, found `==`",
     ),
     // yara-x 1:25
     (

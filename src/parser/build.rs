@@ -584,6 +584,15 @@ impl<'a> Builder<'a> {
         let mut inner = pair.into_inner();
         let lhs = self.arith_expr(inner.next().expect("grammar: comparison operand"))?;
         let Some(op) = inner.next() else { return Ok(lhs) };
+        if op.as_rule() != Rule::cmp_op {
+            let quantifier = if op.as_rule() == Rule::percent {
+                Quantifier::Percent(Box::new(lhs.expr))
+            } else {
+                Quantifier::Count(Box::new(lhs.expr))
+            };
+            let of_tail = if op.as_rule() == Rule::percent { inner.next() } else { Some(op) };
+            return self.of_tail(quantifier, lhs.height, of_tail.expect("grammar: of"), span);
+        }
         let rhs = self.arith_expr(inner.next().expect("grammar: comparison operand"))?;
         let op = comparison_op(op.as_str());
         let height = lhs.height.max(rhs.height);
@@ -693,18 +702,19 @@ impl<'a> Builder<'a> {
     }
 
     fn quantifier(&self, pair: Pair<'_, Rule>) -> Build<(Quantifier, usize)> {
-        let inner = first(pair);
-        Ok(match inner.as_rule() {
+        let mut inner = pair.into_inner();
+        let head = inner.next().expect("grammar: quantifier");
+        Ok(match head.as_rule() {
             Rule::k_all => (Quantifier::All, 0),
             Rule::k_any => (Quantifier::Any, 0),
             Rule::k_none => (Quantifier::None, 0),
-            Rule::percent => {
-                let value = self.value(first(inner))?;
-                (Quantifier::Percent(Box::new(value.expr)), value.height)
-            }
             _ => {
-                let value = self.value(inner)?;
-                (Quantifier::Count(Box::new(value.expr)), value.height)
+                let count = self.arith_expr(head)?;
+                let expr = Box::new(count.expr);
+                let is_percent = inner.next().is_some();
+                let quantifier =
+                    if is_percent { Quantifier::Percent(expr) } else { Quantifier::Count(expr) };
+                (quantifier, count.height)
             }
         })
     }
@@ -803,7 +813,7 @@ impl<'a> Builder<'a> {
         let pairs = pair.into_inner();
         self.check_prefix_runs(&pairs, |r| matches!(r, Rule::op_neg | Rule::op_bitnot))?;
         self.arithmetic
-            .map_primary(|operand| self.arith_operand(operand))
+            .map_primary(|operand| self.value(operand))
             .map_prefix(|op, operand| {
                 let operand = operand?;
                 let span = span_of(&op).to(operand.expr.span);
@@ -841,20 +851,6 @@ impl<'a> Builder<'a> {
         (last.code == codes::INTEGER_OVERFLOW && last.span == operand.span)
             .then(|| diagnostics.pop())?;
         Some(min)
-    }
-
-    fn arith_operand(&self, pair: Pair<'_, Rule>) -> Build<Node> {
-        let span = span_of(&pair);
-        let mut inner = pair.into_inner();
-        let value = self.value(inner.next().expect("grammar: value"))?;
-        let Some(number_of) = inner.next() else { return Ok(value) };
-        let is_percent = number_of.as_str().starts_with('%');
-        let quantifier = if is_percent {
-            Quantifier::Percent(Box::new(value.expr))
-        } else {
-            Quantifier::Count(Box::new(value.expr))
-        };
-        self.of_tail(quantifier, value.height, first(number_of), span)
     }
 
     /// A primary followed by `.field`, `[index]` and `(args)`, applied left

@@ -157,12 +157,11 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::op_mul
         | Rule::op_div
         | Rule::op_mod
-        | Rule::number_of => "operator",
+        | Rule::percent => "operator",
         Rule::bool_expr
         | Rule::comparison
         | Rule::paren_bool
         | Rule::arith_expr
-        | Rule::arith_operand
         | Rule::value
         | Rule::paren_arith
         | Rule::pattern_match
@@ -179,7 +178,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::op_neg
         | Rule::op_bitnot => "expression",
         Rule::range => "range",
-        Rule::quantifier | Rule::percent => "quantifier",
+        Rule::quantifier => "quantifier",
         Rule::of_tail | Rule::k_of => "`of`",
         Rule::pattern_set | Rule::rule_set | Rule::bool_tuple => "set",
         Rule::iterable | Rule::expr_list => "iterable",
