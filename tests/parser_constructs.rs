@@ -156,6 +156,8 @@ fn boolean_operators_bind_as_in_yara() {
     assert_eq!(cond("not 1 == 2"), "(not (== 1 2))");
     assert_eq!(cond("defined 1 + 1 == 2"), "(defined (== (+ 1 1) 2))");
     assert_eq!(cond("($a or $b) and $c"), "(and (or $a $b) $c)");
+    assert_eq!(cond("((($a)))"), "$a");
+    assert_eq!(cond("(true) and (1 == 1)"), "(and true (== 1 1))");
     assert_eq!(cond("$a and ($b and $c)"), "(and $a $b $c)");
     assert_eq!(cond("true and false"), "(and true false)");
 }
@@ -266,6 +268,10 @@ fn module_access_calls_and_readers() {
     assert_eq!(cond("uint32be(uint8(1)) != 0"), "(!= (uint32be (uint8 1)) 0)");
     assert_eq!(cond("int8be(0) + int32(4) == 0"), "(== (+ (int8be 0) (int32 4)) 0)");
     assert_eq!(cond("dict[\"k\"] == 1"), "(== dict[\"k\"] 1)");
+    assert_eq!(
+        cond("math.to_number(true) + math.to_number(not $a or 1 == 1) == 1"),
+        "(== (+ (call math.to_number true) (call math.to_number (or (not $a) (== 1 1)))) 1)"
+    );
 }
 
 #[test]

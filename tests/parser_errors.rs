@@ -137,6 +137,36 @@ const CASES: &[(&str, &str, usize, usize, &str)] = &[
         28,
         "syntax error: expected `(`, `}` or operator, found `==`",
     ),
+    // YARA-X points at the second `==` (1:30) instead.
+    (
+        "rule a { condition: (1 == 1) == true }",
+        "E001",
+        1,
+        33,
+        "syntax error: expected expression, found `true`",
+    ),
+    // YARA and YARA-X: a syntax error at the second `==` (1:30).
+    (
+        "rule a { condition: (1 == 1) == x }",
+        "E001",
+        1,
+        22,
+        "syntax error: a boolean expression cannot be an operand here",
+    ),
+    (
+        "rule a { strings: $a = \"x\" condition: -($a) == 1 }",
+        "E001",
+        1,
+        41,
+        "syntax error: a boolean expression cannot be an operand here",
+    ),
+    (
+        "rule a { condition: (1 + (true)) == 2 }",
+        "E001",
+        1,
+        27,
+        "syntax error: a boolean expression cannot be an operand here",
+    ),
     // yara-x 1:25
     (
         "rule a { strings: $a = \"\\q\" condition: $a }",

@@ -561,7 +561,6 @@ impl<'a> Builder<'a> {
         match pair.as_rule() {
             Rule::k_true => Ok(Self::leaf(ExprKind::True, span)),
             Rule::k_false => Ok(Self::leaf(ExprKind::False, span)),
-            Rule::paren_bool => self.bool_expr(first(pair)),
             Rule::comparison => self.comparison(pair),
             Rule::pattern_match => self.pattern_match(pair),
             Rule::keyword_of => {
@@ -594,6 +593,8 @@ impl<'a> Builder<'a> {
             return self.of_tail(quantifier, lhs.height, of_tail.expect("grammar: of"), span);
         }
         let rhs = self.arith_expr(inner.next().expect("grammar: comparison operand"))?;
+        self.arithmetic_operand(&lhs)?;
+        self.arithmetic_operand(&rhs)?;
         let op = comparison_op(op.as_str());
         let height = lhs.height.max(rhs.height);
         let kind = ExprKind::Binary { op, lhs: Box::new(lhs.expr), rhs: Box::new(rhs.expr) };
@@ -816,6 +817,7 @@ impl<'a> Builder<'a> {
             .map_primary(|operand| self.value(operand))
             .map_prefix(|op, operand| {
                 let operand = operand?;
+                self.arithmetic_operand(&operand)?;
                 let span = span_of(&op).to(operand.expr.span);
                 if op.as_rule() == Rule::op_neg
                     && let Some(min) = self.negated_minimum(&operand.expr)
@@ -828,6 +830,8 @@ impl<'a> Builder<'a> {
             })
             .map_infix(|lhs, op, rhs| {
                 let (lhs, rhs) = (lhs?, rhs?);
+                self.arithmetic_operand(&lhs)?;
+                self.arithmetic_operand(&rhs)?;
                 let op = arithmetic_op(op.as_rule());
                 let span = lhs.expr.span.to(rhs.expr.span);
                 let height = lhs.height.max(rhs.height);
@@ -836,6 +840,21 @@ impl<'a> Builder<'a> {
                 self.node(kind, span, height)
             })
             .parse(pairs)
+    }
+
+    /// Refuses a boolean expression (which only parentheses can bring here)
+    /// as the operand of an arithmetic or comparison operator: YARA's
+    /// grammar has no such expression, so neither does spoor's.
+    fn arithmetic_operand(&self, operand: &Node) -> Build<()> {
+        if !is_boolean(&operand.expr.kind) {
+            return Ok(());
+        }
+        self.error(
+            codes::SYNTAX,
+            "syntax error: a boolean expression cannot be an operand here",
+            operand.expr.span,
+        );
+        Err(Abort)
     }
 
     /// `-9223372036854775808`: the literal alone overflows, so it was
@@ -880,7 +899,7 @@ impl<'a> Builder<'a> {
                     let args = postfix
                         .into_inner()
                         .map(|a| {
-                            let arg = self.arith_expr(a)?;
+                            let arg = self.bool_expr(a)?;
                             height = height.max(arg.height);
                             Ok(arg.expr)
                         })
@@ -902,7 +921,7 @@ impl<'a> Builder<'a> {
             Rule::k_filesize => ExprKind::Filesize,
             Rule::k_entrypoint => ExprKind::Entrypoint,
             Rule::ident => ExprKind::Ident(Self::ident(&pair)),
-            Rule::paren_arith => return self.arith_expr(first(pair)),
+            Rule::paren => return self.bool_expr(first(pair)),
             Rule::int_reader => {
                 let mut inner = pair.into_inner();
                 let name = inner.next().expect("grammar: reader").as_str();
@@ -955,6 +974,29 @@ impl<'a> Builder<'a> {
 fn first_after_keyword(pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
     pair.into_inner().nth(1).expect("grammar: literal after keyword")
 }
+
+/// Whether `kind` is an expression the grammar only admits at the boolean
+/// level (identifiers are not: they may name integers).
+fn is_boolean(kind: &ExprKind) -> bool {
+    match kind {
+        ExprKind::True
+        | ExprKind::False
+        | ExprKind::And(_)
+        | ExprKind::Or(_)
+        | ExprKind::Unary { op: UnaryOp::Not | UnaryOp::Defined, .. }
+        | ExprKind::Of { .. }
+        | ExprKind::ForOf { .. }
+        | ExprKind::ForIn { .. }
+        | ExprKind::With { .. }
+        | ExprKind::PatternMatch { .. } => true,
+        ExprKind::Binary { op, .. } => op.precedence() < COMPARISON_CEILING,
+        _ => false,
+    }
+}
+
+/// Binary operators below this precedence are comparisons (see
+/// [`BinaryOp::precedence`]): their result is a boolean.
+const COMPARISON_CEILING: u8 = 6;
 
 /// Height of `node` as an operand of an `and` (`is_and`) or `or` chain.
 fn operand_height(node: &Node, is_and: bool) -> usize {

@@ -196,7 +196,7 @@ fn bare(e: &Expr) -> String {
             format!("{}[{}]", expr(object, ATOM), expr(index, ARITHMETIC))
         }
         ExprKind::Call { callee, args } => {
-            format!("{}({})", expr(callee, ATOM), list(args, ARITHMETIC))
+            format!("{}({})", expr(callee, ATOM), list(args, 0))
         }
         ExprKind::ReadInt { reader, offset } => {
             format!("{}({})", reader.name(), expr(offset, ARITHMETIC))

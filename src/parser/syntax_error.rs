@@ -160,10 +160,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::percent => "operator",
         Rule::bool_expr
         | Rule::comparison
-        | Rule::paren_bool
         | Rule::arith_expr
         | Rule::value
-        | Rule::paren_arith
+        | Rule::paren
         | Rule::pattern_match
         | Rule::keyword_of
         | Rule::for_of
