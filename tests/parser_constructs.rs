@@ -241,6 +241,8 @@ fn of_expressions() {
 fn for_and_with_expressions() {
     assert_eq!(cond("for all i in (1..#a) : (@a[i] < 100)"), "(for all i in 1..#a (< @a[i] 100))");
     assert_eq!(cond("for any x in (1, 2, 3) : (x == 2)"), "(for any x in (1 2 3) (== x 2))");
+    assert_eq!(cond("for any x in (7) : (x == 7)"), "(for any x in (7) (== x 7))");
+    assert_eq!(cond("for any x in (a).b : (x == 7)"), "(for any x in a.b (== x 7))");
     assert_eq!(
         cond("for any k, v in pe.version_info : (k == \"a\")"),
         "(for any k,v in pe.version_info (== k \"a\"))"

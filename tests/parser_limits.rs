@@ -131,3 +131,29 @@ fn a_lower_limit_is_honoured() {
     let (_, diagnostics) = spoor::parser::parse_with_limits(&source, limits);
     assert!(diagnostics.is_empty());
 }
+
+/// Inputs built so that a grammar which tries one alternative, fails late
+/// and re-parses with another would take 2^depth steps.
+#[test]
+fn nested_alternatives_are_parsed_in_linear_time() {
+    let depth = 30;
+    let nest = |open: &str, close: &str, core: &str| {
+        format!("{}{core}{}", open.repeat(depth), close.repeat(depth))
+    };
+    let cases = [
+        nest("(f(", ") and x)", "1"),
+        nest("for any i in ((", ") and x) : (true)", "1"),
+        nest("for (", ") of them : ($)", "1"),
+        nest("any of (", ", (x and y))", "$a"),
+        nest("((", ") == 1)", "1"),
+        nest("for any i in (", ").y : (true)", "1"),
+        nest("for (", " i in (1, 2) : (true)) of them : ($)", "1"),
+    ];
+    for body in cases {
+        let text = condition(&body);
+        let start = std::time::Instant::now();
+        let _ = parse_on_small_stack(text);
+        let elapsed = start.elapsed();
+        assert!(elapsed.as_secs_f64() < 1.0, "{}... took {elapsed:?}", &body[..40]);
+    }
+}

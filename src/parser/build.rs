@@ -572,8 +572,7 @@ impl<'a> Builder<'a> {
                 };
                 self.of_tail(quantifier, 0, inner.next().expect("grammar: of"), span)
             }
-            Rule::for_of => self.for_of(pair),
-            Rule::for_in => self.for_in(pair),
+            Rule::for_expr => self.for_expr(pair),
             _ => self.with(pair),
         }
     }
@@ -720,69 +719,80 @@ impl<'a> Builder<'a> {
         })
     }
 
-    fn for_of(&self, pair: Pair<'_, Rule>) -> Build<Node> {
+    fn for_expr(&self, pair: Pair<'_, Rule>) -> Build<Node> {
         let span = span_of(&pair);
         let mut inner = pair.into_inner().skip(1);
         let (quantifier, q_height) = self.quantifier(inner.next().expect("grammar: quantifier"))?;
-        let set = inner.find(|p| matches!(p.as_rule(), Rule::k_them | Rule::pattern_set));
-        let set = set.expect("grammar: for-of set");
-        let patterns = if set.as_rule() == Rule::k_them {
-            PatternSet::Them(span_of(&set))
-        } else {
-            Self::pattern_set(set)
-        };
+        let form = inner.next().expect("grammar: for form");
         let body = self.bool_expr(inner.next().expect("grammar: for body"))?;
-        let height = q_height.max(body.height);
-        let kind = ExprKind::ForOf { quantifier, patterns, body: Box::new(body.expr) };
-        self.node(kind, span, height)
-    }
-
-    fn for_in(&self, pair: Pair<'_, Rule>) -> Build<Node> {
-        let span = span_of(&pair);
-        let mut inner = pair.into_inner().skip(1);
-        let (quantifier, q_height) = self.quantifier(inner.next().expect("grammar: quantifier"))?;
+        let body_height = body.height;
+        let body = Box::new(body.expr);
+        if form.as_rule() == Rule::for_of {
+            let set = form.into_inner().nth(1).expect("grammar: for-of set");
+            let patterns = if set.as_rule() == Rule::k_them {
+                PatternSet::Them(span_of(&set))
+            } else {
+                Self::pattern_set(set)
+            };
+            let kind = ExprKind::ForOf { quantifier, patterns, body };
+            return self.node(kind, span, q_height.max(body_height));
+        }
         let mut variables = Vec::new();
         let mut iterable = None;
-        let mut body = None;
-        for part in inner {
+        for part in form.into_inner() {
             match part.as_rule() {
                 Rule::ident => variables.push(Self::ident(&part)),
-                Rule::iterable => iterable = Some(self.iterable(part)?),
-                Rule::bool_expr => body = Some(self.bool_expr(part)?),
+                Rule::iterable => iterable = Some(self.iterable(first(part))?),
                 _ => {}
             }
         }
         let (iterable, i_height) = iterable.expect("grammar: iterable");
-        let body = body.expect("grammar: for body");
-        let height = q_height.max(i_height).max(body.height);
-        let kind = ExprKind::ForIn { quantifier, variables, iterable, body: Box::new(body.expr) };
-        self.node(kind, span, height)
+        let height = q_height.max(i_height).max(body_height);
+        self.node(ExprKind::ForIn { quantifier, variables, iterable, body }, span, height)
     }
 
-    fn iterable(&self, pair: Pair<'_, Rule>) -> Build<(Iterable, usize)> {
-        let inner = first(pair);
-        match inner.as_rule() {
-            Rule::range => {
-                let (range, height) = self.range(inner)?;
+    /// What a `for ... in` iterates: a parenthesised range or list (any
+    /// parenthesised expression, even of one element, is a list, as in
+    /// YARA-X), or an array or dictionary expression.
+    fn iterable(&self, arith: Pair<'_, Rule>) -> Build<(Iterable, usize)> {
+        let Some(paren) = lone_paren(&arith) else {
+            let node = self.arith_expr(arith)?;
+            return Ok((Iterable::Expr(Box::new(node.expr)), node.height));
+        };
+        let span = span_of(&paren);
+        let mut inner = paren.into_inner();
+        let first_pair = inner.next().expect("grammar: parenthesised expression");
+        match inner.next() {
+            Some(tail) if tail.as_rule() == Rule::paren_range => {
+                let lower = self.arith_operand_of(first_pair)?;
+                let upper = self.arith_expr(first(tail))?;
+                let height = lower.height.max(upper.height);
+                let range =
+                    Range { lower: Box::new(lower.expr), upper: Box::new(upper.expr), span };
                 Ok((Iterable::Range(range), height))
             }
-            Rule::expr_list => {
+            tail => {
                 let mut height = 0;
-                let exprs = inner
-                    .into_inner()
+                let rest = tail.into_iter().flat_map(Pair::into_inner);
+                let exprs = std::iter::once(first_pair)
+                    .chain(rest)
                     .map(|e| {
-                        let node = self.arith_expr(e)?;
+                        let node = self.arith_operand_of(e)?;
                         height = height.max(node.height);
                         Ok(node.expr)
                     })
                     .collect::<Build<_>>()?;
                 Ok((Iterable::List(exprs), height))
             }
-            _ => {
-                let node = self.arith_expr(inner)?;
-                Ok((Iterable::Expr(Box::new(node.expr)), node.height))
-            }
         }
+    }
+
+    /// A `bool_expr` pair that must hold an arithmetic value (a list
+    /// element or a range bound).
+    fn arith_operand_of(&self, pair: Pair<'_, Rule>) -> Build<Node> {
+        let node = self.bool_expr(pair)?;
+        self.arithmetic_operand(&node)?;
+        Ok(node)
     }
 
     fn with(&self, pair: Pair<'_, Rule>) -> Build<Node> {
@@ -921,7 +931,19 @@ impl<'a> Builder<'a> {
             Rule::k_filesize => ExprKind::Filesize,
             Rule::k_entrypoint => ExprKind::Entrypoint,
             Rule::ident => ExprKind::Ident(Self::ident(&pair)),
-            Rule::paren => return self.bool_expr(first(pair)),
+            Rule::paren => {
+                let mut inner = pair.into_inner();
+                let expr = inner.next().expect("grammar: parenthesised expression");
+                if let Some(tail) = inner.next() {
+                    self.error(
+                        codes::SYNTAX,
+                        "syntax error: a range or list is only allowed after `in`",
+                        span_of(&tail),
+                    );
+                    return Err(Abort);
+                }
+                return self.bool_expr(expr);
+            }
             Rule::int_reader => {
                 let mut inner = pair.into_inner();
                 let name = inner.next().expect("grammar: reader").as_str();
@@ -973,6 +995,19 @@ impl<'a> Builder<'a> {
 /// The string literal after a leading keyword (`import "pe"`).
 fn first_after_keyword(pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
     pair.into_inner().nth(1).expect("grammar: literal after keyword")
+}
+
+/// The `paren` pair of an arithmetic expression that is nothing but one
+/// parenthesised primary, as `(1..3)` or `(a, b)` are.
+fn lone_paren<'i>(arith: &Pair<'i, Rule>) -> Option<Pair<'i, Rule>> {
+    let mut operands = arith.clone().into_inner();
+    let value = operands.next().filter(|v| v.as_rule() == Rule::value)?;
+    if operands.next().is_some() {
+        return None;
+    }
+    let mut parts = value.into_inner();
+    let primary = parts.next().filter(|p| p.as_rule() == Rule::paren)?;
+    parts.next().is_none().then_some(primary)
 }
 
 /// Whether `kind` is an expression the grammar only admits at the boolean

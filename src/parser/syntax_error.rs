@@ -88,6 +88,11 @@ fn expected(error: &Error<Rule>, positives: &[Rule]) -> Vec<String> {
             }
         }
     }
+    // Inside parentheses, `,` and `..` only continue the rare list or range.
+    if names.contains("`)`") {
+        names.remove("`,`");
+        names.remove("`..`");
+    }
     names.into_iter().collect()
 }
 
@@ -165,8 +170,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::paren
         | Rule::pattern_match
         | Rule::keyword_of
-        | Rule::for_of
-        | Rule::for_in
+        | Rule::for_expr
         | Rule::with_expr
         | Rule::int_reader
         | Rule::pattern_count
@@ -180,7 +184,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::quantifier => "quantifier",
         Rule::of_tail | Rule::k_of => "`of`",
         Rule::pattern_set | Rule::rule_set | Rule::bool_tuple => "set",
-        Rule::iterable | Rule::expr_list => "iterable",
+        Rule::iterable => "iterable",
+        Rule::for_of | Rule::for_in => "`of` or loop variable",
+        Rule::paren_range | Rule::paren_list => "`)`",
         Rule::field | Rule::index | Rule::call => "operator",
         Rule::k_condition => "`condition`",
         Rule::k_rule => "`rule`",
