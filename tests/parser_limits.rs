@@ -122,6 +122,17 @@ fn deep_brackets_of_every_kind_are_too_deep() {
 }
 
 #[test]
+fn a_rule_too_deep_is_left_out_and_the_others_are_built() {
+    let deep = condition(&format!("{}$a", "not ".repeat(1_000)));
+    let text = format!(
+        "{deep}\nrule fine {{ condition: true }}\nrule bad {{ strings: $b = \"\\q\" condition: $b }}"
+    );
+    let (file, diagnostics) = parse_on_small_stack(text);
+    assert_eq!(codes(&diagnostics), ["E006", "E002"]);
+    assert_eq!(file.items.len(), 2);
+}
+
+#[test]
 fn a_lower_limit_is_honoured() {
     let limits = ParseLimits { max_depth: 10, ..ParseLimits::default() };
     let source = SourceFile::new("t", condition("1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 == 11"));

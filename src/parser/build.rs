@@ -27,7 +27,7 @@ use super::modifiers;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{SourceFile, Span};
 
-/// The build stopped: the reason is already among the diagnostics.
+/// The build of a rule stopped: the reason is already among the diagnostics.
 #[derive(Debug)]
 pub(super) struct Abort;
 
@@ -157,8 +157,10 @@ impl<'a> Builder<'a> {
 
     // ------------------------------------------------------------ file
 
-    /// Items of a `file` pair, in source order.
-    pub(super) fn file(&self, file: Pair<'_, Rule>) -> Build<Vec<Item>> {
+    /// Items of a `file` pair, in source order. A rule whose build was
+    /// aborted (too deep, a boolean operand) is left out; its diagnostic
+    /// says why, and the other rules are still built and checked.
+    pub(super) fn file(&self, file: Pair<'_, Rule>) -> Vec<Item> {
         let mut items = Vec::new();
         for pair in file.into_inner() {
             match pair.as_rule() {
@@ -172,11 +174,15 @@ impl<'a> Builder<'a> {
                     let path = self.string_text(first_after_keyword(pair));
                     items.push(Item::Include(Include { path, span }));
                 }
-                Rule::rule_decl => items.push(Item::Rule(self.rule(pair)?)),
+                Rule::rule_decl => {
+                    if let Ok(rule) = self.rule(pair) {
+                        items.push(Item::Rule(rule));
+                    }
+                }
                 _ => {}
             }
         }
-        Ok(items)
+        items
     }
 
     fn ident(pair: &Pair<'_, Rule>) -> Ident {

@@ -10,6 +10,17 @@
 //!
 //! [`print()`] writes an AST back as rule text; [`erase_spans`] makes two
 //! ASTs comparable regardless of where their nodes were written.
+//!
+//! Where YARA and YARA-X differ, or spoor differs from them:
+//! - comparisons do not chain: `1 < 2 < 3` is a syntax error, as in YARA
+//!   (YARA-X parses it and reports a type error);
+//! - a regex ends at the first `/` not escaped by a backslash, even inside
+//!   a character class, as in both (`/[/]/` is an error);
+//! - nesting deeper than [`ParseLimits::max_depth`] (100 by default) is
+//!   refused with `E006`; YARA-X allows deeper trees (3,000), YARA is bounded
+//!   by its parser stack. The deepest condition of signature-base is 16;
+//! - only the first syntax error of a file is reported (literal and
+//!   modifier errors are all reported).
 
 pub mod ast;
 mod build;
@@ -65,7 +76,8 @@ impl Default for ParseLimits {
 /// Parses a rule file with the default [`ParseLimits`].
 ///
 /// Never panics. On a syntax error the returned file is empty and the
-/// diagnostics say why; literal errors leave a usable file plus errors.
+/// diagnostics say why; a rule nested too deep is left out of the file;
+/// literal errors leave the rule in, plus their diagnostics.
 #[must_use]
 pub fn parse(source: &Arc<SourceFile>) -> (ast::File, Vec<Diagnostic>) {
     parse_with_limits(source, ParseLimits::default())
@@ -95,9 +107,5 @@ pub fn parse_with_limits(
     let builder = build::Builder::new(source, limits.max_depth);
     let file_pair = pairs.into_iter().next().expect("grammar: file");
     let items = builder.file(file_pair);
-    let diagnostics = builder.into_diagnostics();
-    match items {
-        Ok(items) => (ast::File { items }, diagnostics),
-        Err(build::Abort) => (empty, diagnostics),
-    }
+    (ast::File { items }, builder.into_diagnostics())
 }
