@@ -18,7 +18,7 @@
 //!   a character class, as in both (`/[/]/` is an error);
 //! - nesting deeper than [`ParseLimits::max_depth`] (100 by default) is
 //!   refused with `E006`; YARA-X allows deeper trees (3,000), YARA is bounded
-//!   by its parser stack. The deepest condition of signature-base is 16;
+//!   by its parser stack. The deepest condition of signature-base is 13;
 //! - only the first syntax error of a file is reported (literal and
 //!   modifier errors are all reported).
 
@@ -59,7 +59,7 @@ pub struct ParseLimits {
 
 impl ParseLimits {
     /// Nesting accepted by default. The deepest condition of the
-    /// signature-base corpus (741 files) is 13 to 16 levels high; 100 leaves room
+    /// signature-base corpus (741 files) is 13 levels high; 100 leaves room
     /// for generated rules while keeping the parser and every recursive pass
     /// inside a 2 MiB thread stack even in debug builds (tested).
     pub const DEFAULT_MAX_DEPTH: usize = 100;
