@@ -134,7 +134,7 @@ fn a_rule_too_deep_is_left_out_and_the_others_are_built() {
 
 #[test]
 fn a_lower_limit_is_honoured() {
-    let limits = ParseLimits { max_depth: 10, ..ParseLimits::default() };
+    let limits = ParseLimits { max_depth: 10 };
     let source = SourceFile::new("t", condition("1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 == 11"));
     let (_, diagnostics) = spoor::parser::parse_with_limits(&source, limits);
     assert_eq!(codes(&diagnostics), ["E006"]);

@@ -33,7 +33,7 @@ mod spans;
 mod syntax_error;
 
 use std::num::NonZeroUsize;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 use pest::Parser as _;
 
@@ -51,10 +51,6 @@ pub struct ParseLimits {
     /// condition tree (`not not ...` and `a + a + ...` count too). Every
     /// later pass recurses over the tree, so this bounds their stack use.
     pub max_depth: usize,
-    /// Most grammar-rule calls pest may make on one file, so that no input
-    /// makes the parser work without end; far above what a real file of a
-    /// few megabytes needs.
-    pub max_calls: usize,
 }
 
 impl ParseLimits {
@@ -63,15 +59,23 @@ impl ParseLimits {
     /// for generated rules while keeping the parser and every recursive pass
     /// inside a 2 MiB thread stack even in debug builds (tested).
     pub const DEFAULT_MAX_DEPTH: usize = 100;
-    /// Rule-call budget by default.
-    pub const DEFAULT_MAX_CALLS: usize = 200_000_000;
 }
 
 impl Default for ParseLimits {
     fn default() -> Self {
-        Self { max_depth: Self::DEFAULT_MAX_DEPTH, max_calls: Self::DEFAULT_MAX_CALLS }
+        Self { max_depth: Self::DEFAULT_MAX_DEPTH }
     }
 }
+
+/// Most grammar-rule calls pest may make on one file: a backstop, so that
+/// no input can make the parser work without end even if some grammar path
+/// backtracked badly. The grammar is written not to (see the tests in
+/// `tests/parser_limits.rs`); the largest signature-base file (1 MB) needs
+/// 5 million calls, so real files up to about 20 MB fit. pest keeps the
+/// limit process-wide, so it is one constant, set once.
+const MAX_PEST_CALLS: usize = 100_000_000;
+
+static SET_CALL_LIMIT: Once = Once::new();
 
 /// Parses a rule file with the default [`ParseLimits`].
 ///
@@ -96,7 +100,7 @@ pub fn parse_with_limits(
         let span = Span::new(offset, offset + 1);
         return (empty, vec![Diagnostic::error(codes::TOO_DEEP, message, source, span)]);
     }
-    pest::set_call_limit(NonZeroUsize::new(limits.max_calls));
+    SET_CALL_LIMIT.call_once(|| pest::set_call_limit(NonZeroUsize::new(MAX_PEST_CALLS)));
     let pairs = match YaraParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
         Err(_) => {
