@@ -443,3 +443,81 @@ fn spans_point_at_the_source() {
     let pattern = &only_rule(&rule_file).patterns[0];
     assert_eq!(&text[pattern.span.range()], "$a = \"//\"");
 }
+
+/// Rules that YARA-X 1.x compiles (checked with the PyPI `yara-x` package,
+/// with the eight modules imported): every one parses without a diagnostic.
+const ACCEPTED_BY_YARA_X: &[&str] = &[
+    r#"rule a { condition: math.to_number(true) == 1 }"#,
+    r#"rule a { condition: math.to_number(not false) == 1 }"#,
+    r#"rule a { strings: $a = "x" xor(0x01-0x10) condition: $a }"#,
+    r#"rule a { strings: $a = { ~?A } condition: $a }"#,
+    r#"rule a { meta: a = - 1 condition: true }"#,
+    r#"rule a { strings: $a = "x" condition: all of ($a*) at 0 }"#,
+    r#"rule a { condition: for any s in pe.sections : (s.name == ".text") }"#,
+    r#"rule a { condition: for any i in (0..pe.number_of_sections - 1) : (pe.sections[i].name == ".text") }"#,
+    r#"rule a { strings: $a = "x" condition: $a and not$a }"#,
+    r#"rule a { condition: -1.5 < 0 }"#,
+    r#"rule a{condition:true}"#,
+    r#"rule a { condition: true }
+rule b { condition: a and any of (a) }"#,
+    r#"rule a { strings: $a = /\// condition: $a }"#,
+    r#"rule a { condition: hash.md5(0, filesize) == "abc" }"#,
+    r#"rule a { condition: console.log("x") }"#,
+    r#"rule a { condition: string.to_int("12") == 12 }"#,
+    r#"rule a { condition: pe.exports(/^Dll/) }"#,
+    r#"rule a { condition: for any k, v in pe.version_info : (k == "x" and v == "y") }"#,
+    r#"rule a { condition: defined pe.entry_point }"#,
+    r#"rule a { condition: not defined pe.entry_point }"#,
+    r#"rule a { condition: pe.number_of_sections == 3 or not pe.is_dll() }"#,
+    r#"rule a { strings: $a = "x" condition: #a in (0..100) == 2 }"#,
+    r#"rule a { strings: $a = "x" condition: any of ($a) in (0..filesize) }"#,
+    r#"rule a { strings: $a = "x" condition: for any of ($a) : (# == 1 and @[1] == 0 and ![1] == 1) }"#,
+    r#"rule a { strings: $a = "x" condition: for all i in (1..#a) : (uint8(@a[i] - 1) == 0) }"#,
+    r#"rule a { condition: 1 == 1 and (2 > 1 or 3 < 1) }"#,
+    r#"rule a { condition: with a = 1, b = 2 : (a + b == 3) }"#,
+    r#"rule a { condition: with s = pe.sections[0] : (s.name == ".text") }"#,
+    r#"rule a { strings: $a = "x" condition: none of them }"#,
+    r#"rule a { strings: $a = "x" $b = "y" condition: 1 of ($a, $b) and 100% of them }"#,
+    r#"rule a { condition: math.entropy(0, filesize) > 7.0 and math.in_range(1.0, 0.5, 1.5) }"#,
+    r#"rule a { condition: dotnet.number_of_guids > 0 and elf.type == elf.ET_EXEC }"#,
+    r#"rule a { condition: time.now() > 0 }"#,
+    r#"rule a { strings: $a = "x" condition: !a[1] == 1 and !a == 1 }"#,
+    r#"rule a { strings: $a = "x" condition: @a[#a] > 0 }"#,
+    r#"rule a { condition: pe.rich_signature.version(1) == 1 }"#,
+    r#"rule a { condition: pe.data_directories[pe.IMAGE_DIRECTORY_ENTRY_SECURITY].size != 0 }"#,
+    r#"rule a { strings: $a = "x" condition: (#a > 1) }"#,
+    r#"rule a { strings: $a = "x" condition: ($a) }"#,
+    r#"rule a { condition: (((1))) == 1 }"#,
+    r#"rule a { condition: 0x7FFFFFFFFFFFFFFF > 0 }"#,
+    r#"rule a { condition: 10 \ 3 == 3 and 10 % 3 == 1 }"#,
+    r#"rule a { condition: "abc" matches /b/ and "ABC" icontains "b" }"#,
+    r#"rule a { strings: $a = "x" condition: for 2 of ($a) : ($ at 0) }"#,
+    r#"rule a { strings: $a = { 00 [0-] 01 } condition: $a }"#,
+    r#"rule a { strings: $a = { 00 [-] 01 } condition: $a }"#,
+    r#"rule a { strings: $a = { (00 | 01 02) [1] ?? } condition: $a }"#,
+    r#"global rule a { condition: true }"#,
+    r#"private rule a : t1 t2 { condition: true }"#,
+    r#"rule a { condition: true } // trailing"#,
+    r#"rule a { strings: $a = "x" condition: $a at pe.entry_point + 0x10 }"#,
+    r#"rule a { condition: uint32(uint32(0x3C)) == 0x4550 }"#,
+    r#"rule a { condition: for any i in (1, 2, 3) : (i == 2) }"#,
+    r#"rule a { condition: for any i in (1) : (i == 1) }"#,
+    r#"rule a { condition: any of (true, false) }"#,
+    r#"rule a { condition: pe.sections[0].name iequals ".TEXT" }"#,
+    r#"rule a { condition: -(-1) == 1 and - -1 == 1 }"#,
+    r#"rule a { condition: ~0 == -1 and 1 << 2 >> 1 == 2 }"#,
+    r#"rule a { condition: 1 | 2 & 3 ^ 4 == 6 }"#,
+    r#"rule a { condition: filesize < 1MB and filesize > 1KB }"#,
+    r#"rule a { strings: $a = "x" condition: 50% of ($a*) }"#,
+    r#"rule a { strings: $a1 = "x" $a2 = "y" condition: all of ($a1, $a2) }"#,
+    r#"rule a { condition: pe.is_32bit() and not pe.is_64bit() }"#,
+    r#"rule a { condition: pe.signatures[0].subject contains "x" }"#,
+    r#"rule a { condition: for any sig in pe.signatures : (sig.issuer contains "x") }"#,
+];
+
+#[test]
+fn rules_yara_x_accepts_parse_cleanly() {
+    for text in ACCEPTED_BY_YARA_X {
+        parse_ok(text);
+    }
+}

@@ -44,6 +44,8 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    // Inside a token pest may stop before whitespace; point at what follows.
+    let offset = offset + text.get(offset..).map_or(0, |rest| rest.len() - rest.trim_start().len());
     let found = found_token(text, offset);
     let span = Span::new(offset, offset + found.len().max(1));
     let (code, message) = match &error.variant {
