@@ -167,6 +167,54 @@ const CASES: &[(&str, &str, usize, usize, &str)] = &[
         27,
         "syntax error: a boolean expression cannot be an operand here",
     ),
+    // yara-x 1:55
+    (
+        "rule a { strings: $a = \"x\" condition: for any of them ($) }",
+        "E001",
+        1,
+        55,
+        "syntax error: expected `:`, found `(`",
+    ),
+    // yara-x 1:16
+    (
+        "rule a { meta: condition: true }",
+        "E001",
+        1,
+        16,
+        "syntax error: expected identifier, found `condition`",
+    ),
+    // yara-x 1:9
+    (
+        "private private rule a { condition: true }",
+        "E001",
+        1,
+        9,
+        "syntax error: expected `rule`, found `private`",
+    ),
+    // yara-x 1:27
+    (
+        "rule a { condition: uint8 0 == 0 }",
+        "E001",
+        1,
+        27,
+        "syntax error: expected expression, found `0`",
+    ),
+    // yara-x 1:23
+    (
+        "rule a { condition: (1, 2) == 1 }",
+        "E001",
+        1,
+        23,
+        "syntax error: a range or list is only allowed after `in`",
+    ),
+    // yara-x 1:61
+    (
+        "rule a { strings: $a = \"x\" condition: for any i in (1..2) : i }",
+        "E001",
+        1,
+        61,
+        "syntax error: expected `(` or operator, found `i`",
+    ),
     // yara-x 1:25
     (
         "rule a { strings: $a = \"\\q\" condition: $a }",

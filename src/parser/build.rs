@@ -204,10 +204,8 @@ impl<'a> Builder<'a> {
         let mut condition = None;
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::rule_flag => match first(part).as_rule() {
-                    Rule::k_private => is_private = true,
-                    _ => is_global = true,
-                },
+                Rule::private_flag => is_private = true,
+                Rule::global_flag => is_global = true,
                 Rule::ident => name = Some(Self::ident(&part)),
                 Rule::tags => tags = part.into_inner().map(|t| Self::ident(&t)).collect(),
                 Rule::meta_section => {

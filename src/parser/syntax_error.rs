@@ -40,10 +40,20 @@ pub(super) fn detailed_error(text: &str) -> Error<Rule> {
 /// The diagnostic for a failed parse of `source`.
 pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagnostic {
     let text = source.text();
-    let offset = match error.location {
+    let reported = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    // pest locates the error at the furthest *rule* it tried; with detail
+    // on it also knows the furthest literal it tried. When that literal is
+    // punctuation (a missing `:` after `for any of them`), its position is
+    // where rule authors and YARA-X look.
+    let offset = error
+        .parse_attempts()
+        .filter(|a| {
+            a.expected_tokens().iter().any(|t| STRUCTURAL.contains(&t.to_string().as_str()))
+        })
+        .map_or(reported, |a| a.max_position.max(reported));
     // Inside a token pest may stop before whitespace; point at what follows.
     let offset = offset + text.get(offset..).map_or(0, |rest| rest.len() - rest.trim_start().len());
     let found = found_token(text, offset);
@@ -146,7 +156,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         }
         Rule::import => "`import`",
         Rule::include => "`include`",
-        Rule::rule_decl | Rule::rule_flag => "rule",
+        Rule::rule_decl | Rule::private_flag | Rule::global_flag => "rule",
         Rule::meta_section => "`meta`",
         Rule::meta_entry => "meta entry",
         Rule::strings_section => "`strings`",
