@@ -76,6 +76,9 @@ fn trim_trivia(mut text: &str) -> &str {
 fn line_comment_removed(text: &str) -> &str {
     let line_start = text.rfind('\n').map_or(0, |i| i + 1);
     let bytes = &text.as_bytes()[line_start..];
+    if memchr::memmem::find(bytes, b"//").is_none() {
+        return text;
+    }
     let skip_past = |from: usize, end: u8| {
         let mut i = from;
         while i < bytes.len() && bytes[i] != end {
