@@ -8,12 +8,20 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::hybrid;
 
 use super::forms::Form;
 use super::verify;
 use super::{Match, MatcherLimits, PatternError};
+
+/// Largest total atom length for which the automaton is a full DFA. A DFA
+/// steps one table lookup per byte — about twice the speed of the
+/// contiguous NFA in an overlapping search — but takes a row per trie
+/// state (≤ one per atom byte) of 4 bytes per byte class: 32 Ki states stay
+/// within a few tens of MiB even with many byte classes. Past it
+/// aho-corasick picks its NFA.
+const MAX_DFA_ATOM_BYTES: usize = 32 * 1024;
 
 /// Where one atom sits: which form, how far after the form's start, which
 /// xor key it was made with.
@@ -62,8 +70,11 @@ impl Search {
         let automaton = if atoms.is_empty() {
             None
         } else {
+            let atom_bytes: usize = atoms.iter().map(|atom| atom.len()).sum();
+            let kind = (atom_bytes <= MAX_DFA_ATOM_BYTES).then_some(AhoCorasickKind::DFA);
             let built = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
+                .kind(kind)
                 .build(&atoms)
                 .map_err(|error| PatternError::OverLimit(error.to_string()))?;
             Some(built)
