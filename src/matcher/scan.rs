@@ -23,6 +23,13 @@ use super::{Match, MatcherLimits, PatternError};
 /// aho-corasick picks its NFA.
 const MAX_DFA_ATOM_BYTES: usize = 32 * 1024;
 
+/// Most atoms for which the automaton keeps aho-corasick's prefilter. Its
+/// SIMD searcher (Teddy) handles up to 64 patterns and skips most of the
+/// input; past that it falls back to byte heuristics that are re-entered at
+/// every return to the start state and cost more than they skip on binary
+/// data (bench: 97 → 122 MiB/s with 2,000 patterns when turned off).
+const MAX_PREFILTER_ATOMS: usize = 64;
+
 /// Where one atom sits: which form, how far after the form's start, which
 /// xor key it was made with.
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +82,7 @@ impl Search {
             let built = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
                 .kind(kind)
+                .prefilter(atoms.len() <= MAX_PREFILTER_ATOMS)
                 .build(&atoms)
                 .map_err(|error| PatternError::OverLimit(error.to_string()))?;
             Some(built)
