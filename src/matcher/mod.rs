@@ -93,8 +93,12 @@ pub enum PatternError {
     /// The pattern would match the empty string everywhere.
     #[error("the pattern can match an empty string")]
     MatchesEmpty,
-    /// The pattern is empty (`""`) or its compiled form exceeds a limit.
-    #[error("pattern too large or empty: {0}")]
+    /// A pattern YARA-X refuses: an empty text, a zero-length jump, a text
+    /// too short for `base64` (diagnostic E024).
+    #[error("invalid pattern: {0}")]
+    InvalidPattern(String),
+    /// The compiled form exceeds a limit of [`MatcherLimits`].
+    #[error("pattern too large: {0}")]
     OverLimit(String),
     /// Modifiers that YARA refuses together or on this kind of pattern.
     #[error("invalid modifier combination: {0}")]
@@ -181,7 +185,7 @@ impl Matcher {
         forms
             .iter()
             .filter_map(|&form| verify::match_at(&self.forms[form], data, offset, &self.limits))
-            .max_by_key(|found| found.length)
+            .min_by_key(|found| found.length)
     }
 }
 

@@ -9,10 +9,9 @@
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex_automata::hybrid;
 
 use super::forms::Form;
-use super::verify;
+use super::verify::{self, FormCaches};
 use super::{Match, MatcherLimits, PatternError};
 
 /// Largest total atom length for which the automaton is a full DFA. A DFA
@@ -116,8 +115,8 @@ impl Search {
                     let Some(anchor) = hit.start().checked_sub(atom.back as usize) else {
                         continue;
                     };
-                    let cache = &mut scratch.reverse_caches[atom.form as usize];
-                    verify::at_anchor(form, data, anchor, atom.xor_key, cache, &mut |m| {
+                    let caches = &mut scratch.caches[atom.form as usize];
+                    verify::at_anchor(form, data, anchor, atom.xor_key, caches, &mut |m| {
                         found.push(form.pattern, m)
                     });
                 }
@@ -125,7 +124,8 @@ impl Search {
         }
         for &index in &self.unatomized {
             let form = &forms[index];
-            verify::everywhere(form, data, &mut |m| found.push(form.pattern, m));
+            let caches = &mut scratch.caches[index];
+            verify::everywhere(form, data, caches, &mut |m| found.push(form.pattern, m));
         }
         found.finish();
         found
@@ -137,21 +137,21 @@ fn too_many(_: std::num::TryFromIntError) -> PatternError {
 }
 
 /// Per-thread state reused between scans: the lazy DFA caches of the
-/// reverse prefix matchers, filled on first use.
+/// regex forms, filled on first use.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    reverse_caches: Vec<Option<hybrid::dfa::Cache>>,
+    caches: Vec<FormCaches>,
 }
 
 impl Scratch {
     pub(crate) fn new(forms: usize) -> Scratch {
-        Scratch { reverse_caches: (0..forms).map(|_| None).collect() }
+        Scratch { caches: (0..forms).map(|_| FormCaches::default()).collect() }
     }
 
     /// Makes room for `forms` caches (a scratch made for another matcher
     /// still works).
     fn prepare(&mut self, forms: usize) {
-        if self.reverse_caches.len() != forms {
+        if self.caches.len() != forms {
             *self = Scratch::new(forms);
         }
     }
@@ -211,10 +211,10 @@ impl ScanMatches {
     }
 }
 
-/// Sorts by offset and keeps one match per offset, the longest (a pattern's
-/// ascii and wide forms, or two atoms of one regex, can find the same
-/// start).
+/// Sorts by offset and keeps one match per offset, the shortest: when a
+/// pattern's ascii and wide forms both match at one offset (`"a" ascii
+/// wide` on `a\0`) YARA-X reports the ascii one.
 fn normalize(list: &mut Vec<Match>) {
-    list.sort_unstable_by(|a, b| a.offset.cmp(&b.offset).then(b.length.cmp(&a.length)));
+    list.sort_unstable();
     list.dedup_by_key(|found| found.offset);
 }

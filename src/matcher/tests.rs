@@ -206,6 +206,9 @@ fn base64() {
         (text(b"This program"), "base64", data, &[(0, 16, None), (17, 16, None), (48, 16, None)]),
         // "abc" base64wide, base64 reported at the encoded bytes
         (text(b"abc"), "base64 base64wide", b"YWJj Y\0W\0J\0j\0", &[(0, 4, None), (5, 8, None)]),
+        // `wide` widens the text before encoding, `base64wide` the encoding
+        (text(b"abcd"), "base64 wide", b"YQBiAGMAZAA=", &[(0, 10, None)]),
+        (text(b"abc"), "base64 ascii wide", b"Y\0W\0J\0j\0 YWJj", &[(9, 4, None)]),
     ]);
 }
 
@@ -324,7 +327,10 @@ fn refused_patterns() {
         (regex("a*", ""), "", "empty"),
         (hex("61 62"), "nocase", "modifier"),
         (text(b"ab"), "xor nocase", "modifier"),
-        (text(b"ab"), "base64", "modifier"),
+        (text(b"ab"), "base64", "at least 3 bytes"),
+        (regex("a+b*?", ""), "", "mixing greedy and non-greedy"),
+        (regex("a{2}b*?", ""), "", "mixing greedy and non-greedy"),
+        (hex("61 [0] 62"), "", "zero-length jump"),
         (text(b"abc"), "base64 fullword", "modifier"),
         (regex("ab", ""), "xor", "modifier"),
         (text(b""), "", "empty"),
@@ -416,4 +422,135 @@ fn scratch_from_another_matcher_still_works() {
     let mut scratch = first.scratch();
     let found = second.scan(b"one two", &mut scratch);
     assert_eq!(found.matches(1).len(), 1);
+}
+
+/// Reads a pattern declaration as written after `$a =` in a rule.
+fn declaration(text_form: &str) -> (PatternValue, Vec<Modifier>) {
+    let (value, rest) = match text_form.as_bytes()[0] {
+        b'"' => {
+            let close = text_form[1..].find('"').expect("closing quote") + 1;
+            (text(&text_form.as_bytes()[1..close]), &text_form[close + 1..])
+        }
+        b'{' => {
+            let close = text_form.rfind('}').expect("closing brace");
+            (hex(&text_form[1..close]), &text_form[close + 1..])
+        }
+        _ => {
+            let close = text_form.rfind('/').expect("closing slash");
+            let (flags, rest) =
+                text_form[close + 1..].split_once(' ').unwrap_or((&text_form[close + 1..], ""));
+            (regex(&text_form[1..close], flags), rest)
+        }
+    };
+    (value, modifiers(rest))
+}
+
+/// Patterns of the differential cases where spoor knowingly differs from
+/// YARA-X, with the reason. The test fails if any other case differs, and
+/// if one of these stops differing (so the list stays true).
+const KNOWN_DEVIATIONS: &[(&str, &str)] = &[
+    // `\b`/`\B` inside a wide regex see the zero bytes (only the leading
+    // and trailing ones are tested on wide characters).
+    (r"/a\Bb/ wide", "interior wide word assertion"),
+    (r"/(a|b)+\B.*\w*/ wide", "interior wide word assertion"),
+    // When a regex's preferred match fails `fullword`, YARA-X's engine
+    // backtracks into another length in an order spoor approximates
+    // (longest other length for greedy regexes, shortest for lazy ones).
+    (r"/[^a][^a]+/i ascii fullword", "fullword retry order"),
+    (r"/_\s+?\W*?[^a]+?/s fullword", "fullword retry order"),
+    (r"/_\w{1,3}?\B/s fullword ascii", "fullword retry order"),
+    (r"/\w{1,3}?\W[^a]/s fullword", "fullword retry order"),
+];
+
+/// The generated and hand-written cases of `scripts/matcher_cases.py`, with
+/// YARA-X's answers: same matches, and a refusal where YARA-X refuses.
+#[test]
+fn yara_x_differential() {
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("testdata/yara_x_cases.json")).expect("valid json");
+    let mut mismatches = Vec::new();
+    for case in &cases {
+        let pattern = case["pattern"].as_str().expect("pattern");
+        let data: Vec<u8> = (0..case["data"].as_str().expect("data").len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&case["data"].as_str().unwrap()[i..i + 2], 16).unwrap())
+            .collect();
+        let (value, modifiers) = declaration(pattern);
+        let spec = PatternSpec { value: &value, modifiers: &modifiers };
+        let got = match Matcher::build(&[spec], &MatcherLimits::default()) {
+            Err(errors) => format!("error: {}", errors[0].1),
+            Ok(matcher) => {
+                let found = matcher.scan(&data, &mut matcher.scratch());
+                format!(
+                    "{:?}",
+                    found
+                        .matches(0)
+                        .iter()
+                        .map(|m| (m.offset, m.length, m.xor_key))
+                        .collect::<Vec<_>>()
+                )
+            }
+        };
+        let expected = match case.get("matches") {
+            None => "error".to_owned(),
+            Some(matches) => format!(
+                "{:?}",
+                matches
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| {
+                        let n = |i: usize| m[i].as_u64().unwrap() as usize;
+                        (n(0), n(1), m[2].as_u64().map(|key| key as u8))
+                    })
+                    .collect::<Vec<_>>()
+            ),
+        };
+        let agrees = if expected == "error" { got.starts_with("error") } else { got == expected };
+        if !agrees {
+            mismatches
+                .push((pattern, format!("{pattern} on {data:?}: yara-x {expected}, spoor {got}")));
+        }
+    }
+    let unexpected: Vec<&String> = mismatches
+        .iter()
+        .filter(|(pattern, _)| !KNOWN_DEVIATIONS.iter().any(|(known, _)| known == pattern))
+        .map(|(_, report)| report)
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{} of {} cases differ:\n{unexpected:#?}",
+        unexpected.len(),
+        cases.len()
+    );
+    for (known, reason) in KNOWN_DEVIATIONS {
+        assert!(
+            mismatches.iter().any(|(pattern, _)| pattern == known),
+            "{known} ({reason}) now agrees"
+        );
+    }
+}
+
+#[test]
+fn oversized_regexes_are_refused_not_built() {
+    let error = build_error(&regex("(a{1000}){1000}", ""), "");
+    assert!(matches!(error, PatternError::OverLimit(_)), "{error}");
+}
+
+#[test]
+fn long_hex_jumps_stay_bounded() {
+    let started = std::time::Instant::now();
+    let value = hex("61 62 [0-60000] 63 64");
+    let mut data = b"ab".to_vec();
+    data.extend(std::iter::repeat_n(b'x', 50_000));
+    data.extend(b"cd");
+    let limits = MatcherLimits::default();
+    match Matcher::build(&[PatternSpec { value: &value, modifiers: &[] }], &limits) {
+        Ok(matcher) => {
+            let found = matcher.scan(&data, &mut matcher.scratch());
+            assert_eq!(found.matches(0), [Match { offset: 0, length: 50_004, xor_key: None }]);
+        }
+        Err(errors) => assert!(matches!(errors[0].1, PatternError::OverLimit(_))),
+    }
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
 }

@@ -19,6 +19,7 @@ use regex_syntax::hir::Hir;
 
 use super::atoms::{self, AtomVariant};
 use super::forms::{Form, FormKind, Literal};
+use super::regex;
 use super::{Match, MatcherLimits, PatternError};
 
 /// A compiled regex form: forward matcher plus the reverse prefix DFA.
@@ -32,6 +33,22 @@ pub(crate) struct RegexVerifier {
     /// How far a match may reach before and after its atom; `None` for hex
     /// strings, which YARA-X matches across any distance.
     span: Option<usize>,
+    /// For forms with a check on the match end (`fullword`, a trailing wide
+    /// `\b`): a forward DFA reporting every match end, to find another
+    /// length when the preferred one fails the check, as YARA-X's engine
+    /// does when it rejects a match and backtracks.
+    ends: Option<hybrid::dfa::DFA>,
+    /// Whether the regex's repetitions are lazy: then the shortest other
+    /// length is preferred, otherwise the longest.
+    lazy: bool,
+}
+
+/// The lazy DFA caches of one form, kept per thread in a
+/// [`super::Scratch`].
+#[derive(Debug, Default)]
+pub(crate) struct FormCaches {
+    reverse: Option<hybrid::dfa::Cache>,
+    ends: Option<hybrid::dfa::Cache>,
 }
 
 impl RegexVerifier {
@@ -39,6 +56,7 @@ impl RegexVerifier {
     pub(crate) fn new(
         hir: &Hir,
         span: Option<usize>,
+        checks_end: bool,
         limits: &MatcherLimits,
     ) -> Result<(Self, Vec<AtomVariant>), PatternError> {
         let over_limit = |error: &dyn std::fmt::Display| PatternError::OverLimit(error.to_string());
@@ -58,26 +76,16 @@ impl RegexVerifier {
         let prefix = if split == 0 {
             None
         } else {
-            let nfa = thompson::Compiler::new()
-                .configure(
-                    thompson::Config::new()
-                        .reverse(true)
-                        .which_captures(WhichCaptures::None)
-                        .nfa_size_limit(Some(limits.regex_size_limit)),
-                )
-                .build_from_hir(&Hir::concat(elements[..split].to_vec()))
-                .map_err(|error| over_limit(&error))?;
-            let dfa = hybrid::dfa::Builder::new()
-                .configure(hybrid::dfa::DFA::config().match_kind(MatchKind::All))
-                .build_from_nfa(nfa)
-                .map_err(|error| over_limit(&error))?;
-            Some(dfa)
+            let prefix_hir = Hir::concat(elements[..split].to_vec());
+            Some(all_matches_dfa(&prefix_hir, true, limits)?)
         };
+        let ends = if checks_end { Some(all_matches_dfa(hir, false, limits)?) } else { None };
         let atoms = atom_set
             .into_iter()
             .map(|bytes| AtomVariant { bytes, back: 0, xor_key: None })
             .collect();
-        Ok((RegexVerifier { forward, prefix, span }, atoms))
+        let lazy = regex::is_lazy(hir);
+        Ok((RegexVerifier { forward, prefix, span, ends, lazy }, atoms))
     }
 
     /// Calls `each` with every start from which the prefix reaches the atom
@@ -123,13 +131,106 @@ impl RegexVerifier {
         }
     }
 
-    /// The length of the leftmost-first match anchored at `start`, not
-    /// reaching past `span` bytes after `atom`.
-    fn length_at(&self, data: &[u8], start: usize, atom: usize) -> Option<usize> {
-        let end = self.span.map_or(data.len(), |span| data.len().min(atom.saturating_add(span)));
+    /// Where a match may end at the latest when its atom is at `atom`.
+    fn end_limit(&self, data: &[u8], atom: usize) -> usize {
+        self.span.map_or(data.len(), |span| data.len().min(atom.saturating_add(span)))
+    }
+
+    /// The length of the leftmost-first match anchored at `start`, ending
+    /// by `end`.
+    fn length_at(&self, data: &[u8], start: usize, end: usize) -> Option<usize> {
         let input = Input::new(data).range(start..end).anchored(Anchored::Yes);
         self.forward.search(&input).map(|found| found.len())
     }
+
+    /// The match from `start` (ending by `end`) that [`accept`] takes: the
+    /// leftmost-first one, or when it fails a check on its end, the longest
+    /// (greedy) or shortest (lazy) other length that passes.
+    fn accepted_at(
+        &self,
+        form: &Form,
+        data: &[u8],
+        start: usize,
+        end: usize,
+        ends_cache: &mut Option<hybrid::dfa::Cache>,
+    ) -> Option<Match> {
+        let length = self.length_at(data, start, end)?;
+        let preferred = Match { offset: start, length, xor_key: None };
+        if let Some(accepted) = accept(form, data, preferred) {
+            return Some(accepted);
+        }
+        let dfa = self.ends.as_ref()?;
+        let cache = ends_cache.get_or_insert_with(|| dfa.create_cache());
+        let mut lengths = all_match_ends(dfa, cache, data, start, end)
+            .into_iter()
+            .map(|match_end| match_end - start)
+            .filter(|&other| other != length && other > 0);
+        let accept_length =
+            |other| accept(form, data, Match { offset: start, length: other, xor_key: None });
+        if self.lazy {
+            lengths.find_map(accept_length)
+        } else {
+            lengths.rev().find_map(accept_length)
+        }
+    }
+}
+
+/// A lazy DFA reporting every match (forward, or backward for `reverse`).
+fn all_matches_dfa(
+    hir: &Hir,
+    reverse: bool,
+    limits: &MatcherLimits,
+) -> Result<hybrid::dfa::DFA, PatternError> {
+    let over_limit = |error: &dyn std::fmt::Display| PatternError::OverLimit(error.to_string());
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .reverse(reverse)
+                .which_captures(WhichCaptures::None)
+                .nfa_size_limit(Some(limits.regex_size_limit)),
+        )
+        .build_from_hir(hir)
+        .map_err(|error| over_limit(&error))?;
+    hybrid::dfa::Builder::new()
+        .configure(hybrid::dfa::DFA::config().match_kind(MatchKind::All))
+        .build_from_nfa(nfa)
+        .map_err(|error| over_limit(&error))
+}
+
+/// Every end (ascending) of a match anchored at `start` and ending by `end`.
+fn all_match_ends(
+    dfa: &hybrid::dfa::DFA,
+    cache: &mut hybrid::dfa::Cache,
+    data: &[u8],
+    start: usize,
+    end: usize,
+) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let look_behind = start.checked_sub(1).map(|before| data[before]);
+    let config = start::Config::new().anchored(Anchored::Yes).look_behind(look_behind);
+    let Ok(mut state) = dfa.start_state(cache, &config) else { return ends };
+    // Match states are delayed by one byte: a match state after reading
+    // `data[at]` means a match ends at `at`.
+    for (at, &byte) in data.iter().enumerate().take(end).skip(start) {
+        state = match dfa.next_state(cache, state, byte) {
+            Ok(next) => next,
+            Err(_) => return ends,
+        };
+        if state.is_match() {
+            ends.push(at);
+        }
+        if state.is_dead() || state.is_quit() {
+            return ends;
+        }
+    }
+    let last = match data.get(end) {
+        Some(&after) => dfa.next_state(cache, state, after),
+        None => dfa.next_eoi_state(cache, state),
+    };
+    if last.is_ok_and(|state| state.is_match()) {
+        ends.push(end);
+    }
+    ends
 }
 
 /// Whether `literal` matches `data` at `start` under xor `key`.
@@ -144,30 +245,48 @@ fn literal_matches(literal: &Literal, data: &[u8], start: usize, key: u8) -> boo
     }
 }
 
+/// The character at `at` for a width of 1 (a byte) or 2 (a byte followed
+/// by `\0`), after undoing the xor `key`; `None` when there is none.
+fn char_at(data: &[u8], at: usize, width: usize, key: u8) -> Option<u8> {
+    let first = *data.get(at)? ^ key;
+    match width {
+        1 => Some(first),
+        _ => (*data.get(at + 1)? ^ key == 0).then_some(first),
+    }
+}
+
 /// YARA's `fullword` rule: the character before and after the match is not
 /// alphanumeric. For wide forms a character is a byte followed by `\0`, so
 /// `c\0` before a match fails it and a lone `c` does not (both confirmed
 /// with YARA-X).
 fn is_full_word(data: &[u8], found: &Match, width: usize) -> bool {
     let key = found.xor_key.unwrap_or(0);
-    let char_at = |at: usize| -> Option<u8> {
-        let first = *data.get(at)? ^ key;
-        match width {
-            1 => Some(first),
-            _ => (*data.get(at + 1)? ^ key == 0).then_some(first),
-        }
-    };
-    let before = found.offset.checked_sub(width).and_then(char_at);
-    let after = char_at(found.offset + found.length);
+    let before = found.offset.checked_sub(width).and_then(|at| char_at(data, at, width, key));
+    let after = char_at(data, found.offset + found.length, width, key);
     !before.is_some_and(|c| c.is_ascii_alphanumeric())
         && !after.is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
+/// Whether a word boundary lies at `at` in wide text: YARA-X compares the
+/// byte two before `at` (the previous wide character) with the byte at
+/// `at`, without requiring the zero bytes (`/\bA{,2}\w/ wide` does not
+/// match `B\0` after `1\n`).
+fn is_wide_word_boundary(data: &[u8], at: usize) -> bool {
+    let is_word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    let before = at.checked_sub(2).and_then(|before| data.get(before));
+    is_word(before) != is_word(data.get(at))
+}
+
 fn accept(form: &Form, data: &[u8], found: Match) -> Option<Match> {
-    match form.fullword {
-        Some(width) if !is_full_word(data, &found, width) => None,
-        _ => Some(found),
-    }
+    let edges = form.wide_word_edges;
+    let edge_holds = |required: Option<bool>, at: usize| {
+        required.is_none_or(|boundary| is_wide_word_boundary(data, at) == boundary)
+    };
+    let full_word = form.fullword.is_none_or(|width| is_full_word(data, &found, width));
+    (full_word
+        && edge_holds(edges.start, found.offset)
+        && edge_holds(edges.end, found.offset + found.length))
+    .then_some(found)
 }
 
 /// Verifies `form` for an atom hit whose form start (for literals) or atom
@@ -178,7 +297,7 @@ pub(crate) fn at_anchor(
     data: &[u8],
     anchor: usize,
     xor_key: Option<u8>,
-    cache: &mut Option<hybrid::dfa::Cache>,
+    caches: &mut FormCaches,
     emit: &mut dyn FnMut(Match) -> bool,
 ) {
     match &form.kind {
@@ -190,31 +309,40 @@ pub(crate) fn at_anchor(
                 }
             }
         }
-        FormKind::Regex(verifier) => verifier.starts(data, anchor, cache, |start| {
-            let Some(length) = verifier.length_at(data, start, anchor) else { return true };
-            let found = Match { offset: start, length, xor_key: None };
-            accept(form, data, found).is_none_or(&mut *emit)
-        }),
+        FormKind::Regex(verifier) => {
+            let end = verifier.end_limit(data, anchor);
+            verifier.starts(data, anchor, &mut caches.reverse, |start| {
+                verifier
+                    .accepted_at(form, data, start, end, &mut caches.ends)
+                    .is_none_or(&mut *emit)
+            });
+        }
     }
 }
 
 /// Searches a form that has no atom across the whole of `data`: each
 /// unanchored leftmost-first search finds the next start at which a match
 /// exists, and its length is that of the anchored match from there.
-pub(crate) fn everywhere(form: &Form, data: &[u8], emit: &mut dyn FnMut(Match) -> bool) {
+pub(crate) fn everywhere(
+    form: &Form,
+    data: &[u8],
+    caches: &mut FormCaches,
+    emit: &mut dyn FnMut(Match) -> bool,
+) {
     let FormKind::Regex(verifier) = &form.kind else { return };
     let mut from = 0;
     while from < data.len() {
         let Some(found) = verifier.forward.search(&Input::new(data).range(from..)) else {
             return;
         };
-        let candidate = Match { offset: found.start(), length: found.len(), xor_key: None };
-        if let Some(accepted) = accept(form, data, candidate)
+        let start = found.start();
+        if let Some(accepted) =
+            verifier.accepted_at(form, data, start, data.len(), &mut caches.ends)
             && !emit(accepted)
         {
             return;
         }
-        from = found.start() + 1;
+        from = start + 1;
     }
 }
 
@@ -247,9 +375,7 @@ pub(crate) fn match_at(
             let end = verifier.span.map_or(data.len(), |_| {
                 data.len().min(offset.saturating_add(limits.regex_scan_span))
             });
-            let input = Input::new(data).range(offset..end).anchored(Anchored::Yes);
-            let length = verifier.forward.search(&input)?.len();
-            Match { offset, length, xor_key: None }
+            return verifier.accepted_at(form, data, offset, end, &mut None);
         }
     };
     accept(form, data, found)
