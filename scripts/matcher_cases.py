@@ -11,6 +11,7 @@ that makes overlaps, word boundaries and case variants likely. The Rust test
 (`src/matcher/tests.rs`, `yara_x_differential`) reads the file, so the default
 test run does not need yara_x installed.
 """
+import base64
 import json
 import random
 
@@ -89,6 +90,49 @@ def regex_case(rng):
     return "/%s/%s %s" % ("".join(pieces), flags, " ".join(modifiers))
 
 
+STANDARD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+ROTATED = STANDARD[1:] + STANDARD[:1]
+
+
+def wide(data):
+    return b"".join(bytes([byte, 0]) for byte in data)
+
+
+def base64_case(rng):
+    """A base64 pattern and data holding the text encoded at some alignment."""
+    text = "".join(rng.choice(TEXT_CHARS) for _ in range(rng.randint(3, 6)))
+    custom = rng.random() < 0.3
+    kind = rng.choice(["base64", "base64wide", "base64 wide", "base64 ascii wide",
+                       "base64 base64wide"])
+    if custom:
+        kind = kind.replace("base64wide", 'base64wide("%s")' % ROTATED.decode())
+        kind = kind.replace("base64 ", 'base64("%s") ' % ROTATED.decode(), 1)
+        if kind == "base64":
+            kind = 'base64("%s")' % ROTATED.decode()
+    source = text.encode()
+    if " wide" in kind and rng.random() < 0.5:
+        source = wide(source)
+    plain = bytes(rng.choice(DATA_BYTES) for _ in range(rng.randint(0, 3))) + source
+    encoded = base64.b64encode(plain + b"x")
+    if custom:
+        encoded = encoded.translate(bytes.maketrans(STANDARD, ROTATED))
+    if "base64wide" in kind and rng.random() < 0.5:
+        encoded = wide(encoded)
+    return '"%s" %s' % (text, kind), b"==" + encoded + b"=="
+
+
+def xor_case(rng):
+    """An xor pattern and data holding the text under some key."""
+    text = "".join(rng.choice(TEXT_CHARS) for _ in range(rng.randint(1, 4))).encode()
+    low = rng.randint(0, 200)
+    high = low + rng.randint(0, 55)
+    modifiers = rng.choice(["", "wide", "ascii wide", "fullword", "wide fullword"])
+    key = rng.randint(max(0, low - 2), high + 2) & 0xFF
+    form = wide(text) if "wide" in modifiers and rng.random() < 0.6 else text
+    data = data_for(rng) + bytes(byte ^ key for byte in form) + data_for(rng)
+    return '"%s" xor(%d-%d) %s' % (text.decode(), low, high, modifiers), data
+
+
 def data_for(rng):
     return bytes(rng.choice(DATA_BYTES) for _ in range(rng.randint(0, 40)))
 
@@ -118,6 +162,9 @@ def main():
     cases = [expectation(declaration, data) for declaration, data in HAND_WRITTEN]
     for make in [text_case, hex_case, regex_case] * 200:
         cases.append(expectation(make(rng).strip(), data_for(rng)))
+    for make in [base64_case, xor_case] * 60:
+        declaration, data = make(rng)
+        cases.append(expectation(declaration.strip(), data))
     print(json.dumps(cases, indent=0))
 
 

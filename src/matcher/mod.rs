@@ -185,7 +185,7 @@ impl Matcher {
         forms
             .iter()
             .filter_map(|&form| verify::match_at(&self.forms[form], data, offset, &self.limits))
-            .min_by_key(|found| found.length)
+            .min_by(scan::report_order)
     }
 }
 

@@ -6,6 +6,7 @@
 //! entry lists every (form, offset, key) that uses it. Forms without atoms
 //! are searched afterwards, one by one.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -211,10 +212,17 @@ impl ScanMatches {
     }
 }
 
-/// Sorts by offset and keeps one match per offset, the shortest: when a
-/// pattern's ascii and wide forms both match at one offset (`"a" ascii
-/// wide` on `a\0`) YARA-X reports the ascii one.
+/// The order of a pattern's matches: by offset, and at one offset the
+/// match kept first, the shortest. When a pattern's ascii and wide forms
+/// both match at one offset YARA-X usually reports the ascii one (`"a"
+/// ascii wide` on `a\0`; for xor patterns it depends on which form its
+/// search finds first).
+pub(crate) fn report_order(a: &Match, b: &Match) -> Ordering {
+    a.offset.cmp(&b.offset).then(a.length.cmp(&b.length))
+}
+
+/// Sorts in [`report_order`] and keeps one match per offset.
 fn normalize(list: &mut Vec<Match>) {
-    list.sort_unstable();
+    list.sort_unstable_by(report_order);
     list.dedup_by_key(|found| found.offset);
 }
