@@ -12,6 +12,31 @@
 //! or hex string the length is that of the leftmost-first match from that
 //! start, as a backtracking engine finds it; at most
 //! [`MAX_MATCHES_PER_PATTERN`] per pattern.
+//!
+//! # Confirmed against YARA-X
+//!
+//! `scripts/matcher_cases.py` records YARA-X's answers for 740 patterns and
+//! inputs (hand-written corners plus generated text, hex, regex, base64 and
+//! xor patterns) in `testdata/yara_x_cases.json`; the unit tests compare.
+//! Behaviours taken from YARA-X that way: hex jumps are lazy; a regex match
+//! reaches at most 4,096 bytes before and after its atom
+//! ([`MatcherLimits::regex_scan_span`]), a hex string any distance; regexes
+//! mixing greedy and lazy quantifiers, regexes that can match the empty
+//! string and zero-length jumps are refused; `fullword` and wide `\b` look
+//! at wide characters; `base64 wide` encodes the widened text.
+//!
+//! # Known deviations from YARA-X
+//!
+//! * `\b`/`\B` *inside* a wide regex see the zero bytes of the wide text;
+//!   only a leading or trailing one is tested on wide characters.
+//! * When a regex's preferred match fails `fullword`, another length is
+//!   tried: the longest for greedy regexes, the shortest for lazy ones;
+//!   YARA-X's backtracking order differs in rare cases.
+//! * Which atom a regex gets decides where the 4,096-byte span is counted
+//!   from, as in YARA-X, but the atoms themselves are chosen differently, so
+//!   matches longer than 4 KiB can differ.
+//! * When an xor pattern's ascii and wide forms match at one offset, the
+//!   ascii one is kept; YARA-X keeps whichever its search finds first.
 
 mod atoms;
 mod base64;
