@@ -1,11 +1,13 @@
 //! Pattern matching: every pattern of every rule compiled into one [`Matcher`]
 //! that finds all of their matches in a single pass over the input.
 //!
-//! Pipeline: `ast::PatternValue` + modifiers → [forms](forms) (the concrete
-//! byte sequences or byte regexes a pattern stands for: ascii/wide, xor keys,
-//! base64 encodings) → [atoms](atoms) (short literals every match must
-//! contain) → one Aho-Corasick automaton over the atoms of all forms → per
-//! scan: one overlapping pass, then [verification](verify) of each candidate.
+//! Pipeline: `ast::PatternValue` + modifiers → forms (`forms.rs`: the
+//! concrete byte strings or byte regexes a pattern stands for: ascii/wide,
+//! xor keys, base64 encodings) → atoms (`atoms.rs`: short literals every
+//! match must contain; its module doc explains the choice) → one
+//! Aho-Corasick automaton over the atoms of all forms (`scan.rs`) → per
+//! scan: one overlapping pass, then verification of each candidate
+//! (`verify.rs`).
 //!
 //! The matches are YARA's: one per start offset (overlapping matches are all
 //! reported, `aa` in `aaaa` matches at 0, 1 and 2); for a regular expression
