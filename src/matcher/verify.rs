@@ -66,7 +66,9 @@ impl RegexVerifier {
                     .match_kind(MatchKind::LeftmostFirst)
                     .utf8_empty(false)
                     .which_captures(WhichCaptures::Implicit)
-                    .nfa_size_limit(Some(limits.regex_size_limit)),
+                    .nfa_size_limit(Some(limits.regex_size_limit))
+                    .dfa(false)
+                    .onepass(false),
             )
             .build_from_hir(hir)
             .map_err(|error| over_limit(&error))?;
