@@ -23,10 +23,16 @@ use super::regex;
 use super::{Match, MatcherLimits, PatternError};
 
 /// A compiled regex form: forward matcher plus the reverse prefix DFA.
+///
+/// The matchers are lazy DFAs whose caches live in the caller's
+/// [`super::Scratch`]: a form costs its NFA until a scan first verifies it,
+/// which keeps ten thousand patterns cheap.
 #[derive(Debug)]
 pub(crate) struct RegexVerifier {
-    /// The whole regex, for anchored leftmost-first searches.
-    forward: meta::Regex,
+    /// The whole regex, leftmost-first, for anchored searches.
+    forward: hybrid::dfa::DFA,
+    /// For a form without atoms: the regex that finds each next start.
+    search: Option<meta::Regex>,
     /// The reversed elements before the atom; `None` when the atom starts
     /// the regex (the match starts at the atom).
     prefix: Option<hybrid::dfa::DFA>,
@@ -48,7 +54,15 @@ pub(crate) struct RegexVerifier {
 #[derive(Debug, Default)]
 pub(crate) struct FormCaches {
     reverse: Option<hybrid::dfa::Cache>,
+    forward: Option<hybrid::dfa::Cache>,
     ends: Option<hybrid::dfa::Cache>,
+}
+
+/// The caches [`RegexVerifier::accepted_at`] uses, borrowed apart from the
+/// reverse one so that both can be in use at once.
+struct ForwardCaches<'a> {
+    forward: &'a mut Option<hybrid::dfa::Cache>,
+    ends: &'a mut Option<hybrid::dfa::Cache>,
 }
 
 impl RegexVerifier {
@@ -59,19 +73,7 @@ impl RegexVerifier {
         checks_end: bool,
         limits: &MatcherLimits,
     ) -> Result<(Self, Vec<AtomVariant>), PatternError> {
-        let over_limit = |error: &dyn std::fmt::Display| PatternError::OverLimit(error.to_string());
-        let forward = meta::Builder::new()
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .utf8_empty(false)
-                    .which_captures(WhichCaptures::Implicit)
-                    .nfa_size_limit(Some(limits.regex_size_limit))
-                    .dfa(false)
-                    .onepass(false),
-            )
-            .build_from_hir(hir)
-            .map_err(|error| over_limit(&error))?;
+        let forward = lazy_dfa(hir, false, MatchKind::LeftmostFirst, limits)?;
         let elements = atoms::flatten(hir);
         let (split, atom_set) =
             atoms::regex_atoms(&elements, limits.max_atoms_per_form).unwrap_or((0, Vec::new()));
@@ -79,15 +81,17 @@ impl RegexVerifier {
             None
         } else {
             let prefix_hir = Hir::concat(elements[..split].to_vec());
-            Some(all_matches_dfa(&prefix_hir, true, limits)?)
+            Some(lazy_dfa(&prefix_hir, true, MatchKind::All, limits)?)
         };
-        let ends = if checks_end { Some(all_matches_dfa(hir, false, limits)?) } else { None };
+        let ends =
+            if checks_end { Some(lazy_dfa(hir, false, MatchKind::All, limits)?) } else { None };
+        let search = if atom_set.is_empty() { Some(search_regex(hir, limits)?) } else { None };
         let atoms = atom_set
             .into_iter()
             .map(|bytes| AtomVariant { bytes, back: 0, xor_key: None })
             .collect();
         let lazy = regex::is_lazy(hir);
-        Ok((RegexVerifier { forward, prefix, span, ends, lazy }, atoms))
+        Ok((RegexVerifier { forward, search, prefix, span, ends, lazy }, atoms))
     }
 
     /// Calls `each` with every start from which the prefix reaches the atom
@@ -139,10 +143,20 @@ impl RegexVerifier {
     }
 
     /// The length of the leftmost-first match anchored at `start`, ending
-    /// by `end`.
-    fn length_at(&self, data: &[u8], start: usize, end: usize) -> Option<usize> {
-        let input = Input::new(data).range(start..end).anchored(Anchored::Yes);
-        self.forward.search(&input).map(|found| found.len())
+    /// by `end`: the last match end the DFA passes before it dies.
+    fn length_at(
+        &self,
+        data: &[u8],
+        start: usize,
+        end: usize,
+        cache: &mut Option<hybrid::dfa::Cache>,
+    ) -> Option<usize> {
+        let cache = cache.get_or_insert_with(|| self.forward.create_cache());
+        let mut last = None;
+        walk_forward(&self.forward, cache, data, start, end, |match_end| {
+            last = Some(match_end - start);
+        });
+        last
     }
 
     /// The match from `start` (ending by `end`) that [`accept`] takes: the
@@ -154,16 +168,18 @@ impl RegexVerifier {
         data: &[u8],
         start: usize,
         end: usize,
-        ends_cache: &mut Option<hybrid::dfa::Cache>,
+        caches: ForwardCaches,
     ) -> Option<Match> {
-        let length = self.length_at(data, start, end)?;
+        let length = self.length_at(data, start, end, caches.forward)?;
         let preferred = Match { offset: start, length, xor_key: None };
         if let Some(accepted) = accept(form, data, preferred) {
             return Some(accepted);
         }
         let dfa = self.ends.as_ref()?;
-        let cache = ends_cache.get_or_insert_with(|| dfa.create_cache());
-        let mut lengths = all_match_ends(dfa, cache, data, start, end)
+        let cache = caches.ends.get_or_insert_with(|| dfa.create_cache());
+        let mut ends = Vec::new();
+        walk_forward(dfa, cache, data, start, end, |match_end| ends.push(match_end));
+        let mut lengths = ends
             .into_iter()
             .map(|match_end| match_end - start)
             .filter(|&other| other != length && other > 0);
@@ -177,10 +193,11 @@ impl RegexVerifier {
     }
 }
 
-/// A lazy DFA reporting every match (forward, or backward for `reverse`).
-fn all_matches_dfa(
+/// A lazy DFA over `hir` (forward, or backward for `reverse`).
+fn lazy_dfa(
     hir: &Hir,
     reverse: bool,
+    kind: MatchKind,
     limits: &MatcherLimits,
 ) -> Result<hybrid::dfa::DFA, PatternError> {
     let over_limit = |error: &dyn std::fmt::Display| PatternError::OverLimit(error.to_string());
@@ -194,35 +211,51 @@ fn all_matches_dfa(
         .build_from_hir(hir)
         .map_err(|error| over_limit(&error))?;
     hybrid::dfa::Builder::new()
-        .configure(hybrid::dfa::DFA::config().match_kind(MatchKind::All))
+        .configure(hybrid::dfa::DFA::config().match_kind(kind))
         .build_from_nfa(nfa)
         .map_err(|error| over_limit(&error))
 }
 
-/// Every end (ascending) of a match anchored at `start` and ending by `end`.
-fn all_match_ends(
+/// An unanchored leftmost-first regex, for forms searched without atoms.
+fn search_regex(hir: &Hir, limits: &MatcherLimits) -> Result<meta::Regex, PatternError> {
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .utf8_empty(false)
+                .which_captures(WhichCaptures::Implicit)
+                .nfa_size_limit(Some(limits.regex_size_limit)),
+        )
+        .build_from_hir(hir)
+        .map_err(|error| PatternError::OverLimit(error.to_string()))
+}
+
+/// Runs `dfa` anchored at `start` over `data[start..end]`, calling
+/// `each_end` with every position where a match ends (ascending), until the
+/// DFA dies.
+fn walk_forward(
     dfa: &hybrid::dfa::DFA,
     cache: &mut hybrid::dfa::Cache,
     data: &[u8],
     start: usize,
     end: usize,
-) -> Vec<usize> {
-    let mut ends = Vec::new();
+    mut each_end: impl FnMut(usize),
+) {
     let look_behind = start.checked_sub(1).map(|before| data[before]);
     let config = start::Config::new().anchored(Anchored::Yes).look_behind(look_behind);
-    let Ok(mut state) = dfa.start_state(cache, &config) else { return ends };
+    let Ok(mut state) = dfa.start_state(cache, &config) else { return };
     // Match states are delayed by one byte: a match state after reading
     // `data[at]` means a match ends at `at`.
     for (at, &byte) in data.iter().enumerate().take(end).skip(start) {
         state = match dfa.next_state(cache, state, byte) {
             Ok(next) => next,
-            Err(_) => return ends,
+            Err(_) => return,
         };
         if state.is_match() {
-            ends.push(at);
+            each_end(at);
         }
         if state.is_dead() || state.is_quit() {
-            return ends;
+            return;
         }
     }
     let last = match data.get(end) {
@@ -230,9 +263,8 @@ fn all_match_ends(
         None => dfa.next_eoi_state(cache, state),
     };
     if last.is_ok_and(|state| state.is_match()) {
-        ends.push(end);
+        each_end(end);
     }
-    ends
 }
 
 /// Whether `literal` matches `data` at `start` under xor `key`.
@@ -313,10 +345,11 @@ pub(crate) fn at_anchor(
         }
         FormKind::Regex(verifier) => {
             let end = verifier.end_limit(data, anchor);
-            verifier.starts(data, anchor, &mut caches.reverse, |start| {
-                verifier
-                    .accepted_at(form, data, start, end, &mut caches.ends)
-                    .is_none_or(&mut *emit)
+            let (reverse, forward, ends) =
+                (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
+            verifier.starts(data, anchor, reverse, |start| {
+                let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
+                verifier.accepted_at(form, data, start, end, caches).is_none_or(&mut *emit)
             });
         }
     }
@@ -332,14 +365,15 @@ pub(crate) fn everywhere(
     emit: &mut dyn FnMut(Match) -> bool,
 ) {
     let FormKind::Regex(verifier) = &form.kind else { return };
+    let Some(search) = &verifier.search else { return };
     let mut from = 0;
     while from < data.len() {
-        let Some(found) = verifier.forward.search(&Input::new(data).range(from..)) else {
+        let Some(found) = search.search(&Input::new(data).range(from..)) else {
             return;
         };
         let start = found.start();
-        if let Some(accepted) =
-            verifier.accepted_at(form, data, start, data.len(), &mut caches.ends)
+        let forward_caches = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
+        if let Some(accepted) = verifier.accepted_at(form, data, start, data.len(), forward_caches)
             && !emit(accepted)
         {
             return;
@@ -377,7 +411,8 @@ pub(crate) fn match_at(
             let end = verifier.span.map_or(data.len(), |_| {
                 data.len().min(offset.saturating_add(limits.regex_scan_span))
             });
-            return verifier.accepted_at(form, data, offset, end, &mut None);
+            let caches = ForwardCaches { forward: &mut None, ends: &mut None };
+            return verifier.accepted_at(form, data, offset, end, caches);
         }
     };
     accept(form, data, found)
