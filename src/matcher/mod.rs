@@ -82,6 +82,14 @@ pub struct MatcherLimits {
     /// hex strings with jumps of a few thousand bytes, and refuses
     /// `/(a{1000}){1000}/`-style blow-ups.
     pub regex_size_limit: usize,
+    /// Bytes of lazy DFA cache per regex form and thread (a form has up to
+    /// three lazy DFAs). The states a pattern's DFA visits are few: 256 KiB
+    /// holds hundreds of them even with 256 byte classes; a form that needs
+    /// more clears its cache and rebuilds states (slower, still correct), and
+    /// a form whose NFA needs a larger minimum gets that minimum. This
+    /// bounds a scratch space at (forms × 3 × this) in the worst case,
+    /// typically a few KiB per form actually verified.
+    pub regex_cache_capacity: usize,
     /// How far a regular expression's match may extend before and after
     /// the atom that found it. YARA-X scans at most 4,096 bytes each way
     /// (confirmed: `/ab.*c/` matches across 4,093 filler bytes, not 4,094),
@@ -95,6 +103,7 @@ impl Default for MatcherLimits {
             max_matches_per_pattern: MAX_MATCHES_PER_PATTERN,
             max_atoms_per_form: 4096,
             regex_size_limit: 8 << 20,
+            regex_cache_capacity: 256 << 10,
             regex_scan_span: 4096,
         }
     }

@@ -211,7 +211,12 @@ fn lazy_dfa(
         .build_from_hir(hir)
         .map_err(|error| over_limit(&error))?;
     hybrid::dfa::Builder::new()
-        .configure(hybrid::dfa::DFA::config().match_kind(kind))
+        .configure(
+            hybrid::dfa::DFA::config()
+                .match_kind(kind)
+                .cache_capacity(limits.regex_cache_capacity)
+                .skip_cache_capacity_check(true),
+        )
         .build_from_nfa(nfa)
         .map_err(|error| over_limit(&error))
 }
