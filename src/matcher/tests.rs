@@ -421,8 +421,25 @@ fn match_at_checks_one_offset() {
 #[test]
 fn matcher_is_send_and_sync() {
     fn shared<T: Send + Sync>() {}
+    fn sent<T: Send>() {}
     shared::<Matcher>();
     shared::<ScanMatches>();
+    sent::<Scratch>();
+}
+
+#[test]
+fn empty_inputs() {
+    let none = Matcher::build(&[], &MatcherLimits::default()).unwrap();
+    assert_eq!(none.pattern_count(), 0);
+    let found = none.scan(b"anything", &mut none.scratch());
+    assert_eq!(found.matches(0), []);
+    let value = text(b"ab");
+    let one =
+        Matcher::build(&[PatternSpec { value: &value, modifiers: &[] }], &MatcherLimits::default())
+            .unwrap();
+    assert_eq!(one.scan(b"", &mut one.scratch()).matches(0), []);
+    assert_eq!(one.match_at(0, b"", 0), None);
+    assert_eq!(one.match_at(0, b"ab", usize::MAX), None);
 }
 
 #[test]

@@ -274,7 +274,10 @@ fn walk_forward(
 
 /// Whether `literal` matches `data` at `start` under xor `key`.
 fn literal_matches(literal: &Literal, data: &[u8], start: usize, key: u8) -> bool {
-    let Some(window) = data.get(start..start + literal.bytes.len()) else { return false };
+    let Some(window) = start.checked_add(literal.bytes.len()).and_then(|end| data.get(start..end))
+    else {
+        return false;
+    };
     if literal.nocase {
         window.eq_ignore_ascii_case(&literal.bytes)
     } else if key == 0 {
