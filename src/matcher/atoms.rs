@@ -1,7 +1,7 @@
 //! Atoms: short literals that every match of a form contains.
 //!
-//! Scanning runs one Aho-Corasick automaton over the atoms of all forms of
-//! all patterns; only where an atom occurs is a form verified. An atom is
+//! Scanning finds every occurrence of the atoms of all forms of all
+//! patterns in one pass; only where an atom occurs is a form verified. An atom is
 //! therefore a promise — *every* match of the form contains this atom (or one
 //! of this set of atoms) at a known place — and its quality decides the
 //! speed of the scan: an atom that occurs everywhere (`00 00 00 00` in a PE
@@ -64,7 +64,7 @@ const MIN_SET_QUALITY: i32 = 1;
 /// One atom placed in a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AtomVariant {
-    /// The bytes the automaton looks for.
+    /// The bytes the scan looks for.
     pub bytes: Vec<u8>,
     /// Bytes from the start of the form to the atom: the candidate match
     /// starts `back` bytes before the atom (always 0 for regex forms, whose

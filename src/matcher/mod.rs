@@ -5,9 +5,10 @@
 //! concrete byte strings or byte regexes a pattern stands for: ascii/wide,
 //! xor keys, base64 encodings) → atoms (`atoms.rs`: short literals every
 //! match must contain; its module doc explains the choice) → one
-//! Aho-Corasick automaton over the atoms of all forms (`scan.rs`) → per
-//! scan: one overlapping pass, then verification of each candidate
-//! (`verify.rs`).
+//! index of the atoms of all forms (`atom_index.rs`: bit sets that reject
+//! most offsets, then an anchored walk of the atom trie) → per scan: one
+//! pass reporting every atom occurrence (`scan.rs`), then verification of
+//! each candidate (`verify.rs`).
 //!
 //! The matches are YARA's: one per start offset (overlapping matches are all
 //! reported, `aa` in `aaaa` matches at 0, 1 and 2); for a regular expression
@@ -40,6 +41,7 @@
 //! * When an xor pattern's ascii and wide forms match at one offset, the
 //!   ascii one is kept; YARA-X keeps whichever its search finds first.
 
+mod atom_index;
 mod atoms;
 mod base64;
 mod forms;
@@ -74,9 +76,10 @@ pub struct MatcherLimits {
     /// Matches kept per pattern per scan; YARA's is 1,000,000.
     pub max_matches_per_pattern: usize,
     /// Most atoms (after case and xor variants) one form may contribute to
-    /// the shared automaton. 4,096 leaves room for a 4-byte nocase atom
-    /// (16 variants) under all 256 xor keys; more makes the automaton huge
-    /// for one pattern.
+    /// the shared atom index. A literal form needs at most 256 (one per xor
+    /// key) or 16 (case variants of four letters); 4,096 leaves regex atom
+    /// sets (alternations, nibble classes) room while keeping one pattern
+    /// from flooding the index.
     pub max_atoms_per_form: usize,
     /// Heap bytes a compiled regex (its Thompson NFA) may take. 8 MiB keeps
     /// hex strings with jumps of a few thousand bytes, and refuses
@@ -149,7 +152,7 @@ pub struct Matcher {
     forms: Vec<Form>,
     /// Form indexes per pattern, for [`Matcher::match_at`].
     forms_of_pattern: Vec<Vec<usize>>,
-    /// The atom automaton and the forms searched without atoms.
+    /// The atom index and the forms searched without atoms.
     search: scan::Search,
     limits: MatcherLimits,
 }
@@ -179,7 +182,7 @@ impl Matcher {
         if !errors.is_empty() {
             return Err(errors);
         }
-        // The automaton only fails past aho-corasick's own size limits, which
+        // The atom trie only fails past aho-corasick's own size limits, which
         // no single pattern causes: the error goes to the last pattern.
         let search = scan::Search::build(&forms)
             .map_err(|error| vec![(patterns.len().saturating_sub(1), error)])?;

@@ -1,34 +1,18 @@
-//! The single pass: one Aho-Corasick automaton over the atoms of every form,
-//! an overlapping search (every atom occurrence, also inside another), and
-//! verification of the forms each hit points to.
+//! The single pass: every occurrence of every atom (also one inside
+//! another, see `atom_index.rs`), and verification of the forms each hit
+//! points to.
 //!
-//! Identical atoms of different forms share one automaton pattern; its
-//! entry lists every (form, offset, key) that uses it. Forms without atoms
-//! are searched afterwards, one by one.
+//! Identical atoms of different forms are indexed once; their entry lists
+//! every (form, offset, key) that uses them. Forms without atoms are
+//! searched afterwards, one by one.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-
+use super::atom_index::AtomIndex;
 use super::forms::Form;
 use super::verify::{self, FormCaches};
 use super::{Match, MatcherLimits, PatternError};
-
-/// Largest total atom length for which the automaton is a full DFA. A DFA
-/// steps one table lookup per byte — about twice the speed of the
-/// contiguous NFA in an overlapping search — but takes a row per trie
-/// state (≤ one per atom byte) of 4 bytes per byte class: 32 Ki states stay
-/// within a few tens of MiB even with many byte classes. Past it
-/// aho-corasick picks its NFA.
-const MAX_DFA_ATOM_BYTES: usize = 32 * 1024;
-
-/// Most atoms for which the automaton keeps aho-corasick's prefilter. Its
-/// SIMD searcher (Teddy) handles up to 64 patterns and skips most of the
-/// input; past that it falls back to byte heuristics that are re-entered at
-/// every return to the start state and cost more than they skip on binary
-/// data (bench: 97 → 122 MiB/s with 2,000 patterns when turned off).
-const MAX_PREFILTER_ATOMS: usize = 64;
 
 /// Where one atom sits: which form, how far after the form's start, which
 /// xor key it was made with.
@@ -42,16 +26,16 @@ struct AtomUse {
 /// The compiled search structure of a [`super::Matcher`].
 #[derive(Debug)]
 pub(crate) struct Search {
-    /// `None` when no form has atoms.
-    automaton: Option<AhoCorasick>,
-    /// Per automaton pattern, the forms that use that atom.
+    /// Every atom of every form.
+    atoms: AtomIndex,
+    /// Per indexed atom, the forms that use it.
     uses: Vec<Vec<AtomUse>>,
     /// Forms searched on their own.
     unatomized: Vec<usize>,
 }
 
 impl Search {
-    /// Builds the automaton over the atoms of `forms`.
+    /// Indexes the atoms of `forms`.
     pub(crate) fn build(forms: &[Form]) -> Result<Search, PatternError> {
         let mut atom_ids: HashMap<&[u8], usize> = HashMap::new();
         let mut atoms: Vec<&[u8]> = Vec::new();
@@ -74,20 +58,8 @@ impl Search {
                 });
             }
         }
-        let automaton = if atoms.is_empty() {
-            None
-        } else {
-            let atom_bytes: usize = atoms.iter().map(|atom| atom.len()).sum();
-            let kind = (atom_bytes <= MAX_DFA_ATOM_BYTES).then_some(AhoCorasickKind::DFA);
-            let built = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(kind)
-                .prefilter(atoms.len() <= MAX_PREFILTER_ATOMS)
-                .build(&atoms)
-                .map_err(|error| PatternError::OverLimit(error.to_string()))?;
-            Some(built)
-        };
-        Ok(Search { automaton, uses, unatomized })
+        let atoms = AtomIndex::build(&atoms)?;
+        Ok(Search { atoms, uses, unatomized })
     }
 
     /// Forms searched without atoms.
@@ -106,23 +78,19 @@ impl Search {
     ) -> ScanMatches {
         let mut found = ScanMatches::new(pattern_count, limits.max_matches_per_pattern);
         scratch.prepare(forms.len());
-        if let Some(automaton) = &self.automaton {
-            for hit in automaton.find_overlapping_iter(data) {
-                for atom in &self.uses[hit.pattern().as_usize()] {
-                    let form = &forms[atom.form as usize];
-                    if found.capped[form.pattern] {
-                        continue;
-                    }
-                    let Some(anchor) = hit.start().checked_sub(atom.back as usize) else {
-                        continue;
-                    };
-                    let caches = &mut scratch.caches[atom.form as usize];
-                    verify::at_anchor(form, data, anchor, atom.xor_key, caches, &mut |m| {
-                        found.push(form.pattern, m)
-                    });
+        self.atoms.for_each_hit(data, |atom, start| {
+            for atom in &self.uses[atom] {
+                let form = &forms[atom.form as usize];
+                if found.capped[form.pattern] {
+                    continue;
                 }
+                let Some(anchor) = start.checked_sub(atom.back as usize) else { continue };
+                let caches = &mut scratch.caches[atom.form as usize];
+                verify::at_anchor(form, data, anchor, atom.xor_key, caches, &mut |m| {
+                    found.push(form.pattern, m)
+                });
             }
-        }
+        });
         for &index in &self.unatomized {
             let form = &forms[index];
             let caches = &mut scratch.caches[index];

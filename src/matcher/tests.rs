@@ -525,7 +525,7 @@ fn differential_cases() -> Vec<DifferentialCase> {
 }
 
 /// All differential patterns in ONE matcher (shared atoms, shared
-/// automaton entries) find, over the case data at once, what each finds
+/// index entries) find, over the case data at once, what each finds
 /// alone.
 #[test]
 fn shared_matcher_agrees_with_single_matchers() {
