@@ -196,7 +196,7 @@ impl Matcher {
     }
 
     /// Indexes of the patterns that have no atom and are searched on their
-    /// own, byte by byte (slow: worth a warning).
+    /// own, by a regex engine over the whole input (slow: worth a warning).
     #[must_use]
     pub fn slow_patterns(&self) -> Vec<usize> {
         let mut slow: Vec<usize> =
