@@ -23,7 +23,7 @@ use super::ir::{
 };
 use super::patterns::{DeclaredPatterns, check_regex};
 use crate::diagnostics::{Diagnostic, codes};
-use crate::modules::{self, ModuleId};
+use crate::modules::{self, CallContext, ModuleId, Value};
 use crate::parser::ast::{self, BinaryOp, ExprKind, Ident, UnaryOp};
 use crate::source::{SourceFile, Span};
 use crate::types::{self, StructType, Type};
@@ -543,14 +543,8 @@ impl<'a> ExprChecker<'a> {
             );
             return None;
         };
-        let Some(implementation) = modules::get(module).function(&path, overload) else {
-            self.error(
-                codes::WRONG_ARGUMENTS,
-                format!("`{path}` is declared but its module does not implement it"),
-                args_span,
-            );
-            return None;
-        };
+        let implementation =
+            modules::get(module).function(&path, overload).unwrap_or(undefined_result);
         let result = signature.result.clone();
         let function = FunctionRef { path: Arc::from(path.as_str()), implementation };
         let args = args_typed.into_iter().map(|a| a.expr).collect();
@@ -1103,6 +1097,13 @@ impl<'a> ExprChecker<'a> {
         self.scopes.truncate(scope_len);
         Some(Typed::new(Expr::With { bindings, body: Box::new(body?) }, Type::Bool))
     }
+}
+
+/// Stands in for a function a module declares but does not evaluate yet:
+/// its calls type-check, and at scan time give YARA's undefined value, as
+/// missing module data does.
+fn undefined_result(_: &CallContext<'_>, _: &[Value]) -> Value {
+    Value::Undefined
 }
 
 /// `Some` of every item when all are `Some`; evaluated eagerly by callers
