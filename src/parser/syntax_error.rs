@@ -1,0 +1,156 @@
+//! pest errors to `E001` diagnostics that read like YARA-X's.
+//!
+//! pest reports the furthest position it reached and the rules it tried
+//! there; this module names them in rule-author terms ("expected `{`,
+//! found `condition`") and points at the token found.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+use super::grammar::Rule;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::source::{SourceFile, Span};
+
+/// The diagnostic for a failed parse of `source`.
+pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagnostic {
+    let text = source.text();
+    let offset = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let found = found_token(text, offset);
+    let span = Span::new(offset, offset + found.len().max(1));
+    let (code, message) = match &error.variant {
+        ErrorVariant::CustomError { message } if message.contains("limit") => {
+            (codes::TOO_DEEP, format!("input too complex to parse: {message}"))
+        }
+        ErrorVariant::CustomError { message } => (codes::SYNTAX, format!("syntax error: {message}")),
+        ErrorVariant::ParsingError { positives, .. } => {
+            let expected = expected(error, positives);
+            let found = if found.is_empty() { "end of file".to_owned() } else { format!("`{found}`") };
+            let message = if expected.is_empty() {
+                format!("syntax error: unexpected {found}")
+            } else {
+                format!("syntax error: expected {}, found {found}", join_alternatives(&expected))
+            };
+            (codes::SYNTAX, message)
+        }
+    };
+    Diagnostic::error(code, message, source, span)
+}
+
+/// What the grammar would have accepted, in rule-author terms.
+fn expected(error: &Error<Rule>, positives: &[Rule]) -> Vec<String> {
+    let mut names = BTreeSet::new();
+    if let Some(attempts) = error.parse_attempts() {
+        for token in attempts.expected_tokens() {
+            let token = token.to_string();
+            if !is_trivia(&token) {
+                names.insert(format!("`{token}`"));
+            }
+        }
+    }
+    names.extend(positives.iter().filter_map(|&r| describe(r)).map(str::to_owned));
+    names.into_iter().collect()
+}
+
+/// Whitespace and comment openers pest tried: never worth mentioning.
+fn is_trivia(token: &str) -> bool {
+    matches!(token, " " | "\t" | "\r" | "\n" | "\u{0B}" | "\u{0C}" | "//" | "/*" | "*/")
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn join_alternatives(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The token at `offset`: a word, or a single character; empty at the end.
+fn found_token(text: &str, offset: usize) -> &str {
+    let rest = text.get(offset..).unwrap_or("");
+    let word = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+    if word > 0 {
+        return &rest[..word];
+    }
+    rest.chars().next().map_or("", |c| &rest[..c.len_utf8()])
+}
+
+/// A rule-author name for a grammar rule; `None` for rules that only
+/// restate what the enclosing rule already says.
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "end of file",
+        Rule::ident | Rule::rule_ref => "identifier",
+        Rule::string_lit | Rule::string_body => "string literal",
+        Rule::integer | Rule::meta_number => "number",
+        Rule::float => "float",
+        Rule::regex | Rule::regex_body => "regular expression",
+        Rule::hex_string => "hex pattern",
+        Rule::hex_byte | Rule::hex_not => "hex byte",
+        Rule::hex_jump | Rule::hex_range => "jump",
+        Rule::hex_alternatives | Rule::hex_tokens => "hex token",
+        Rule::pattern_ident | Rule::pattern_ref => "pattern identifier",
+        Rule::modifier | Rule::xor_modifier | Rule::base64_modifier | Rule::base64wide_modifier => {
+            "pattern modifier"
+        }
+        Rule::import => "`import`",
+        Rule::include => "`include`",
+        Rule::rule_decl | Rule::rule_flag => "rule",
+        Rule::tags => "tags",
+        Rule::meta_section => "`meta`",
+        Rule::meta_entry => "meta entry",
+        Rule::strings_section => "`strings`",
+        Rule::condition_section => "`condition`",
+        Rule::cmp_op
+        | Rule::op_and
+        | Rule::op_or
+        | Rule::op_bitor
+        | Rule::op_bitxor
+        | Rule::op_bitand
+        | Rule::op_shl
+        | Rule::op_shr
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div
+        | Rule::op_mod
+        | Rule::number_of => "operator",
+        Rule::bool_expr
+        | Rule::comparison
+        | Rule::paren_bool
+        | Rule::arith_expr
+        | Rule::arith_operand
+        | Rule::value
+        | Rule::paren_arith
+        | Rule::pattern_match
+        | Rule::keyword_of
+        | Rule::for_of
+        | Rule::for_in
+        | Rule::with_expr
+        | Rule::int_reader
+        | Rule::pattern_count
+        | Rule::pattern_offset
+        | Rule::pattern_length
+        | Rule::op_not
+        | Rule::op_defined
+        | Rule::op_neg
+        | Rule::op_bitnot => "expression",
+        Rule::range => "range",
+        Rule::quantifier | Rule::percent => "quantifier",
+        Rule::of_tail | Rule::k_of => "`of`",
+        Rule::pattern_set | Rule::rule_set | Rule::bool_tuple => "set",
+        Rule::iterable | Rule::expr_list => "iterable",
+        Rule::field | Rule::index | Rule::call => "operator",
+        Rule::k_condition => "`condition`",
+        Rule::k_rule => "`rule`",
+        Rule::k_in => "`in`",
+        Rule::k_at => "`at`",
+        Rule::k_them => "`them`",
+        _ => return None,
+    })
+}
