@@ -941,7 +941,14 @@ impl<'a> ExprChecker<'a> {
             } else {
                 self.env.rules.get(&name.name).into_iter().collect()
             };
-            if found.is_empty() {
+            if found.is_empty() && !name.wildcard && name.name == self.env.current_rule {
+                self.error(
+                    codes::RULE_CYCLE,
+                    format!("rule `{}` refers to itself", name.name),
+                    name.span,
+                );
+                ok = false;
+            } else if found.is_empty() {
                 let star = if name.wildcard { "*" } else { "" };
                 let mut d = Diagnostic::error(
                     codes::UNKNOWN_IDENTIFIER,

@@ -74,10 +74,7 @@ fn constants_fold_and_non_booleans_become_comparisons() {
         Expr::Compare { op: CmpOp::Ne, .. }
     ));
     assert!(matches!(condition(r#"rule a { condition: "" }"#), Expr::Const(Constant::Bool(false))));
-    assert!(matches!(
-        condition("rule a { condition: filesize \\ 0 == 1 }"),
-        Expr::Compare { .. }
-    ));
+    assert!(matches!(condition("rule a { condition: filesize \\ 0 == 1 }"), Expr::Compare { .. }));
 }
 
 #[test]
@@ -161,11 +158,17 @@ fn every_error_of_every_rule_is_reported() {
 
 #[test]
 fn names_resolve_by_scope_then_rule_then_external_then_module() {
-    assert_eq!(codes_of("rule a { condition: b } rule b { condition: true }"), [codes::UNKNOWN_IDENTIFIER]);
+    assert_eq!(
+        codes_of("rule a { condition: b } rule b { condition: true }"),
+        [codes::UNKNOWN_IDENTIFIER]
+    );
     assert_eq!(codes_of("rule a { condition: a }"), [codes::RULE_CYCLE]);
     assert_eq!(codes_of("rule a { condition: pe.is_dll() }"), [codes::MODULE_NOT_IMPORTED]);
     assert_eq!(codes_of("rule a { condition: nothing }"), [codes::UNDEFINED_EXTERNAL]);
-    assert!(compile("rule b { condition: true } rule a { condition: for any b in (0..1) : (b == 1) }").is_ok());
+    assert!(
+        compile("rule b { condition: true } rule a { condition: for any b in (0..1) : (b == 1) }")
+            .is_ok()
+    );
 }
 
 #[test]
@@ -195,10 +198,14 @@ fn module_fields_constants_and_functions_type_check() {
     )
     .unwrap();
     assert_eq!(program.modules.len(), 2);
-    assert_eq!(codes_of(r#"import "math" rule a { condition: math.entropy(0, 1.0) > 1 }"#), [
-        codes::WRONG_ARGUMENTS
-    ]);
-    assert_eq!(codes_of(r#"import "pe" rule a { condition: pe.nope == 1 }"#), [codes::UNKNOWN_FIELD]);
+    assert_eq!(
+        codes_of(r#"import "math" rule a { condition: math.entropy(0, 1.0) > 1 }"#),
+        [codes::WRONG_ARGUMENTS]
+    );
+    assert_eq!(
+        codes_of(r#"import "pe" rule a { condition: pe.nope == 1 }"#),
+        [codes::UNKNOWN_FIELD]
+    );
 }
 
 #[test]
