@@ -1,5 +1,3 @@
 rule a {
-  strings:
-    $a = "x"
-  condition: $a * 2 == 2
+  condition: with b = filesize > 0 : (b + 1 == 2)
 }
