@@ -1,3 +1,4 @@
+// args: --define flag=true
 rule a {
-  condition: with b = filesize > 0 : (b + 1 == 2)
+  condition: flag + 1 == 2
 }
