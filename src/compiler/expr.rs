@@ -528,6 +528,7 @@ impl<'a> ExprChecker<'a> {
             return None;
         };
         let arg_types: Vec<Type> = args_typed.iter().map(|a| a.ty.clone()).collect();
+        let shown = format!("{}.{path}", modules::get(module).name());
         let args_span = Span { start: callee.span.end, end: span.end };
         let Some((overload, signature)) = function.resolve(&arg_types) else {
             let expected: Vec<String> =
@@ -535,11 +536,11 @@ impl<'a> ExprChecker<'a> {
             self.diags.push(
                 Diagnostic::error(
                     codes::WRONG_ARGUMENTS,
-                    format!("wrong arguments for `{path}`: found ({})", type_list(&arg_types)),
+                    format!("wrong arguments for `{shown}`: found ({})", type_list(&arg_types)),
                     self.source,
                     args_span,
                 )
-                .with_note(format!("`{path}` accepts {}", expected.join(" or "))),
+                .with_note(format!("`{shown}` accepts {}", expected.join(" or "))),
             );
             return None;
         };
