@@ -239,14 +239,13 @@ impl<'a> ExprChecker<'a> {
         self.integer_at_least(e, 0, "an offset can not be negative")
     }
 
-    /// `(lo..hi)` with both bounds integers; constant bounds must be in
-    /// order (and non-negative when `offsets`).
-    fn range(&mut self, range: &ast::Range, offsets: bool) -> Option<(Box<Expr>, Box<Expr>)> {
-        let bound = |this: &mut Self, e: &ast::Expr| {
-            if offsets { this.offset(e) } else { this.integer(e) }
-        };
-        let lower = bound(self, &range.lower);
-        let upper = bound(self, &range.upper);
+    /// `(lo..hi)` with both bounds integers; constant bounds must be
+    /// non-negative and in order (YARA-X rejects negative bounds in loops
+    /// as well as in pattern ranges).
+    fn range(&mut self, range: &ast::Range) -> Option<(Box<Expr>, Box<Expr>)> {
+        let bound_rule = "a range bound can not be negative";
+        let lower = self.integer_at_least(&range.lower, 0, bound_rule);
+        let upper = self.integer_at_least(&range.upper, 0, bound_rule);
         let (lower, upper) = (lower?, upper?);
         if let (Expr::Const(Constant::Integer(lo)), Expr::Const(Constant::Integer(hi))) =
             (&lower, &upper)
@@ -266,7 +265,7 @@ impl<'a> ExprChecker<'a> {
         match anchor {
             ast::Anchor::At(e) => Some(ir::Anchor::At(Box::new(self.offset(e)?))),
             ast::Anchor::In(range) => {
-                let (lo, hi) = self.range(range, true)?;
+                let (lo, hi) = self.range(range)?;
                 Some(ir::Anchor::In(lo, hi))
             }
         }
@@ -322,7 +321,7 @@ impl<'a> ExprChecker<'a> {
             }
             ExprKind::PatternCount { id, range } => {
                 let pattern = self.pattern_ref(id, '#');
-                let range = range.as_ref().map(|r| self.range(r, true));
+                let range = range.as_ref().map(|r| self.range(r));
                 let range = range.map_or(Some(None), |r| r.map(Some));
                 Some(Typed::new(
                     Expr::PatternCount { pattern: pattern?, range: range? },
@@ -1029,7 +1028,7 @@ impl<'a> ExprChecker<'a> {
     ) -> Option<(ir::Iterable, Vec<Type>, &'static str, Option<usize>)> {
         match iterable {
             ast::Iterable::Range(range) => {
-                let (lo, hi) = self.range(range, false)?;
+                let (lo, hi) = self.range(range)?;
                 let size = match (&*lo, &*hi) {
                     (Expr::Const(Constant::Integer(a)), Expr::Const(Constant::Integer(b))) => {
                         usize::try_from(b.abs_diff(*a)).ok().and_then(|n| n.checked_add(1))
