@@ -980,7 +980,7 @@ impl<'a> ExprChecker<'a> {
         iterable: &ast::Iterable,
         body: &ast::Expr,
     ) -> Option<Typed> {
-        let (iterable, var_types, what, size) = self.iterable(iterable)?;
+        let (iterable, var_types, what, size) = self.iterable(iterable, body.span)?;
         let vars_span = variables.first().map_or(body.span, |first| {
             first.span.to(variables.last().map_or(first.span, |l| l.span))
         });
@@ -1025,6 +1025,7 @@ impl<'a> ExprChecker<'a> {
     fn iterable(
         &mut self,
         iterable: &ast::Iterable,
+        body_span: Span,
     ) -> Option<(ir::Iterable, Vec<Type>, &'static str, Option<usize>)> {
         match iterable {
             ast::Iterable::Range(range) => {
@@ -1039,7 +1040,10 @@ impl<'a> ExprChecker<'a> {
             }
             ast::Iterable::List(items) => {
                 let lowered = every(items.iter().map(|i| self.lower(i)).collect())?;
-                let first_ty = lowered.first().map(|t| t.ty.clone())?;
+                let Some(first_ty) = lowered.first().map(|t| t.ty.clone()) else {
+                    self.error(codes::INVALID_VALUE, "a loop needs at least one value", body_span);
+                    return None;
+                };
                 if !matches!(first_ty, Type::Integer | Type::Float | Type::String) {
                     self.wrong_type("`float`, `integer` or `string`", &first_ty, items[0].span);
                     return None;
