@@ -48,9 +48,54 @@ pub(super) struct Builder<'a> {
     arithmetic: PrattParser<Rule>,
 }
 
+/// The span of `pair` without trailing whitespace and comments, which
+/// pest includes when an optional part after them did not match.
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let span = pair.as_span();
-    Span::new(span.start(), span.end())
+    let text = span.as_str();
+    Span::new(span.start(), span.start() + trim_trivia(text).len())
+}
+
+/// `text` without trailing whitespace, `/* */` comments and `//` comments.
+fn trim_trivia(mut text: &str) -> &str {
+    loop {
+        let trimmed = text.trim_end();
+        let trimmed = match trimmed.strip_suffix("*/").and_then(|t| t.rfind("/*")) {
+            Some(open) => &trimmed[..open],
+            None => line_comment_removed(trimmed),
+        };
+        if trimmed.len() == text.len() {
+            return text;
+        }
+        text = trimmed;
+    }
+}
+
+/// `text` without a `//` comment on its last line, found by skipping the
+/// line's string literals, regexes and block comments.
+fn line_comment_removed(text: &str) -> &str {
+    let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    let bytes = &text.as_bytes()[line_start..];
+    let skip_past = |from: usize, end: u8| {
+        let mut i = from;
+        while i < bytes.len() && bytes[i] != end {
+            i += if bytes[i] == b'\\' { 2 } else { 1 };
+        }
+        i + 1
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        i = match (bytes[i], bytes.get(i + 1)) {
+            (b'/', Some(b'/')) => return &text[..line_start + i],
+            (b'/', Some(b'*')) => {
+                memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |e| i + e + 4)
+            }
+            (b'/', _) => skip_past(i + 1, b'/'),
+            (b'"', _) => skip_past(i + 1, b'"'),
+            _ => i + 1,
+        };
+    }
+    text
 }
 
 /// The first inner pair; the grammar guarantees there is one.
@@ -301,6 +346,7 @@ impl<'a> Builder<'a> {
 
     /// `xor`, `xor(n)` or `xor(n-m)`; keys must be bytes and `n <= m` (E007).
     fn xor_modifier(&self, pair: Pair<'_, Rule>) -> ModifierKind {
+        let span = span_of(&pair);
         let keys: Vec<(u8, Span)> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::integer)
@@ -322,12 +368,12 @@ impl<'a> Builder<'a> {
         match keys[..] {
             [] => ModifierKind::Xor { min: 0, max: 255 },
             [(key, _)] => ModifierKind::Xor { min: key, max: key },
-            [(min, lo), (max, hi), ..] => {
+            [(min, _), (max, _), ..] => {
                 if min > max {
                     self.error(
                         codes::INVALID_MODIFIER_ARG,
                         format!("xor range lower bound {min} is greater than upper bound {max}"),
-                        lo.to(hi),
+                        span,
                     );
                 }
                 ModifierKind::Xor { min, max }
@@ -491,7 +537,9 @@ impl<'a> Builder<'a> {
                 let (lhs, rhs) = (lhs?, rhs?);
                 let is_and = op.as_rule() == Rule::op_and;
                 let span = lhs.expr.span.to(rhs.expr.span);
-                let height = lhs.height.max(rhs.height);
+                // A spliced-in chain lends its operands, not itself, to the
+                // new node: its height counts one level less.
+                let height = operand_height(&lhs, is_and).max(operand_height(&rhs, is_and));
                 let mut operands = flatten(lhs.expr, is_and);
                 operands.extend(flatten(rhs.expr, is_and));
                 let kind = if is_and { ExprKind::And(operands) } else { ExprKind::Or(operands) };
@@ -882,6 +930,15 @@ impl<'a> Builder<'a> {
 /// The string literal after a leading keyword (`import "pe"`).
 fn first_after_keyword(pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
     pair.into_inner().nth(1).expect("grammar: literal after keyword")
+}
+
+/// Height of `node` as an operand of an `and` (`is_and`) or `or` chain.
+fn operand_height(node: &Node, is_and: bool) -> usize {
+    match node.expr.kind {
+        ExprKind::And(_) if is_and => node.height - 1,
+        ExprKind::Or(_) if !is_and => node.height - 1,
+        _ => node.height,
+    }
 }
 
 /// Operands of an n-ary `and`/`or`: a nested chain of the same operator is

@@ -5,13 +5,37 @@
 //! found `condition`") and points at the token found.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use pest::Parser as _;
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-use super::grammar::Rule;
+use super::grammar::{Rule, YaraParser};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{SourceFile, Span};
+
+/// Serialises the detailed re-parses: pest's error-detail switch is
+/// process-wide, and holding this lock while it is on means every detailed
+/// re-parse sees it on. Other parses that start meanwhile only collect
+/// detail they do not need; their results are the same.
+static DETAIL: Mutex<()> = Mutex::new(());
+
+/// Parses `text`, known to be invalid, again with pest's error detail on,
+/// which records the literal tokens (`{`, `)`, `=`) that were expected.
+/// Detail costs a third of parsing speed, so valid files never pay for it.
+pub(super) fn detailed_error(text: &str) -> Error<Rule> {
+    let _guard = DETAIL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    pest::set_error_detail(true);
+    let result = YaraParser::parse(Rule::file, text);
+    pest::set_error_detail(false);
+    match result {
+        Err(error) => error,
+        Ok(_) => Error::new_from_pos(
+            ErrorVariant::CustomError { message: "inconsistent parse".to_owned() },
+            pest::Position::from_start(text),
+        ),
+    }
+}
 
 /// The diagnostic for a failed parse of `source`.
 pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagnostic {
@@ -27,6 +51,9 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
             (codes::TOO_DEEP, format!("input too complex to parse: {message}"))
         }
         ErrorVariant::CustomError { message } => (codes::SYNTAX, format!("syntax error: {message}")),
+        ErrorVariant::ParsingError { .. } if found == "\"" => {
+            (codes::SYNTAX, "syntax error: unclosed string literal".to_owned())
+        }
         ErrorVariant::ParsingError { positives, .. } => {
             let expected = expected(error, positives);
             let found = if found.is_empty() { "end of file".to_owned() } else { format!("`{found}`") };
@@ -41,25 +68,28 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
     Diagnostic::error(code, message, source, span)
 }
 
-/// What the grammar would have accepted, in rule-author terms.
+/// What the grammar would have accepted, in rule-author terms: the names
+/// of the rules pest tried, plus the punctuation it wanted (pest's detail
+/// also lists every keyword and character class an expression may start
+/// with; naming "expression" says that better).
 fn expected(error: &Error<Rule>, positives: &[Rule]) -> Vec<String> {
-    let mut names = BTreeSet::new();
+    let mut names: BTreeSet<String> =
+        positives.iter().filter_map(|&r| describe(r)).map(str::to_owned).collect();
+    let expects_expression = names.contains("expression");
     if let Some(attempts) = error.parse_attempts() {
         for token in attempts.expected_tokens() {
             let token = token.to_string();
-            if !is_trivia(&token) {
+            let is_structural = STRUCTURAL.contains(&token.as_str());
+            if is_structural && !(expects_expression && token == "(") {
                 names.insert(format!("`{token}`"));
             }
         }
     }
-    names.extend(positives.iter().filter_map(|&r| describe(r)).map(str::to_owned));
     names.into_iter().collect()
 }
 
-/// Whitespace and comment openers pest tried: never worth mentioning.
-fn is_trivia(token: &str) -> bool {
-    matches!(token, " " | "\t" | "\r" | "\n" | "\u{0B}" | "\u{0C}" | "//" | "/*" | "*/")
-}
+/// Punctuation worth naming when it is missing.
+const STRUCTURAL: [&str; 9] = ["{", "}", "(", ")", ":", "=", ",", "]", ".."];
 
 /// `a`, `a or b`, `a, b or c`.
 fn join_alternatives(items: &[String]) -> String {
@@ -70,12 +100,18 @@ fn join_alternatives(items: &[String]) -> String {
     }
 }
 
-/// The token at `offset`: a word, or a single character; empty at the end.
+/// The token at `offset`: a word, a comparison operator, or a single
+/// character; empty at the end of the text.
 fn found_token(text: &str, offset: usize) -> &str {
     let rest = text.get(offset..).unwrap_or("");
     let word = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
     if word > 0 {
         return &rest[..word];
+    }
+    for operator in ["==", "!=", "<=", ">=", "<<", ">>", ".."] {
+        if rest.starts_with(operator) {
+            return operator;
+        }
     }
     rest.chars().next().map_or("", |c| &rest[..c.len_utf8()])
 }
@@ -101,7 +137,6 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::import => "`import`",
         Rule::include => "`include`",
         Rule::rule_decl | Rule::rule_flag => "rule",
-        Rule::tags => "tags",
         Rule::meta_section => "`meta`",
         Rule::meta_entry => "meta entry",
         Rule::strings_section => "`strings`",
