@@ -155,7 +155,10 @@ def literal(arg):
     if kind == "int":
         return str(v)
     if kind == "float":
-        return format(Decimal(v), "f") if "." in format(Decimal(v), "f") else format(Decimal(v), "f") + ".0"
+        # The exact decimal expansion of the double, so YARA parses it back
+        # to the same value; YARA float literals need a decimal point.
+        text = format(Decimal(v), "f")
+        return text if "." in text else text + ".0"
     if kind == "bool":
         return "true" if v else "false"
     return '"' + "".join(chr(b) if 32 <= b < 127 and b not in b'"\\' else f"\\x{b:02x}" for b in v) + '"'
@@ -193,7 +196,7 @@ def reference_values(cases, data):
 
 
 def result_type(function, args):
-    return yara_result_types[(function, tuple(k for k, _ in args))]
+    return RESULT_TYPES[(function, tuple(k for k, _ in args))]
 
 
 def yara_literal(value, rtype):
@@ -224,13 +227,13 @@ def yara_agrees(function, args, value, rtype, data):
     return bool(rules.match(data=data))
 
 
-# Result types by (function, argument kinds), from the module declarations:
-# the script types each logged value with them.
-yara_result_types = {}
+# Result types by (function, argument kinds), as the modules declare them:
+# they tell how to write a logged value back as a YARA literal.
+RESULT_TYPES = {}
 for f in ("entropy", "mean", "serial_correlation", "monte_carlo_pi"):
-    yara_result_types[(f"math.{f}", ("int", "int"))] = "float"
-    yara_result_types[(f"math.{f}", ("string",))] = "float"
-yara_result_types.update({
+    RESULT_TYPES[(f"math.{f}", ("int", "int"))] = "float"
+    RESULT_TYPES[(f"math.{f}", ("string",))] = "float"
+RESULT_TYPES.update({
     ("math.deviation", ("int", "int", "float")): "float",
     ("math.deviation", ("string", "float")): "float",
     ("math.count", ("int", "int", "int")): "int",
@@ -252,11 +255,11 @@ yara_result_types.update({
     ("string.length", ("string",)): "int",
 })
 for f in ("md5", "sha1", "sha256"):
-    yara_result_types[(f"hash.{f}", ("int", "int"))] = "string"
-    yara_result_types[(f"hash.{f}", ("string",))] = "string"
+    RESULT_TYPES[(f"hash.{f}", ("int", "int"))] = "string"
+    RESULT_TYPES[(f"hash.{f}", ("string",))] = "string"
 for f in ("crc32", "checksum32"):
-    yara_result_types[(f"hash.{f}", ("int", "int"))] = "int"
-    yara_result_types[(f"hash.{f}", ("string",))] = "int"
+    RESULT_TYPES[(f"hash.{f}", ("int", "int"))] = "int"
+    RESULT_TYPES[(f"hash.{f}", ("string",))] = "int"
 
 
 def case_records(cases, data):

@@ -11,8 +11,10 @@
 //! boolean variant), and an argument of the wrong shape, which the checker
 //! rules out, yields [`Value::Undefined`] rather than a panic.
 
+use std::sync::Arc;
+
 use crate::modules::{FunctionImpl, Value};
-use crate::types::{StructBuilder, Type};
+use crate::types::{Function, StructBuilder, StructType, Type};
 
 /// One overload of a module function: its signature and its code.
 pub struct Overload {
@@ -49,6 +51,31 @@ pub fn declare(mut builder: StructBuilder, table: &[FunctionDef]) -> StructBuild
 pub fn find_function(table: &[FunctionDef], path: &str, overload: usize) -> Option<FunctionImpl> {
     let function = table.iter().find(|f| f.name == path)?;
     function.overloads.get(overload).map(|o| o.implementation)
+}
+
+/// Every function declared in `ty` and in the structures it holds (also as
+/// array elements or dictionary values), with its path from `ty`
+/// (`imports`, `rich_signature.version`): the paths
+/// [`crate::modules::Module::function`] takes.
+#[must_use]
+pub fn declared_functions(ty: &StructType) -> Vec<(String, Arc<Function>)> {
+    fn walk(ty: &StructType, prefix: &str, out: &mut Vec<(String, Arc<Function>)>) {
+        for field in &ty.fields {
+            let path = format!("{prefix}{}", field.name);
+            let mut nested = &field.ty;
+            while let Type::Array(element) | Type::Dict(element) = nested {
+                nested = element;
+            }
+            match nested {
+                Type::Function(f) => out.push((path, f.clone())),
+                Type::Struct(s) => walk(s, &format!("{path}."), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(ty, "", &mut out);
+    out
 }
 
 /// Argument `index` as an integer.

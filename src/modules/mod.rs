@@ -175,31 +175,13 @@ pub fn get(id: ModuleId) -> &'static dyn Module {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::Type;
-
-    /// Every function path in `ty`, with its number of overloads.
-    fn functions(ty: &StructType, prefix: &str, out: &mut Vec<(String, usize)>) {
-        for field in &ty.fields {
-            let path = format!("{prefix}{}", field.name);
-            match &field.ty {
-                Type::Function(f) => out.push((path, f.overloads.len())),
-                Type::Struct(s) => functions(s, &format!("{path}."), out),
-                Type::Array(element) | Type::Dict(element) => {
-                    if let Type::Struct(s) = &**element {
-                        functions(s, &format!("{path}."), out);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
+    use crate::modules::functions::declared_functions;
 
     #[test]
     fn every_declared_overload_has_an_implementation() {
         for module in registry() {
-            let mut declared = Vec::new();
-            functions(&module.declaration(), "", &mut declared);
-            for (path, overloads) in declared {
+            for (path, function) in declared_functions(&module.declaration()) {
+                let overloads = function.overloads.len();
                 for i in 0..overloads {
                     assert!(
                         module.function(&path, i).is_some(),
