@@ -195,7 +195,10 @@ fn table<T>(
     parse: impl Fn(&Reader<'_>, usize) -> Option<T>,
 ) -> Option<Vec<T>> {
     let start = usize::try_from(offset).ok()?;
-    (0..usize::from(count)).map(|i| parse(r, start.checked_add(i * entry_size)?)).collect()
+    // The whole table must be in the file, which also keeps every field
+    // offset below computed from `start` far from overflowing.
+    r.data.get(start..start.checked_add(usize::from(count) * entry_size)?)?;
+    (0..usize::from(count)).map(|i| parse(r, start + i * entry_size)).collect()
 }
 
 fn parse_segment(r: &Reader<'_>, at: usize) -> Option<Segment> {
@@ -226,8 +229,8 @@ fn parse_segment(r: &Reader<'_>, at: usize) -> Option<Segment> {
 
 fn parse_section(r: &Reader<'_>, at: usize) -> Option<Section> {
     let w = r.word_size();
-    // name, type, flags, addr, offset, size, link, info, align, entsize.
-    r.word(at + 8 + 5 * w + 8)?;
+    // name, type, flags, addr, offset, size, link, info, align, entsize:
+    // the fields after `link` are not reported.
     Some(Section {
         name_index: r.u32(at)?,
         kind: r.u32(at + 4)?,
