@@ -5,8 +5,6 @@
 //! [`Record`] bridges the two: it starts with every field undefined and puts
 //! each value at the index its name has in the declaration.
 
-use std::sync::Arc;
-
 use crate::modules::Value;
 use crate::types::{StructType, Type};
 

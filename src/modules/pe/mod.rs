@@ -16,7 +16,7 @@ mod debug;
 mod declaration;
 mod exports;
 mod functions;
-mod headers;
+pub(super) mod headers;
 mod imports;
 mod ordinal_names;
 mod ordinals;

@@ -25,3 +25,20 @@ for arch in i686 x86_64; do
         -luser32 -ladvapi32
     rm "sample$bits.res"
 done
+
+# A .NET assembly, when Mono's C# compiler is installed (Debian mono-mcs).
+if command -v mcs >/dev/null 2>&1; then
+    printf 'resource payload for spoor\n' > payload.txt
+    mkdir -p dotnet_a dotnet_b
+    for d in dotnet_a dotnet_b; do
+        (cd "$d" && mcs -nologo -out:sample_dotnet.exe -resource:../payload.txt,payload.txt \
+            "$src/sample_dotnet.cs")
+    done
+    # mcs writes a random module version id (MVID): zero the bytes that
+    # differ between the two builds so that the sample is reproducible.
+    cmp -l dotnet_a/sample_dotnet.exe dotnet_b/sample_dotnet.exe | while read -r pos _ _; do
+        printf '\0' | dd of=dotnet_a/sample_dotnet.exe bs=1 seek=$((pos - 1)) conv=notrunc 2>/dev/null
+    done
+    mv dotnet_a/sample_dotnet.exe .
+    rm -rf dotnet_a dotnet_b payload.txt
+fi
