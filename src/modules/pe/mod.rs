@@ -14,6 +14,7 @@
 mod authenticode;
 mod debug;
 mod declaration;
+mod der;
 mod exports;
 mod functions;
 pub(super) mod headers;

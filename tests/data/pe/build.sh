@@ -42,3 +42,20 @@ if command -v mcs >/dev/null 2>&1; then
     mv dotnet_a/sample_dotnet.exe .
     rm -rf dotnet_a dotnet_b payload.txt
 fi
+
+# Authenticode-signed copies, when osslsigncode is installed, with the test
+# key and certificate in signing/ (RSA signatures and a fixed signing time
+# keep them reproducible).
+if command -v osslsigncode >/dev/null 2>&1; then
+    keys=$(cd "$src/../signing" && pwd)
+    for f in sample32.exe sample64.dll; do
+        osslsigncode sign -certs "$keys/test-cert.pem" -key "$keys/test-key.pem" \
+            -n "spoor sample" -i https://example.invalid/spoor -h sha256 -time 1700000000 \
+            -in "$f" -out "signed_$f" >/dev/null
+    done
+    osslsigncode sign -certs "$keys/test-cert.pem" -key "$keys/test-key.pem" -h sha1 \
+        -time 1700000000 -in sample64.exe -out signed_sha1_sample64.exe >/dev/null
+    # A signed file changed after signing: the signature no longer verifies.
+    cp signed_sample32.exe tampered_signed_sample32.exe
+    printf 'X' | dd of=tampered_signed_sample32.exe bs=1 seek=1100 conv=notrunc 2>/dev/null
+fi
