@@ -44,6 +44,7 @@ pub(super) mod table {
     pub const FILE: usize = 0x26;
     pub const EXPORTED_TYPE: usize = 0x27;
     pub const MANIFEST_RESOURCE: usize = 0x28;
+    pub const NESTED_CLASS: usize = 0x29;
     pub const GENERIC_PARAM: usize = 0x2a;
     pub const GENERIC_PARAM_CONSTRAINT: usize = 0x2c;
     pub const METHOD_SPEC: usize = 0x2b;

@@ -6,6 +6,7 @@
 //! [`metadata`] reads the CLI header, the metadata root and the `#~`
 //! tables; this file turns the rows into the declared value tree.
 
+mod classes;
 mod declaration;
 mod metadata;
 
@@ -158,6 +159,10 @@ fn build(decl: &StructType, md: &Metadata<'_>, pe: &Headers<'_>) -> Value {
     root.uint("number_of_user_strings", user_strings.len() as u64)
         .set("user_strings", strings_value(user_strings));
 
+    let classes: Vec<Value> =
+        classes::classes(md).iter().map(|c| class_value(root.nested("classes"), c)).collect();
+    root.uint("number_of_classes", classes.len() as u64).set("classes", Value::Array(classes));
+
     let field_offsets: Vec<Value> = rows(FIELD_RVA)
         .iter()
         .filter_map(|r| pe.rva_to_offset(r[0].num()))
@@ -166,6 +171,65 @@ fn build(decl: &StructType, md: &Metadata<'_>, pe: &Headers<'_>) -> Value {
     root.uint("number_of_field_offsets", field_offsets.len() as u64)
         .set("field_offsets", Value::Array(field_offsets));
     root.finish()
+}
+
+fn class_value(ty: &StructType, c: &classes::Class) -> Value {
+    let mut r = Record::new(ty);
+    if let Some(full) = &c.full_name {
+        r.bytes("fullname", full.as_bytes());
+        match full.rsplit_once('.') {
+            Some((namespace, name)) => {
+                r.bytes("namespace", namespace.as_bytes()).bytes("name", name.as_bytes())
+            }
+            None => r.bytes("name", full.as_bytes()),
+        };
+    }
+    let method_ty = nested_struct(ty, "methods");
+    let methods: Vec<Value> = c.methods.iter().map(|m| method_value(method_ty, m)).collect();
+    let base_types = c.base_types.iter().map(|b| b.as_bytes().to_vec());
+    let generics = c.generic_params.iter().map(|g| g.as_bytes().to_vec());
+    r.bytes("visibility", c.visibility)
+        .bytes("type", if c.is_interface { "interface" } else { "class" })
+        .bool("abstract", c.is_abstract)
+        .bool("sealed", c.is_sealed)
+        .uint("number_of_base_types", c.base_types.len() as u64)
+        .uint("number_of_generic_parameters", c.generic_params.len() as u64)
+        .uint("number_of_methods", methods.len() as u64)
+        .set("base_types", strings_value(base_types))
+        .set("generic_parameters", strings_value(generics))
+        .set("methods", Value::Array(methods));
+    r.finish()
+}
+
+fn method_value(ty: &StructType, m: &classes::Method) -> Value {
+    let param_ty = nested_struct(ty, "parameters");
+    let params: Vec<Value> = m
+        .params
+        .iter()
+        .map(|(name, ty)| {
+            let mut p = Record::new(param_ty);
+            p.bytes("name", name.as_bytes()).bytes("type", ty.as_bytes());
+            p.finish()
+        })
+        .collect();
+    let mut r = Record::new(ty);
+    r.bytes("name", m.name.as_bytes())
+        .bytes("visibility", m.visibility)
+        .bool("abstract", m.is_abstract)
+        .bool("static", m.is_static)
+        .bool("virtual", m.is_virtual)
+        .bool("final", m.is_final)
+        .uint("number_of_generic_parameters", m.generic_params.len() as u64)
+        .uint("number_of_parameters", params.len() as u64)
+        .set(
+            "generic_parameters",
+            strings_value(m.generic_params.iter().map(|g| g.as_bytes().to_vec())),
+        )
+        .set("parameters", Value::Array(params));
+    if let Some(ret) = &m.return_type {
+        r.bytes("return_type", ret.as_bytes());
+    }
+    r.finish()
 }
 
 /// The `ManifestResource` rows; offset and length only for resources
