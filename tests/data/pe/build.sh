@@ -21,7 +21,9 @@ for arch in i686 x86_64; do
         "$src/sample_exe.c" "sample$bits.res" -luser32 -ladvapi32
     # Unstripped, with debug sections whose long names live in the COFF
     # string table (`/4`-style section names).
-    $cc -O0 -g -Wl,--no-insert-timestamp -o "sample${bits}_debug.exe" "$src/sample_exe.c" \
+    # The build directory is mapped away from the debug information.
+    $cc -O0 -g -fdebug-prefix-map="$PWD"=. -Wl,--no-insert-timestamp \
+        -o "sample${bits}_debug.exe" "$src/sample_exe.c" \
         -luser32 -ladvapi32
     rm "sample$bits.res"
 done
