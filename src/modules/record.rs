@@ -5,8 +5,6 @@
 //! [`Record`] bridges the two: it starts with every field undefined and puts
 //! each value at the index its name has in the declaration.
 
-use std::sync::Arc;
-
 use crate::modules::Value;
 use crate::types::{StructType, Type};
 
@@ -91,15 +89,3 @@ pub(crate) fn with_constants(
 ) -> crate::types::StructBuilder {
     values.iter().fold(builder, |b, &(name, value)| b.constant(name, value))
 }
-
-/// An array value of strings.
-pub(crate) fn string_array<I, S>(items: I) -> Value
-where
-    I: IntoIterator<Item = S>,
-    S: Into<Vec<u8>>,
-{
-    Value::Array(items.into_iter().map(|s| Value::String(s.into())).collect())
-}
-
-/// A shared, lazily built declaration.
-pub(crate) type Declaration = std::sync::LazyLock<Arc<StructType>>;

@@ -60,8 +60,9 @@ fn build() -> Arc<StructType> {
         .array("symtab", Type::Struct(symbol()))
         .array("dynsym", Type::Struct(symbol()))
         .array("dynamic", Type::Struct(dynamic))
-        .function("import_md5", &[(&[], Type::String)])
-        .function("telfhash", &[(&[], Type::String)]);
+        // YARA-X also has `telfhash()`, a TLSH digest of the symbols; it is
+        // not declared until spoor has a TLSH implementation.
+        .function("import_md5", &[(&[], Type::String)]);
     [
         TYPES,
         MACHINES,

@@ -1,11 +1,34 @@
 //! The `pe` module: headers, sections, imports, exports, resources, version
 //! information, the rich header and Authenticode signatures of PE files.
+//!
+//! Parsing follows YARA-X field by field (it is the reference the tests
+//! compare against): [`headers`] reads the fixed structures, one file per
+//! directory reads the rest into a [`parsed::ParsedPe`], [`value`] lays it
+//! out as the declared [`Value`](crate::modules::Value) tree, and
+//! [`functions`] answers `pe.imports(...)` and friends from the typed form,
+//! which stays attached as the module's native data. Readers are written by
+//! hand rather than with `goblin` or `object`: those reject files YARA
+//! accepts (truncated optional headers, sections past the end) and have no
+//! caps on counts, while every loop here has a named limit.
 
+mod authenticode;
+mod debug;
 mod declaration;
+mod der;
+mod exports;
+mod functions;
+pub(super) mod headers;
+mod imports;
+mod ordinal_names;
+mod ordinals;
+mod parsed;
+mod resources;
+mod rich;
+mod value;
+mod version_info;
 
 use std::sync::Arc;
 
-use crate::modules::record::Record;
 use crate::modules::{FunctionImpl, Module, ModuleData};
 use crate::types::StructType;
 
@@ -23,13 +46,25 @@ impl Module for Pe {
     }
 
     fn parse(&self, data: &[u8]) -> ModuleData {
-        let mut root = Record::new(&declaration::DECLARATION);
-        root.bool("is_pe", false);
-        let _ = data;
-        ModuleData { value: root.finish(), native: None }
+        let decl = &declaration::DECLARATION;
+        match parsed::ParsedPe::parse(data) {
+            Some(pe) => ModuleData { value: value::build(decl, &pe), native: Some(Box::new(pe)) },
+            None => ModuleData { value: value::not_pe(decl), native: None },
+        }
     }
 
-    fn function(&self, _path: &str, _overload: usize) -> Option<FunctionImpl> {
-        None
+    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
+        functions::lookup(path, overload)
+    }
+}
+
+/// The file offset of the entry point of a PE or ELF file, for the
+/// deprecated `entrypoint` keyword; `None` for other files or when the
+/// entry point has no file offset.
+#[must_use]
+pub fn entry_point_offset(data: &[u8]) -> Option<i64> {
+    match headers::Headers::parse(data) {
+        Some(pe) => pe.entry_point_offset().map(i64::from),
+        None => crate::modules::elf::entry_point_offset(data),
     }
 }

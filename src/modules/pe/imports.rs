@@ -1,0 +1,176 @@
+//! The import directory and the delay-load import directory.
+//!
+//! Both list DLLs, each with a table of thunks that name a function or
+//! give its ordinal. Delay-load descriptors of old linkers hold virtual
+//! addresses instead of RVAs (bit 0 of their attributes clear).
+
+use super::headers::Headers;
+use super::ordinals;
+use crate::modules::binary::{u16_le, u32_le, u64_le};
+
+/// At most this many descriptors are read per directory (YARA's
+/// `MAX_PE_IMPORTS`).
+const MAX_DESCRIPTORS: usize = 16384;
+
+/// At most this many functions are read over all DLLs of one directory:
+/// descriptors may all point at one huge thunk table.
+const MAX_FUNCTIONS: usize = 65536;
+
+/// Function names longer than this are cut (the name is then not UTF-8
+/// checked beyond it).
+const MAX_NAME: usize = 4096;
+
+/// `IMAGE_DIRECTORY_ENTRY_IMPORT`.
+const DIRECTORY_IMPORT: usize = 1;
+/// `IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT`.
+const DIRECTORY_DELAY_IMPORT: usize = 13;
+
+/// One imported function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Function {
+    /// The name, or for imports by ordinal the well-known name or `ordN`.
+    pub name: Option<String>,
+    /// The ordinal, for imports by ordinal.
+    pub ordinal: Option<u16>,
+    /// RVA of the function's slot in the import address table.
+    pub rva: u32,
+}
+
+/// The functions imported from one DLL by one descriptor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Import {
+    pub library_name: String,
+    pub functions: Vec<Function>,
+}
+
+struct Descriptor {
+    /// Fields hold virtual addresses, not RVAs.
+    va_values: bool,
+    name: u32,
+    name_table: u32,
+    address_table: u32,
+}
+
+/// Standard imports; `None` without an import directory.
+pub(super) fn standard(pe: &Headers<'_>) -> Option<Vec<Import>> {
+    let (entry, table) = pe.dir_entry_data(DIRECTORY_IMPORT, true)?;
+    if entry.rva == 0 {
+        return None;
+    }
+    let descriptors = table.chunks_exact(20).map(|d| Descriptor {
+        va_values: false,
+        name_table: le32(d, 0),
+        name: le32(d, 12),
+        address_table: le32(d, 16),
+    });
+    Some(read_imports(pe, descriptors))
+}
+
+/// Delay-load imports; `None` without a delay-load directory.
+pub(super) fn delayed(pe: &Headers<'_>) -> Option<Vec<Import>> {
+    let (entry, table) = pe.dir_entry_data(DIRECTORY_DELAY_IMPORT, true)?;
+    if entry.rva == 0 {
+        return None;
+    }
+    let descriptors = table.chunks_exact(32).map(|d| Descriptor {
+        va_values: le32(d, 0) & 1 == 0,
+        name: le32(d, 4),
+        address_table: le32(d, 12),
+        name_table: le32(d, 16),
+    });
+    Some(read_imports(pe, descriptors))
+}
+
+fn le32(chunk: &[u8], at: usize) -> u32 {
+    u32_le(chunk, at).unwrap_or(0)
+}
+
+fn read_imports(pe: &Headers<'_>, descriptors: impl Iterator<Item = Descriptor>) -> Vec<Import> {
+    let is_32 = pe.is_32bit();
+    let mut budget = MAX_FUNCTIONS;
+    let mut imports = Vec::new();
+    let descriptors =
+        descriptors.take(MAX_DESCRIPTORS).take_while(|d| d.address_table != 0 || d.name_table != 0);
+    for mut d in descriptors {
+        if budget == 0 {
+            break;
+        }
+        if d.va_values {
+            let Ok(base) = u32::try_from(pe.optional.image_base) else { continue };
+            d.name = d.name.saturating_sub(base);
+            d.name_table = d.name_table.saturating_sub(base);
+            d.address_table = d.address_table.saturating_sub(base);
+        }
+        let Some(library_name) = dll_name_at(pe, d.name) else { continue };
+        let table_rva = if d.name_table > 0 { d.name_table } else { d.address_table };
+        let Some(thunks) = pe.data_at_rva(table_rva) else { continue };
+        let width = if is_32 { 4 } else { 8 };
+        let mut functions = Vec::new();
+        for (i, thunk) in thunk_values(thunks, is_32).take(budget).enumerate() {
+            budget -= 1;
+            let slot = u32::try_from(i * width).unwrap_or(u32::MAX);
+            let mut function =
+                Function { name: None, ordinal: None, rva: d.address_table.saturating_add(slot) };
+            let by_ordinal_bit = if is_32 { 1 << 31 } else { 1 << 63 };
+            if thunk & by_ordinal_bit != 0 {
+                let ordinal = (thunk & 0xffff) as u16;
+                function.ordinal = Some(ordinal);
+                function.name = Some(ordinals::name(&library_name, ordinal));
+            } else {
+                let thunk =
+                    if d.va_values { thunk.saturating_sub(pe.optional.image_base) } else { thunk };
+                function.name = u32::try_from(thunk).ok().and_then(|rva| hint_name_at(pe, rva));
+            }
+            if function.ordinal.is_some() || function.name.is_some() {
+                functions.push(function);
+            }
+        }
+        if !functions.is_empty() {
+            imports.push(Import { library_name, functions });
+        }
+    }
+    imports
+}
+
+/// The non-zero thunks at the start of `table`.
+fn thunk_values(table: &[u8], is_32: bool) -> impl Iterator<Item = u64> + '_ {
+    let width = if is_32 { 4 } else { 8 };
+    (0..table.len() / width)
+        .map(
+            move |i| {
+                if is_32 { u32_le(table, i * 4).map(u64::from) } else { u64_le(table, i * 8) }
+            },
+        )
+        .map_while(|t| t.filter(|&t| t != 0))
+}
+
+/// The function name of an `IMAGE_IMPORT_BY_NAME` (a hint, then the name).
+fn hint_name_at(pe: &Headers<'_>, rva: u32) -> Option<String> {
+    let data = pe.data_at_rva(rva)?;
+    u16_le(data, 0)?;
+    let name = until_nul(&data[2..]);
+    if name.is_empty() {
+        return None;
+    }
+    String::from_utf8(name.to_vec()).ok()
+}
+
+/// The bytes up to the first NUL, or to the end, at most [`MAX_NAME`].
+pub(super) fn until_nul(data: &[u8]) -> &[u8] {
+    let window = &data[..data.len().min(MAX_NAME)];
+    memchr::memchr(0, window).map_or(window, |end| &window[..end])
+}
+
+/// The UTF-8 string at `rva`, up to a NUL or the end of the file.
+pub(super) fn str_at_rva(pe: &Headers<'_>, rva: u32) -> Option<String> {
+    let bytes = until_nul(pe.data_at_rva(rva)?);
+    String::from_utf8(bytes.to_vec()).ok()
+}
+
+/// A DLL name at `rva`: a UTF-8 string without the characters Windows
+/// forbids in file names (YARA-X rejects such names).
+pub(super) fn dll_name_at(pe: &Headers<'_>, rva: u32) -> Option<String> {
+    let name = str_at_rva(pe, rva)?;
+    let forbidden = |c: char| matches!(c, ' ' | '"' | '*' | '<' | '>' | '?' | '|');
+    (!name.contains(forbidden)).then_some(name)
+}

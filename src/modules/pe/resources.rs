@@ -1,0 +1,151 @@
+//! The resource tree: three levels of directories (type, name, language)
+//! whose leaves describe the resources.
+//!
+//! The tree is walked breadth-first and never below the third level, so a
+//! directory that points back at itself cannot loop; a budget on visited
+//! entries bounds trees that fan out to the same subdirectory many times.
+
+use std::collections::VecDeque;
+
+use super::headers::Headers;
+use crate::modules::binary::{bytes_at, u16_le, u32_le};
+
+/// At most this many resources are listed (YARA's `MAX_PE_RESOURCES`).
+const MAX_RESOURCES: usize = 65535;
+/// At most this many directory entries are visited over the whole tree.
+const MAX_ENTRIES_VISITED: usize = 1 << 16;
+/// A directory may declare at most this many named and id entries each.
+const MAX_ENTRIES_PER_KIND: u16 = 32768;
+/// `IMAGE_DIRECTORY_ENTRY_RESOURCE`.
+const DIRECTORY_RESOURCE: usize = 2;
+
+/// A resource id: a number, a UTF-16LE name, or unreadable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum ResourceId {
+    Unknown,
+    Id(u32),
+    /// The name's raw UTF-16LE bytes.
+    Name(Vec<u8>),
+}
+
+/// One resource (a leaf of the tree).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Resource {
+    pub type_id: ResourceId,
+    pub name_id: ResourceId,
+    pub language: ResourceId,
+    pub rva: u32,
+    pub offset: Option<u32>,
+    pub length: u32,
+}
+
+/// The root directory's header fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct RootInfo {
+    pub timestamp: u32,
+    pub major_version: u16,
+    pub minor_version: u16,
+}
+
+/// The resources and the root's header; `None` if there are no resources.
+pub(super) fn parse(pe: &Headers<'_>) -> Option<(RootInfo, Vec<Resource>)> {
+    let (_, section) = pe.dir_entry_data(DIRECTORY_RESOURCE, false)?;
+    let mut root = RootInfo::default();
+    let mut resources = Vec::new();
+    let mut visited = 0usize;
+    let mut queue = VecDeque::new();
+    let no_ids = (ResourceId::Unknown, ResourceId::Unknown);
+    queue.push_back((0u8, no_ids, 0usize));
+    while let Some((level, (type_id, name_id), at)) = queue.pop_front() {
+        let Some(dir) = Directory::parse(section, at) else { continue };
+        if level == 0 {
+            root = dir.info;
+        }
+        let Some(entries) = bytes_at(section, at + 16, dir.entries * 8) else { continue };
+        for entry in entries.chunks_exact(8) {
+            visited += 1;
+            if visited > MAX_ENTRIES_VISITED {
+                return finish(root, resources);
+            }
+            let name_or_id = u32_le(entry, 0).unwrap_or(0);
+            let target = u32_le(entry, 4).unwrap_or(0);
+            let child = (target & 0x7fff_ffff) as usize;
+            if child >= section.len() {
+                continue;
+            }
+            let id = resource_id(section, name_or_id);
+            let ids = match level {
+                0 => (id, ResourceId::Unknown, ResourceId::Unknown),
+                1 => (type_id.clone(), id, ResourceId::Unknown),
+                2 => (type_id.clone(), name_id.clone(), id),
+                _ => continue,
+            };
+            if target & 0x8000_0000 != 0 {
+                // Directories below the language level hold nothing YARA
+                // reports; they are not even read.
+                if level < 2 {
+                    queue.push_back((level + 1, (ids.0, ids.1), child));
+                }
+            } else if let (Some(rva), Some(length)) =
+                (u32_le(section, child), u32_le(section, child + 4))
+            {
+                if bytes_at(section, child, 16).is_none() {
+                    continue;
+                }
+                if resources.len() == MAX_RESOURCES {
+                    return finish(root, resources);
+                }
+                resources.push(Resource {
+                    type_id: ids.0,
+                    name_id: ids.1,
+                    language: ids.2,
+                    rva,
+                    offset: pe.rva_to_offset(rva),
+                    length,
+                });
+            }
+        }
+    }
+    finish(root, resources)
+}
+
+fn finish(root: RootInfo, resources: Vec<Resource>) -> Option<(RootInfo, Vec<Resource>)> {
+    (!resources.is_empty()).then_some((root, resources))
+}
+
+struct Directory {
+    info: RootInfo,
+    entries: usize,
+}
+
+impl Directory {
+    /// An `IMAGE_RESOURCE_DIRECTORY`; its characteristics must be zero.
+    fn parse(section: &[u8], at: usize) -> Option<Self> {
+        if u32_le(section, at)? != 0 {
+            return None;
+        }
+        let named = u16_le(section, at + 12)?;
+        let ids = u16_le(section, at + 14)?;
+        if named > MAX_ENTRIES_PER_KIND || ids > MAX_ENTRIES_PER_KIND {
+            return None;
+        }
+        let info = RootInfo {
+            timestamp: u32_le(section, at + 4)?,
+            major_version: u16_le(section, at + 8)?,
+            minor_version: u16_le(section, at + 10)?,
+        };
+        Some(Self { info, entries: usize::from(named) + usize::from(ids) })
+    }
+}
+
+/// An entry's id: a number, or (high bit set) a length-prefixed UTF-16LE
+/// name at that offset in the resource section.
+fn resource_id(section: &[u8], name_or_id: u32) -> ResourceId {
+    if name_or_id & 0x8000_0000 == 0 {
+        return ResourceId::Id(name_or_id);
+    }
+    let at = (name_or_id & 0x7fff_ffff) as usize;
+    u16_le(section, at)
+        .and_then(|chars| bytes_at(section, at + 2, usize::from(chars) * 2))
+        .map_or(ResourceId::Unknown, |name| ResourceId::Name(name.to_vec()))
+}
