@@ -21,6 +21,7 @@ use super::fold::{self, FoldError};
 use super::ir::{
     self, ArithOp, BitOp, CmpOp, Constant, Expr, FunctionRef, PatternRef, RuleId, StrOp, VarId,
 };
+use super::lints;
 use super::patterns::{DeclaredPatterns, check_regex};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::modules::{self, CallContext, ModuleId, Value};
@@ -735,6 +736,20 @@ impl<'a> ExprChecker<'a> {
         }
         if let (Some(a), Some(b)) = (left.as_const(), right.as_const()) {
             return fold::compare(op, a, b).map(Typed::constant);
+        }
+        if let Some(reader) = lints::unsatisfiable_reader_equality(op, &left.expr, &right.expr) {
+            let (min, max) = lints::reader_range(reader);
+            let reader_span =
+                if matches!(left.expr, Expr::ReadInt { .. }) { lhs_span } else { rhs_span };
+            self.diags.push(Diagnostic::warning(
+                codes::UNSATISFIABLE,
+                format!(
+                    "`{}` gives a value in [{min}, {max}]: this is always false",
+                    reader.name()
+                ),
+                self.source,
+                reader_span,
+            ));
         }
         let expr = Expr::Compare { op, lhs: Box::new(left.expr), rhs: Box::new(right.expr) };
         Some(Typed::new(expr, Type::Bool))

@@ -21,6 +21,7 @@ pub mod externals;
 mod fold;
 mod includes;
 pub mod ir;
+mod lints;
 mod patterns;
 mod regex;
 pub mod sources;
