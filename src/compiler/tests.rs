@@ -259,3 +259,25 @@ fn program_externals_carry_defined_values() {
     let program = compiler.build().unwrap();
     assert_eq!(program.externals[0].name, "owner");
 }
+
+#[test]
+fn functions_inside_array_elements_receive_the_element_first() {
+    let program = compile(
+        r#"import "pe"
+           rule a { condition: pe.signatures[0].valid_on(5)
+             and for any s in pe.signatures : (s.valid_on(pe.timestamp))
+             and pe.rich_signature.version(1) == 1 }"#,
+    )
+    .unwrap();
+    let Expr::And(parts) = &program.rules[0].condition else { panic!() };
+    let Expr::Call { function, args, .. } = &parts[0] else { panic!("{:?}", parts[0]) };
+    assert_eq!(&*function.path, "signatures.valid_on");
+    assert!(matches!(args.as_slice(), [Expr::ArrayIndex { .. }, Expr::Const(Constant::Integer(5))]));
+    let Expr::ForIn { vars, body, .. } = &parts[1] else { panic!() };
+    let Expr::Call { args, .. } = &**body else { panic!("{body:?}") };
+    assert!(matches!(&args[0], Expr::Var(v) if *v == vars[0]));
+    let Expr::Compare { lhs, .. } = &parts[2] else { panic!() };
+    let Expr::Call { function, args, .. } = &**lhs else { panic!() };
+    assert_eq!(&*function.path, "rich_signature.version");
+    assert_eq!(args.len(), 1, "no receiver outside arrays");
+}

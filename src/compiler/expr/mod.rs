@@ -78,9 +78,52 @@ pub(super) struct Env<'a> {
 struct Typed {
     expr: Expr,
     ty: Type,
-    /// For module values reached by field accesses only: the module and the
-    /// dotted path from its root, which names functions.
-    module_path: Option<(ModuleId, String)>,
+    /// For values inside a module: where, which names its functions.
+    module_path: Option<ModulePath>,
+}
+
+/// Where a value sits inside a module.
+#[derive(Debug, Clone)]
+struct ModulePath {
+    module: ModuleId,
+    /// Field names from the module root joined with `.`, indexes left out:
+    /// `rich_signature`, `signatures.valid_on`.
+    path: String,
+    /// Whether the value is (inside) an element of an array or dictionary.
+    /// A function declared there is called with that element as its first
+    /// argument (`pe.signatures[0].valid_on(t)` passes `pe.signatures[0]`),
+    /// since the path alone does not say which element.
+    in_element: bool,
+}
+
+impl ModulePath {
+    fn root(module: ModuleId) -> Self {
+        Self { module, path: String::new(), in_element: false }
+    }
+
+    fn field(&self, name: &str) -> Self {
+        let path =
+            if self.path.is_empty() { name.to_owned() } else { format!("{}.{name}", self.path) };
+        Self { path, ..self.clone() }
+    }
+
+    fn element(&self) -> Self {
+        Self { in_element: true, ..self.clone() }
+    }
+
+    /// `pe.signatures`, for messages.
+    fn display(&self) -> String {
+        let module = modules::get(self.module).name();
+        if self.path.is_empty() { module.to_owned() } else { format!("{module}.{}", self.path) }
+    }
+}
+
+/// A loop or `with` variable in scope.
+struct ScopeVar {
+    name: String,
+    slot: VarId,
+    ty: Type,
+    module_path: Option<ModulePath>,
 }
 
 impl Typed {
@@ -109,7 +152,7 @@ pub(super) struct ExprChecker<'a> {
     patterns: &'a mut DeclaredPatterns,
     regexes: &'a mut Vec<ast::Regex>,
     /// Loop and `with` variables in scope, innermost last.
-    scopes: Vec<(String, VarId, Type)>,
+    scopes: Vec<ScopeVar>,
     /// Slots of the enclosing `for ... of` loops, innermost last.
     pattern_loops: Vec<VarId>,
     next_var: u32,
@@ -388,8 +431,12 @@ impl<'a> ExprChecker<'a> {
 
     fn identifier(&mut self, id: &Ident) -> Option<Typed> {
         let name = id.name.as_str();
-        if let Some((_, var, ty)) = self.scopes.iter().rev().find(|(n, _, _)| n == name) {
-            return Some(Typed::new(Expr::Var(*var), ty.clone()));
+        if let Some(var) = self.scopes.iter().rev().find(|v| v.name == name) {
+            return Some(Typed {
+                expr: Expr::Var(var.slot),
+                ty: var.ty.clone(),
+                module_path: var.module_path.clone(),
+            });
         }
         if let Some(rule) = self.env.rules.get(name) {
             let Some(rule) = rule else {
@@ -405,7 +452,7 @@ impl<'a> ExprChecker<'a> {
             return Some(Typed {
                 expr: Expr::Module(*module),
                 ty: Type::Struct(Arc::clone(decl)),
-                module_path: Some((*module, String::new())),
+                module_path: Some(ModulePath::root(*module)),
             });
         }
         self.unknown_name(id);
@@ -460,9 +507,13 @@ impl<'a> ExprChecker<'a> {
             return None;
         };
         let Some(index) = structure.field_index(&field.name) else {
+            let owner = object_typed
+                .module_path
+                .map(|p| format!(" in `{}`", p.display()))
+                .unwrap_or_default();
             self.error(
                 codes::UNKNOWN_FIELD,
-                format!("unknown field or function `{}`", field.name),
+                format!("unknown field or function `{}`{owner}", field.name),
                 field.span,
             );
             return None;
@@ -472,11 +523,7 @@ impl<'a> ExprChecker<'a> {
             return Some(Typed::constant(module_constant(constant)));
         }
         let ty = declared.ty.clone();
-        let module_path = object_typed.module_path.map(|(module, path)| {
-            let path =
-                if path.is_empty() { field.name.clone() } else { format!("{path}.{}", field.name) };
-            (module, path)
-        });
+        let module_path = object_typed.module_path.map(|p| p.field(&field.name));
         let expr = Expr::Field { object: Box::new(object_typed.expr), index };
         Some(Typed { expr, ty, module_path })
     }
@@ -495,7 +542,8 @@ impl<'a> ExprChecker<'a> {
                     array: Box::new(object_typed.expr),
                     index: Box::new(index_typed.expr),
                 };
-                Some(Typed::new(expr, (**element).clone()))
+                let module_path = object_typed.module_path.map(|p| p.element());
+                Some(Typed { expr, ty: (**element).clone(), module_path })
             }
             Type::Dict(value) => {
                 if index_typed.ty != Type::String {
@@ -506,7 +554,8 @@ impl<'a> ExprChecker<'a> {
                     dict: Box::new(object_typed.expr),
                     key: Box::new(index_typed.expr),
                 };
-                Some(Typed::new(expr, (**value).clone()))
+                let module_path = object_typed.module_path.map(|p| p.element());
+                Some(Typed { expr, ty: (**value).clone(), module_path })
             }
             other => {
                 self.wrong_type("`array` or `dictionary`", other, object.span);
@@ -523,12 +572,13 @@ impl<'a> ExprChecker<'a> {
             self.wrong_type("`function`", &callee_typed.ty, callee.span);
             return None;
         };
-        let Some((module, path)) = callee_typed.module_path else {
+        let Some(location) = callee_typed.module_path else {
             self.wrong_type("a module function", &callee_typed.ty, callee.span);
             return None;
         };
         let arg_types: Vec<Type> = args_typed.iter().map(|a| a.ty.clone()).collect();
-        let shown = format!("{}.{path}", modules::get(module).name());
+        let shown = location.display();
+        let ModulePath { module, path, in_element } = location;
         let args_span = Span { start: callee.span.end, end: span.end };
         let Some((overload, signature)) = function.resolve(&arg_types) else {
             let expected: Vec<String> =
@@ -548,7 +598,14 @@ impl<'a> ExprChecker<'a> {
             modules::get(module).function(&path, overload).unwrap_or(undefined_result);
         let result = signature.result.clone();
         let function = FunctionRef { path: Arc::from(path.as_str()), implementation };
-        let args = args_typed.into_iter().map(|a| a.expr).collect();
+        let mut args: Vec<Expr> = args_typed.into_iter().map(|a| a.expr).collect();
+        if in_element {
+            let Expr::Field { object, .. } = callee_typed.expr else {
+                self.wrong_type("a module function", &callee_typed.ty, callee.span);
+                return None;
+            };
+            args.insert(0, *object);
+        }
         Some(Typed::new(Expr::Call { module, function, args }, result))
     }
 }

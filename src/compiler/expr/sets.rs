@@ -1,7 +1,7 @@
 //! Patterns, sets and scopes: `$a` and its kin, `them` and wildcards,
 //! quantifiers, `of`, the `for` loops and `with`.
 
-use super::{ExprChecker, Typed, every};
+use super::{ExprChecker, ModulePath, ScopeVar, Typed, every};
 use crate::compiler::ir::{self, Constant, Expr, PatternRef, RuleId};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::parser::ast::{self, Ident};
@@ -262,10 +262,10 @@ impl ExprChecker<'_> {
         let quantifier = self.quantifier(q, size);
         let scope_len = self.scopes.len();
         let mut vars = Vec::with_capacity(variables.len());
-        for (var, ty) in variables.iter().zip(var_types) {
+        for (var, (ty, module_path)) in variables.iter().zip(var_types) {
             let slot = self.new_var();
             vars.push(slot);
-            self.scopes.push((var.name.clone(), slot, ty));
+            self.scopes.push(ScopeVar { name: var.name.clone(), slot, ty, module_path });
         }
         let body = self.boolean(body);
         self.scopes.truncate(scope_len);
@@ -273,13 +273,14 @@ impl ExprChecker<'_> {
         Some(Typed::new(expr, Type::Bool))
     }
 
-    /// The lowered iterable, the types of its per-iteration values, a name
-    /// for messages, and its size when known at compile time.
+    /// The lowered iterable, the types (and module locations) of its
+    /// per-iteration values, a name for messages, and its size when known at
+    /// compile time.
     pub(super) fn iterable(
         &mut self,
         iterable: &ast::Iterable,
         body_span: Span,
-    ) -> Option<(ir::Iterable, Vec<Type>, &'static str, Option<usize>)> {
+    ) -> Option<(ir::Iterable, Vec<(Type, Option<ModulePath>)>, &'static str, Option<usize>)> {
         match iterable {
             ast::Iterable::Range(range) => {
                 let (lo, hi) = self.range(range)?;
@@ -289,7 +290,7 @@ impl ExprChecker<'_> {
                     }
                     _ => None,
                 };
-                Some((ir::Iterable::Range(lo, hi), vec![Type::Integer], "a range", size))
+                Some((ir::Iterable::Range(lo, hi), vec![(Type::Integer, None)], "a range", size))
             }
             ast::Iterable::List(items) => {
                 let lowered = every(items.iter().map(|i| self.lower(i)).collect())?;
@@ -315,20 +316,21 @@ impl ExprChecker<'_> {
                 }
                 let size = lowered.len();
                 let list = ir::Iterable::List(lowered.into_iter().map(|t| t.expr).collect());
-                Some((list, vec![first_ty], "a list", Some(size)))
+                Some((list, vec![(first_ty, None)], "a list", Some(size)))
             }
             ast::Iterable::Expr(e) => {
                 let typed = self.lower(e)?;
+                let element_path = typed.module_path.as_ref().map(ModulePath::element);
                 match typed.ty {
                     Type::Array(element) => Some((
                         ir::Iterable::Array(Box::new(typed.expr)),
-                        vec![(*element).clone()],
+                        vec![((*element).clone(), element_path)],
                         "an array",
                         None,
                     )),
                     Type::Dict(value) => Some((
                         ir::Iterable::Dict(Box::new(typed.expr)),
-                        vec![Type::String, (*value).clone()],
+                        vec![(Type::String, None), ((*value).clone(), element_path)],
                         "a dictionary",
                         None,
                     )),
@@ -354,7 +356,12 @@ impl ExprChecker<'_> {
             match self.lower(value) {
                 Some(typed) => {
                     bindings.push((slot, typed.expr));
-                    self.scopes.push((name.name.clone(), slot, typed.ty));
+                    self.scopes.push(ScopeVar {
+                        name: name.name.clone(),
+                        slot,
+                        ty: typed.ty,
+                        module_path: typed.module_path,
+                    });
                 }
                 None => ok = false,
             }
