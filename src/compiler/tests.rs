@@ -272,7 +272,10 @@ fn functions_inside_array_elements_receive_the_element_first() {
     let Expr::And(parts) = &program.rules[0].condition else { panic!() };
     let Expr::Call { function, args, .. } = &parts[0] else { panic!("{:?}", parts[0]) };
     assert_eq!(&*function.path, "signatures.valid_on");
-    assert!(matches!(args.as_slice(), [Expr::ArrayIndex { .. }, Expr::Const(Constant::Integer(5))]));
+    assert!(matches!(
+        args.as_slice(),
+        [Expr::ArrayIndex { .. }, Expr::Const(Constant::Integer(5))]
+    ));
     let Expr::ForIn { vars, body, .. } = &parts[1] else { panic!() };
     let Expr::Call { args, .. } = &**body else { panic!("{body:?}") };
     assert!(matches!(&args[0], Expr::Var(v) if *v == vars[0]));

@@ -233,7 +233,8 @@ impl ExprChecker<'_> {
         iterable: &ast::Iterable,
         body: &ast::Expr,
     ) -> Option<Typed> {
-        let (iterable, var_types, what, size) = self.iterable(iterable, body.span)?;
+        let LoopSource { iterable, values: var_types, what, size } =
+            self.iterable(iterable, body.span)?;
         let vars_span = variables.first().map_or(body.span, |first| {
             first.span.to(variables.last().map_or(first.span, |l| l.span))
         });
@@ -273,14 +274,12 @@ impl ExprChecker<'_> {
         Some(Typed::new(expr, Type::Bool))
     }
 
-    /// The lowered iterable, the types (and module locations) of its
-    /// per-iteration values, a name for messages, and its size when known at
-    /// compile time.
+    /// What a `for ... in` loop iterates over, lowered.
     pub(super) fn iterable(
         &mut self,
         iterable: &ast::Iterable,
         body_span: Span,
-    ) -> Option<(ir::Iterable, Vec<(Type, Option<ModulePath>)>, &'static str, Option<usize>)> {
+    ) -> Option<LoopSource> {
         match iterable {
             ast::Iterable::Range(range) => {
                 let (lo, hi) = self.range(range)?;
@@ -290,7 +289,12 @@ impl ExprChecker<'_> {
                     }
                     _ => None,
                 };
-                Some((ir::Iterable::Range(lo, hi), vec![(Type::Integer, None)], "a range", size))
+                Some(LoopSource {
+                    iterable: ir::Iterable::Range(lo, hi),
+                    values: vec![(Type::Integer, None)],
+                    what: "a range",
+                    size,
+                })
             }
             ast::Iterable::List(items) => {
                 let lowered = every(items.iter().map(|i| self.lower(i)).collect())?;
@@ -316,24 +320,29 @@ impl ExprChecker<'_> {
                 }
                 let size = lowered.len();
                 let list = ir::Iterable::List(lowered.into_iter().map(|t| t.expr).collect());
-                Some((list, vec![(first_ty, None)], "a list", Some(size)))
+                Some(LoopSource {
+                    iterable: list,
+                    values: vec![(first_ty, None)],
+                    what: "a list",
+                    size: Some(size),
+                })
             }
             ast::Iterable::Expr(e) => {
                 let typed = self.lower(e)?;
                 let element_path = typed.module_path.as_ref().map(ModulePath::element);
                 match typed.ty {
-                    Type::Array(element) => Some((
-                        ir::Iterable::Array(Box::new(typed.expr)),
-                        vec![((*element).clone(), element_path)],
-                        "an array",
-                        None,
-                    )),
-                    Type::Dict(value) => Some((
-                        ir::Iterable::Dict(Box::new(typed.expr)),
-                        vec![(Type::String, None), ((*value).clone(), element_path)],
-                        "a dictionary",
-                        None,
-                    )),
+                    Type::Array(element) => Some(LoopSource {
+                        iterable: ir::Iterable::Array(Box::new(typed.expr)),
+                        values: vec![((*element).clone(), element_path)],
+                        what: "an array",
+                        size: None,
+                    }),
+                    Type::Dict(value) => Some(LoopSource {
+                        iterable: ir::Iterable::Dict(Box::new(typed.expr)),
+                        values: vec![(Type::String, None), ((*value).clone(), element_path)],
+                        what: "a dictionary",
+                        size: None,
+                    }),
                     other => {
                         self.wrong_type("`array` or `dictionary`", &other, e.span);
                         None
@@ -372,4 +381,15 @@ impl ExprChecker<'_> {
         self.scopes.truncate(scope_len);
         Some(Typed::new(Expr::With { bindings, body: Box::new(body?) }, Type::Bool))
     }
+}
+
+/// What a `for ... in` loop iterates over.
+pub(super) struct LoopSource {
+    iterable: ir::Iterable,
+    /// Type and module location of each value an iteration binds.
+    values: Vec<(Type, Option<ModulePath>)>,
+    /// A name for messages: `a range`, `an array`.
+    what: &'static str,
+    /// Number of iterations, when known at compile time.
+    size: Option<usize>,
 }
