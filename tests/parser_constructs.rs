@@ -30,9 +30,8 @@ fn only_rule(file: &File) -> &Rule {
 
 /// The condition of a one-rule file with patterns `$a`, `$b`, `$c`.
 fn cond(condition: &str) -> String {
-    let text = format!(
-        "rule r {{ strings: $a = \"a\" $b = \"b\" $c = \"c\" condition: {condition} }}"
-    );
+    let text =
+        format!("rule r {{ strings: $a = \"a\" $b = \"b\" $c = \"c\" condition: {condition} }}");
     sexp(&only_rule(&parse_ok(&text)).condition)
 }
 
@@ -157,6 +156,8 @@ fn boolean_operators_bind_as_in_yara() {
     assert_eq!(cond("not 1 == 2"), "(not (== 1 2))");
     assert_eq!(cond("defined 1 + 1 == 2"), "(defined (== (+ 1 1) 2))");
     assert_eq!(cond("($a or $b) and $c"), "(and (or $a $b) $c)");
+    assert_eq!(cond("((($a)))"), "$a");
+    assert_eq!(cond("(true) and (1 == 1)"), "(and true (== 1 1))");
     assert_eq!(cond("$a and ($b and $c)"), "(and $a $b $c)");
     assert_eq!(cond("true and false"), "(and true false)");
 }
@@ -178,8 +179,19 @@ fn arithmetic_and_bitwise_precedence() {
 #[test]
 fn every_comparison_and_string_operator() {
     for op in [
-        "==", "!=", "<", "<=", ">", ">=", "contains", "icontains", "startswith", "istartswith",
-        "endswith", "iendswith", "iequals",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "contains",
+        "icontains",
+        "startswith",
+        "istartswith",
+        "endswith",
+        "iendswith",
+        "iequals",
     ] {
         assert_eq!(cond(&format!("x {op} y")), format!("({op} x y)"));
     }
@@ -216,6 +228,8 @@ fn of_expressions() {
     assert_eq!(cond("50% of them"), "(50% of them)");
     assert_eq!(cond("(1 + 1) of ($a, $b)"), "((+ 1 1) of ${a b})");
     assert_eq!(cond("x % 2 == 0"), "(== (% x 2) 0)");
+    assert_eq!(cond("2 + 1 of them"), "((+ 2 1) of them)");
+    assert_eq!(cond("x.y % of them"), "(x.y% of them)");
     assert_eq!(cond("any of them at 0"), "(any of them @0)");
     assert_eq!(cond("all of ($a, $b) in (0..10)"), "(all of ${a b} in 0..10)");
     assert_eq!(cond("any of (r1, r2*)"), "(any of rules{r1 r2*})");
@@ -225,34 +239,28 @@ fn of_expressions() {
 
 #[test]
 fn for_and_with_expressions() {
-    assert_eq!(
-        cond("for all i in (1..#a) : (@a[i] < 100)"),
-        "(for all i in 1..#a (< @a[i] 100))"
-    );
+    assert_eq!(cond("for all i in (1..#a) : (@a[i] < 100)"), "(for all i in 1..#a (< @a[i] 100))");
     assert_eq!(cond("for any x in (1, 2, 3) : (x == 2)"), "(for any x in (1 2 3) (== x 2))");
+    assert_eq!(cond("for any x in (7) : (x == 7)"), "(for any x in (7) (== x 7))");
+    assert_eq!(cond("for any x in (a).b : (x == 7)"), "(for any x in a.b (== x 7))");
     assert_eq!(
         cond("for any k, v in pe.version_info : (k == \"a\")"),
         "(for any k,v in pe.version_info (== k \"a\"))"
     );
     assert_eq!(cond("for 2 of ($a, $b) : ($)"), "(for 2 of ${a b} $)");
     assert_eq!(cond("for 50% of them : (# > 1)"), "(for 50% of them (> # 1))");
+    assert_eq!(cond("for n - 1 of them : ($)"), "(for (- n 1) of them $)");
     assert_eq!(
         cond("for none s in pe.sections : (s.name == \".x\")"),
         "(for none s in pe.sections (== s.name \".x\"))"
     );
-    assert_eq!(
-        cond("with a = 1, b = a + 1 : (b == 2)"),
-        "(with a=1,b=(+ a 1) (== b 2))"
-    );
+    assert_eq!(cond("with a = 1, b = a + 1 : (b == 2)"), "(with a=1,b=(+ a 1) (== b 2))");
 }
 
 #[test]
 fn module_access_calls_and_readers() {
     assert_eq!(cond("pe.is_dll()"), "(call pe.is_dll )");
-    assert_eq!(
-        cond("pe.sections[0].name == \".text\""),
-        "(== pe.sections[0].name \".text\")"
-    );
+    assert_eq!(cond("pe.sections[0].name == \".text\""), "(== pe.sections[0].name \".text\")");
     assert_eq!(
         cond("pe.imports(\"k.dll\", /Get.*/i) > 0"),
         "(> (call pe.imports \"k.dll\" /Get.*/i) 0)"
@@ -262,6 +270,10 @@ fn module_access_calls_and_readers() {
     assert_eq!(cond("uint32be(uint8(1)) != 0"), "(!= (uint32be (uint8 1)) 0)");
     assert_eq!(cond("int8be(0) + int32(4) == 0"), "(== (+ (int8be 0) (int32 4)) 0)");
     assert_eq!(cond("dict[\"k\"] == 1"), "(== dict[\"k\"] 1)");
+    assert_eq!(
+        cond("math.to_number(true) + math.to_number(not $a or 1 == 1) == 1"),
+        "(== (+ (call math.to_number true) (call math.to_number (or (not $a) (== 1 1)))) 1)"
+    );
 }
 
 #[test]
@@ -364,7 +376,9 @@ fn patterns_and_modifiers() {
     let jumps: Vec<(u32, Option<u32>)> = hex
         .tokens
         .iter()
-        .filter_map(|t| if let HexToken::Jump { min, max, .. } = t { Some((*min, *max)) } else { None })
+        .filter_map(
+            |t| if let HexToken::Jump { min, max, .. } = t { Some((*min, *max)) } else { None },
+        )
         .collect();
     assert_eq!(jumps, [(2, Some(2)), (1, Some(3)), (4, None), (0, None)]);
     let plain: Vec<&HexToken> =
@@ -428,4 +442,82 @@ fn spans_point_at_the_source() {
     assert_eq!(&text[lhs.span.range()], "pe.x + 1");
     let pattern = &only_rule(&rule_file).patterns[0];
     assert_eq!(&text[pattern.span.range()], "$a = \"//\"");
+}
+
+/// Rules that YARA-X 1.x compiles (checked with the PyPI `yara-x` package,
+/// with the eight modules imported): every one parses without a diagnostic.
+const ACCEPTED_BY_YARA_X: &[&str] = &[
+    r#"rule a { condition: math.to_number(true) == 1 }"#,
+    r#"rule a { condition: math.to_number(not false) == 1 }"#,
+    r#"rule a { strings: $a = "x" xor(0x01-0x10) condition: $a }"#,
+    r#"rule a { strings: $a = { ~?A } condition: $a }"#,
+    r#"rule a { meta: a = - 1 condition: true }"#,
+    r#"rule a { strings: $a = "x" condition: all of ($a*) at 0 }"#,
+    r#"rule a { condition: for any s in pe.sections : (s.name == ".text") }"#,
+    r#"rule a { condition: for any i in (0..pe.number_of_sections - 1) : (pe.sections[i].name == ".text") }"#,
+    r#"rule a { strings: $a = "x" condition: $a and not$a }"#,
+    r#"rule a { condition: -1.5 < 0 }"#,
+    r#"rule a{condition:true}"#,
+    r#"rule a { condition: true }
+rule b { condition: a and any of (a) }"#,
+    r#"rule a { strings: $a = /\// condition: $a }"#,
+    r#"rule a { condition: hash.md5(0, filesize) == "abc" }"#,
+    r#"rule a { condition: console.log("x") }"#,
+    r#"rule a { condition: string.to_int("12") == 12 }"#,
+    r#"rule a { condition: pe.exports(/^Dll/) }"#,
+    r#"rule a { condition: for any k, v in pe.version_info : (k == "x" and v == "y") }"#,
+    r#"rule a { condition: defined pe.entry_point }"#,
+    r#"rule a { condition: not defined pe.entry_point }"#,
+    r#"rule a { condition: pe.number_of_sections == 3 or not pe.is_dll() }"#,
+    r#"rule a { strings: $a = "x" condition: #a in (0..100) == 2 }"#,
+    r#"rule a { strings: $a = "x" condition: any of ($a) in (0..filesize) }"#,
+    r#"rule a { strings: $a = "x" condition: for any of ($a) : (# == 1 and @[1] == 0 and ![1] == 1) }"#,
+    r#"rule a { strings: $a = "x" condition: for all i in (1..#a) : (uint8(@a[i] - 1) == 0) }"#,
+    r#"rule a { condition: 1 == 1 and (2 > 1 or 3 < 1) }"#,
+    r#"rule a { condition: with a = 1, b = 2 : (a + b == 3) }"#,
+    r#"rule a { condition: with s = pe.sections[0] : (s.name == ".text") }"#,
+    r#"rule a { strings: $a = "x" condition: none of them }"#,
+    r#"rule a { strings: $a = "x" $b = "y" condition: 1 of ($a, $b) and 100% of them }"#,
+    r#"rule a { condition: math.entropy(0, filesize) > 7.0 and math.in_range(1.0, 0.5, 1.5) }"#,
+    r#"rule a { condition: dotnet.number_of_guids > 0 and elf.type == elf.ET_EXEC }"#,
+    r#"rule a { condition: time.now() > 0 }"#,
+    r#"rule a { strings: $a = "x" condition: !a[1] == 1 and !a == 1 }"#,
+    r#"rule a { strings: $a = "x" condition: @a[#a] > 0 }"#,
+    r#"rule a { condition: pe.rich_signature.version(1) == 1 }"#,
+    r#"rule a { condition: pe.data_directories[pe.IMAGE_DIRECTORY_ENTRY_SECURITY].size != 0 }"#,
+    r#"rule a { strings: $a = "x" condition: (#a > 1) }"#,
+    r#"rule a { strings: $a = "x" condition: ($a) }"#,
+    r#"rule a { condition: (((1))) == 1 }"#,
+    r#"rule a { condition: 0x7FFFFFFFFFFFFFFF > 0 }"#,
+    r#"rule a { condition: 10 \ 3 == 3 and 10 % 3 == 1 }"#,
+    r#"rule a { condition: "abc" matches /b/ and "ABC" icontains "b" }"#,
+    r#"rule a { strings: $a = "x" condition: for 2 of ($a) : ($ at 0) }"#,
+    r#"rule a { strings: $a = { 00 [0-] 01 } condition: $a }"#,
+    r#"rule a { strings: $a = { 00 [-] 01 } condition: $a }"#,
+    r#"rule a { strings: $a = { (00 | 01 02) [1] ?? } condition: $a }"#,
+    r#"global rule a { condition: true }"#,
+    r#"private rule a : t1 t2 { condition: true }"#,
+    r#"rule a { condition: true } // trailing"#,
+    r#"rule a { strings: $a = "x" condition: $a at pe.entry_point + 0x10 }"#,
+    r#"rule a { condition: uint32(uint32(0x3C)) == 0x4550 }"#,
+    r#"rule a { condition: for any i in (1, 2, 3) : (i == 2) }"#,
+    r#"rule a { condition: for any i in (1) : (i == 1) }"#,
+    r#"rule a { condition: any of (true, false) }"#,
+    r#"rule a { condition: pe.sections[0].name iequals ".TEXT" }"#,
+    r#"rule a { condition: -(-1) == 1 and - -1 == 1 }"#,
+    r#"rule a { condition: ~0 == -1 and 1 << 2 >> 1 == 2 }"#,
+    r#"rule a { condition: 1 | 2 & 3 ^ 4 == 6 }"#,
+    r#"rule a { condition: filesize < 1MB and filesize > 1KB }"#,
+    r#"rule a { strings: $a = "x" condition: 50% of ($a*) }"#,
+    r#"rule a { strings: $a1 = "x" $a2 = "y" condition: all of ($a1, $a2) }"#,
+    r#"rule a { condition: pe.is_32bit() and not pe.is_64bit() }"#,
+    r#"rule a { condition: pe.signatures[0].subject contains "x" }"#,
+    r#"rule a { condition: for any sig in pe.signatures : (sig.issuer contains "x") }"#,
+];
+
+#[test]
+fn rules_yara_x_accepts_parse_cleanly() {
+    for text in ACCEPTED_BY_YARA_X {
+        parse_ok(text);
+    }
 }

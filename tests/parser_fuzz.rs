@@ -44,7 +44,8 @@ fn seeds() -> Vec<String> {
         let mut paths: Vec<_> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for path in paths {
-            let text = String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned();
+            let text =
+                String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned();
             let starts: Vec<usize> = text.match_indices("\nrule ").map(|(i, _)| i + 1).collect();
             rules.extend(starts.windows(2).map(|w| text[w[0]..w[1]].to_owned()));
         }
@@ -107,7 +108,11 @@ fn generated(rng: &mut Rng) -> String {
         4 => format!("{} == 1", vec!["1"; n].join([" + ", " * ", " | ", " << "][rng.below(4)])),
         _ => format!("x{} == 1", [".y", "[0]", "()"][rng.below(3)].repeat(n)),
     };
-    format!("rule g {{ strings: $a = {{ {}01{} }} condition: {body} }}", "( 02 | ".repeat(rng.below(50)), " )".repeat(rng.below(50)))
+    format!(
+        "rule g {{ strings: $a = {{ {}01{} }} condition: {body} }}",
+        "( 02 | ".repeat(rng.below(50)),
+        " )".repeat(rng.below(50))
+    )
 }
 
 /// Parses `text`, returning how long it took, or the panic message.
@@ -117,7 +122,11 @@ fn parse_timed(text: String) -> Result<Duration, String> {
     catch_unwind(AssertUnwindSafe(|| parse(&source))).map_err(|panic| {
         let message = panic.downcast_ref::<&str>().map(|s| s.to_string());
         let message = message.or_else(|| panic.downcast_ref::<String>().cloned());
-        format!("{}: {:?}", message.unwrap_or_default(), &source.text()[..source.text().len().min(300)])
+        format!(
+            "{}: {:?}",
+            message.unwrap_or_default(),
+            &source.text()[..source.text().len().min(300)]
+        )
     })?;
     Ok(start.elapsed())
 }

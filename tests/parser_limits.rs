@@ -122,12 +122,49 @@ fn deep_brackets_of_every_kind_are_too_deep() {
 }
 
 #[test]
+fn a_rule_too_deep_is_left_out_and_the_others_are_built() {
+    let deep = condition(&format!("{}$a", "not ".repeat(1_000)));
+    let text = format!(
+        "{deep}\nrule fine {{ condition: true }}\nrule bad {{ strings: $b = \"\\q\" condition: $b }}"
+    );
+    let (file, diagnostics) = parse_on_small_stack(text);
+    assert_eq!(codes(&diagnostics), ["E006", "E002"]);
+    assert_eq!(file.items.len(), 2);
+}
+
+#[test]
 fn a_lower_limit_is_honoured() {
-    let limits = ParseLimits { max_depth: 10, ..ParseLimits::default() };
+    let limits = ParseLimits { max_depth: 10 };
     let source = SourceFile::new("t", condition("1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 == 11"));
     let (_, diagnostics) = spoor::parser::parse_with_limits(&source, limits);
     assert_eq!(codes(&diagnostics), ["E006"]);
     let source = SourceFile::new("t", condition("1 + 1 + 1 == 3"));
     let (_, diagnostics) = spoor::parser::parse_with_limits(&source, limits);
     assert!(diagnostics.is_empty());
+}
+
+/// Inputs built so that a grammar which tries one alternative, fails late
+/// and re-parses with another would take 2^depth steps.
+#[test]
+fn nested_alternatives_are_parsed_in_linear_time() {
+    let depth = 30;
+    let nest = |open: &str, close: &str, core: &str| {
+        format!("{}{core}{}", open.repeat(depth), close.repeat(depth))
+    };
+    let cases = [
+        nest("(f(", ") and x)", "1"),
+        nest("for any i in ((", ") and x) : (true)", "1"),
+        nest("for (", ") of them : ($)", "1"),
+        nest("any of (", ", (x and y))", "$a"),
+        nest("((", ") == 1)", "1"),
+        nest("for any i in (", ").y : (true)", "1"),
+        nest("for (", " i in (1, 2) : (true)) of them : ($)", "1"),
+    ];
+    for body in cases {
+        let text = condition(&body);
+        let start = std::time::Instant::now();
+        let _ = parse_on_small_stack(text);
+        let elapsed = start.elapsed();
+        assert!(elapsed.as_secs_f64() < 1.0, "{}... took {elapsed:?}", &body[..40]);
+    }
 }

@@ -27,7 +27,14 @@ fn text_literal() -> impl Strategy<Value = String> {
 
 fn regex_literal() -> impl Strategy<Value = String> {
     (
-        prop::sample::select(vec!["abc", "a\\/b", "[0-9]{2,4}", "(foo|bar)+?", "\\x41\\d\\w", "a.*b$"]),
+        prop::sample::select(vec![
+            "abc",
+            "a\\/b",
+            "[0-9]{2,4}",
+            "(foo|bar)+?",
+            "\\x41\\d\\w",
+            "a.*b$",
+        ]),
         prop::sample::select(vec!["", "i", "s", "is"]),
     )
         .prop_map(|(body, flags)| format!("/{body}/{flags}"))
@@ -49,9 +56,21 @@ fn arithmetic() -> impl Strategy<Value = String> {
         (0u32..1000, 0u32..1000).prop_map(|(a, b)| format!("{a}.{b}")),
         text_literal(),
         prop::sample::select(vec![
-            "filesize", "entrypoint", "#a", "#", "@a", "@b[2]", "!c", "!a[1]", "ext_var",
-            "pe.number_of_sections", "pe.sections[0].virtual_size", "math.entropy(0, 100)",
-            "uint16(0)", "int32be(4)", "#a in (0..100)",
+            "filesize",
+            "entrypoint",
+            "#a",
+            "#",
+            "@a",
+            "@b[2]",
+            "!c",
+            "!a[1]",
+            "ext_var",
+            "pe.number_of_sections",
+            "pe.sections[0].virtual_size",
+            "math.entropy(0, 100)",
+            "uint16(0)",
+            "int32be(4)",
+            "#a in (0..100)",
         ])
         .prop_map(str::to_owned),
     ];
@@ -71,14 +90,36 @@ fn arithmetic() -> impl Strategy<Value = String> {
 
 fn boolean() -> impl Strategy<Value = String> {
     let comparison = prop::sample::select(vec![
-        "==", "!=", "<", "<=", ">", ">=", "contains", "icontains", "startswith", "istartswith",
-        "endswith", "iendswith", "iequals",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "contains",
+        "icontains",
+        "startswith",
+        "istartswith",
+        "endswith",
+        "iendswith",
+        "iequals",
     ]);
     let leaf = prop_oneof![
         prop::sample::select(vec![
-            "$a", "$b", "true", "false", "any of them", "all of ($a, $b*)", "none of ($*)",
-            "2 of them", "50% of ($a, $c)", "any of (r1, r2*)", "all of them in (0..100)",
-            "any of ($a) at 0", "pe.is_dll()", "some_rule",
+            "$a",
+            "$b",
+            "true",
+            "false",
+            "any of them",
+            "all of ($a, $b*)",
+            "none of ($*)",
+            "2 of them",
+            "50% of ($a, $c)",
+            "any of (r1, r2*)",
+            "all of them in (0..100)",
+            "any of ($a) at 0",
+            "pe.is_dll()",
+            "some_rule",
         ])
         .prop_map(str::to_owned),
         (arithmetic(), comparison, arithmetic()).prop_map(|(a, op, b)| format!("{a} {op} {b}")),
@@ -133,7 +174,8 @@ fn hex_tokens(depth: u32) -> BoxedStrategy<String> {
     (byte, proptest::collection::vec(middle, 0..6))
         .prop_map(|(first, rest)| {
             let mut tokens = vec![first];
-            tokens.extend(rest.into_iter().map(|t| t.replace("[-]", "[1-2]").replace("-]", "-60]")));
+            tokens
+                .extend(rest.into_iter().map(|t| t.replace("[-]", "[1-2]").replace("-]", "-60]")));
             tokens.join(" ")
         })
         .boxed()
@@ -147,8 +189,17 @@ fn rule() -> impl Strategy<Value = String> {
         prop::sample::select(vec!["true", "false", "0x10"]).prop_map(str::to_owned),
     ];
     let modifiers = prop::sample::select(vec![
-        "", "wide", "ascii wide", "nocase", "fullword private", "xor", "xor(3)", "xor(1-9)",
-        "base64", "base64wide", "base64(\"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\")",
+        "",
+        "wide",
+        "ascii wide",
+        "nocase",
+        "fullword private",
+        "xor",
+        "xor(3)",
+        "xor(1-9)",
+        "base64",
+        "base64wide",
+        "base64(\"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\")",
     ]);
     (
         prop::sample::select(vec!["", "private ", "global ", "private global "]),

@@ -48,7 +48,8 @@ pub(super) fn check(value: &PatternValue, modifiers: &[Modifier]) -> Vec<Modifie
     let mut problems = Vec::new();
     for (index, name) in names.iter().enumerate() {
         if names[..index].contains(name) {
-            problems.push(ModifierProblem { index, message: format!("duplicate modifier `{name}`") });
+            problems
+                .push(ModifierProblem { index, message: format!("duplicate modifier `{name}`") });
             continue;
         }
         if let Some(kind) = not_for_kind(value, name) {
@@ -105,7 +106,9 @@ mod tests {
         let xor = ModifierKind::Xor { min: 0, max: 255 };
         let b64 = ModifierKind::Base64 { alphabet: None };
         let b64w = ModifierKind::Base64Wide { alphabet: None };
-        assert!(messages(&text, vec![ModifierKind::Wide, ModifierKind::Ascii, xor.clone()]).is_empty());
+        assert!(
+            messages(&text, vec![ModifierKind::Wide, ModifierKind::Ascii, xor.clone()]).is_empty()
+        );
         assert!(messages(&text, vec![b64.clone(), b64w.clone(), ModifierKind::Wide]).is_empty());
         assert_eq!(
             messages(&text, vec![xor.clone(), ModifierKind::Nocase]),

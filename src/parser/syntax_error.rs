@@ -40,23 +40,38 @@ pub(super) fn detailed_error(text: &str) -> Error<Rule> {
 /// The diagnostic for a failed parse of `source`.
 pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagnostic {
     let text = source.text();
-    let offset = match error.location {
+    let reported = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    // pest locates the error at the furthest *rule* it tried; with detail
+    // on it also knows the furthest literal it tried. When that literal is
+    // punctuation (a missing `:` after `for any of them`), its position is
+    // where rule authors and YARA-X look.
+    let offset = error
+        .parse_attempts()
+        .filter(|a| {
+            a.expected_tokens().iter().any(|t| STRUCTURAL.contains(&t.to_string().as_str()))
+        })
+        .map_or(reported, |a| a.max_position.max(reported));
+    // Inside a token pest may stop before whitespace; point at what follows.
+    let offset = offset + text.get(offset..).map_or(0, |rest| rest.len() - rest.trim_start().len());
     let found = found_token(text, offset);
     let span = Span::new(offset, offset + found.len().max(1));
     let (code, message) = match &error.variant {
         ErrorVariant::CustomError { message } if message.contains("limit") => {
             (codes::TOO_DEEP, format!("input too complex to parse: {message}"))
         }
-        ErrorVariant::CustomError { message } => (codes::SYNTAX, format!("syntax error: {message}")),
+        ErrorVariant::CustomError { message } => {
+            (codes::SYNTAX, format!("syntax error: {message}"))
+        }
         ErrorVariant::ParsingError { .. } if found == "\"" => {
             (codes::SYNTAX, "syntax error: unclosed string literal".to_owned())
         }
         ErrorVariant::ParsingError { positives, .. } => {
             let expected = expected(error, positives);
-            let found = if found.is_empty() { "end of file".to_owned() } else { format!("`{found}`") };
+            let found =
+                if found.is_empty() { "end of file".to_owned() } else { format!("`{found}`") };
             let message = if expected.is_empty() {
                 format!("syntax error: unexpected {found}")
             } else {
@@ -84,6 +99,11 @@ fn expected(error: &Error<Rule>, positives: &[Rule]) -> Vec<String> {
                 names.insert(format!("`{token}`"));
             }
         }
+    }
+    // Inside parentheses, `,` and `..` only continue the rare list or range.
+    if names.contains("`)`") {
+        names.remove("`,`");
+        names.remove("`..`");
     }
     names.into_iter().collect()
 }
@@ -136,7 +156,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         }
         Rule::import => "`import`",
         Rule::include => "`include`",
-        Rule::rule_decl | Rule::rule_flag => "rule",
+        Rule::rule_decl | Rule::private_flag | Rule::global_flag => "rule",
         Rule::meta_section => "`meta`",
         Rule::meta_entry => "meta entry",
         Rule::strings_section => "`strings`",
@@ -154,18 +174,15 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::op_mul
         | Rule::op_div
         | Rule::op_mod
-        | Rule::number_of => "operator",
+        | Rule::percent => "operator",
         Rule::bool_expr
         | Rule::comparison
-        | Rule::paren_bool
         | Rule::arith_expr
-        | Rule::arith_operand
         | Rule::value
-        | Rule::paren_arith
+        | Rule::paren
         | Rule::pattern_match
         | Rule::keyword_of
-        | Rule::for_of
-        | Rule::for_in
+        | Rule::for_expr
         | Rule::with_expr
         | Rule::int_reader
         | Rule::pattern_count
@@ -176,10 +193,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::op_neg
         | Rule::op_bitnot => "expression",
         Rule::range => "range",
-        Rule::quantifier | Rule::percent => "quantifier",
+        Rule::quantifier => "quantifier",
         Rule::of_tail | Rule::k_of => "`of`",
         Rule::pattern_set | Rule::rule_set | Rule::bool_tuple => "set",
-        Rule::iterable | Rule::expr_list => "iterable",
+        Rule::iterable => "iterable",
+        Rule::for_of | Rule::for_in => "`of` or loop variable",
+        Rule::paren_range | Rule::paren_list => "`)`",
         Rule::field | Rule::index | Rule::call => "operator",
         Rule::k_condition => "`condition`",
         Rule::k_rule => "`rule`",
