@@ -26,6 +26,11 @@ for arch in i686 x86_64; do
         -o "sample${bits}_debug.exe" "$src/sample_exe.c" \
         -luser32 -ladvapi32
     rm "sample$bits.res"
+    # Imports by ordinal only, through an import library made from a .def.
+    $arch-w64-mingw32-dlltool -d "$src/ordinal_imports.def" -l libordinals.a
+    $cc -O1 -s -Wl,--no-insert-timestamp -o "ordinals$bits.exe" "$src/ordinal_imports.c" \
+        libordinals.a
+    rm libordinals.a
 done
 
 # A .NET assembly, when Mono's C# compiler is installed (Debian mono-mcs).
