@@ -179,11 +179,3 @@ fn imported_names_md5(elf: &ParsedElf) -> String {
     names.sort();
     Md5::digest(names.join(",").as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
-
-/// The file offset of an ELF file's entry point, as the deprecated
-/// `entrypoint` keyword gives it.
-#[must_use]
-pub fn entry_point_offset(data: &[u8]) -> Option<i64> {
-    let elf = ParsedElf::parse(data)?;
-    elf.section_data?.entry_point.and_then(|e| i64::try_from(e).ok())
-}

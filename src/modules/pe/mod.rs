@@ -15,6 +15,7 @@ mod authenticode;
 mod debug;
 mod declaration;
 mod der;
+mod entrypoint;
 mod exports;
 mod functions;
 pub(super) mod headers;
@@ -59,12 +60,9 @@ impl Module for Pe {
 }
 
 /// The file offset of the entry point of a PE or ELF file, for the
-/// deprecated `entrypoint` keyword; `None` for other files or when the
-/// entry point has no file offset.
+/// deprecated `entrypoint` keyword, as legacy YARA computes it (see
+/// [`entrypoint`]); `None` (undefined) for other files.
 #[must_use]
 pub fn entry_point_offset(data: &[u8]) -> Option<i64> {
-    match headers::Headers::parse(data) {
-        Some(pe) => pe.entry_point_offset().map(i64::from),
-        None => crate::modules::elf::entry_point_offset(data),
-    }
+    entrypoint::offset(data)
 }
