@@ -373,3 +373,72 @@ fn symbols(r: &Reader<'_>, sections: &[Section], kind: u32) -> Vec<Symbol> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 64-bit little-endian executable: one PT_LOAD segment mapping
+    /// 0x400000.. to offset 0, and sections NULL, `.text`, `.shstrtab`.
+    fn sample() -> Vec<u8> {
+        let mut d = vec![0u8; 0x300];
+        d[..4].copy_from_slice(b"\x7fELF");
+        d[4] = 2;
+        d[5] = 1;
+        let put16 =
+            |d: &mut Vec<u8>, at: usize, v: u16| d[at..at + 2].copy_from_slice(&v.to_le_bytes());
+        let put32 =
+            |d: &mut Vec<u8>, at: usize, v: u32| d[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        let put64 =
+            |d: &mut Vec<u8>, at: usize, v: u64| d[at..at + 8].copy_from_slice(&v.to_le_bytes());
+        put16(&mut d, 16, ET_EXEC);
+        put16(&mut d, 18, 62);
+        put64(&mut d, 24, 0x40_0100); // entry
+        put64(&mut d, 32, 0x40); // program headers
+        put64(&mut d, 40, 0x100); // section headers
+        put16(&mut d, 54, 56);
+        put16(&mut d, 56, 1);
+        put16(&mut d, 58, 64);
+        put16(&mut d, 60, 3);
+        put16(&mut d, 62, 2); // .shstrtab index
+        put32(&mut d, 0x40, 1); // PT_LOAD
+        put64(&mut d, 0x40 + 16, 0x40_0000);
+        put64(&mut d, 0x40 + 40, 0x1000);
+        let names = b"\0.text\0.shstrtab\0";
+        d[0x280..0x280 + names.len()].copy_from_slice(names);
+        for (i, (name, kind, addr, offset, size)) in
+            [(1u32, 1u32, 0x40_0100u64, 0x100u64, 0x80u64), (7, 3, 0, 0x280, names.len() as u64)]
+                .into_iter()
+                .enumerate()
+        {
+            let at = 0x100 + 64 * (i + 1);
+            put32(&mut d, at, name);
+            put32(&mut d, at + 4, kind);
+            put64(&mut d, at + 16, addr);
+            put64(&mut d, at + 24, offset);
+            put64(&mut d, at + 32, size);
+        }
+        d
+    }
+
+    #[test]
+    fn reads_segments_sections_and_entry_point() {
+        let elf = ParsedElf::parse(&sample()).expect("an ELF file");
+        assert_eq!(elf.segments.len(), 1);
+        let sd = elf.section_data.expect("sane section count");
+        assert_eq!(sd.entry_point, Some(0x100));
+        let names: Vec<_> = sd.sections.unwrap().into_iter().map(|(_, n)| n.unwrap()).collect();
+        assert_eq!(names, ["", ".text", ".shstrtab"]);
+    }
+
+    #[test]
+    fn lying_headers_give_partial_data() {
+        let mut data = sample();
+        data[60..62].copy_from_slice(&0xff00u16.to_le_bytes()); // reserved count
+        assert!(ParsedElf::parse(&data).unwrap().section_data.is_none());
+        let mut data = sample();
+        data[32..40].copy_from_slice(&u64::MAX.to_le_bytes()); // segments past the end
+        assert!(ParsedElf::parse(&data).unwrap().segments.is_empty());
+        assert!(ParsedElf::parse(&sample()[..40]).is_none());
+    }
+}

@@ -135,3 +135,42 @@ fn elf_entry_point(data: &[u8], is_64: bool) -> u64 {
     }
     0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An i386 PE with two sections at RVAs 0x1000 and 0x2000.
+    fn pe(machine: u16) -> Vec<u8> {
+        let mut d = vec![0u8; 0x400];
+        d[..2].copy_from_slice(b"MZ");
+        d[0x3c] = 0x80;
+        d[0x80..0x84].copy_from_slice(b"PE\0\0");
+        d[0x84..0x86].copy_from_slice(&machine.to_le_bytes());
+        d[0x86] = 2; // sections
+        d[0x94] = 0xe0; // optional header size
+        d[0x98 + 16..0x98 + 20].copy_from_slice(&0x2010u32.to_le_bytes()); // entry point
+        for (i, (va, raw)) in [(0x1000u32, 0x200u32), (0x2000, 0x300)].into_iter().enumerate() {
+            let at = 0x98 + 0xe0 + 40 * i;
+            d[at + 12..at + 16].copy_from_slice(&va.to_le_bytes());
+            d[at + 20..at + 24].copy_from_slice(&raw.to_le_bytes());
+        }
+        d
+    }
+
+    #[test]
+    fn pe_entry_points_follow_yara() {
+        assert_eq!(offset(&pe(MACHINE_I386)), Some(0x310));
+        assert_eq!(offset(&pe(0xaa64)), None); // ARM64 is not handled
+        assert_eq!(offset(b"not an executable"), None);
+    }
+
+    #[test]
+    fn elf_entry_points_outside_everything_are_zero() {
+        let mut elf = vec![0u8; 64];
+        elf[..4].copy_from_slice(b"\x7fELF");
+        elf[4] = 2;
+        elf[24..32].copy_from_slice(&0x1234u64.to_le_bytes());
+        assert_eq!(offset(&elf), Some(0));
+    }
+}
