@@ -33,6 +33,12 @@ for arch in i686 x86_64; do
     rm libordinals.a
 done
 
+# A 32-bit ELF executable, when the host binutils can make one.
+if as --32 -o elf32.o "$src/elf32_start.s" 2>/dev/null; then
+    ld -m elf_i386 -o elf32_start elf32.o
+    rm elf32.o
+fi
+
 # A .NET assembly, when Mono's C# compiler is installed (Debian mono-mcs).
 if command -v mcs >/dev/null 2>&1; then
     printf 'resource payload for spoor\n' > payload.txt
