@@ -1,7 +1,7 @@
 //! The `elf` module: the header, segments, sections, symbol tables and
 //! dynamic entries of ELF files, as YARA-X reports them.
 //!
-//! [`parse`] reads the file into a [`parse::ParsedElf`]; this file lays it
+//! `parse` reads the file into a `parse::ParsedElf`; this file lays it
 //! out as the declared value tree and implements `import_md5()`.
 
 mod declaration;
