@@ -6,11 +6,14 @@
 use crate::modules::binary::Endian;
 
 /// Symbol tables are read up to this many entries.
-const MAX_SYMBOLS: usize = 1 << 20;
+const MAX_SYMBOLS: usize = 1 << 17;
 /// Dynamic sections are read up to this many entries.
 const MAX_DYNAMIC: usize = 1 << 16;
 /// Names longer than this are cut.
-const MAX_NAME: usize = 4096;
+const MAX_NAME: usize = 1024;
+/// Bytes of names read per table: past it names are left undefined, so
+/// a table of many names without terminators costs bounded time and memory.
+const MAX_NAME_BYTES: usize = 4 << 20;
 
 const SHN_LORESERVE: u16 = 0xff00;
 const PT_DYNAMIC: u32 = 2;
@@ -264,12 +267,18 @@ fn dynamic_entries(r: &Reader<'_>, segment: &Segment) -> Vec<(u64, u64)> {
 }
 
 /// The string at `index` in the string table that starts at section
-/// `table`'s offset and runs to the end of the file.
-fn name_at(data: &[u8], table: Option<&Section>, index: u32) -> Option<String> {
+/// `table`'s offset and runs to the end of the file; the bytes read are
+/// taken from `budget`.
+fn name_at(data: &[u8], table: Option<&Section>, index: u32, budget: &mut usize) -> Option<String> {
     let tail = data.get(usize::try_from(table?.offset).ok()?..)?;
     let rest = tail.get(index as usize..)?;
-    let window = &rest[..rest.len().min(MAX_NAME)];
-    let bytes = memchr::memchr(0, window).map_or(window, |end| &window[..end]);
+    let window = &rest[..rest.len().min(MAX_NAME).min(*budget)];
+    let bytes = match memchr::memchr(0, window) {
+        Some(end) => &window[..end],
+        None if window.len() < rest.len().min(MAX_NAME) => return None, // budget spent
+        None => window,
+    };
+    *budget -= bytes.len().min(*budget);
     Some(String::from_utf8_lossy(bytes).into_owned())
 }
 
@@ -293,8 +302,11 @@ fn section_data(
         return SectionData { entry_point, ..SectionData::default() };
     };
     let shstrtab = sections.get(usize::from(header.sh_str_index));
-    let named =
-        sections.iter().map(|s| (s.clone(), name_at(r.data, shstrtab, s.name_index))).collect();
+    let mut budget = MAX_NAME_BYTES;
+    let named = sections
+        .iter()
+        .map(|s| (s.clone(), name_at(r.data, shstrtab, s.name_index, &mut budget)))
+        .collect();
     SectionData {
         entry_point,
         symtab: symbols(r, &sections, SHT_SYMTAB),
@@ -339,6 +351,7 @@ fn symbols(r: &Reader<'_>, sections: &[Section], kind: u32) -> Vec<Symbol> {
     let strings = sections.get(table.link as usize);
     let entry = if r.is_64 { 24 } else { 16 };
     let inner = Reader { data: bytes, ..*r };
+    let mut budget = MAX_NAME_BYTES;
     (0..bytes.len() / entry)
         .take(MAX_SYMBOLS)
         .filter_map(|i| {
@@ -363,7 +376,7 @@ fn symbols(r: &Reader<'_>, sections: &[Section], kind: u32) -> Vec<Symbol> {
                 )
             };
             Some(Symbol {
-                name: name_at(r.data, strings, name_index),
+                name: name_at(r.data, strings, name_index, &mut budget),
                 value,
                 size,
                 info,

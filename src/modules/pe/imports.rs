@@ -16,9 +16,9 @@ const MAX_DESCRIPTORS: usize = 16384;
 /// descriptors may all point at one huge thunk table.
 const MAX_FUNCTIONS: usize = 65536;
 
-/// Function names longer than this are cut (the name is then not UTF-8
-/// checked beyond it).
-const MAX_NAME: usize = 4096;
+/// Names longer than this are cut: with [`MAX_FUNCTIONS`] this bounds the
+/// bytes scanned for names.
+const MAX_NAME: usize = 1024;
 
 /// `IMAGE_DIRECTORY_ENTRY_IMPORT`.
 const DIRECTORY_IMPORT: usize = 1;
