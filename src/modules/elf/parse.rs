@@ -5,8 +5,10 @@
 
 use crate::modules::binary::Endian;
 
-/// Symbol tables are read up to this many entries.
-const MAX_SYMBOLS: usize = 1 << 17;
+/// Symbol tables are read up to this many entries (YARA-X reads them all;
+/// a full table of this size takes about 60 ms to lay out in a release
+/// build).
+const MAX_SYMBOLS: usize = 1 << 16;
 /// Dynamic sections are read up to this many entries.
 const MAX_DYNAMIC: usize = 1 << 16;
 /// Names longer than this are cut.
