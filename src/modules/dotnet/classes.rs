@@ -119,7 +119,7 @@ impl<'m, 'a> Types<'m, 'a> {
         let methods = &self.md.tables[METHOD_DEF];
         let mut classes = Vec::new();
         for (idx, td) in type_defs.iter().enumerate() {
-            if !self.type_def_name(idx).is_some_and(|n| n != "<Module>") {
+            if self.type_def_name(idx).is_none_or(|n| n == "<Module>") {
                 continue;
             }
             let flags = td[0].num();

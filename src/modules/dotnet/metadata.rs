@@ -18,6 +18,9 @@ const MAX_STREAMS: u16 = 256;
 const MAX_GUIDS: usize = 16;
 /// At most this many user strings are listed.
 const MAX_USER_STRINGS: usize = 1 << 20;
+/// `#Strings` entries longer than this are not found: their terminator
+/// is looked for this far only, which bounds the work per lookup.
+const MAX_STRING: usize = 1024;
 /// `IMAGE_DIRECTORY_ENTRY_COM_DESCRIPTOR`.
 const DIRECTORY_COM_DESCRIPTOR: usize = 14;
 
@@ -363,7 +366,7 @@ impl<'a> Metadata<'a> {
     /// The NUL-terminated UTF-8 string at `index` of `#Strings`.
     pub(super) fn string(&self, index: u32) -> Option<&'a str> {
         let heap = self.stream(self.strings?)?.get(index as usize..)?;
-        let end = memchr::memchr(0, heap)?;
+        let end = memchr::memchr(0, &heap[..heap.len().min(MAX_STRING)])?;
         std::str::from_utf8(&heap[..end]).ok()
     }
 

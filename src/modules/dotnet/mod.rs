@@ -3,7 +3,7 @@
 //! managed resources, string constants, field offsets and the type library
 //! GUID), as YARA-X reports it.
 //!
-//! [`metadata`] reads the CLI header, the metadata root and the `#~`
+//! `metadata` reads the CLI header, the metadata root and the `#~`
 //! tables; this file turns the rows into the declared value tree.
 
 mod classes;

@@ -275,12 +275,10 @@ fn read_signer_info<'a>(
     signature.signer_digest = message_digest.map(hex);
     for attribute in unsigned_attrs.iter().flat_map(|a| der::children(a.value)) {
         let mut parts = der::children(attribute.value);
-        if parts.next().and_then(|o| der::oid_string(o.value)).as_deref()
-            == Some(OID_NESTED_SIGNATURE)
-        {
-            if let Some(set) = parts.next() {
-                nested.extend(der::children(set.value).map(|c| c.raw));
-            }
+        let is_nested = parts.next().and_then(|o| der::oid_string(o.value)).as_deref()
+            == Some(OID_NESTED_SIGNATURE);
+        if let Some(set) = parts.next().filter(|_| is_nested) {
+            nested.extend(der::children(set.value).map(|c| c.raw));
         }
     }
 

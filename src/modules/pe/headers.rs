@@ -289,12 +289,11 @@ fn parse_section(data: &[u8], at: usize, string_table: Option<&[u8]>) -> Option<
         characteristics: u32_le(data, at + 36)?,
         name,
     };
-    if let (Some(table), Some(offset)) = (string_table, long_name_offset(&section.name)) {
-        if let Some(tail) = table.get(offset..) {
-            let window = &tail[..tail.len().min(MAX_SECTION_NAME)];
-            let long = c_string_at(window, 0, MAX_SECTION_NAME).unwrap_or(window);
-            section.full_name = Some(long.to_vec());
-        }
+    let tail = string_table.zip(long_name_offset(&section.name)).and_then(|(t, o)| t.get(o..));
+    if let Some(tail) = tail {
+        let window = &tail[..tail.len().min(MAX_SECTION_NAME)];
+        let long = c_string_at(window, 0, MAX_SECTION_NAME).unwrap_or(window);
+        section.full_name = Some(long.to_vec());
     }
     Some(section)
 }

@@ -26,7 +26,18 @@ for arch in i686 x86_64; do
         -o "sample${bits}_debug.exe" "$src/sample_exe.c" \
         -luser32 -ladvapi32
     rm "sample$bits.res"
+    # Imports by ordinal only, through an import library made from a .def.
+    $arch-w64-mingw32-dlltool -d "$src/ordinal_imports.def" -l libordinals.a
+    $cc -O1 -s -Wl,--no-insert-timestamp -o "ordinals$bits.exe" "$src/ordinal_imports.c" \
+        libordinals.a
+    rm libordinals.a
 done
+
+# A 32-bit ELF executable, when the host binutils can make one.
+if as --32 -o elf32.o "$src/elf32_start.s" 2>/dev/null; then
+    ld -m elf_i386 -o elf32_start elf32.o
+    rm elf32.o
+fi
 
 # A .NET assembly, when Mono's C# compiler is installed (Debian mono-mcs).
 if command -v mcs >/dev/null 2>&1; then
