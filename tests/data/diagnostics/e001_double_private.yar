@@ -1,3 +1,0 @@
-private private rule a {
-  condition: true
-}
