@@ -152,3 +152,23 @@ fn files_are_scanned_into_owned_reports() {
         scanner.scan_file_report(Path::new("/nonexistent/spoor"), &LoadOptions::default());
     assert!(matches!(missing.outcome, Outcome::Failed(_)));
 }
+
+#[test]
+fn string_matches_carry_xor_keys_and_at_most_max_match_data_bytes() {
+    let rules = compile(
+        r#"rule r { strings: $x = "abc" xor(1-255) $long = /a{300}/ condition: $x and $long }"#,
+    );
+    let mut data: Vec<u8> = b"abc".iter().map(|b| b ^ 5).collect();
+    data.push(b'-');
+    data.extend([b'a'; 300]);
+    let mut scanner = Scanner::new(&rules);
+    scanner.options_mut().print_strings = true;
+    let results = scanner.scan_bytes(&data).unwrap();
+    let strings = &results.matching_rules()[0].strings;
+    // As YARA-X reports them: ($x, 0, 3, key 5) and ($long, 4, 300).
+    let found: Vec<_> =
+        strings.iter().map(|s| (s.id.as_str(), s.offset, s.length, s.xor_key)).collect();
+    assert_eq!(found, [("$x", 0, 3, Some(5)), ("$long", 4, 300, None)]);
+    assert_eq!(strings[0].data, b"dgf");
+    assert_eq!(strings[1].data.len(), crate::results::MAX_MATCH_DATA);
+}
