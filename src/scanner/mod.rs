@@ -235,11 +235,18 @@ impl<'r> Scanner<'r> {
         })
     }
 
-    /// Whether the search pass must run: some rule is undecided, or the
-    /// strings of a matching rule are to be reported and some of them are
-    /// only known after a search.
+    /// Whether the search pass must run: some rule is undecided and can
+    /// still match (no global rule of its namespace is false: a common
+    /// `global rule is_pe { condition: uint16(0) == 0x5A4D }` spares every
+    /// other file the search), or the strings of a matching rule are to be
+    /// reported and some of them are only known after a search.
     fn needs_search(&self, verdicts: &[Verdict]) -> bool {
-        if verdicts.contains(&Verdict::Unknown) {
+        let is = |id: RuleId, verdict: Verdict| verdicts[id.0 as usize] == verdict;
+        let undecided = (0..self.rules.len()).filter_map(rule_id).any(|id| {
+            is(id, Verdict::Unknown)
+                && !self.rules.globals_of(id).iter().any(|&g| is(g, Verdict::False))
+        });
+        if undecided {
             return true;
         }
         self.options.print_strings

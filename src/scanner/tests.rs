@@ -87,6 +87,19 @@ fn private_rules_and_rules_under_a_false_global_are_not_reported() {
 }
 
 #[test]
+fn a_false_global_rule_spares_its_namespace_the_search() {
+    let rules = compile(
+        r#"global private rule is_mz { condition: uint16(0) == 0x5A4D }
+           rule r { strings: $a = "needle" condition: $a }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    assert!(names(&scanner.scan_bytes(b"ELF needle").unwrap()).is_empty());
+    assert_eq!(scanner.stats().searches, 0);
+    assert_eq!(names(&scanner.scan_bytes(b"MZ needle").unwrap()), ["r"]);
+    assert_eq!(scanner.stats().searches, 1);
+}
+
+#[test]
 fn the_match_cap_gives_a_warning() {
     let rules = compile(r#"rule r { strings: $a = "a" condition: $a }"#);
     let mut scanner = Scanner::new(&rules);
