@@ -157,25 +157,32 @@ impl<'r> Scanner<'r> {
     /// shrank while it was mapped.
     pub fn scan_file(&mut self, path: &Path, load: &LoadOptions) -> Result<ScanResults, ScanError> {
         let input = input::load(path, load)?;
-        let results = self.scan_bytes(&input)?;
-        if input.was_truncated() {
-            return Err(ScanError::FileChanged);
-        }
-        Ok(results)
+        self.scan_input(&input)
     }
 
     /// Scans `path` into an owned report; a failure becomes
     /// [`Outcome::Failed`].
     pub fn scan_file_report(&mut self, path: &Path, load: &LoadOptions) -> FileReport {
-        let size = std::fs::metadata(path).map_or(0, |m| m.len());
-        match self.scan_file(path, load) {
-            Ok(results) => results.into_report(path, size),
+        let scanned = input::load(path, load)
+            .map_err(ScanError::from)
+            .and_then(|input| Ok((self.scan_input(&input)?, input.len() as u64)));
+        match scanned {
+            Ok((results, size)) => results.into_report(path, size),
             Err(error) => FileReport {
                 path: path.to_path_buf(),
                 size: 0,
                 outcome: Outcome::Failed(error.to_string()),
             },
         }
+    }
+
+    /// Scans a loaded file; its results are void if it shrank meanwhile.
+    fn scan_input(&mut self, input: &input::Input) -> Result<ScanResults, ScanError> {
+        let results = self.scan_bytes(input)?;
+        if input.was_truncated() {
+            return Err(ScanError::FileChanged);
+        }
+        Ok(results)
     }
 
     /// Scans `data`.
