@@ -185,3 +185,23 @@ fn string_matches_carry_xor_keys_and_at_most_max_match_data_bytes() {
     assert_eq!(strings[0].data, b"dgf");
     assert_eq!(strings[1].data.len(), crate::results::MAX_MATCH_DATA);
 }
+
+#[test]
+fn external_variables_take_their_defined_values() {
+    use crate::compiler::ir::Constant;
+    let mut compiler = Compiler::new();
+    compiler
+        .define("size_limit", Constant::Integer(5))
+        .define("ratio", Constant::Float(0.5))
+        .define("owner", Constant::String(b"root".to_vec().into()))
+        .define("strict", Constant::Bool(false));
+    compiler.add_source(
+        r#"rule r { condition: filesize < size_limit and ratio < 1 and owner iequals "ROOT"
+                    and not strict and owner matches /^ro+t$/ }"#,
+        "<test>",
+    );
+    let rules = Rules::new(compiler.build().unwrap(), &MatcherLimits::default()).unwrap();
+    let mut scanner = Scanner::new(&rules);
+    assert_eq!(names(&scanner.scan_bytes(b"abcd").unwrap()), ["r"]);
+    assert!(names(&scanner.scan_bytes(b"abcde").unwrap()).is_empty());
+}
