@@ -205,3 +205,10 @@ fn external_variables_take_their_defined_values() {
     assert_eq!(names(&scanner.scan_bytes(b"abcd").unwrap()), ["r"]);
     assert!(names(&scanner.scan_bytes(b"abcde").unwrap()).is_empty());
 }
+
+#[test]
+fn scanners_and_results_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Scanner<'static>>();
+    assert_send::<ScanResults>();
+}
