@@ -14,6 +14,7 @@
 //!   reports for it: the single anchored match);
 //! - for each rule, the global rules of its namespace.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use regex_automata::meta;
@@ -111,16 +112,7 @@ impl Rules {
         let searched_ids = ids(false);
         let searched = build_matcher(&program, &searched_ids, limits)?;
         let anchored = build_matcher(&program, &ids(true), limits)?;
-        let globals = program
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(index, rule)| {
-                global_rules(&program.rules, &rule.namespace)
-                    .filter(|g| g.0 as usize != index)
-                    .collect()
-            })
-            .collect();
+        let globals = globals_by_rule(&program.rules);
         Ok(Self { program, regexes, searched, searched_ids, anchored, plans, globals })
     }
 
@@ -220,12 +212,23 @@ fn build_matcher(
     })
 }
 
-fn global_rules<'a>(rules: &'a [Rule], namespace: &'a str) -> impl Iterator<Item = RuleId> + 'a {
+/// For each rule, the global rules of its namespace other than itself.
+fn globals_by_rule(rules: &[Rule]) -> Vec<Vec<RuleId>> {
+    let mut by_namespace: HashMap<&str, Vec<RuleId>> = HashMap::new();
+    for (index, rule) in rules.iter().enumerate() {
+        if let (true, Ok(index)) = (rule.is_global, u32::try_from(index)) {
+            by_namespace.entry(&rule.namespace).or_default().push(RuleId(index));
+        }
+    }
     rules
         .iter()
         .enumerate()
-        .filter(move |(_, r)| r.is_global && r.namespace == namespace)
-        .filter_map(|(i, _)| Some(RuleId(u32::try_from(i).ok()?)))
+        .map(|(index, rule)| {
+            by_namespace.get(rule.namespace.as_str()).map_or_else(Vec::new, |globals| {
+                globals.iter().copied().filter(|g| g.0 as usize != index).collect()
+            })
+        })
+        .collect()
 }
 
 /// Compiles a condition's regular expression (`matches`, function
