@@ -24,8 +24,10 @@ use crate::compiler::ir::{
     Rule, RuleId,
 };
 use crate::matcher::{Match, Matcher, MatcherLimits, PatternError, PatternSpec, Scratch};
+use crate::modules::ModuleId;
 use crate::parser::ast;
 use crate::scanner::matches::PatternMatches;
+use crate::scanner::module_data::entrypoint_fields;
 
 /// How the scanner finds the matches of one pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +79,8 @@ pub struct Rules {
     plans: Vec<PatternPlan>,
     /// For each rule, the global rules of its namespace other than itself.
     globals: Vec<Vec<RuleId>>,
+    /// The modules that give `entrypoint` its value, with their field.
+    entry_points: Vec<(ModuleId, usize)>,
 }
 
 impl std::fmt::Debug for Rules {
@@ -113,7 +117,17 @@ impl Rules {
         let searched = build_matcher(&program, &searched_ids, limits)?;
         let anchored = build_matcher(&program, &ids(true), limits)?;
         let globals = globals_by_rule(&program.rules);
-        Ok(Self { program, regexes, searched, searched_ids, anchored, plans, globals })
+        let entry_points = entrypoint_fields();
+        Ok(Self {
+            program,
+            regexes,
+            searched,
+            searched_ids,
+            anchored,
+            plans,
+            globals,
+            entry_points,
+        })
     }
 
     /// The checked program.
@@ -179,6 +193,11 @@ impl Rules {
     /// How many patterns are anchored.
     pub(crate) fn anchored_count(&self) -> usize {
         self.anchored.pattern_count()
+    }
+
+    /// The modules that give `entrypoint` its value, with their field.
+    pub(crate) fn entry_points(&self) -> &[(ModuleId, usize)] {
+        &self.entry_points
     }
 
     /// The global rules a rule depends on (its namespace's, not itself).

@@ -101,6 +101,24 @@ fn throughput() {
 
 #[test]
 #[ignore = "a measurement: run in release with --nocapture"]
+fn small_inputs() {
+    let Some(rules) = corpus_rules() else { return };
+    let data = std::fs::read("/bin/ls").unwrap_or_else(|_| vec![0x41; 1 << 20]);
+    let mut scanner = Scanner::new(&rules);
+    let started = Instant::now();
+    let mut scans = 0;
+    while started.elapsed().as_secs() < 10 {
+        for chunk in data.chunks(4 << 10) {
+            let _ = scanner.scan_bytes(chunk).unwrap();
+            scans += 1;
+        }
+    }
+    eprintln!("{scans} scans of 4 KiB: {:?} each", started.elapsed() / scans);
+    eprintln!("{:?}", scanner.stats());
+}
+
+#[test]
+#[ignore = "a measurement: run in release with --nocapture"]
 fn matcher_share() {
     let Some(rules) = corpus_rules() else { return };
     let program = rules.program();

@@ -11,12 +11,12 @@
 //! (see the tests).
 //!
 //! **Unknown.** Pattern matches are found lazily. The scanner first
-//! evaluates every rule *without* them: any expression that needs a match
-//! list stops with [`Stop::NeedsPatterns`], which `and`, `or`, the
-//! quantifiers and rule references absorb whenever the other operands
-//! decide the result anyway (`filesize < 10 and $a` on a large file is
-//! false, no search needed). Only rules left undecided make the scanner
-//! search the input, once, and evaluate them again with the matches known.
+//! evaluates rules *without* them: any expression that needs a match list
+//! stops with [`Stop::NeedsPatterns`], which `and`, `or`, the quantifiers
+//! and rule references absorb whenever the other operands decide the result
+//! anyway (`filesize < 10 and $a` on a large file is false, no search
+//! needed). Only a rule left undecided makes the scanner search the input,
+//! once, and evaluate the undecided rules with the matches known.
 //! Patterns used only as `$a at <constant>` are checked right away at that
 //! offset and never make a rule wait for the search.
 //!
@@ -95,7 +95,7 @@ impl Clock {
 pub(crate) struct ScanState<'a> {
     pub(crate) rules: &'a Rules,
     pub(crate) data: &'a [u8],
-    pub(crate) modules: &'a ModuleCache,
+    pub(crate) modules: &'a ModuleCache<'a>,
     /// The matches of searched patterns, once the search has run.
     pub(crate) searched: Option<&'a PatternMatches>,
     /// The match of each anchored pattern at its offset, checked on first
