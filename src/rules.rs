@@ -14,6 +14,7 @@
 //!   reports for it: the single anchored match);
 //! - for each rule, the global rules of its namespace.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use regex_automata::meta;
@@ -23,8 +24,10 @@ use crate::compiler::ir::{
     Rule, RuleId,
 };
 use crate::matcher::{Match, Matcher, MatcherLimits, PatternError, PatternSpec, Scratch};
+use crate::modules::ModuleId;
 use crate::parser::ast;
 use crate::scanner::matches::PatternMatches;
+use crate::scanner::module_data::entrypoint_fields;
 
 /// How the scanner finds the matches of one pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,8 @@ pub struct Rules {
     plans: Vec<PatternPlan>,
     /// For each rule, the global rules of its namespace other than itself.
     globals: Vec<Vec<RuleId>>,
+    /// The modules that give `entrypoint` its value, with their field.
+    entry_points: Vec<(ModuleId, usize)>,
 }
 
 impl std::fmt::Debug for Rules {
@@ -111,17 +116,18 @@ impl Rules {
         let searched_ids = ids(false);
         let searched = build_matcher(&program, &searched_ids, limits)?;
         let anchored = build_matcher(&program, &ids(true), limits)?;
-        let globals = program
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(index, rule)| {
-                global_rules(&program.rules, &rule.namespace)
-                    .filter(|g| g.0 as usize != index)
-                    .collect()
-            })
-            .collect();
-        Ok(Self { program, regexes, searched, searched_ids, anchored, plans, globals })
+        let globals = globals_by_rule(&program.rules);
+        let entry_points = entrypoint_fields();
+        Ok(Self {
+            program,
+            regexes,
+            searched,
+            searched_ids,
+            anchored,
+            plans,
+            globals,
+            entry_points,
+        })
     }
 
     /// The checked program.
@@ -189,6 +195,11 @@ impl Rules {
         self.anchored.pattern_count()
     }
 
+    /// The modules that give `entrypoint` its value, with their field.
+    pub(crate) fn entry_points(&self) -> &[(ModuleId, usize)] {
+        &self.entry_points
+    }
+
     /// The global rules a rule depends on (its namespace's, not itself).
     pub(crate) fn globals_of(&self, rule: RuleId) -> &[RuleId] {
         &self.globals[rule.0 as usize]
@@ -220,12 +231,23 @@ fn build_matcher(
     })
 }
 
-fn global_rules<'a>(rules: &'a [Rule], namespace: &'a str) -> impl Iterator<Item = RuleId> + 'a {
+/// For each rule, the global rules of its namespace other than itself.
+fn globals_by_rule(rules: &[Rule]) -> Vec<Vec<RuleId>> {
+    let mut by_namespace: HashMap<&str, Vec<RuleId>> = HashMap::new();
+    for (index, rule) in rules.iter().enumerate() {
+        if let (true, Ok(index)) = (rule.is_global, u32::try_from(index)) {
+            by_namespace.entry(&rule.namespace).or_default().push(RuleId(index));
+        }
+    }
     rules
         .iter()
         .enumerate()
-        .filter(move |(_, r)| r.is_global && r.namespace == namespace)
-        .filter_map(|(i, _)| Some(RuleId(u32::try_from(i).ok()?)))
+        .map(|(index, rule)| {
+            by_namespace.get(rule.namespace.as_str()).map_or_else(Vec::new, |globals| {
+                globals.iter().copied().filter(|g| g.0 as usize != index).collect()
+            })
+        })
+        .collect()
 }
 
 /// Compiles a condition's regular expression (`matches`, function

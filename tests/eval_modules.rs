@@ -86,6 +86,26 @@ const CASES: &[(&str, [bool; 3])] = &[
     (r#"import "pe" rule r { condition: entrypoint == pe.entry_point }"#, [true, false, false]),
     (r#"import "elf" rule r { condition: entrypoint == elf.entry_point }"#, [false, true, false]),
     ("rule r { condition: defined entrypoint }", [true, true, false]),
+    (
+        r#"import "pe" rule r { condition: pe.sections[0].name matches /text/ }"#,
+        [true, false, false],
+    ),
+    (
+        r#"import "pe" rule r { condition: for any i in (0..pe.number_of_sections - 1) : (pe.sections[i].name == ".rdata") }"#,
+        [true, false, false],
+    ),
+    (
+        r#"import "pe" rule r { condition: defined pe.sections[filesize - filesize - 1].name }"#,
+        [false, false, false],
+    ),
+    (
+        r#"import "pe" rule r { condition: uint16(0) == 0x5A4D and uint32(uint32(0x3C)) == 0x4550 and pe.entry_point > 0 }"#,
+        [true, false, false],
+    ),
+    (
+        r#"import "pe" rule r { condition: pe.characteristics & pe.DLL == 0 and pe.machine == pe.MACHINE_AMD64 }"#,
+        [true, false, false],
+    ),
 ];
 
 #[test]

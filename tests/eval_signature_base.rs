@@ -71,3 +71,72 @@ fn dump_matches() {
         }
     }
 }
+
+#[test]
+#[ignore = "a measurement: run in release with --nocapture"]
+fn throughput() {
+    let Some(rules) = corpus_rules() else { return };
+    let mut data = Vec::new();
+    for entry in std::fs::read_dir("/usr/bin").into_iter().flatten().flatten() {
+        if data.len() >= 64 << 20 {
+            break;
+        }
+        if let Ok(bytes) = std::fs::read(entry.path()) {
+            data.extend(bytes);
+        }
+    }
+    let mut scanner = Scanner::new(&rules);
+    for size in [4 << 10, 1 << 20, data.len()] {
+        let started = Instant::now();
+        let results = scanner.scan_bytes(&data[..size.min(data.len())]).unwrap();
+        let seconds = started.elapsed().as_secs_f64();
+        eprintln!(
+            "{size} bytes: {seconds:.3} s ({:.1} MB/s), {} matching rules",
+            size as f64 / seconds / 1e6,
+            results.matching_rules().len()
+        );
+    }
+    eprintln!("{:?}", scanner.stats());
+}
+
+#[test]
+#[ignore = "a measurement: run in release with --nocapture"]
+fn small_inputs() {
+    let Some(rules) = corpus_rules() else { return };
+    let data = std::fs::read("/bin/ls").unwrap_or_else(|_| vec![0x41; 1 << 20]);
+    let mut scanner = Scanner::new(&rules);
+    let started = Instant::now();
+    let mut scans = 0;
+    while started.elapsed().as_secs() < 10 {
+        for chunk in data.chunks(4 << 10) {
+            let _ = scanner.scan_bytes(chunk).unwrap();
+            scans += 1;
+        }
+    }
+    eprintln!("{scans} scans of 4 KiB: {:?} each", started.elapsed() / scans);
+    eprintln!("{:?}", scanner.stats());
+}
+
+#[test]
+#[ignore = "a measurement: run in release with --nocapture"]
+fn matcher_share() {
+    let Some(rules) = corpus_rules() else { return };
+    let program = rules.program();
+    let specs: Vec<_> = program
+        .patterns
+        .iter()
+        .map(|p| spoor::matcher::PatternSpec { value: &p.value, modifiers: &p.modifiers })
+        .collect();
+    let matcher = spoor::matcher::Matcher::build(&specs, &MatcherLimits::default()).unwrap();
+    let data = std::fs::read("/usr/bin/cargo").or_else(|_| std::fs::read("/bin/ls")).unwrap();
+    let mut scratch = matcher.scratch();
+    let started = Instant::now();
+    let _ = matcher.scan(&data, &mut scratch);
+    let search = started.elapsed();
+    let mut scanner = Scanner::new(&rules);
+    for _ in 0..3 {
+        let started = Instant::now();
+        let _ = scanner.scan_bytes(&data).unwrap();
+        eprintln!("{} bytes: matcher {search:?}, whole scan {:?}", data.len(), started.elapsed());
+    }
+}

@@ -11,12 +11,12 @@
 //! (see the tests).
 //!
 //! **Unknown.** Pattern matches are found lazily. The scanner first
-//! evaluates every rule *without* them: any expression that needs a match
-//! list stops with [`Stop::NeedsPatterns`], which `and`, `or`, the
-//! quantifiers and rule references absorb whenever the other operands
-//! decide the result anyway (`filesize < 10 and $a` on a large file is
-//! false, no search needed). Only rules left undecided make the scanner
-//! search the input, once, and evaluate them again with the matches known.
+//! evaluates rules *without* them: any expression that needs a match list
+//! stops with [`Stop::NeedsPatterns`], which `and`, `or`, the quantifiers
+//! and rule references absorb whenever the other operands decide the result
+//! anyway (`filesize < 10 and $a` on a large file is false, no search
+//! needed). Only a rule left undecided makes the scanner search the input,
+//! once, and evaluate the undecided rules with the matches known.
 //! Patterns used only as `$a at <constant>` are checked right away at that
 //! offset and never make a rule wait for the search.
 //!
@@ -95,7 +95,7 @@ impl Clock {
 pub(crate) struct ScanState<'a> {
     pub(crate) rules: &'a Rules,
     pub(crate) data: &'a [u8],
-    pub(crate) modules: &'a ModuleCache,
+    pub(crate) modules: &'a ModuleCache<'a>,
     /// The matches of searched patterns, once the search has run.
     pub(crate) searched: Option<&'a PatternMatches>,
     /// The match of each anchored pattern at its offset, checked on first
@@ -313,6 +313,13 @@ impl<'a> Eval<'_, 'a> {
         }
     }
 
+    /// Sets the `n`-th of a loop's variables, if it has that many.
+    fn set_nth(&mut self, vars: &[VarId], n: usize, value: Val<'a>) {
+        if let Some(&var) = vars.get(n) {
+            self.set(var, value);
+        }
+    }
+
     #[allow(clippy::too_many_lines)]
     fn eval(&mut self, expr: &'a Expr) -> Result<Val<'a>, Stop> {
         self.st.clock.tick()?;
@@ -456,18 +463,11 @@ impl<'a> Eval<'_, 'a> {
                 OfItems::Exprs(exprs) => self.of_exprs(quantifier, exprs)?,
             },
             Expr::ForOf { quantifier, patterns, var, body } => {
-                let Some(need) = self.need(quantifier, patterns.len())? else {
-                    return Ok(Val::Undef);
-                };
-                let mut tally = Tally::new(need, patterns.len() as u64);
-                for pattern in patterns {
-                    self.set(*var, Val::Pattern(*pattern));
-                    let holds = self.eval_bool(body).map(|b| b == Some(true));
-                    if let Some(result) = tally.add(holds)? {
-                        return Ok(Val::Bool(result));
-                    }
-                }
-                Val::Bool(tally.finish()?)
+                let total = patterns.len() as u64;
+                self.quantified(quantifier, total, patterns.iter(), body, |eval, pattern| {
+                    eval.set(*var, Val::Pattern(*pattern));
+                    Ok(())
+                })?
             }
             Expr::ForIn { quantifier, vars, iterable, body } => {
                 self.for_in(quantifier, vars, iterable, body)?
@@ -664,79 +664,57 @@ impl<'a> Eval<'_, 'a> {
         iterable: &'a Iterable,
         body: &'a Expr,
     ) -> Result<Val<'a>, Stop> {
-        let first = vars.first().copied().unwrap_or(VarId(u32::MAX));
-        let second = vars.get(1).copied().unwrap_or(VarId(u32::MAX));
         match iterable {
             Iterable::Range(lo, hi) => {
                 let (Some(lo), Some(hi)) = (self.eval_int(lo)?, self.eval_int(hi)?) else {
                     return Ok(Val::Bool(false));
                 };
                 let total = u64::try_from(i128::from(hi) - i128::from(lo) + 1).unwrap_or(0);
-                self.quantified(
-                    quantifier,
-                    total,
-                    |eval, step| {
-                        let i = lo.wrapping_add_unsigned(step);
-                        eval.set(first, Val::Int(i));
-                        Ok(())
-                    },
-                    body,
-                )
-            }
-            Iterable::List(items) => self.quantified(
-                quantifier,
-                items.len() as u64,
-                |eval, step| {
-                    let value = eval.eval(&items[usize::try_from(step).unwrap_or(usize::MAX)])?;
-                    eval.set(first, value);
+                let values = (0..total).map(|step| lo.wrapping_add_unsigned(step));
+                self.quantified(quantifier, total, values, body, |eval, i| {
+                    eval.set_nth(vars, 0, Val::Int(i));
                     Ok(())
-                },
-                body,
-            ),
+                })
+            }
+            Iterable::List(items) => {
+                self.quantified(quantifier, items.len() as u64, items.iter(), body, |eval, item| {
+                    let value = eval.eval(item)?;
+                    eval.set_nth(vars, 0, value);
+                    Ok(())
+                })
+            }
             Iterable::Array(array) => {
                 let Val::Data(Value::Array(items)) = self.eval(array)? else {
                     return Ok(Val::Bool(false));
                 };
-                self.quantified(
-                    quantifier,
-                    items.len() as u64,
-                    |eval, step| {
-                        let item = &items[usize::try_from(step).unwrap_or(usize::MAX)];
-                        eval.set(first, Val::from_data(item));
-                        Ok(())
-                    },
-                    body,
-                )
+                self.quantified(quantifier, items.len() as u64, items.iter(), body, |eval, item| {
+                    eval.set_nth(vars, 0, Val::from_data(item));
+                    Ok(())
+                })
             }
             Iterable::Dict(dict) => {
                 let Val::Data(Value::Dict(map)) = self.eval(dict)? else {
                     return Ok(Val::Bool(false));
                 };
-                let mut entries = map.iter();
-                self.quantified(
-                    quantifier,
-                    map.len() as u64,
-                    |eval, _| {
-                        if let Some((key, value)) = entries.next() {
-                            eval.set(first, Val::Str(Cow::Borrowed(key)));
-                            eval.set(second, Val::from_data(value));
-                        }
-                        Ok(())
-                    },
-                    body,
-                )
+                self.quantified(quantifier, map.len() as u64, map.iter(), body, |eval, (k, v)| {
+                    eval.set_nth(vars, 0, Val::Str(Cow::Borrowed(k)));
+                    eval.set_nth(vars, 1, Val::from_data(v));
+                    Ok(())
+                })
             }
         }
     }
 
-    /// Runs `body` for `total` iterations, `bind` setting the loop
-    /// variables of each, and counts the true bodies.
-    fn quantified(
+    /// Runs `body` once per member of `members` (`total` of them), `bind`
+    /// setting the loop variables, and counts the true bodies. A loop
+    /// without iterations is false.
+    fn quantified<T>(
         &mut self,
         quantifier: &'a Quantifier,
         total: u64,
-        mut bind: impl FnMut(&mut Self, u64) -> Result<(), Stop>,
+        members: impl Iterator<Item = T>,
         body: &'a Expr,
+        mut bind: impl FnMut(&mut Self, T) -> Result<(), Stop>,
     ) -> Result<Val<'a>, Stop> {
         if total == 0 {
             return Ok(Val::Bool(false));
@@ -746,9 +724,9 @@ impl<'a> Eval<'_, 'a> {
             return Ok(Val::Undef);
         };
         let mut tally = Tally::new(need, total);
-        for step in 0..total {
+        for member in members {
             let holds =
-                bind(self, step).and_then(|()| self.eval_bool(body).map(|b| b == Some(true)));
+                bind(self, member).and_then(|()| self.eval_bool(body).map(|b| b == Some(true)));
             if let Some(result) = tally.add(holds)? {
                 return Ok(Val::Bool(result));
             }

@@ -3,12 +3,13 @@
 //! A [`Scanner`] borrows compiled [`Rules`] and scans one input at a time;
 //! make one per thread. A scan goes:
 //!
-//! 1. evaluate every rule in id order with pattern matches unknown (module
+//! 1. evaluate the rules in id order with pattern matches unknown (module
 //!    data is parsed on first use, anchored patterns are checked at their
-//!    offset);
-//! 2. if some rule is still undecided, or strings must be reported for a
-//!    matching rule, search the input once for all searched patterns and
-//!    evaluate the undecided rules again;
+//!    offset), until one stays undecided that can still match (a false
+//!    global rule of its namespace rules it out);
+//! 2. if there is one, or strings must be reported for a matching rule,
+//!    search the input once for all searched patterns and evaluate the
+//!    rules not decided yet, with the matches known;
 //! 3. clear the rules of every namespace where a global rule is false, and
 //!    report the remaining true, non-private rules.
 
@@ -16,7 +17,7 @@ pub mod error;
 mod eval;
 pub mod input;
 pub mod matches;
-mod module_data;
+pub(crate) mod module_data;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::path::Path;
@@ -153,21 +154,28 @@ impl<'r> Scanner<'r> {
     /// shrank while it was mapped.
     pub fn scan_file(&mut self, path: &Path, load: &LoadOptions) -> Result<ScanResults, ScanError> {
         let input = input::load(path, load)?;
-        let results = self.scan_bytes(&input)?;
-        if input.was_truncated() {
-            return Err(ScanError::FileChanged);
-        }
-        Ok(results)
+        self.scan_input(&input)
     }
 
     /// Scans `path` into an owned report; a failure becomes
     /// [`Outcome::Failed`].
     pub fn scan_file_report(&mut self, path: &Path, load: &LoadOptions) -> FileReport {
-        let size = std::fs::metadata(path).map_or(0, |m| m.len());
-        match self.scan_file(path, load) {
-            Ok(results) => results.into_report(path, size),
+        let scanned = input::load(path, load)
+            .map_err(ScanError::from)
+            .and_then(|input| Ok((self.scan_input(&input)?, input.len() as u64)));
+        match scanned {
+            Ok((results, size)) => results.into_report(path, size),
             Err(error) => FileReport::failed(path.to_path_buf(), error.to_string()),
         }
+    }
+
+    /// Scans a loaded file; its results are void if it shrank meanwhile.
+    fn scan_input(&mut self, input: &input::Input) -> Result<ScanResults, ScanError> {
+        let results = self.scan_bytes(input)?;
+        if input.was_truncated() {
+            return Err(ScanError::FileChanged);
+        }
+        Ok(results)
     }
 
     /// Scans `data`.
@@ -178,7 +186,7 @@ impl<'r> Scanner<'r> {
         let timeout = self.options.timeout;
         let timed_out = |_| ScanError::Timeout(timeout.unwrap_or_default());
         let rules = self.rules;
-        let modules = ModuleCache::new(&rules.program().modules);
+        let modules = ModuleCache::new(&rules.program().modules, rules.entry_points());
         let anchored: Vec<OnceCell<Option<Match>>> = vec![OnceCell::new(); rules.anchored_count()];
         let anchored_checks = Cell::new(0);
         let messages = RefCell::new(Vec::new());
@@ -196,8 +204,8 @@ impl<'r> Scanner<'r> {
         self.stats.inputs += 1;
 
         let mut verdicts = vec![Verdict::Unknown; rules.len()];
-        evaluate(&state, &mut verdicts).map_err(timed_out)?;
-        let searched = if self.needs_search(&verdicts) {
+        let undecided = evaluate(&state, &mut verdicts, Pass::BeforeSearch).map_err(timed_out)?;
+        let searched = if undecided || self.strings_need_search(&verdicts) {
             self.stats.searches += 1;
             let found = rules.search(data, &mut self.scratch, self.options.max_matches_per_pattern);
             clock.check().map_err(timed_out)?;
@@ -207,7 +215,7 @@ impl<'r> Scanner<'r> {
         };
         if let Some(found) = &searched {
             state.searched = Some(found);
-            evaluate(&state, &mut verdicts).map_err(timed_out)?;
+            evaluate(&state, &mut verdicts, Pass::AfterSearch).map_err(timed_out)?;
         }
         self.stats.anchored_checks += anchored_checks.get();
         self.stats.module_parses += modules.parses();
@@ -227,13 +235,9 @@ impl<'r> Scanner<'r> {
         })
     }
 
-    /// Whether the search pass must run: some rule is undecided, or the
-    /// strings of a matching rule are to be reported and some of them are
-    /// only known after a search.
-    fn needs_search(&self, verdicts: &[Verdict]) -> bool {
-        if verdicts.contains(&Verdict::Unknown) {
-            return true;
-        }
+    /// Whether the strings of a matching rule are to be reported and some
+    /// of them are only known after a search.
+    fn strings_need_search(&self, verdicts: &[Verdict]) -> bool {
         self.options.print_strings
             && (0..self.rules.len()).filter_map(rule_id).any(|id| {
                 reported(self.rules, verdicts, id)
@@ -243,8 +247,21 @@ impl<'r> Scanner<'r> {
     }
 }
 
-/// Evaluates every rule still unknown, in id order.
-fn evaluate(state: &ScanState<'_>, verdicts: &mut [Verdict]) -> Result<(), Stop> {
+/// Whether evaluation before the search goes on past an undecided rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Before the search: stop at the first rule that stays undecided and
+    /// can still match. The search is needed then, and every later rule is
+    /// better evaluated once, with the matches known, than twice.
+    BeforeSearch,
+    /// After the search: every rule still unknown is decided.
+    AfterSearch,
+}
+
+/// Evaluates the rules still unknown, in id order. Returns whether a rule
+/// stayed undecided that can still match (no global rule of its namespace
+/// is false so far), which makes the search necessary.
+fn evaluate(state: &ScanState<'_>, verdicts: &mut [Verdict], pass: Pass) -> Result<bool, Stop> {
     for index in 0..verdicts.len() {
         if verdicts[index] != Verdict::Unknown {
             continue;
@@ -256,15 +273,23 @@ fn evaluate(state: &ScanState<'_>, verdicts: &mut [Verdict]) -> Result<(), Stop>
         verdicts[index] = match eval_rule(state, verdicts, id) {
             Ok(true) => Verdict::True,
             Ok(false) => Verdict::False,
-            Err(Stop::NeedsPatterns) if state.searched.is_some() => Verdict::False,
+            Err(Stop::NeedsPatterns) if pass == Pass::AfterSearch => Verdict::False,
             Err(Stop::NeedsPatterns) => {
                 state.messages.borrow_mut().truncate(logged);
+                let doomed = state
+                    .rules
+                    .globals_of(id)
+                    .iter()
+                    .any(|g| verdicts[g.0 as usize] == Verdict::False);
+                if !doomed {
+                    return Ok(true);
+                }
                 Verdict::Unknown
             }
             Err(Stop::Timeout) => return Err(Stop::Timeout),
         };
     }
-    Ok(())
+    Ok(false)
 }
 
 fn rule_id(index: usize) -> Option<RuleId> {

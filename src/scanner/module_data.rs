@@ -12,25 +12,31 @@ use crate::modules::{self, ModuleData, ModuleId, Value};
 /// value, tried in this order.
 const ENTRYPOINT_MODULES: [&str; 2] = ["pe", "elf"];
 
+/// The modules that can provide `entrypoint`, with the index of their
+/// `entry_point` field. Computed once per rule set: building a module's
+/// declaration is far too slow to repeat per input.
+pub(crate) fn entrypoint_fields() -> Vec<(ModuleId, usize)> {
+    ENTRYPOINT_MODULES
+        .iter()
+        .filter_map(|name| modules::find(name))
+        .filter_map(|(id, module)| Some((id, module.declaration().field_index("entry_point")?)))
+        .collect()
+}
+
 /// The data of each module for one input, computed on first use.
 #[derive(Debug)]
-pub(crate) struct ModuleCache {
+pub(crate) struct ModuleCache<'r> {
     slots: Vec<(ModuleId, OnceCell<ModuleData>)>,
     /// For `entrypoint`: modules with an `entry_point` field and its index.
-    entry_points: Vec<(ModuleId, usize)>,
+    entry_points: &'r [(ModuleId, usize)],
     /// How many modules were parsed.
     parses: Cell<u64>,
 }
 
-impl ModuleCache {
+impl<'r> ModuleCache<'r> {
     /// A cache for the modules a rule set imports, plus those that can
-    /// provide `entrypoint`.
-    pub(crate) fn new(imported: &[ModuleId]) -> Self {
-        let entry_points: Vec<(ModuleId, usize)> = ENTRYPOINT_MODULES
-            .iter()
-            .filter_map(|name| modules::find(name))
-            .filter_map(|(id, module)| Some((id, module.declaration().field_index("entry_point")?)))
-            .collect();
+    /// provide `entrypoint` (see [`entrypoint_fields`]).
+    pub(crate) fn new(imported: &[ModuleId], entry_points: &'r [(ModuleId, usize)]) -> Self {
         let mut ids = imported.to_vec();
         ids.extend(entry_points.iter().map(|(id, _)| *id));
         ids.sort_unstable();

@@ -88,6 +88,19 @@ fn private_rules_and_rules_under_a_false_global_are_not_reported() {
 }
 
 #[test]
+fn a_false_global_rule_spares_its_namespace_the_search() {
+    let rules = compile(
+        r#"global private rule is_mz { condition: uint16(0) == 0x5A4D }
+           rule r { strings: $a = "needle" condition: $a }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    assert!(names(&scanner.scan_bytes(b"ELF needle").unwrap()).is_empty());
+    assert_eq!(scanner.stats().searches, 0);
+    assert_eq!(names(&scanner.scan_bytes(b"MZ needle").unwrap()), ["r"]);
+    assert_eq!(scanner.stats().searches, 1);
+}
+
+#[test]
 fn the_match_cap_gives_a_warning() {
     let rules = compile(r#"rule r { strings: $a = "a" condition: $a }"#);
     let mut scanner = Scanner::new(&rules);
@@ -152,4 +165,51 @@ fn files_are_scanned_into_owned_reports() {
     let missing =
         scanner.scan_file_report(Path::new("/nonexistent/spoor"), &LoadOptions::default());
     assert!(matches!(missing.outcome, Outcome::Failed(_)));
+}
+
+#[test]
+fn string_matches_carry_xor_keys_and_at_most_max_match_data_bytes() {
+    let rules = compile(
+        r#"rule r { strings: $x = "abc" xor(1-255) $long = /a{300}/ condition: $x and $long }"#,
+    );
+    let mut data: Vec<u8> = b"abc".iter().map(|b| b ^ 5).collect();
+    data.push(b'-');
+    data.extend([b'a'; 300]);
+    let mut scanner = Scanner::new(&rules);
+    scanner.options_mut().print_strings = true;
+    let results = scanner.scan_bytes(&data).unwrap();
+    let strings = &results.matching_rules()[0].strings;
+    // As YARA-X reports them: ($x, 0, 3, key 5) and ($long, 4, 300).
+    let found: Vec<_> =
+        strings.iter().map(|s| (s.id.as_str(), s.offset, s.length, s.xor_key)).collect();
+    assert_eq!(found, [("$x", 0, 3, Some(5)), ("$long", 4, 300, None)]);
+    assert_eq!(strings[0].data, b"dgf");
+    assert_eq!(strings[1].data.len(), crate::results::MAX_MATCH_DATA);
+}
+
+#[test]
+fn external_variables_take_their_defined_values() {
+    use crate::compiler::ir::Constant;
+    let mut compiler = Compiler::new();
+    compiler
+        .define("size_limit", Constant::Integer(5))
+        .define("ratio", Constant::Float(0.5))
+        .define("owner", Constant::String(b"root".to_vec().into()))
+        .define("strict", Constant::Bool(false));
+    compiler.add_source(
+        r#"rule r { condition: filesize < size_limit and ratio < 1 and owner iequals "ROOT"
+                    and not strict and owner matches /^ro+t$/ }"#,
+        "<test>",
+    );
+    let rules = Rules::new(compiler.build().unwrap(), &MatcherLimits::default()).unwrap();
+    let mut scanner = Scanner::new(&rules);
+    assert_eq!(names(&scanner.scan_bytes(b"abcd").unwrap()), ["r"]);
+    assert!(names(&scanner.scan_bytes(b"abcde").unwrap()).is_empty());
+}
+
+#[test]
+fn scanners_and_results_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Scanner<'static>>();
+    assert_send::<ScanResults>();
 }
