@@ -1,11 +1,14 @@
 //! Parsing and checking the whole signature-base corpus, each file compiled
 //! on its own as `spoor check` does (sequentially here, to measure the
-//! front end rather than the thread pool).
+//! front end rather than the thread pool). Parsing alone is measured too,
+//! so the checker's share is the difference.
 
 use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use spoor::compiler::{Compiler, ir::Constant, sources};
+use spoor::parser;
+use spoor::source::SourceFile;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
 
@@ -22,7 +25,14 @@ fn check_corpus(c: &mut Criterion) {
         .iter()
         .map(|f| (f.display().to_string(), std::fs::read_to_string(f).unwrap_or_default()))
         .collect();
-    c.bench_function("check signature-base (741 files)", |b| {
+    let sources: Vec<_> =
+        texts.iter().map(|(o, t)| SourceFile::new(o.as_str(), t.as_str())).collect();
+    let name = format!("parse signature-base ({} files)", texts.len());
+    c.bench_function(&name, |b| {
+        b.iter(|| sources.iter().map(|s| parser::parse(s).0.items.len()).sum::<usize>());
+    });
+    let name = format!("parse and check signature-base ({} files)", texts.len());
+    c.bench_function(&name, |b| {
         b.iter(|| {
             let mut errors = 0;
             for (origin, text) in &texts {

@@ -13,6 +13,8 @@ Each JSON holds:
   "modules":  {"pe": ..., "elf": ..., "dotnet": ...}: yara-x's module
               outputs, normalised (datetimes to epoch seconds, byte strings
               to {"hex": ...}; enum names stay strings);
+  "entrypoint": the deprecated `entrypoint` keyword's value from the PyPI
+              `yara-python` package (YARA-X does not support it), or null;
   "calls":    module function calls with their results, evaluated through
               `console.log` (a missing result means undefined):
               {"module", "path", "args", "value"}; args are {"int": n},
@@ -27,6 +29,7 @@ import json
 import pathlib
 import sys
 
+import yara
 import yara_x
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "tests/data/pe/reference"
@@ -155,6 +158,14 @@ def evaluate(data, module, calls):
     return results
 
 
+def entrypoint(data):
+    """The `entrypoint` keyword's value for `data`, per legacy YARA."""
+    rules = yara.compile(source='import "console" rule ep { condition: console.log("", entrypoint) }')
+    logged = []
+    rules.match(data=data, console_callback=logged.append)
+    return int(logged[0]) if logged else None
+
+
 def reference(path, source):
     data = pathlib.Path(path).read_bytes()
     rules = "\n".join(f'import "{m}"' for m in MODULES) + "\nrule always { condition: true }"
@@ -168,6 +179,7 @@ def reference(path, source):
         "source": source,
         "md5": digest,
         "modules": modules,
+        "entrypoint": entrypoint(data),
         "calls": calls,
     }
 

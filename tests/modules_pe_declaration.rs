@@ -71,3 +71,41 @@ fn elf_and_dotnet_are_declared() {
     assert_eq!(field_type("dotnet", "classes.methods.parameters.type").to_string(), "string");
     assert_eq!(field_type("dotnet", "guids").to_string(), "string");
 }
+
+/// Every `pe.` field, function and constant that signature-base rules use
+/// is declared (indexes and call arguments aside).
+#[test]
+fn signature_base_pe_references_are_declared() {
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
+    let Ok(entries) = std::fs::read_dir(corpus) else {
+        eprintln!("note: {corpus} not found, skipped");
+        return;
+    };
+    let reference = regex_automata::meta::Regex::new(
+        r"\bpe\.[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?(\.[A-Za-z_][A-Za-z0-9_]*)*",
+    )
+    .unwrap();
+    let index = regex_automata::meta::Regex::new(r"\[[^\]]*\]").unwrap();
+    let (mut files, mut checked) = (0, 0);
+    for entry in entries.flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+        if !text.contains("import \"pe\"") {
+            continue;
+        }
+        files += 1;
+        for m in reference.find_iter(text.as_bytes()) {
+            let found = &text[m.range()];
+            let mut path = String::new();
+            let mut last = 0;
+            for i in index.find_iter(found.as_bytes()) {
+                path.push_str(&found[last..i.start()]);
+                last = i.end();
+            }
+            path.push_str(&found[last..]);
+            field_type("pe", path.strip_prefix("pe.").unwrap());
+            checked += 1;
+        }
+    }
+    eprintln!("{checked} pe references in {files} signature-base files resolve");
+    assert!(files > 100, "expected the 131 files that import pe, found {files}");
+}

@@ -231,6 +231,14 @@ fn modules_match_yara_x_on_reference_files() {
             continue;
         };
         files += 1;
+        tally.compared += 1;
+        let entrypoint = spoor::modules::pe::entry_point_offset(&data);
+        if reference["entrypoint"].as_i64() != entrypoint {
+            tally.mismatch(
+                "entrypoint",
+                format!("{source}: spoor {entrypoint:?}, YARA {}", reference["entrypoint"]),
+            );
+        }
         for name in ["pe", "elf", "dotnet"] {
             let (_, module) = modules::find(name).unwrap();
             let decl = module.declaration();

@@ -99,7 +99,11 @@ pub(super) fn compare(op: CmpOp, a: &Constant, b: &Constant) -> Option<Constant>
     let ordering = match (a, b) {
         (Constant::Integer(x), Constant::Integer(y)) => x.cmp(y),
         (Constant::String(x), Constant::String(y)) => x.cmp(y),
-        _ => as_float(a)?.partial_cmp(&as_float(b)?)?,
+        _ => match as_float(a)?.partial_cmp(&as_float(b)?) {
+            Some(ordering) => ordering,
+            // NaN equals nothing, not even itself.
+            None => return Some(Constant::Bool(op == CmpOp::Ne)),
+        },
     };
     let holds = match op {
         CmpOp::Eq => ordering == Ordering::Equal,
@@ -181,6 +185,9 @@ mod tests {
             Some(Ok(Constant::Float(2.5)))
         );
         assert_eq!(compare(CmpOp::Eq, &int(1), &Constant::Float(1.0)), Some(Constant::Bool(true)));
+        let nan = Constant::Float(f64::NAN);
+        assert_eq!(compare(CmpOp::Eq, &nan, &nan), Some(Constant::Bool(false)));
+        assert_eq!(compare(CmpOp::Ne, &nan, &int(1)), Some(Constant::Bool(true)));
     }
 
     #[test]

@@ -180,7 +180,10 @@ pub enum Expr {
         module: ModuleId,
         /// The implementation, resolved at compile time.
         function: FunctionRef,
-        /// Arguments, type-checked against the overload.
+        /// Arguments, type-checked against the overload. A function declared
+        /// inside the elements of an array or dictionary (such as
+        /// `pe.signatures[i].valid_on`, path `signatures.valid_on`) gets the
+        /// element it is called on as an extra first argument.
         args: Vec<Expr>,
     },
     /// `not e`: undefined stays undefined (YARA-X), which a boolean context

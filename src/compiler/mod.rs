@@ -6,6 +6,26 @@
 //! problem of every file, and a rule with an error leaves nothing behind in
 //! the program (YARA-X's snapshot rule).
 //!
+//! Where YARA and YARA-X differ, spoor follows YARA-X:
+//! - integers, floats and strings are accepted in a boolean context
+//!   (non-zero, non-empty is true); the lowering turns them into an explicit
+//!   comparison, so the evaluator only meets booleans there;
+//! - integer overflow in a constant expression is an error (E005), while a
+//!   constant division by zero is left to run time (undefined);
+//! - constant range bounds may not be negative, in loops too (E113);
+//! - loop and `with` variables may shadow outer names, and `with x = 1,
+//!   x = 2` is accepted; only the two variables of one dictionary loop must
+//!   differ (E118);
+//! - `N of` a set with fewer than N members is accepted with a warning
+//!   (W002), as YARA and YARA-X both accept it.
+//!
+//! An unknown bare name is reported as E112 (undefined identifier: the
+//! only thing it could still be is an external that was not defined), as
+//! E101 when it names a rule declared later (rules only see earlier rules),
+//! as E119 when a rule names itself, and as E114 when it names a module that
+//! was not imported. `entrypoint` is accepted (YARA deprecates it, YARA-X
+//! refuses it).
+//!
 //! ```
 //! use spoor::compiler::{Compiler, ir::Constant};
 //! let mut compiler = Compiler::new();
@@ -21,6 +41,7 @@ pub mod externals;
 mod fold;
 mod includes;
 pub mod ir;
+mod lints;
 mod patterns;
 mod regex;
 pub mod sources;

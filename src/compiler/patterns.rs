@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ir::{self, PatternId, RuleId};
-use super::regex::invalid_reason;
+use super::regex;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::parser::ast::{self, ModifierKind, PatternValue};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 
 /// The patterns of one rule, as the condition checker sees them.
 #[derive(Debug)]
@@ -87,12 +87,14 @@ pub(super) fn check_regex(
     source: &Arc<SourceFile>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    if let Some(reason) = invalid_reason(regex) {
+    if let Some(error) = regex::check(regex) {
+        // The pattern text starts after the opening slash.
+        let at = regex.span.start as usize + 1 + error.offset;
         diags.push(Diagnostic::error(
             codes::INVALID_REGEX,
-            format!("invalid regular expression: {reason}"),
+            format!("invalid regular expression: {}", error.reason),
             source,
-            regex.span,
+            Span::new(at, at + 1),
         ));
     }
 }

@@ -16,9 +16,18 @@ use crate::parser::ast;
 /// overflow the stack of the parser.
 const MAX_REGEX_NESTING: u32 = 1_000;
 
-/// The error message for an invalid regex, or `None` when it is valid.
-pub(super) fn invalid_reason(regex: &ast::Regex) -> Option<String> {
-    let translated = to_regex_syntax(&regex.pattern);
+/// Why a regex is invalid, and where.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct RegexError {
+    /// What is wrong.
+    pub reason: String,
+    /// Byte offset of the problem within the pattern text as written.
+    pub offset: usize,
+}
+
+/// The problem with an invalid regex, or `None` when it is valid.
+pub(super) fn check(regex: &ast::Regex) -> Option<RegexError> {
+    let (translated, origins) = to_regex_syntax(&regex.pattern);
     let result = ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -27,51 +36,64 @@ pub(super) fn invalid_reason(regex: &ast::Regex) -> Option<String> {
         .nest_limit(MAX_REGEX_NESTING)
         .build()
         .parse(&translated);
-    match result {
-        Ok(_) => None,
-        Err(regex_syntax::Error::Parse(e)) => Some(e.kind().to_string()),
-        Err(regex_syntax::Error::Translate(e)) => Some(e.kind().to_string()),
-        Err(e) => Some(e.to_string()),
-    }
+    let (reason, at) = match result {
+        Ok(_) => return None,
+        Err(regex_syntax::Error::Parse(e)) => (e.kind().to_string(), e.span().start.offset),
+        Err(regex_syntax::Error::Translate(e)) => (e.kind().to_string(), e.span().start.offset),
+        Err(e) => (e.to_string(), 0),
+    };
+    let offset = origins.get(at).copied().unwrap_or(regex.pattern.len());
+    Some(RegexError { reason, offset })
 }
 
-/// Rewrites YARA-only spellings into `regex-syntax` ones.
-fn to_regex_syntax(pattern: &str) -> String {
+/// Rewrites YARA-only spellings into `regex-syntax` ones. Also returns, for
+/// each byte of the result, the offset of the byte of `pattern` it came
+/// from, so errors point into the text as written.
+fn to_regex_syntax(pattern: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(pattern.len() + 4);
-    let mut chars = pattern.chars().peekable();
+    let mut origins = Vec::with_capacity(pattern.len() + 4);
+    let mut push = |out: &mut String, text: &str, from: usize| {
+        out.push_str(text);
+        origins.extend(std::iter::repeat_n(from, text.len()));
+    };
+    let mut chars = pattern.char_indices().peekable();
     let mut in_class = false;
-    while let Some(c) = chars.next() {
+    let mut buf = [0; 4];
+    while let Some((at, c)) = chars.next() {
         match c {
             '\\' => match chars.next() {
-                Some('/') => out.push('/'),
-                Some(escaped) => {
-                    out.push('\\');
-                    out.push(escaped);
+                Some((_, '/')) => push(&mut out, "/", at),
+                Some((_, escaped)) => {
+                    push(&mut out, "\\", at);
+                    push(&mut out, escaped.encode_utf8(&mut buf), at);
                 }
-                None => out.push('\\'),
+                None => push(&mut out, "\\", at),
             },
             '[' if !in_class => {
                 in_class = true;
-                out.push('[');
+                push(&mut out, "[", at);
                 // A `]` right after `[` or `[^` is a literal member.
-                if chars.peek() == Some(&'^') {
-                    out.push('^');
+                if let Some(&(next, '^')) = chars.peek() {
+                    push(&mut out, "^", next);
                     chars.next();
                 }
-                if chars.peek() == Some(&']') {
-                    out.push_str("\\]");
+                if let Some(&(next, ']')) = chars.peek() {
+                    push(&mut out, "\\]", next);
                     chars.next();
                 }
             }
             ']' if in_class => {
                 in_class = false;
-                out.push(']');
+                push(&mut out, "]", at);
             }
-            '{' if !in_class && chars.peek() == Some(&',') => out.push_str("{0"),
-            _ => out.push(c),
+            '{' if !in_class && chars.peek().is_some_and(|&(_, n)| n == ',') => {
+                push(&mut out, "{0", at);
+            }
+            _ => push(&mut out, c.encode_utf8(&mut buf), at),
         }
     }
-    out
+    origins.push(pattern.len());
+    (out, origins)
 }
 
 #[cfg(test)]
@@ -91,14 +113,16 @@ mod tests {
     #[test]
     fn accepts_yara_spellings() {
         for ok in [r"ab{,3}c", r"a\/b", r"a\xffb", r"[]a]", r"[^]a]", r"\w+\b\d", r"(a|b)*?"] {
-            assert_eq!(invalid_reason(&regex(ok)), None, "{ok}");
+            assert_eq!(check(&regex(ok)), None, "{ok}");
         }
     }
 
     #[test]
     fn rejects_broken_regexes_with_a_reason() {
-        assert!(invalid_reason(&regex("ab(c")).unwrap().contains("unclosed group"));
-        assert!(invalid_reason(&regex("a{3,1}")).is_some());
-        assert!(invalid_reason(&regex("*a")).is_some());
+        let error = check(&regex(r"a\/b(c")).unwrap();
+        assert!(error.reason.contains("unclosed group"), "{error:?}");
+        assert_eq!(error.offset, 4, "points at `(` in the text as written");
+        assert_eq!(check(&regex("x{,2}[z-a]")).unwrap().offset, 6);
+        assert!(check(&regex("*a")).is_some());
     }
 }

@@ -5,8 +5,6 @@
 //! [`Record`] bridges the two: it starts with every field undefined and puts
 //! each value at the index its name has in the declaration.
 
-use std::sync::Arc;
-
 use crate::modules::Value;
 use crate::types::{StructType, Type};
 
@@ -90,4 +88,27 @@ pub(crate) fn with_constants(
     values: &[(&'static str, i64)],
 ) -> crate::types::StructBuilder {
     values.iter().fold(builder, |b, &(name, value)| b.constant(name, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::StructBuilder;
+
+    #[test]
+    fn fields_land_at_their_declared_index() {
+        let inner = StructBuilder::new().int("x").build();
+        let ty = StructBuilder::new()
+            .string("name")
+            .int("count")
+            .array("items", Type::Struct(inner.clone()))
+            .build();
+        let mut r = Record::new(&ty);
+        r.int("count", 3).bytes("name", "n");
+        assert_eq!(r.nested("items"), inner.as_ref());
+        let Value::Struct(fields) = r.finish() else { panic!("a structure") };
+        assert!(matches!(&fields[0], Value::String(s) if s == b"n"));
+        assert!(matches!(fields[1], Value::Integer(3)));
+        assert!(fields[2].is_undefined());
+    }
 }

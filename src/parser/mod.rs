@@ -10,6 +10,17 @@
 //!
 //! [`print()`] writes an AST back as rule text; [`erase_spans`] makes two
 //! ASTs comparable regardless of where their nodes were written.
+//!
+//! Where YARA and YARA-X differ, or spoor differs from them:
+//! - comparisons do not chain: `1 < 2 < 3` is a syntax error, as in YARA
+//!   (YARA-X parses it and reports a type error);
+//! - a regex ends at the first `/` not escaped by a backslash, even inside
+//!   a character class, as in both (`/[/]/` is an error);
+//! - nesting deeper than [`ParseLimits::max_depth`] (100 by default) is
+//!   refused with `E006`; YARA-X allows deeper trees (3,000), YARA is bounded
+//!   by its parser stack. The deepest condition of signature-base is 13;
+//! - only the first syntax error of a file is reported (literal and
+//!   modifier errors are all reported).
 
 pub mod ast;
 mod build;
@@ -22,7 +33,7 @@ mod spans;
 mod syntax_error;
 
 use std::num::NonZeroUsize;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 use pest::Parser as _;
 
@@ -40,31 +51,37 @@ pub struct ParseLimits {
     /// condition tree (`not not ...` and `a + a + ...` count too). Every
     /// later pass recurses over the tree, so this bounds their stack use.
     pub max_depth: usize,
-    /// Most grammar-rule calls pest may make on one file, so that no input
-    /// makes the parser work without end; far above what real files need
-    /// (the largest signature-base file needs about a tenth of it).
-    pub max_calls: usize,
 }
 
 impl ParseLimits {
-    /// Nesting accepted by default. Real rules nest a few dozen levels at
-    /// most; 200 levels keep the parser and every recursive pass well
-    /// inside a 2 MiB thread stack even in debug builds.
-    pub const DEFAULT_MAX_DEPTH: usize = 200;
-    /// Rule-call budget by default.
-    pub const DEFAULT_MAX_CALLS: usize = 200_000_000;
+    /// Nesting accepted by default. The deepest condition of the
+    /// signature-base corpus (741 files) is 13 levels high; 100 leaves room
+    /// for generated rules while keeping the parser and every recursive pass
+    /// inside a 2 MiB thread stack even in debug builds (tested).
+    pub const DEFAULT_MAX_DEPTH: usize = 100;
 }
 
 impl Default for ParseLimits {
     fn default() -> Self {
-        Self { max_depth: Self::DEFAULT_MAX_DEPTH, max_calls: Self::DEFAULT_MAX_CALLS }
+        Self { max_depth: Self::DEFAULT_MAX_DEPTH }
     }
 }
+
+/// Most grammar-rule calls pest may make on one file: a backstop, so that
+/// no input can make the parser work without end even if some grammar path
+/// backtracked badly. The grammar is written not to (see the tests in
+/// `tests/parser_limits.rs`); the largest signature-base file (1 MB) needs
+/// 5 million calls, so real files up to about 20 MB fit. pest keeps the
+/// limit process-wide, so it is one constant, set once.
+const MAX_PEST_CALLS: usize = 100_000_000;
+
+static SET_CALL_LIMIT: Once = Once::new();
 
 /// Parses a rule file with the default [`ParseLimits`].
 ///
 /// Never panics. On a syntax error the returned file is empty and the
-/// diagnostics say why; literal errors leave a usable file plus errors.
+/// diagnostics say why; a rule nested too deep is left out of the file;
+/// literal errors leave the rule in, plus their diagnostics.
 #[must_use]
 pub fn parse(source: &Arc<SourceFile>) -> (ast::File, Vec<Diagnostic>) {
     parse_with_limits(source, ParseLimits::default())
@@ -83,17 +100,16 @@ pub fn parse_with_limits(
         let span = Span::new(offset, offset + 1);
         return (empty, vec![Diagnostic::error(codes::TOO_DEEP, message, source, span)]);
     }
-    pest::set_call_limit(NonZeroUsize::new(limits.max_calls));
+    SET_CALL_LIMIT.call_once(|| pest::set_call_limit(NonZeroUsize::new(MAX_PEST_CALLS)));
     let pairs = match YaraParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
-        Err(error) => return (empty, vec![syntax_error::diagnostic(source, &error)]),
+        Err(_) => {
+            let error = syntax_error::detailed_error(text);
+            return (empty, vec![syntax_error::diagnostic(source, &error)]);
+        }
     };
     let builder = build::Builder::new(source, limits.max_depth);
     let file_pair = pairs.into_iter().next().expect("grammar: file");
     let items = builder.file(file_pair);
-    let diagnostics = builder.into_diagnostics();
-    match items {
-        Ok(items) => (ast::File { items }, diagnostics),
-        Err(build::Abort) => (empty, diagnostics),
-    }
+    (ast::File { items }, builder.into_diagnostics())
 }

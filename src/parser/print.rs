@@ -196,7 +196,7 @@ fn bare(e: &Expr) -> String {
             format!("{}[{}]", expr(object, ATOM), expr(index, ARITHMETIC))
         }
         ExprKind::Call { callee, args } => {
-            format!("{}({})", expr(callee, ATOM), list(args, ARITHMETIC))
+            format!("{}({})", expr(callee, ATOM), list(args, 0))
         }
         ExprKind::ReadInt { reader, offset } => {
             format!("{}({})", reader.name(), expr(offset, ARITHMETIC))
@@ -317,4 +317,38 @@ fn name_refs(names: &[NameRef], sigil: &str) -> String {
         .map(|n| format!("{sigil}{}{}", n.name, if n.wildcard { "*" } else { "" }))
         .collect();
     names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_are_written_so_they_read_back() {
+        assert_eq!(quote(b"a\"b\\c\n\t\r\x00\xff~"), r#""a\"b\\c\n\t\r\x00\xff~""#);
+        assert_eq!(float(1.0), "1.0");
+        assert_eq!(float(-2.5), "-2.5");
+        assert_eq!(float(1e20), "100000000000000000000.0");
+        assert_eq!(hex_byte(0x4D, 0xFF), "4D");
+        assert_eq!(hex_byte(0x40, 0xF0), "4?");
+        assert_eq!(hex_byte(0x0D, 0x0F), "?D");
+        assert_eq!(hex_byte(0, 0), "??");
+    }
+
+    #[test]
+    fn parentheses_only_where_precedence_needs_them() {
+        let source = crate::source::SourceFile::new(
+            "t",
+            "rule r { condition: (1 + 2) * 3 == 9 and (true or false) and not (1 - (2 - 3) == 2) \
+             and -(-1) == 1 and (x.y).z == 1 }",
+        );
+        let (file, diagnostics) = super::super::parse(&source);
+        assert!(diagnostics.is_empty());
+        let Item::Rule(rule) = &file.items[0] else { panic!("a rule") };
+        assert_eq!(
+            expr(&rule.condition, 0),
+            "(1 + 2) * 3 == 9 and (true or false) and not 1 - (2 - 3) == 2 and - -1 == 1 \
+             and x.y.z == 1"
+        );
+    }
 }

@@ -5,21 +5,57 @@
 //! found `condition`") and points at the token found.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use pest::Parser as _;
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-use super::grammar::Rule;
+use super::grammar::{Rule, YaraParser};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{SourceFile, Span};
+
+/// Serialises the detailed re-parses: pest's error-detail switch is
+/// process-wide, and holding this lock while it is on means every detailed
+/// re-parse sees it on. Other parses that start meanwhile only collect
+/// detail they do not need; their results are the same.
+static DETAIL: Mutex<()> = Mutex::new(());
+
+/// Parses `text`, known to be invalid, again with pest's error detail on,
+/// which records the literal tokens (`{`, `)`, `=`) that were expected.
+/// Detail costs a third of parsing speed, so valid files never pay for it.
+pub(super) fn detailed_error(text: &str) -> Error<Rule> {
+    let _guard = DETAIL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    pest::set_error_detail(true);
+    let result = YaraParser::parse(Rule::file, text);
+    pest::set_error_detail(false);
+    match result {
+        Err(error) => error,
+        Ok(_) => Error::new_from_pos(
+            ErrorVariant::CustomError { message: "inconsistent parse".to_owned() },
+            pest::Position::from_start(text),
+        ),
+    }
+}
 
 /// The diagnostic for a failed parse of `source`.
 pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagnostic {
     let text = source.text();
-    let offset = match error.location {
+    let reported = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    // pest locates the error at the furthest *rule* it tried; with detail
+    // on it also knows the furthest literal it tried. When that literal is
+    // punctuation (a missing `:` after `for any of them`), its position is
+    // where rule authors and YARA-X look.
+    let offset = error
+        .parse_attempts()
+        .filter(|a| {
+            a.expected_tokens().iter().any(|t| STRUCTURAL.contains(&t.to_string().as_str()))
+        })
+        .map_or(reported, |a| a.max_position.max(reported));
+    // Inside a token pest may stop before whitespace; point at what follows.
+    let offset = offset + text.get(offset..).map_or(0, |rest| rest.len() - rest.trim_start().len());
     let found = found_token(text, offset);
     let span = Span::new(offset, offset + found.len().max(1));
     let (code, message) = match &error.variant {
@@ -28,6 +64,9 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
         }
         ErrorVariant::CustomError { message } => {
             (codes::SYNTAX, format!("syntax error: {message}"))
+        }
+        ErrorVariant::ParsingError { .. } if found == "\"" => {
+            (codes::SYNTAX, "syntax error: unclosed string literal".to_owned())
         }
         ErrorVariant::ParsingError { positives, .. } => {
             let expected = expected(error, positives);
@@ -44,25 +83,33 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
     Diagnostic::error(code, message, source, span)
 }
 
-/// What the grammar would have accepted, in rule-author terms.
+/// What the grammar would have accepted, in rule-author terms: the names
+/// of the rules pest tried, plus the punctuation it wanted (pest's detail
+/// also lists every keyword and character class an expression may start
+/// with; naming "expression" says that better).
 fn expected(error: &Error<Rule>, positives: &[Rule]) -> Vec<String> {
-    let mut names = BTreeSet::new();
+    let mut names: BTreeSet<String> =
+        positives.iter().filter_map(|&r| describe(r)).map(str::to_owned).collect();
+    let expects_expression = names.contains("expression");
     if let Some(attempts) = error.parse_attempts() {
         for token in attempts.expected_tokens() {
             let token = token.to_string();
-            if !is_trivia(&token) {
+            let is_structural = STRUCTURAL.contains(&token.as_str());
+            if is_structural && !(expects_expression && token == "(") {
                 names.insert(format!("`{token}`"));
             }
         }
     }
-    names.extend(positives.iter().filter_map(|&r| describe(r)).map(str::to_owned));
+    // Inside parentheses, `,` and `..` only continue the rare list or range.
+    if names.contains("`)`") {
+        names.remove("`,`");
+        names.remove("`..`");
+    }
     names.into_iter().collect()
 }
 
-/// Whitespace and comment openers pest tried: never worth mentioning.
-fn is_trivia(token: &str) -> bool {
-    matches!(token, " " | "\t" | "\r" | "\n" | "\u{0B}" | "\u{0C}" | "//" | "/*" | "*/")
-}
+/// Punctuation worth naming when it is missing.
+const STRUCTURAL: [&str; 9] = ["{", "}", "(", ")", ":", "=", ",", "]", ".."];
 
 /// `a`, `a or b`, `a, b or c`.
 fn join_alternatives(items: &[String]) -> String {
@@ -73,12 +120,18 @@ fn join_alternatives(items: &[String]) -> String {
     }
 }
 
-/// The token at `offset`: a word, or a single character; empty at the end.
+/// The token at `offset`: a word, a comparison operator, or a single
+/// character; empty at the end of the text.
 fn found_token(text: &str, offset: usize) -> &str {
     let rest = text.get(offset..).unwrap_or("");
     let word = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
     if word > 0 {
         return &rest[..word];
+    }
+    for operator in ["==", "!=", "<=", ">=", "<<", ">>", ".."] {
+        if rest.starts_with(operator) {
+            return operator;
+        }
     }
     rest.chars().next().map_or("", |c| &rest[..c.len_utf8()])
 }
@@ -103,8 +156,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         }
         Rule::import => "`import`",
         Rule::include => "`include`",
-        Rule::rule_decl | Rule::rule_flag => "rule",
-        Rule::tags => "tags",
+        Rule::rule_decl | Rule::private_flag | Rule::global_flag => "rule",
         Rule::meta_section => "`meta`",
         Rule::meta_entry => "meta entry",
         Rule::strings_section => "`strings`",
@@ -122,18 +174,15 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::op_mul
         | Rule::op_div
         | Rule::op_mod
-        | Rule::number_of => "operator",
+        | Rule::percent => "operator",
         Rule::bool_expr
         | Rule::comparison
-        | Rule::paren_bool
         | Rule::arith_expr
-        | Rule::arith_operand
         | Rule::value
-        | Rule::paren_arith
+        | Rule::paren
         | Rule::pattern_match
         | Rule::keyword_of
-        | Rule::for_of
-        | Rule::for_in
+        | Rule::for_expr
         | Rule::with_expr
         | Rule::int_reader
         | Rule::pattern_count
@@ -144,10 +193,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::op_neg
         | Rule::op_bitnot => "expression",
         Rule::range => "range",
-        Rule::quantifier | Rule::percent => "quantifier",
+        Rule::quantifier => "quantifier",
         Rule::of_tail | Rule::k_of => "`of`",
         Rule::pattern_set | Rule::rule_set | Rule::bool_tuple => "set",
-        Rule::iterable | Rule::expr_list => "iterable",
+        Rule::iterable => "iterable",
+        Rule::for_of | Rule::for_in => "`of` or loop variable",
+        Rule::paren_range | Rule::paren_list => "`)`",
         Rule::field | Rule::index | Rule::call => "operator",
         Rule::k_condition => "`condition`",
         Rule::k_rule => "`rule`",

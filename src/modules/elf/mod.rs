@@ -1,7 +1,7 @@
 //! The `elf` module: the header, segments, sections, symbol tables and
 //! dynamic entries of ELF files, as YARA-X reports them.
 //!
-//! [`parse`] reads the file into a [`parse::ParsedElf`]; this file lays it
+//! `parse` reads the file into a `parse::ParsedElf`; this file lays it
 //! out as the declared value tree and implements `import_md5()`.
 
 mod declaration;
@@ -178,12 +178,4 @@ fn imported_names_md5(elf: &ParsedElf) -> String {
         .collect();
     names.sort();
     Md5::digest(names.join(",").as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The file offset of an ELF file's entry point, as the deprecated
-/// `entrypoint` keyword gives it.
-#[must_use]
-pub fn entry_point_offset(data: &[u8]) -> Option<i64> {
-    let elf = ParsedElf::parse(data)?;
-    elf.section_data?.entry_point.and_then(|e| i64::try_from(e).ok())
 }

@@ -5,12 +5,17 @@
 
 use crate::modules::binary::Endian;
 
-/// Symbol tables are read up to this many entries.
-const MAX_SYMBOLS: usize = 1 << 20;
+/// Symbol tables are read up to this many entries (YARA-X reads them all;
+/// a full table of this size takes about 60 ms to lay out in a release
+/// build).
+const MAX_SYMBOLS: usize = 1 << 16;
 /// Dynamic sections are read up to this many entries.
 const MAX_DYNAMIC: usize = 1 << 16;
 /// Names longer than this are cut.
-const MAX_NAME: usize = 4096;
+const MAX_NAME: usize = 1024;
+/// Bytes of names read per table: past it names are left undefined, so
+/// a table of many names without terminators costs bounded time and memory.
+const MAX_NAME_BYTES: usize = 4 << 20;
 
 const SHN_LORESERVE: u16 = 0xff00;
 const PT_DYNAMIC: u32 = 2;
@@ -195,7 +200,10 @@ fn table<T>(
     parse: impl Fn(&Reader<'_>, usize) -> Option<T>,
 ) -> Option<Vec<T>> {
     let start = usize::try_from(offset).ok()?;
-    (0..usize::from(count)).map(|i| parse(r, start.checked_add(i * entry_size)?)).collect()
+    // The whole table must be in the file, which also keeps every field
+    // offset below computed from `start` far from overflowing.
+    r.data.get(start..start.checked_add(usize::from(count) * entry_size)?)?;
+    (0..usize::from(count)).map(|i| parse(r, start + i * entry_size)).collect()
 }
 
 fn parse_segment(r: &Reader<'_>, at: usize) -> Option<Segment> {
@@ -226,8 +234,8 @@ fn parse_segment(r: &Reader<'_>, at: usize) -> Option<Segment> {
 
 fn parse_section(r: &Reader<'_>, at: usize) -> Option<Section> {
     let w = r.word_size();
-    // name, type, flags, addr, offset, size, link, info, align, entsize.
-    r.word(at + 8 + 5 * w + 8)?;
+    // name, type, flags, addr, offset, size, link, info, align, entsize:
+    // the fields after `link` are not reported.
     Some(Section {
         name_index: r.u32(at)?,
         kind: r.u32(at + 4)?,
@@ -261,12 +269,18 @@ fn dynamic_entries(r: &Reader<'_>, segment: &Segment) -> Vec<(u64, u64)> {
 }
 
 /// The string at `index` in the string table that starts at section
-/// `table`'s offset and runs to the end of the file.
-fn name_at(data: &[u8], table: Option<&Section>, index: u32) -> Option<String> {
+/// `table`'s offset and runs to the end of the file; the bytes read are
+/// taken from `budget`.
+fn name_at(data: &[u8], table: Option<&Section>, index: u32, budget: &mut usize) -> Option<String> {
     let tail = data.get(usize::try_from(table?.offset).ok()?..)?;
     let rest = tail.get(index as usize..)?;
-    let window = &rest[..rest.len().min(MAX_NAME)];
-    let bytes = memchr::memchr(0, window).map_or(window, |end| &window[..end]);
+    let window = &rest[..rest.len().min(MAX_NAME).min(*budget)];
+    let bytes = match memchr::memchr(0, window) {
+        Some(end) => &window[..end],
+        None if window.len() < rest.len().min(MAX_NAME) => return None, // budget spent
+        None => window,
+    };
+    *budget -= bytes.len().min(*budget);
     Some(String::from_utf8_lossy(bytes).into_owned())
 }
 
@@ -290,8 +304,11 @@ fn section_data(
         return SectionData { entry_point, ..SectionData::default() };
     };
     let shstrtab = sections.get(usize::from(header.sh_str_index));
-    let named =
-        sections.iter().map(|s| (s.clone(), name_at(r.data, shstrtab, s.name_index))).collect();
+    let mut budget = MAX_NAME_BYTES;
+    let named = sections
+        .iter()
+        .map(|s| (s.clone(), name_at(r.data, shstrtab, s.name_index, &mut budget)))
+        .collect();
     SectionData {
         entry_point,
         symtab: symbols(r, &sections, SHT_SYMTAB),
@@ -336,6 +353,7 @@ fn symbols(r: &Reader<'_>, sections: &[Section], kind: u32) -> Vec<Symbol> {
     let strings = sections.get(table.link as usize);
     let entry = if r.is_64 { 24 } else { 16 };
     let inner = Reader { data: bytes, ..*r };
+    let mut budget = MAX_NAME_BYTES;
     (0..bytes.len() / entry)
         .take(MAX_SYMBOLS)
         .filter_map(|i| {
@@ -360,7 +378,7 @@ fn symbols(r: &Reader<'_>, sections: &[Section], kind: u32) -> Vec<Symbol> {
                 )
             };
             Some(Symbol {
-                name: name_at(r.data, strings, name_index),
+                name: name_at(r.data, strings, name_index, &mut budget),
                 value,
                 size,
                 info,
@@ -369,4 +387,73 @@ fn symbols(r: &Reader<'_>, sections: &[Section], kind: u32) -> Vec<Symbol> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 64-bit little-endian executable: one PT_LOAD segment mapping
+    /// 0x400000.. to offset 0, and sections NULL, `.text`, `.shstrtab`.
+    fn sample() -> Vec<u8> {
+        let mut d = vec![0u8; 0x300];
+        d[..4].copy_from_slice(b"\x7fELF");
+        d[4] = 2;
+        d[5] = 1;
+        let put16 =
+            |d: &mut Vec<u8>, at: usize, v: u16| d[at..at + 2].copy_from_slice(&v.to_le_bytes());
+        let put32 =
+            |d: &mut Vec<u8>, at: usize, v: u32| d[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        let put64 =
+            |d: &mut Vec<u8>, at: usize, v: u64| d[at..at + 8].copy_from_slice(&v.to_le_bytes());
+        put16(&mut d, 16, ET_EXEC);
+        put16(&mut d, 18, 62);
+        put64(&mut d, 24, 0x40_0100); // entry
+        put64(&mut d, 32, 0x40); // program headers
+        put64(&mut d, 40, 0x100); // section headers
+        put16(&mut d, 54, 56);
+        put16(&mut d, 56, 1);
+        put16(&mut d, 58, 64);
+        put16(&mut d, 60, 3);
+        put16(&mut d, 62, 2); // .shstrtab index
+        put32(&mut d, 0x40, 1); // PT_LOAD
+        put64(&mut d, 0x40 + 16, 0x40_0000);
+        put64(&mut d, 0x40 + 40, 0x1000);
+        let names = b"\0.text\0.shstrtab\0";
+        d[0x280..0x280 + names.len()].copy_from_slice(names);
+        for (i, (name, kind, addr, offset, size)) in
+            [(1u32, 1u32, 0x40_0100u64, 0x100u64, 0x80u64), (7, 3, 0, 0x280, names.len() as u64)]
+                .into_iter()
+                .enumerate()
+        {
+            let at = 0x100 + 64 * (i + 1);
+            put32(&mut d, at, name);
+            put32(&mut d, at + 4, kind);
+            put64(&mut d, at + 16, addr);
+            put64(&mut d, at + 24, offset);
+            put64(&mut d, at + 32, size);
+        }
+        d
+    }
+
+    #[test]
+    fn reads_segments_sections_and_entry_point() {
+        let elf = ParsedElf::parse(&sample()).expect("an ELF file");
+        assert_eq!(elf.segments.len(), 1);
+        let sd = elf.section_data.expect("sane section count");
+        assert_eq!(sd.entry_point, Some(0x100));
+        let names: Vec<_> = sd.sections.unwrap().into_iter().map(|(_, n)| n.unwrap()).collect();
+        assert_eq!(names, ["", ".text", ".shstrtab"]);
+    }
+
+    #[test]
+    fn lying_headers_give_partial_data() {
+        let mut data = sample();
+        data[60..62].copy_from_slice(&0xff00u16.to_le_bytes()); // reserved count
+        assert!(ParsedElf::parse(&data).unwrap().section_data.is_none());
+        let mut data = sample();
+        data[32..40].copy_from_slice(&u64::MAX.to_le_bytes()); // segments past the end
+        assert!(ParsedElf::parse(&data).unwrap().segments.is_empty());
+        assert!(ParsedElf::parse(&sample()[..40]).is_none());
+    }
 }

@@ -88,7 +88,6 @@ fn section() -> Arc<StructType> {
 
 fn rich_signature() -> Arc<StructType> {
     let tool = StructBuilder::new().int("toolid").int("version").int("times").build();
-    let int = Type::Integer;
     StructBuilder::new()
         .int("offset")
         .int("length")
@@ -98,11 +97,11 @@ fn rich_signature() -> Arc<StructType> {
         .array("tools", Type::Struct(tool))
         .function(
             "version",
-            &[(&[int.clone()], int.clone()), (&[int.clone(), int.clone()], int.clone())],
+            &[(&[Type::Integer], Type::Integer), (&[Type::Integer, Type::Integer], Type::Integer)],
         )
         .function(
             "toolid",
-            &[(&[int.clone()], int.clone()), (&[int.clone(), int.clone()], int.clone())],
+            &[(&[Type::Integer], Type::Integer), (&[Type::Integer, Type::Integer], Type::Integer)],
         )
         .build()
 }
@@ -141,7 +140,6 @@ fn export() -> Arc<StructType> {
 }
 
 fn build() -> Arc<StructType> {
-    let (int, string, regex, boolean) = (Type::Integer, Type::String, Type::Regex, Type::Bool);
     let builder = StructBuilder::new()
         .field("is_pe", Type::Bool)
         .int("machine")
@@ -209,63 +207,63 @@ fn build() -> Arc<StructType> {
         .field("is_signed", Type::Bool)
         .array("signatures", Type::Struct(signature()))
         .structure("overlay", StructBuilder::new().int("offset").int("size").build())
-        .function("is_32bit", &[(&[], boolean.clone())])
-        .function("is_64bit", &[(&[], boolean.clone())])
-        .function("is_dll", &[(&[], boolean.clone())])
-        .function("rva_to_offset", &[(&[int.clone()], int.clone())])
-        .function("offset_to_rva", &[(&[int.clone()], int.clone())])
-        .function("calculate_checksum", &[(&[], int.clone())])
+        .function("is_32bit", &[(&[], Type::Bool)])
+        .function("is_64bit", &[(&[], Type::Bool)])
+        .function("is_dll", &[(&[], Type::Bool)])
+        .function("rva_to_offset", &[(&[Type::Integer], Type::Integer)])
+        .function("offset_to_rva", &[(&[Type::Integer], Type::Integer)])
+        .function("calculate_checksum", &[(&[], Type::Integer)])
         .function(
             "section_index",
-            &[(&[string.clone()], int.clone()), (&[int.clone()], int.clone())],
+            &[(&[Type::String], Type::Integer), (&[Type::Integer], Type::Integer)],
         )
-        .function("imphash", &[(&[], string.clone())])
+        .function("imphash", &[(&[], Type::String)])
         // The overload order is the one `functions::imports` maps.
         .function(
             "imports",
             &[
-                (&[string.clone()], int.clone()),
-                (&[string.clone(), string.clone()], boolean.clone()),
-                (&[string.clone(), int.clone()], int.clone()),
-                (&[regex.clone(), regex.clone()], int.clone()),
-                (&[int.clone(), string.clone()], int.clone()),
-                (&[int.clone(), string.clone(), string.clone()], boolean.clone()),
-                (&[int.clone(), string.clone(), int.clone()], boolean.clone()),
-                (&[int.clone(), regex.clone(), regex.clone()], int.clone()),
+                (&[Type::String], Type::Integer),
+                (&[Type::String, Type::String], Type::Bool),
+                (&[Type::String, Type::Integer], Type::Integer),
+                (&[Type::Regex, Type::Regex], Type::Integer),
+                (&[Type::Integer, Type::String], Type::Integer),
+                (&[Type::Integer, Type::String, Type::String], Type::Bool),
+                (&[Type::Integer, Type::String, Type::Integer], Type::Bool),
+                (&[Type::Integer, Type::Regex, Type::Regex], Type::Integer),
             ],
         )
         .function(
             "import_rva",
             &[
-                (&[string.clone(), string.clone()], int.clone()),
-                (&[string.clone(), int.clone()], int.clone()),
+                (&[Type::String, Type::String], Type::Integer),
+                (&[Type::String, Type::Integer], Type::Integer),
             ],
         )
         .function(
             "delayed_import_rva",
             &[
-                (&[string.clone(), string.clone()], int.clone()),
-                (&[string.clone(), int.clone()], int.clone()),
+                (&[Type::String, Type::String], Type::Integer),
+                (&[Type::String, Type::Integer], Type::Integer),
             ],
         )
         .function(
             "exports",
             &[
-                (&[string.clone()], boolean.clone()),
-                (&[int.clone()], boolean.clone()),
-                (&[regex.clone()], boolean.clone()),
+                (&[Type::String], Type::Bool),
+                (&[Type::Integer], Type::Bool),
+                (&[Type::Regex], Type::Bool),
             ],
         )
         .function(
             "exports_index",
             &[
-                (&[string.clone()], int.clone()),
-                (&[int.clone()], int.clone()),
-                (&[regex], int.clone()),
+                (&[Type::String], Type::Integer),
+                (&[Type::Integer], Type::Integer),
+                (&[Type::Regex], Type::Integer),
             ],
         )
-        .function("locale", &[(&[int.clone()], boolean.clone())])
-        .function("language", &[(&[int], boolean)]);
+        .function("locale", &[(&[Type::Integer], Type::Bool)])
+        .function("language", &[(&[Type::Integer], Type::Bool)]);
     let builder = with_constants(builder, MACHINES);
     let builder = with_constants(builder, SUBSYSTEMS);
     let builder = with_constants(builder, IMPORT_FLAGS);

@@ -342,6 +342,24 @@ mod tests {
     }
 
     #[test]
+    fn valid_on_compares_with_the_receiver_validity() {
+        let ty = crate::modules::record::nested_struct(
+            &super::super::declaration::DECLARATION,
+            "signatures",
+        );
+        let mut signature = crate::modules::record::Record::new(ty);
+        signature.int("not_before", 100).int("not_after", 200);
+        let receiver = signature.finish();
+        let module = crate::modules::ModuleData::default();
+        let messages = std::cell::RefCell::new(Vec::new());
+        let ctx = CallContext { data: &[], module: &module, messages: &messages };
+        let call = |t: i64| valid_on(&ctx, &[receiver.clone(), Value::Integer(t)]);
+        assert!(matches!(call(150), Value::Integer(1)));
+        assert!(matches!(call(201), Value::Integer(0)));
+        assert!(valid_on(&ctx, &[Value::Integer(150)]).is_undefined());
+    }
+
+    #[test]
     fn checksum_pads_the_tail() {
         // Words 0x0201 and 0x03 (the odd tail byte), plus size 3.
         assert_eq!(checksum(&[1, 2, 3], 0), 0x0201 + 0x03 + 3);

@@ -93,28 +93,28 @@ pub(super) struct Section {
 
 /// One data directory entry.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct DirEntry {
-    pub rva: u32,
-    pub size: u32,
+pub(crate) struct DirEntry {
+    pub(crate) rva: u32,
+    pub(crate) size: u32,
 }
 
 /// The parsed headers of a PE file.
 #[derive(Debug)]
-pub(super) struct Headers<'a> {
+pub(crate) struct Headers<'a> {
     /// The whole file.
-    pub data: &'a [u8],
+    pub(crate) data: &'a [u8],
     /// Offset of the `PE\0\0` signature: the DOS stub ends there.
-    pub e_lfanew: usize,
-    pub file: FileHeader,
-    pub optional: OptionalHeader,
+    pub(super) e_lfanew: usize,
+    pub(super) file: FileHeader,
+    pub(super) optional: OptionalHeader,
     /// From the first data directory entry to the end of the file.
     directory: &'a [u8],
-    pub sections: Vec<Section>,
+    pub(super) sections: Vec<Section>,
 }
 
 impl<'a> Headers<'a> {
     /// Parses the headers; `None` when `data` is not a PE file.
-    pub(super) fn parse(data: &'a [u8]) -> Option<Self> {
+    pub(crate) fn parse(data: &'a [u8]) -> Option<Self> {
         if data.get(..2)? != b"MZ" {
             return None;
         }
@@ -145,7 +145,7 @@ impl<'a> Headers<'a> {
     }
 
     /// Converts an RVA to a file offset.
-    pub(super) fn rva_to_offset(&self, rva: u32) -> Option<u32> {
+    pub(crate) fn rva_to_offset(&self, rva: u32) -> Option<u32> {
         rva_to_offset(
             rva,
             &self.sections,
@@ -179,7 +179,7 @@ impl<'a> Headers<'a> {
 
     /// The RVA, size and data of directory entry `index`. The data runs to
     /// the end of the file, or only over the declared size if `strict`.
-    pub(super) fn dir_entry_data(
+    pub(crate) fn dir_entry_data(
         &self,
         index: usize,
         strict: bool,
@@ -289,12 +289,11 @@ fn parse_section(data: &[u8], at: usize, string_table: Option<&[u8]>) -> Option<
         characteristics: u32_le(data, at + 36)?,
         name,
     };
-    if let (Some(table), Some(offset)) = (string_table, long_name_offset(&section.name)) {
-        if let Some(tail) = table.get(offset..) {
-            let window = &tail[..tail.len().min(MAX_SECTION_NAME)];
-            let long = c_string_at(window, 0, MAX_SECTION_NAME).unwrap_or(window);
-            section.full_name = Some(long.to_vec());
-        }
+    let tail = string_table.zip(long_name_offset(&section.name)).and_then(|(t, o)| t.get(o..));
+    if let Some(tail) = tail {
+        let window = &tail[..tail.len().min(MAX_SECTION_NAME)];
+        let long = c_string_at(window, 0, MAX_SECTION_NAME).unwrap_or(window);
+        section.full_name = Some(long.to_vec());
     }
     Some(section)
 }

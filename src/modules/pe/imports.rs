@@ -16,9 +16,9 @@ const MAX_DESCRIPTORS: usize = 16384;
 /// descriptors may all point at one huge thunk table.
 const MAX_FUNCTIONS: usize = 65536;
 
-/// Function names longer than this are cut (the name is then not UTF-8
-/// checked beyond it).
-const MAX_NAME: usize = 4096;
+/// Names longer than this are cut: with [`MAX_FUNCTIONS`] this bounds the
+/// bytes scanned for names.
+const MAX_NAME: usize = 1024;
 
 /// `IMAGE_DIRECTORY_ENTRY_IMPORT`.
 const DIRECTORY_IMPORT: usize = 1;
@@ -173,4 +173,60 @@ pub(super) fn dll_name_at(pe: &Headers<'_>, rva: u32) -> Option<String> {
     let name = str_at_rva(pe, rva)?;
     let forbidden = |c: char| matches!(c, ' ' | '"' | '*' | '<' | '>' | '?' | '|');
     (!name.contains(forbidden)).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(d: &mut [u8], at: usize, v: u32) {
+        d[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// A 32-bit PE (image base 0x400000, one section mapping RVA 0x1000 to
+    /// offset 0x200) whose delay-load descriptor uses virtual addresses.
+    fn delay_loading_pe() -> Vec<u8> {
+        let mut d = vec![0u8; 0x800];
+        d[..2].copy_from_slice(b"MZ");
+        d[0x3c] = 0x80;
+        d[0x80..0x84].copy_from_slice(b"PE\0\0");
+        d[0x84..0x86].copy_from_slice(&0x14cu16.to_le_bytes());
+        d[0x86] = 1;
+        d[0x94] = 0xe0;
+        let o = 0x98;
+        d[o..o + 2].copy_from_slice(&0x10bu16.to_le_bytes());
+        put(&mut d, o + 28, 0x40_0000); // image base
+        put(&mut d, o + 32, 0x1000);
+        put(&mut d, o + 36, 0x200);
+        put(&mut d, o + 92, 16);
+        put(&mut d, o + 96 + 13 * 8, 0x1000); // delay-load directory
+        put(&mut d, o + 96 + 13 * 8 + 4, 64);
+        let s = o + 0xe0;
+        put(&mut d, s + 8, 0x600);
+        put(&mut d, s + 12, 0x1000);
+        put(&mut d, s + 16, 0x600);
+        put(&mut d, s + 20, 0x200);
+        // Descriptor at file 0x200: attributes 0 (virtual addresses).
+        put(&mut d, 0x204, 0x40_1100); // name
+        put(&mut d, 0x20c, 0x40_1200); // address table
+        put(&mut d, 0x210, 0x40_1300); // name table
+        d[0x300..0x30b].copy_from_slice(b"delayed.dll");
+        put(&mut d, 0x500, 0x40_1400); // by name, as a virtual address
+        put(&mut d, 0x504, 0x8000_0007); // by ordinal 7
+        d[0x602..0x609].copy_from_slice(b"Delayed");
+        d
+    }
+
+    #[test]
+    fn delay_load_descriptors_with_virtual_addresses() {
+        let data = delay_loading_pe();
+        let pe = Headers::parse(&data).expect("a PE");
+        let imports = delayed(&pe).expect("a delay-load directory");
+        assert_eq!(imports.len(), 1);
+        assert_eq!(imports[0].library_name, "delayed.dll");
+        let names: Vec<_> = imports[0].functions.iter().map(|f| f.name.clone().unwrap()).collect();
+        assert_eq!(names, ["Delayed", "ord7"]);
+        assert_eq!(imports[0].functions[1].rva, 0x1204);
+        assert!(standard(&pe).is_none());
+    }
 }

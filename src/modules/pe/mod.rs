@@ -2,10 +2,10 @@
 //! information, the rich header and Authenticode signatures of PE files.
 //!
 //! Parsing follows YARA-X field by field (it is the reference the tests
-//! compare against): [`headers`] reads the fixed structures, one file per
-//! directory reads the rest into a [`parsed::ParsedPe`], [`value`] lays it
+//! compare against): `headers` reads the fixed structures, one file per
+//! directory reads the rest into a `parsed::ParsedPe`, `value` lays it
 //! out as the declared [`Value`](crate::modules::Value) tree, and
-//! [`functions`] answers `pe.imports(...)` and friends from the typed form,
+//! `functions` answers `pe.imports(...)` and friends from the typed form,
 //! which stays attached as the module's native data. Readers are written by
 //! hand rather than with `goblin` or `object`: those reject files YARA
 //! accepts (truncated optional headers, sections past the end) and have no
@@ -14,9 +14,11 @@
 mod authenticode;
 mod debug;
 mod declaration;
+mod der;
+mod entrypoint;
 mod exports;
 mod functions;
-mod headers;
+pub(super) mod headers;
 mod imports;
 mod ordinal_names;
 mod ordinals;
@@ -58,12 +60,9 @@ impl Module for Pe {
 }
 
 /// The file offset of the entry point of a PE or ELF file, for the
-/// deprecated `entrypoint` keyword; `None` for other files or when the
-/// entry point has no file offset.
+/// deprecated `entrypoint` keyword, as legacy YARA computes it (see
+/// the `entrypoint` submodule); `None` (undefined) for other files.
 #[must_use]
 pub fn entry_point_offset(data: &[u8]) -> Option<i64> {
-    match headers::Headers::parse(data) {
-        Some(pe) => pe.entry_point_offset().map(i64::from),
-        None => crate::modules::elf::entry_point_offset(data),
-    }
+    entrypoint::offset(data)
 }

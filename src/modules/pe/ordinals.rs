@@ -2,8 +2,8 @@
 //!
 //! An import by ordinal carries no name. For a few DLLs whose ordinals are
 //! stable (`oleaut32`, `ws2_32`, `wsock32`) the name is known; for every
-//! other DLL the name is `ordN`. This is how pefile, YARA and the import
-//! hash name them.
+//! other DLL the name is `ordN`. The names are the ones YARA gives (see
+//! scripts/gen_pe_ordinals.py); they also enter the import hash.
 
 use super::ordinal_names::{OLEAUT32, WS2_32, WSOCK32};
 
@@ -29,6 +29,7 @@ mod tests {
     fn known_dlls_have_names_others_ordinals() {
         assert_eq!(name("WS2_32.dll", 1), "accept");
         assert_eq!(name("OLEAUT32.DLL", 2), "SysAllocString");
+        assert_eq!(name("wsock32.dll", 24), "GetAddrInfoW");
         assert_eq!(name("kernel32.dll", 7), "ord7");
         assert_eq!(name("ws2_32.dll", 9999), "ord9999");
     }

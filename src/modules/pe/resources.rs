@@ -13,7 +13,7 @@ use crate::modules::binary::{bytes_at, u16_le, u32_le};
 /// At most this many resources are listed (YARA's `MAX_PE_RESOURCES`).
 const MAX_RESOURCES: usize = 65535;
 /// At most this many directory entries are visited over the whole tree.
-const MAX_ENTRIES_VISITED: usize = 1 << 18;
+const MAX_ENTRIES_VISITED: usize = 1 << 16;
 /// A directory may declare at most this many named and id entries each.
 const MAX_ENTRIES_PER_KIND: u16 = 32768;
 /// `IMAGE_DIRECTORY_ENTRY_RESOURCE`.
@@ -81,7 +81,11 @@ pub(super) fn parse(pe: &Headers<'_>) -> Option<(RootInfo, Vec<Resource>)> {
                 _ => continue,
             };
             if target & 0x8000_0000 != 0 {
-                queue.push_back((level + 1, (ids.0, ids.1), child));
+                // Directories below the language level hold nothing YARA
+                // reports; they are not even read.
+                if level < 2 {
+                    queue.push_back((level + 1, (ids.0, ids.1), child));
+                }
             } else if let (Some(rva), Some(length)) =
                 (u32_le(section, child), u32_le(section, child + 4))
             {

@@ -329,14 +329,15 @@ fn signatures(root: &mut Record<'_>, list: &[Signature]) {
                 r.bytes("file_digest", digest.as_bytes());
             }
             let mut signer = Record::new(signer_ty);
-            if let Some(alg) = &s.digest_alg {
-                signer.bytes("digest_alg", alg.as_bytes());
-            }
-            if let Some(digest) = &s.digest {
-                signer.bytes("digest", digest.as_bytes());
-            }
-            if let Some(name) = &s.program_name {
-                signer.bytes("program_name", name.as_bytes());
+            for (field, value) in [
+                ("digest_alg", &s.signer_digest_alg),
+                ("digest", &s.signer_digest),
+                ("program_name", &s.program_name),
+                ("more_info", &s.more_info),
+            ] {
+                if let Some(value) = value {
+                    signer.bytes(field, value.as_bytes());
+                }
             }
             signer.set("chain", Value::Array(chain));
             r.bool("verified", s.verified)

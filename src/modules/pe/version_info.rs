@@ -96,10 +96,11 @@ fn version_info(input: &[u8]) -> Option<Vec<(String, String)>> {
         return None;
     }
     let (_, mut children) = root.value(|fixed| (fixed.len() >= 52).then_some(())).ok()?;
-    if let Some((var, rest)) = node(children) {
-        if var.key == "VarFileInfo" && var.children_without_value().is_some() {
-            children = rest;
-        }
+    if let Some((var, rest)) = node(children)
+        && var.key == "VarFileInfo"
+        && var.children_without_value().is_some()
+    {
+        children = rest;
     }
     let (info, _) = node(children)?;
     if info.key != "StringFileInfo" {

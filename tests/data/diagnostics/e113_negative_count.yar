@@ -1,3 +1,3 @@
 rule a {
-  condition: -1 of (true, false)
+  condition: (1 - 2) of (true, false)
 }

@@ -1,5 +1,5 @@
 rule a {
   strings:
     $a = "x"
-  condition: -10% of them
+  condition: (0 - 10)% of them
 }

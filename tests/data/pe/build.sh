@@ -21,7 +21,54 @@ for arch in i686 x86_64; do
         "$src/sample_exe.c" "sample$bits.res" -luser32 -ladvapi32
     # Unstripped, with debug sections whose long names live in the COFF
     # string table (`/4`-style section names).
-    $cc -O0 -g -Wl,--no-insert-timestamp -o "sample${bits}_debug.exe" "$src/sample_exe.c" \
+    # The build directory is mapped away from the debug information.
+    $cc -O0 -g -fdebug-prefix-map="$PWD"=. -Wl,--no-insert-timestamp \
+        -o "sample${bits}_debug.exe" "$src/sample_exe.c" \
         -luser32 -ladvapi32
     rm "sample$bits.res"
+    # Imports by ordinal only, through an import library made from a .def.
+    $arch-w64-mingw32-dlltool -d "$src/ordinal_imports.def" -l libordinals.a
+    $cc -O1 -s -Wl,--no-insert-timestamp -o "ordinals$bits.exe" "$src/ordinal_imports.c" \
+        libordinals.a
+    rm libordinals.a
 done
+
+# A 32-bit ELF executable, when the host binutils can make one.
+if as --32 -o elf32.o "$src/elf32_start.s" 2>/dev/null; then
+    ld -m elf_i386 -o elf32_start elf32.o
+    rm elf32.o
+fi
+
+# A .NET assembly, when Mono's C# compiler is installed (Debian mono-mcs).
+if command -v mcs >/dev/null 2>&1; then
+    printf 'resource payload for spoor\n' > payload.txt
+    mkdir -p dotnet_a dotnet_b
+    for d in dotnet_a dotnet_b; do
+        (cd "$d" && mcs -nologo -out:sample_dotnet.exe -resource:../payload.txt,payload.txt \
+            "$src/sample_dotnet.cs")
+    done
+    # mcs writes a random module version id (MVID): zero the bytes that
+    # differ between the two builds so that the sample is reproducible.
+    cmp -l dotnet_a/sample_dotnet.exe dotnet_b/sample_dotnet.exe | while read -r pos _ _; do
+        printf '\0' | dd of=dotnet_a/sample_dotnet.exe bs=1 seek=$((pos - 1)) conv=notrunc 2>/dev/null
+    done
+    mv dotnet_a/sample_dotnet.exe .
+    rm -rf dotnet_a dotnet_b payload.txt
+fi
+
+# Authenticode-signed copies, when osslsigncode is installed, with the test
+# key and certificate in signing/ (RSA signatures and a fixed signing time
+# keep them reproducible).
+if command -v osslsigncode >/dev/null 2>&1; then
+    keys=$(cd "$src/../signing" && pwd)
+    for f in sample32.exe sample64.dll; do
+        osslsigncode sign -certs "$keys/test-cert.pem" -key "$keys/test-key.pem" \
+            -n "spoor sample" -i https://example.invalid/spoor -h sha256 -time 1700000000 \
+            -in "$f" -out "signed_$f" >/dev/null
+    done
+    osslsigncode sign -certs "$keys/test-cert.pem" -key "$keys/test-key.pem" -h sha1 \
+        -time 1700000000 -in sample64.exe -out signed_sha1_sample64.exe >/dev/null
+    # A signed file changed after signing: the signature no longer verifies.
+    cp signed_sample32.exe tampered_signed_sample32.exe
+    printf 'X' | dd of=tampered_signed_sample32.exe bs=1 seek=1100 conv=notrunc 2>/dev/null
+fi

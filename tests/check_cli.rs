@@ -1,0 +1,79 @@
+//! `spoor check` as a user runs it: directories, `--format json`, exit
+//! status, `--define`, and the whole signature-base corpus.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn spoor_check(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("run spoor")
+}
+
+#[test]
+fn directories_are_searched_and_json_lists_every_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("good.yar"), "rule a { condition: true }").unwrap();
+    std::fs::write(dir.path().join("sub/bad.yara"), "rule b {\n  condition: x and y\n}").unwrap();
+    std::fs::write(dir.path().join("skipped.txt"), "not a rule").unwrap();
+
+    let output = spoor_check(&["--format", "json", "."], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = json.as_array().unwrap();
+    assert_eq!(diagnostics.len(), 2);
+    assert_eq!(diagnostics[0]["file"], "./sub/bad.yara");
+    assert_eq!(diagnostics[0]["line"], 2);
+    assert_eq!(diagnostics[0]["column"], 14);
+    assert_eq!(diagnostics[0]["code"], "E112");
+    assert_eq!(diagnostics[1]["column"], 20);
+    let summary = String::from_utf8(output.stderr).unwrap();
+    assert!(summary.contains("checked 2 file(s): 2 error(s)"), "{summary}");
+}
+
+#[test]
+fn defines_type_externals_and_a_clean_file_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = "rule a { condition: size > 1 and name == \"x\" and debug }";
+    std::fs::write(dir.path().join("r.yar"), rule).unwrap();
+    let ok = spoor_check(
+        &["-d", "size=2", "--define", "name=x", "-d", "debug=true", "r.yar"],
+        dir.path(),
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert!(ok.stdout.is_empty());
+    let wrong_type =
+        spoor_check(&["-d", "size=big", "-d", "name=x", "-d", "debug=true", "r.yar"], dir.path());
+    assert_eq!(wrong_type.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong_type.stdout).contains("error[E106]"));
+    let bad_define = spoor_check(&["-d", "novalue", "r.yar"], dir.path());
+    assert_eq!(bad_define.status.code(), Some(2), "clap rejects a malformed --define");
+}
+
+#[test]
+fn a_missing_path_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = spoor_check(&["nowhere"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("error[E201]"));
+}
+
+#[test]
+fn signature_base_checks_without_errors() {
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
+    if !Path::new(corpus).is_dir() {
+        eprintln!("note: {corpus} is absent, skipping");
+        return;
+    }
+    let defines = ["filename=", "filepath=", "extension=", "filetype=", "owner="];
+    let mut args: Vec<&str> = defines.iter().flat_map(|d| ["--define", d]).collect();
+    args.push(corpus);
+    let output = spoor_check(&args, Path::new(env!("CARGO_MANIFEST_DIR")));
+    let summary = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(summary.contains("checked 741 file(s): 0 error(s)"), "{summary}");
+}

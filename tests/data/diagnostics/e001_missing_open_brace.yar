@@ -1,0 +1,7 @@
+rule a {
+  condition: true
+}
+
+rule b
+  condition: a
+}

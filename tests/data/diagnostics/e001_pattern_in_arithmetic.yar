@@ -1,0 +1,5 @@
+rule a {
+  strings:
+    $a = "x"
+  condition: $a * 2 == 2
+}

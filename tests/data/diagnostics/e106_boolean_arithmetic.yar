@@ -1,0 +1,4 @@
+// args: --define flag=true
+rule a {
+  condition: flag + 1 == 2
+}
