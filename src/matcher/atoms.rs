@@ -1,7 +1,7 @@
 //! Atoms: short literals that every match of a form contains.
 //!
-//! Scanning runs one Aho-Corasick automaton over the atoms of all forms of
-//! all patterns; only where an atom occurs is a form verified. An atom is
+//! Scanning finds every occurrence of the atoms of all forms of all
+//! patterns in one pass; only where an atom occurs is a form verified. An atom is
 //! therefore a promise — *every* match of the form contains this atom (or one
 //! of this set of atoms) at a known place — and its quality decides the
 //! speed of the scan: an atom that occurs everywhere (`00 00 00 00` in a PE
@@ -64,7 +64,7 @@ const MIN_SET_QUALITY: i32 = 1;
 /// One atom placed in a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AtomVariant {
-    /// The bytes the automaton looks for.
+    /// The bytes the scan looks for.
     pub bytes: Vec<u8>,
     /// Bytes from the start of the form to the atom: the candidate match
     /// starts `back` bytes before the atom (always 0 for regex forms, whose
@@ -241,15 +241,30 @@ fn finite_set(hir: &Hir, limit: usize) -> Option<Vec<Vec<u8>>> {
     }
 }
 
-/// What a repetition of at least one copy must start with: the strings of
-/// one copy (`b+` starts with `b`). What follows the copy is unknown, so the
-/// atom set cannot be extended past it.
+/// What every match of `hir` starts with when its strings are not a small
+/// finite set: the start of one copy of a repetition of at least one copy
+/// (`b+` starts with `b`, `(\xC6\x45.{2}){25}` with `C6 45`), the union of
+/// the starts of alternatives, the start of a concatenation. What follows is
+/// unknown, so the atom set cannot be extended past it.
 fn mandatory_start(hir: &Hir, limit: usize) -> Option<Vec<Vec<u8>>> {
     match hir.kind() {
         HirKind::Repetition(repetition) if repetition.min >= 1 => {
-            finite_set(&repetition.sub, limit)
+            atoms_at(&flatten(&repetition.sub), 0, limit)
         }
         HirKind::Capture(capture) => mandatory_start(&capture.sub, limit),
+        HirKind::Concat(_) => atoms_at(&flatten(hir), 0, limit),
+        HirKind::Alternation(subs) => {
+            let mut union = Vec::new();
+            for sub in subs {
+                union.extend(atoms_at(&flatten(sub), 0, limit)?);
+                if union.len() > limit {
+                    return None;
+                }
+            }
+            union.sort_unstable();
+            union.dedup();
+            Some(union)
+        }
         _ => None,
     }
 }
@@ -283,6 +298,10 @@ fn atoms_at(elements: &[Hir], start: usize, limit: usize) -> Option<Vec<Vec<u8>>
     for element in &elements[start..] {
         if set.iter().all(|atom: &Vec<u8>| atom.len() >= ATOM_LEN) {
             break;
+        }
+        if matches!(element.kind(), HirKind::Look(_)) {
+            // Zero-width: the atom still starts where the set started.
+            continue;
         }
         let element_limit = limit.min(MAX_ELEMENT_SET);
         let (next, complete) = match finite_set(element, element_limit) {
@@ -380,8 +399,17 @@ mod tests {
     }
 
     #[test]
+    fn repetitions_and_alternatives_give_their_start() {
+        let elements = flatten(&regex_hir(r"(\xC6\x45.{2}){25}"));
+        assert_eq!(regex_atoms(&elements, 256), Some((0, vec![b"\xC6\x45".to_vec()])));
+        let elements = flatten(&regex_hir(r"(\beval\(|\bassert\()"));
+        let (_, atoms) = regex_atoms(&elements, 256).unwrap();
+        assert_eq!(atoms, [b"asse".to_vec(), b"eval".to_vec()]);
+    }
+
+    #[test]
     fn any_byte_is_no_atom() {
         assert_eq!(regex_atoms(&flatten(&regex_hir("(?s).+")), 256), None);
-        assert_eq!(regex_atoms(&flatten(&regex_hir("a+|b+")), 256), None);
+        assert_eq!(regex_atoms(&flatten(&regex_hir(r"\w+")), 256), None);
     }
 }

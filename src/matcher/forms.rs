@@ -10,6 +10,7 @@
 use regex_syntax::hir::Hir;
 
 use super::atoms::{self, AtomVariant};
+use super::regex::WideWordEdges;
 use super::verify::RegexVerifier;
 use super::{MatcherLimits, PatternError, PatternSpec, base64, hex, regex};
 use crate::parser::ast::{ModifierKind, PatternValue};
@@ -27,6 +28,8 @@ pub(crate) struct Form {
     /// The atoms that find candidates; empty when the form has none and is
     /// searched on its own.
     pub atoms: Vec<AtomVariant>,
+    /// Word assertions checked on wide characters around a match.
+    pub wide_word_edges: WideWordEdges,
 }
 
 /// How a form matches.
@@ -168,7 +171,7 @@ pub(crate) fn expand(
     modifiers.check(spec.value)?;
     match spec.value {
         PatternValue::Text(text) if text.is_empty() => {
-            Err(PatternError::OverLimit("empty text string".to_owned()))
+            Err(PatternError::InvalidPattern("empty text string".to_owned()))
         }
         PatternValue::Text(text) if modifiers.any_base64() => {
             base64_forms(index, text, &modifiers, limits)
@@ -187,7 +190,8 @@ pub(crate) fn expand(
             .collect(),
         PatternValue::Hex(hex) => {
             let hir = hex::to_hir(hex)?;
-            Ok(vec![regex_form(index, hir, None, None, limits)?])
+            let edges = WideWordEdges::default();
+            Ok(vec![regex_form(index, hir, None, edges, None, limits)?])
         }
         PatternValue::Regex(re) => {
             let hir = regex::parse(
@@ -198,19 +202,23 @@ pub(crate) fn expand(
             modifiers
                 .widths()
                 .map(|width| {
-                    let form_hir = match width {
-                        Width::Ascii => hir.clone(),
-                        Width::Wide => regex::widen(&hir),
+                    let (form_hir, word_edges) = match width {
+                        Width::Ascii => (hir.clone(), WideWordEdges::default()),
+                        Width::Wide => regex::widen_with_edges(&hir),
                     };
                     let fullword = modifiers.fullword.then_some(width.bytes());
-                    regex_form(index, form_hir, fullword, Some(limits.regex_scan_span), limits)
+                    let span = Some(limits.regex_scan_span);
+                    regex_form(index, form_hir, fullword, word_edges, span, limits)
                 })
                 .collect()
         }
     }
 }
 
-/// The three alignments of `text` in a base64 stream, per requested width.
+/// The three alignments of `text` in a base64 stream. As in YARA-X, `wide`
+/// and `ascii` choose the text that is encoded (`"abcd" base64 wide` finds
+/// `YQBiAGMAZAA`, the encoding of `a\0b\0c\0d\0`), while `base64wide`
+/// widens the encoding itself.
 fn base64_forms(
     index: usize,
     text: &[u8],
@@ -218,7 +226,7 @@ fn base64_forms(
     limits: &MatcherLimits,
 ) -> Result<Vec<Form>, PatternError> {
     if text.len() < base64::MIN_TEXT_LEN {
-        return Err(PatternError::InvalidModifiers(format!(
+        return Err(PatternError::InvalidPattern(format!(
             "`base64` needs a text of at least {} bytes",
             base64::MIN_TEXT_LEN
         )));
@@ -226,11 +234,20 @@ fn base64_forms(
     let plain = modifiers.base64.iter().map(|alphabet| (alphabet, Width::Ascii));
     let wide = modifiers.base64wide.iter().map(|alphabet| (alphabet, Width::Wide));
     let mut forms = Vec::new();
-    for (alphabet, width) in plain.chain(wide) {
-        for encoded in base64::shifted_encodings(text, alphabet.as_deref()) {
-            let bytes = if width == Width::Wide { widen(&encoded) } else { encoded };
-            let literal = Literal { bytes, nocase: false, xor: None };
-            forms.push(literal_form(index, literal, None, limits)?);
+    for (alphabet, encoding_width) in plain.chain(wide) {
+        for text_width in modifiers.widths() {
+            let source = match text_width {
+                Width::Ascii => text.to_vec(),
+                Width::Wide => widen(text),
+            };
+            for encoded in base64::shifted_encodings(&source, alphabet.as_deref()) {
+                let bytes = match encoding_width {
+                    Width::Ascii => encoded,
+                    Width::Wide => widen(&encoded),
+                };
+                let literal = Literal { bytes, nocase: false, xor: None };
+                forms.push(literal_form(index, literal, None, limits)?);
+            }
         }
     }
     Ok(forms)
@@ -243,19 +260,33 @@ fn literal_form(
     limits: &MatcherLimits,
 ) -> Result<Form, PatternError> {
     let atoms = atoms::literal_atoms(&literal, limits.max_atoms_per_form)?;
-    Ok(Form { pattern, kind: FormKind::Literal(literal), fullword, atoms })
+    Ok(Form {
+        pattern,
+        kind: FormKind::Literal(literal),
+        fullword,
+        atoms,
+        wide_word_edges: WideWordEdges::default(),
+    })
 }
 
 fn regex_form(
     pattern: usize,
     hir: Hir,
     fullword: Option<usize>,
+    wide_word_edges: WideWordEdges,
     span: Option<usize>,
     limits: &MatcherLimits,
 ) -> Result<Form, PatternError> {
     if hir.properties().minimum_len() == Some(0) {
         return Err(PatternError::MatchesEmpty);
     }
-    let (verifier, atoms) = RegexVerifier::new(&hir, span, limits)?;
-    Ok(Form { pattern, kind: FormKind::Regex(Box::new(verifier)), fullword, atoms })
+    let checks_end = fullword.is_some() || wide_word_edges.end.is_some();
+    let (verifier, atoms) = RegexVerifier::new(&hir, span, checks_end, limits)?;
+    Ok(Form {
+        pattern,
+        kind: FormKind::Regex(Box::new(verifier)),
+        fullword,
+        atoms,
+        wide_word_edges,
+    })
 }

@@ -41,6 +41,11 @@ fn sequence(tokens: &[HexToken], depth: usize) -> Result<Hir, PatternError> {
                 class.negate();
                 Hir::class(Class::Bytes(class))
             }
+            HexToken::Jump { max: Some(0), .. } => {
+                return Err(PatternError::InvalidPattern(
+                    "zero-length jumps are useless, remove it".to_owned(),
+                ));
+            }
             HexToken::Jump { min, max, .. } => Hir::repetition(Repetition {
                 min: *min,
                 max: *max,

@@ -1,18 +1,47 @@
 //! Pattern matching: every pattern of every rule compiled into one [`Matcher`]
 //! that finds all of their matches in a single pass over the input.
 //!
-//! Pipeline: `ast::PatternValue` + modifiers → [forms](forms) (the concrete
-//! byte sequences or byte regexes a pattern stands for: ascii/wide, xor keys,
-//! base64 encodings) → [atoms](atoms) (short literals every match must
-//! contain) → one Aho-Corasick automaton over the atoms of all forms → per
-//! scan: one overlapping pass, then [verification](verify) of each candidate.
+//! Pipeline: `ast::PatternValue` + modifiers → forms (`forms.rs`: the
+//! concrete byte strings or byte regexes a pattern stands for: ascii/wide,
+//! xor keys, base64 encodings) → atoms (`atoms.rs`: short literals every
+//! match must contain; its module doc explains the choice) → one
+//! index of the atoms of all forms (`atom_index.rs`: bit sets that reject
+//! most offsets, then an anchored walk of the atom trie) → per scan: one
+//! pass reporting every atom occurrence (`scan.rs`), then verification of
+//! each candidate (`verify.rs`).
 //!
 //! The matches are YARA's: one per start offset (overlapping matches are all
 //! reported, `aa` in `aaaa` matches at 0, 1 and 2); for a regular expression
 //! or hex string the length is that of the leftmost-first match from that
 //! start, as a backtracking engine finds it; at most
 //! [`MAX_MATCHES_PER_PATTERN`] per pattern.
+//!
+//! # Confirmed against YARA-X
+//!
+//! `scripts/matcher_cases.py` records YARA-X's answers for 740 patterns and
+//! inputs (hand-written corners plus generated text, hex, regex, base64 and
+//! xor patterns) in `testdata/yara_x_cases.json`; the unit tests compare.
+//! Behaviours taken from YARA-X that way: hex jumps are lazy; a regex match
+//! reaches at most 4,096 bytes before and after its atom
+//! ([`MatcherLimits::regex_scan_span`]), a hex string any distance; regexes
+//! mixing greedy and lazy quantifiers, regexes that can match the empty
+//! string and zero-length jumps are refused; `fullword` and wide `\b` look
+//! at wide characters; `base64 wide` encodes the widened text.
+//!
+//! # Known deviations from YARA-X
+//!
+//! * `\b`/`\B` *inside* a wide regex see the zero bytes of the wide text;
+//!   only a leading or trailing one is tested on wide characters.
+//! * When a regex's preferred match fails `fullword`, another length is
+//!   tried: the longest for greedy regexes, the shortest for lazy ones;
+//!   YARA-X's backtracking order differs in rare cases.
+//! * Which atom a regex gets decides where the 4,096-byte span is counted
+//!   from, as in YARA-X, but the atoms themselves are chosen differently, so
+//!   matches longer than 4 KiB can differ.
+//! * When an xor pattern's ascii and wide forms match at one offset, the
+//!   ascii one is kept; YARA-X keeps whichever its search finds first.
 
+mod atom_index;
 mod atoms;
 mod base64;
 mod forms;
@@ -47,14 +76,23 @@ pub struct MatcherLimits {
     /// Matches kept per pattern per scan; YARA's is 1,000,000.
     pub max_matches_per_pattern: usize,
     /// Most atoms (after case and xor variants) one form may contribute to
-    /// the shared automaton. 4,096 leaves room for a 4-byte nocase atom
-    /// (16 variants) under all 256 xor keys; more makes the automaton huge
-    /// for one pattern.
+    /// the shared atom index. A literal form needs at most 256 (one per xor
+    /// key) or 16 (case variants of four letters); 4,096 leaves regex atom
+    /// sets (alternations, nibble classes) room while keeping one pattern
+    /// from flooding the index.
     pub max_atoms_per_form: usize,
     /// Heap bytes a compiled regex (its Thompson NFA) may take. 8 MiB keeps
     /// hex strings with jumps of a few thousand bytes, and refuses
     /// `/(a{1000}){1000}/`-style blow-ups.
     pub regex_size_limit: usize,
+    /// Bytes of lazy DFA cache per regex form and thread (a form has up to
+    /// three lazy DFAs). The states a pattern's DFA visits are few: 256 KiB
+    /// holds hundreds of them even with 256 byte classes; a form that needs
+    /// more clears its cache and rebuilds states (slower, still correct), and
+    /// a form whose NFA needs a larger minimum gets that minimum. This
+    /// bounds a scratch space at (forms × 3 × this) in the worst case,
+    /// typically a few KiB per form actually verified.
+    pub regex_cache_capacity: usize,
     /// How far a regular expression's match may extend before and after
     /// the atom that found it. YARA-X scans at most 4,096 bytes each way
     /// (confirmed: `/ab.*c/` matches across 4,093 filler bytes, not 4,094),
@@ -68,6 +106,7 @@ impl Default for MatcherLimits {
             max_matches_per_pattern: MAX_MATCHES_PER_PATTERN,
             max_atoms_per_form: 4096,
             regex_size_limit: 8 << 20,
+            regex_cache_capacity: 256 << 10,
             regex_scan_span: 4096,
         }
     }
@@ -93,8 +132,12 @@ pub enum PatternError {
     /// The pattern would match the empty string everywhere.
     #[error("the pattern can match an empty string")]
     MatchesEmpty,
-    /// The pattern is empty (`""`) or its compiled form exceeds a limit.
-    #[error("pattern too large or empty: {0}")]
+    /// A pattern YARA-X refuses: an empty text, a zero-length jump, a text
+    /// too short for `base64` (diagnostic E024).
+    #[error("invalid pattern: {0}")]
+    InvalidPattern(String),
+    /// The compiled form exceeds a limit of [`MatcherLimits`].
+    #[error("pattern too large: {0}")]
     OverLimit(String),
     /// Modifiers that YARA refuses together or on this kind of pattern.
     #[error("invalid modifier combination: {0}")]
@@ -109,7 +152,7 @@ pub struct Matcher {
     forms: Vec<Form>,
     /// Form indexes per pattern, for [`Matcher::match_at`].
     forms_of_pattern: Vec<Vec<usize>>,
-    /// The atom automaton and the forms searched without atoms.
+    /// The atom index and the forms searched without atoms.
     search: scan::Search,
     limits: MatcherLimits,
 }
@@ -139,7 +182,7 @@ impl Matcher {
         if !errors.is_empty() {
             return Err(errors);
         }
-        // The automaton only fails past aho-corasick's own size limits, which
+        // The atom trie only fails past aho-corasick's own size limits, which
         // no single pattern causes: the error goes to the last pattern.
         let search = scan::Search::build(&forms)
             .map_err(|error| vec![(patterns.len().saturating_sub(1), error)])?;
@@ -153,7 +196,7 @@ impl Matcher {
     }
 
     /// Indexes of the patterns that have no atom and are searched on their
-    /// own, byte by byte (slow: worth a warning).
+    /// own, by a regex engine over the whole input (slow: worth a warning).
     #[must_use]
     pub fn slow_patterns(&self) -> Vec<usize> {
         let mut slow: Vec<usize> =
@@ -181,7 +224,7 @@ impl Matcher {
         forms
             .iter()
             .filter_map(|&form| verify::match_at(&self.forms[form], data, offset, &self.limits))
-            .max_by_key(|found| found.length)
+            .min_by(scan::report_order)
     }
 }
 

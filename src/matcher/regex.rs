@@ -8,7 +8,7 @@
 //! start and end of the input.
 
 use regex_syntax::ParserBuilder;
-use regex_syntax::hir::{Hir, HirKind, Repetition};
+use regex_syntax::hir::{Hir, HirKind, Look, Repetition};
 
 use super::PatternError;
 
@@ -17,7 +17,54 @@ use super::PatternError;
 const MAX_NESTING: u32 = 250;
 
 /// Parses YARA regex text (as written between the slashes) into a HIR.
+///
+/// Like YARA-X, refuses regexes that mix greedy and lazy quantifiers
+/// (`/a+b*?/`; an exact count such as `{2}` counts as greedy): their match
+/// lengths differ between backtracking and automata engines.
 pub(crate) fn parse(
+    pattern: &str,
+    case_insensitive: bool,
+    dot_matches_new_line: bool,
+) -> Result<Hir, PatternError> {
+    let hir = parse_syntax(pattern, case_insensitive, dot_matches_new_line)?;
+    let (mut greedy, mut lazy) = (false, false);
+    quantifier_kinds(&hir, &mut greedy, &mut lazy);
+    if greedy && lazy {
+        return Err(PatternError::InvalidRegex(
+            "mixing greedy and non-greedy quantifiers in regular expression".to_owned(),
+        ));
+    }
+    Ok(hir)
+}
+
+/// Whether `hir` has a lazy repetition (a valid regex then has no greedy
+/// one).
+pub(crate) fn is_lazy(hir: &Hir) -> bool {
+    let (mut greedy, mut lazy) = (false, false);
+    quantifier_kinds(hir, &mut greedy, &mut lazy);
+    lazy
+}
+
+/// Records whether `hir` has greedy and lazy repetitions.
+fn quantifier_kinds(hir: &Hir, greedy: &mut bool, lazy: &mut bool) {
+    match hir.kind() {
+        HirKind::Repetition(repetition) => {
+            if repetition.greedy {
+                *greedy = true;
+            } else {
+                *lazy = true;
+            }
+            quantifier_kinds(&repetition.sub, greedy, lazy);
+        }
+        HirKind::Capture(capture) => quantifier_kinds(&capture.sub, greedy, lazy),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().for_each(|sub| quantifier_kinds(sub, greedy, lazy));
+        }
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+    }
+}
+
+fn parse_syntax(
     pattern: &str,
     case_insensitive: bool,
     dot_matches_new_line: bool,
@@ -66,9 +113,49 @@ fn rewrite_open_lower_bound(pattern: &str) -> String {
     out
 }
 
+/// `\b` or `\B` at the very start or end of a wide regex. Widening keeps
+/// look-arounds as they are, where they would see the zero bytes of the wide
+/// text; YARA-X instead tests them on wide characters (`/ab\b/ wide`
+/// matches `a\0b\0 \0`). The edge assertions are taken out of the regex and
+/// checked on wide characters after matching; `true` is `\b`, `false` `\B`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WideWordEdges {
+    /// Assertion before the first character.
+    pub start: Option<bool>,
+    /// Assertion after the last character.
+    pub end: Option<bool>,
+}
+
+/// The wide form of a regex, with its edge word assertions split off.
+pub(crate) fn widen_with_edges(hir: &Hir) -> (Hir, WideWordEdges) {
+    let mut elements = match hir.kind() {
+        HirKind::Concat(subs) => subs.clone(),
+        _ => vec![hir.clone()],
+    };
+    let boundary = |element: &Hir| match element.kind() {
+        HirKind::Look(Look::WordAscii) => Some(true),
+        HirKind::Look(Look::WordAsciiNegate) => Some(false),
+        _ => None,
+    };
+    let mut edges = WideWordEdges::default();
+    if elements.len() > 1
+        && let Some(required) = elements.first().and_then(boundary)
+    {
+        edges.start = Some(required);
+        elements.remove(0);
+    }
+    if elements.len() > 1
+        && let Some(required) = elements.last().and_then(boundary)
+    {
+        edges.end = Some(required);
+        elements.pop();
+    }
+    (widen(&Hir::concat(elements)), edges)
+}
+
 /// The HIR of the wide form of a regex: every byte it matches followed by
-/// `\0` (YARA's `wide`). Look-arounds are kept as they are, so `\b` sees the
-/// zero bytes of the wide text.
+/// `\0` (YARA's `wide`). Look-arounds are kept as they are: inside the
+/// regex, `\b` sees the zero bytes of the wide text (see [`WideWordEdges`]).
 pub(crate) fn widen(hir: &Hir) -> Hir {
     let zero = || Hir::literal([0u8]);
     match hir.kind() {
@@ -111,6 +198,16 @@ mod tests {
         assert!(matches!(dot.kind(), HirKind::Class(regex_syntax::hir::Class::Bytes(_))));
         let error = parse("a(b", false, false).unwrap_err();
         assert_eq!(error, PatternError::InvalidRegex("unclosed group".to_owned()));
+    }
+
+    #[test]
+    fn wide_edges_are_split_off() {
+        let hir = parse(r"\bab\B", false, false).unwrap();
+        let (wide, edges) = widen_with_edges(&hir);
+        assert_eq!(edges, WideWordEdges { start: Some(true), end: Some(false) });
+        assert_eq!(wide, Hir::literal(*b"a\0b\0"));
+        let (_, none) = widen_with_edges(&parse(r"\b", false, false).unwrap());
+        assert_eq!(none, WideWordEdges::default());
     }
 
     #[test]

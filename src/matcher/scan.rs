@@ -1,18 +1,17 @@
-//! The single pass: one Aho-Corasick automaton over the atoms of every form,
-//! an overlapping search (every atom occurrence, also inside another), and
-//! verification of the forms each hit points to.
+//! The single pass: every occurrence of every atom (also one inside
+//! another, see `atom_index.rs`), and verification of the forms each hit
+//! points to.
 //!
-//! Identical atoms of different forms share one automaton pattern; its
-//! entry lists every (form, offset, key) that uses it. Forms without atoms
-//! are searched afterwards, one by one.
+//! Identical atoms of different forms are indexed once; their entry lists
+//! every (form, offset, key) that uses them. Forms without atoms are
+//! searched afterwards, one by one.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-use regex_automata::hybrid;
-
+use super::atom_index::AtomIndex;
 use super::forms::Form;
-use super::verify;
+use super::verify::{self, FormCaches};
 use super::{Match, MatcherLimits, PatternError};
 
 /// Where one atom sits: which form, how far after the form's start, which
@@ -27,16 +26,16 @@ struct AtomUse {
 /// The compiled search structure of a [`super::Matcher`].
 #[derive(Debug)]
 pub(crate) struct Search {
-    /// `None` when no form has atoms.
-    automaton: Option<AhoCorasick>,
-    /// Per automaton pattern, the forms that use that atom.
+    /// Every atom of every form.
+    atoms: AtomIndex,
+    /// Per indexed atom, the forms that use it.
     uses: Vec<Vec<AtomUse>>,
     /// Forms searched on their own.
     unatomized: Vec<usize>,
 }
 
 impl Search {
-    /// Builds the automaton over the atoms of `forms`.
+    /// Indexes the atoms of `forms`.
     pub(crate) fn build(forms: &[Form]) -> Result<Search, PatternError> {
         let mut atom_ids: HashMap<&[u8], usize> = HashMap::new();
         let mut atoms: Vec<&[u8]> = Vec::new();
@@ -59,16 +58,8 @@ impl Search {
                 });
             }
         }
-        let automaton = if atoms.is_empty() {
-            None
-        } else {
-            let built = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&atoms)
-                .map_err(|error| PatternError::OverLimit(error.to_string()))?;
-            Some(built)
-        };
-        Ok(Search { automaton, uses, unatomized })
+        let atoms = AtomIndex::build(&atoms)?;
+        Ok(Search { atoms, uses, unatomized })
     }
 
     /// Forms searched without atoms.
@@ -87,26 +78,23 @@ impl Search {
     ) -> ScanMatches {
         let mut found = ScanMatches::new(pattern_count, limits.max_matches_per_pattern);
         scratch.prepare(forms.len());
-        if let Some(automaton) = &self.automaton {
-            for hit in automaton.find_overlapping_iter(data) {
-                for atom in &self.uses[hit.pattern().as_usize()] {
-                    let form = &forms[atom.form as usize];
-                    if found.capped[form.pattern] {
-                        continue;
-                    }
-                    let Some(anchor) = hit.start().checked_sub(atom.back as usize) else {
-                        continue;
-                    };
-                    let cache = &mut scratch.reverse_caches[atom.form as usize];
-                    verify::at_anchor(form, data, anchor, atom.xor_key, cache, &mut |m| {
-                        found.push(form.pattern, m)
-                    });
+        self.atoms.for_each_hit(data, |atom, start| {
+            for atom in &self.uses[atom] {
+                let form = &forms[atom.form as usize];
+                if found.capped[form.pattern] {
+                    continue;
                 }
+                let Some(anchor) = start.checked_sub(atom.back as usize) else { continue };
+                let caches = &mut scratch.caches[atom.form as usize];
+                verify::at_anchor(form, data, anchor, atom.xor_key, caches, &mut |m| {
+                    found.push(form.pattern, m)
+                });
             }
-        }
+        });
         for &index in &self.unatomized {
             let form = &forms[index];
-            verify::everywhere(form, data, &mut |m| found.push(form.pattern, m));
+            let caches = &mut scratch.caches[index];
+            verify::everywhere(form, data, caches, &mut |m| found.push(form.pattern, m));
         }
         found.finish();
         found
@@ -118,21 +106,21 @@ fn too_many(_: std::num::TryFromIntError) -> PatternError {
 }
 
 /// Per-thread state reused between scans: the lazy DFA caches of the
-/// reverse prefix matchers, filled on first use.
+/// regex forms, filled on first use.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    reverse_caches: Vec<Option<hybrid::dfa::Cache>>,
+    caches: Vec<FormCaches>,
 }
 
 impl Scratch {
     pub(crate) fn new(forms: usize) -> Scratch {
-        Scratch { reverse_caches: (0..forms).map(|_| None).collect() }
+        Scratch { caches: (0..forms).map(|_| FormCaches::default()).collect() }
     }
 
     /// Makes room for `forms` caches (a scratch made for another matcher
     /// still works).
     fn prepare(&mut self, forms: usize) {
-        if self.reverse_caches.len() != forms {
+        if self.caches.len() != forms {
             *self = Scratch::new(forms);
         }
     }
@@ -192,10 +180,17 @@ impl ScanMatches {
     }
 }
 
-/// Sorts by offset and keeps one match per offset, the longest (a pattern's
-/// ascii and wide forms, or two atoms of one regex, can find the same
-/// start).
+/// The order of a pattern's matches: by offset, and at one offset the
+/// match kept first, the shortest. When a pattern's ascii and wide forms
+/// both match at one offset YARA-X usually reports the ascii one (`"a"
+/// ascii wide` on `a\0`; for xor patterns it depends on which form its
+/// search finds first).
+pub(crate) fn report_order(a: &Match, b: &Match) -> Ordering {
+    a.offset.cmp(&b.offset).then(a.length.cmp(&b.length))
+}
+
+/// Sorts in [`report_order`] and keeps one match per offset.
 fn normalize(list: &mut Vec<Match>) {
-    list.sort_unstable_by(|a, b| a.offset.cmp(&b.offset).then(b.length.cmp(&a.length)));
+    list.sort_unstable_by(report_order);
     list.dedup_by_key(|found| found.offset);
 }

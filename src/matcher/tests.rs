@@ -23,6 +23,14 @@ fn modifiers(text: &str) -> Vec<Modifier> {
                 "xor" => ModifierKind::Xor { min: 0, max: 255 },
                 "base64" => ModifierKind::Base64 { alphabet: None },
                 "base64wide" => ModifierKind::Base64Wide { alphabet: None },
+                other if other.starts_with("base64") => {
+                    let (kind, argument) = other.split_once("(\"").expect(other);
+                    let alphabet = Some(argument.trim_end_matches("\")").as_bytes().to_vec());
+                    match kind {
+                        "base64" => ModifierKind::Base64 { alphabet },
+                        _ => ModifierKind::Base64Wide { alphabet },
+                    }
+                }
                 other => {
                     let range = other.strip_prefix("xor(").and_then(|r| r.strip_suffix(')'));
                     let (min, max) = range.and_then(|r| r.split_once('-')).expect(other);
@@ -33,15 +41,23 @@ fn modifiers(text: &str) -> Vec<Modifier> {
         .collect()
 }
 
-/// Reads a hex string body as written between the braces.
+/// Reads a hex string body as written between the braces (`4D5A ?? [2-4]
+/// ( 01 | ~02 )`, spaces optional between bytes).
 fn hex(body: &str) -> PatternValue {
-    let tokens: Vec<String> = body
-        .replace('(', " ( ")
-        .replace(')', " ) ")
-        .replace('|', " | ")
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
+    let mut tokens = Vec::new();
+    let mut chars = body.chars().filter(|c| !c.is_whitespace()).peekable();
+    while let Some(c) = chars.next() {
+        let token: String = match c {
+            '(' | ')' | '|' => c.to_string(),
+            '[' => std::iter::once(c)
+                .chain(chars.by_ref().take_while(|&c| c != ']'))
+                .chain([']'])
+                .collect(),
+            '~' => [Some(c), chars.next(), chars.next()].into_iter().flatten().collect(),
+            _ => [Some(c), chars.next()].into_iter().flatten().collect(),
+        };
+        tokens.push(token);
+    }
     let mut position = 0;
     let parsed = hex_sequence(&tokens, &mut position);
     assert_eq!(position, tokens.len(), "unbalanced hex string {body}");
@@ -107,12 +123,11 @@ fn text(bytes: &[u8]) -> PatternValue {
     PatternValue::Text(bytes.to_vec())
 }
 
-/// The matches of one pattern as `(offset, length, xor key)`.
-fn scan_one(
-    value: &PatternValue,
-    modifier_text: &str,
-    data: &[u8],
-) -> Vec<(usize, usize, Option<u8>)> {
+/// A match as `(offset, length, xor key)`.
+type Triple = (usize, usize, Option<u8>);
+
+/// The matches of one pattern.
+fn scan_one(value: &PatternValue, modifier_text: &str, data: &[u8]) -> Vec<Triple> {
     let modifiers = modifiers(modifier_text);
     let spec = PatternSpec { value, modifiers: &modifiers };
     let matcher = Matcher::build(&[spec], &MatcherLimits::default()).expect("pattern compiles");
@@ -127,7 +142,7 @@ fn build_error(value: &PatternValue, modifier_text: &str) -> PatternError {
     errors.pop().expect("one error").1
 }
 
-type Case<'a> = (PatternValue, &'a str, &'a [u8], &'a [(usize, usize, Option<u8>)]);
+type Case<'a> = (PatternValue, &'a str, &'a [u8], &'a [Triple]);
 
 fn check(cases: &[Case]) {
     for (value, modifier_text, data, expected) in cases {
@@ -206,6 +221,9 @@ fn base64() {
         (text(b"This program"), "base64", data, &[(0, 16, None), (17, 16, None), (48, 16, None)]),
         // "abc" base64wide, base64 reported at the encoded bytes
         (text(b"abc"), "base64 base64wide", b"YWJj Y\0W\0J\0j\0", &[(0, 4, None), (5, 8, None)]),
+        // `wide` widens the text before encoding, `base64wide` the encoding
+        (text(b"abcd"), "base64 wide", b"YQBiAGMAZAA=", &[(0, 10, None)]),
+        (text(b"abc"), "base64 ascii wide", b"Y\0W\0J\0j\0 YWJj", &[(9, 4, None)]),
     ]);
 }
 
@@ -324,7 +342,10 @@ fn refused_patterns() {
         (regex("a*", ""), "", "empty"),
         (hex("61 62"), "nocase", "modifier"),
         (text(b"ab"), "xor nocase", "modifier"),
-        (text(b"ab"), "base64", "modifier"),
+        (text(b"ab"), "base64", "at least 3 bytes"),
+        (regex("a+b*?", ""), "", "mixing greedy and non-greedy"),
+        (regex("a{2}b*?", ""), "", "mixing greedy and non-greedy"),
+        (hex("61 [0] 62"), "", "zero-length jump"),
         (text(b"abc"), "base64 fullword", "modifier"),
         (regex("ab", ""), "xor", "modifier"),
         (text(b""), "", "empty"),
@@ -400,8 +421,25 @@ fn match_at_checks_one_offset() {
 #[test]
 fn matcher_is_send_and_sync() {
     fn shared<T: Send + Sync>() {}
+    fn sent<T: Send>() {}
     shared::<Matcher>();
     shared::<ScanMatches>();
+    sent::<Scratch>();
+}
+
+#[test]
+fn empty_inputs() {
+    let none = Matcher::build(&[], &MatcherLimits::default()).unwrap();
+    assert_eq!(none.pattern_count(), 0);
+    let found = none.scan(b"anything", &mut none.scratch());
+    assert_eq!(found.matches(0), []);
+    let value = text(b"ab");
+    let one =
+        Matcher::build(&[PatternSpec { value: &value, modifiers: &[] }], &MatcherLimits::default())
+            .unwrap();
+    assert_eq!(one.scan(b"", &mut one.scratch()).matches(0), []);
+    assert_eq!(one.match_at(0, b"", 0), None);
+    assert_eq!(one.match_at(0, b"ab", usize::MAX), None);
 }
 
 #[test]
@@ -416,4 +454,231 @@ fn scratch_from_another_matcher_still_works() {
     let mut scratch = first.scratch();
     let found = second.scan(b"one two", &mut scratch);
     assert_eq!(found.matches(1).len(), 1);
+}
+
+/// Reads a pattern declaration as written after `$a =` in a rule.
+fn declaration(text_form: &str) -> (PatternValue, Vec<Modifier>) {
+    let (value, rest) = match text_form.as_bytes()[0] {
+        b'"' => {
+            let close = text_form[1..].find('"').expect("closing quote") + 1;
+            (text(&text_form.as_bytes()[1..close]), &text_form[close + 1..])
+        }
+        b'{' => {
+            let close = text_form.rfind('}').expect("closing brace");
+            (hex(&text_form[1..close]), &text_form[close + 1..])
+        }
+        _ => {
+            let close = text_form.rfind('/').expect("closing slash");
+            let (flags, rest) =
+                text_form[close + 1..].split_once(' ').unwrap_or((&text_form[close + 1..], ""));
+            (regex(&text_form[1..close], flags), rest)
+        }
+    };
+    (value, modifiers(rest))
+}
+
+/// Patterns of the differential cases where spoor knowingly differs from
+/// YARA-X, with the reason. The test fails if any other case differs, and
+/// if one of these stops differing (so the list stays true).
+const KNOWN_DEVIATIONS: &[(&str, &str)] = &[
+    // `\b`/`\B` inside a wide regex see the zero bytes (only the leading
+    // and trailing ones are tested on wide characters).
+    (r"/a\Bb/ wide", "interior wide word assertion"),
+    (r"/(a|b)+\B.*\w*/ wide", "interior wide word assertion"),
+    // When a regex's preferred match fails `fullword`, YARA-X's engine
+    // backtracks into another length in an order spoor approximates
+    // (longest other length for greedy regexes, shortest for lazy ones).
+    (r"/[^a][^a]+/i ascii fullword", "fullword retry order"),
+    (r"/_\s+?\W*?[^a]+?/s fullword", "fullword retry order"),
+    (r"/_\w{1,3}?\B/s fullword ascii", "fullword retry order"),
+    (r"/\w{1,3}?\W[^a]/s fullword", "fullword retry order"),
+    // An xor text whose ascii and wide forms match at one offset: YARA-X
+    // keeps the form its search finds first, here the wide one.
+    (r#""1" xor(2-4) ascii wide"#, "ascii or wide form at one offset"),
+];
+
+/// One case of `scripts/matcher_cases.py`: a declaration, data, and YARA-X's
+/// matches, `None` when YARA-X refuses the pattern.
+type DifferentialCase = (String, Vec<u8>, Option<Vec<Triple>>);
+
+fn differential_cases() -> Vec<DifferentialCase> {
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("testdata/yara_x_cases.json")).expect("valid json");
+    cases
+        .iter()
+        .map(|case| {
+            let hex_data = case["data"].as_str().expect("data");
+            let data = (0..hex_data.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex_data[i..i + 2], 16).expect("hex data"))
+                .collect();
+            let matches = case.get("matches").map(|matches| {
+                let triple = |m: &serde_json::Value| {
+                    let n = |i: usize| usize::try_from(m[i].as_u64().expect("number")).unwrap();
+                    (n(0), n(1), m[2].as_u64().map(|key| u8::try_from(key).unwrap()))
+                };
+                matches.as_array().expect("array").iter().map(triple).collect()
+            });
+            (case["pattern"].as_str().expect("pattern").to_owned(), data, matches)
+        })
+        .collect()
+}
+
+/// All differential patterns in ONE matcher (shared atoms, shared
+/// index entries) find, over the case data at once, what each finds
+/// alone.
+#[test]
+fn shared_matcher_agrees_with_single_matchers() {
+    let cases: Vec<_> = differential_cases()
+        .into_iter()
+        .filter(|(_, _, matches)| matches.is_some())
+        .map(|(pattern, data, _)| (declaration(&pattern), data))
+        .collect();
+    // The data of the first cases is enough to exercise every pattern (the
+    // whole of it makes the test slow in debug builds).
+    let data: Vec<u8> = cases.iter().take(100).flat_map(|(_, data)| data.clone()).collect();
+    let specs: Vec<PatternSpec> =
+        cases.iter().map(|((value, modifiers), _)| PatternSpec { value, modifiers }).collect();
+    let limits = MatcherLimits::default();
+    let shared = Matcher::build(&specs, &limits).expect("all compile");
+    let together = shared.scan(&data, &mut shared.scratch());
+    for (index, spec) in specs.iter().enumerate() {
+        let alone = Matcher::build(&[*spec], &limits).expect("compiles");
+        let found = alone.scan(&data, &mut alone.scratch());
+        assert_eq!(together.matches(index), found.matches(0), "{:?}", spec.value);
+    }
+}
+
+/// The generated and hand-written cases of `scripts/matcher_cases.py`, with
+/// YARA-X's answers: same matches, and a refusal where YARA-X refuses.
+#[test]
+fn yara_x_differential() {
+    let cases = differential_cases();
+    let mut mismatches = Vec::new();
+    for (pattern, data, expected) in &cases {
+        let pattern = pattern.as_str();
+        let (value, modifiers) = declaration(pattern);
+        let spec = PatternSpec { value: &value, modifiers: &modifiers };
+        let got = match Matcher::build(&[spec], &MatcherLimits::default()) {
+            Err(errors) => format!("error: {}", errors[0].1),
+            Ok(matcher) => {
+                let found = matcher.scan(data, &mut matcher.scratch());
+                let triples: Vec<_> =
+                    found.matches(0).iter().map(|m| (m.offset, m.length, m.xor_key)).collect();
+                format!("{triples:?}")
+            }
+        };
+        let expected = expected.as_ref().map_or_else(|| "error".to_owned(), |m| format!("{m:?}"));
+        let agrees = if expected == "error" { got.starts_with("error") } else { got == expected };
+        if !agrees {
+            mismatches
+                .push((pattern, format!("{pattern} on {data:?}: yara-x {expected}, spoor {got}")));
+        }
+    }
+    let unexpected: Vec<&String> = mismatches
+        .iter()
+        .filter(|(pattern, _)| !KNOWN_DEVIATIONS.iter().any(|(known, _)| known == pattern))
+        .map(|(_, report)| report)
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{} of {} cases differ:\n{unexpected:#?}",
+        unexpected.len(),
+        cases.len()
+    );
+    for (known, reason) in KNOWN_DEVIATIONS {
+        assert!(
+            mismatches.iter().any(|(pattern, _)| pattern == known),
+            "{known} ({reason}) now agrees"
+        );
+    }
+}
+
+#[test]
+fn oversized_regexes_are_refused_not_built() {
+    let error = build_error(&regex("(a{1000}){1000}", ""), "");
+    assert!(matches!(error, PatternError::OverLimit(_)), "{error}");
+}
+
+#[test]
+fn long_hex_jumps_stay_bounded() {
+    let started = std::time::Instant::now();
+    let value = hex("61 62 [0-60000] 63 64");
+    let mut data = b"ab".to_vec();
+    data.extend(std::iter::repeat_n(b'x', 50_000));
+    data.extend(b"cd");
+    // YARA-X: `0 50004`.
+    let limits = MatcherLimits::default();
+    let spec = PatternSpec { value: &value, modifiers: &[] };
+    let matcher = Matcher::build(&[spec], &limits).expect("within the regex size limit");
+    let found = matcher.scan(&data, &mut matcher.scratch());
+    assert_eq!(found.matches(0), [Match { offset: 0, length: 50_004, xor_key: None }]);
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+}
+
+/// Every regex and hex string of the signature-base corpus (read crudely,
+/// one declaration per line) compiles — YARA and YARA-X accept them all —
+/// and has an atom, so none is searched byte by byte.
+#[test]
+fn corpus_regexes_and_hex_strings_compile() {
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
+    let Ok(entries) = std::fs::read_dir(corpus) else {
+        eprintln!("note: {corpus} is absent, skipping");
+        return;
+    };
+    let mut files: Vec<_> = entries.filter_map(|entry| Some(entry.ok()?.path())).collect();
+    files.sort();
+    let (mut compiled, mut failures) = (0, Vec::new());
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap_or_default();
+        for line in source.lines() {
+            let Some((name, rest)) = line.trim().split_once('=') else { continue };
+            let rest = rest.trim();
+            let is_pattern = name.trim().starts_with('$');
+            let value = if is_pattern && rest.starts_with('{') && rest.contains('}') {
+                let body = &rest[1..rest.find('}').unwrap()];
+                // Comments inside hex strings are beyond this crude reader.
+                if body.contains("//") || body.contains("/*") {
+                    continue;
+                }
+                hex(body)
+            } else if is_pattern && rest.starts_with('/') && rest.len() > 1 {
+                let Some(close) = closing_slash(rest) else { continue };
+                let flags = rest[close + 1..].split_whitespace().next().unwrap_or("");
+                let flags = if flags.chars().all(|c| c == 'i' || c == 's') { flags } else { "" };
+                regex(&rest[1..close], flags)
+            } else {
+                continue;
+            };
+            let spec = PatternSpec { value: &value, modifiers: &[] };
+            match Matcher::build(&[spec], &MatcherLimits::default()) {
+                Ok(matcher) if matcher.slow_patterns().is_empty() => compiled += 1,
+                Ok(_) => failures.push(format!("{}: {line}: no atom", file.display())),
+                Err(errors) => {
+                    failures.push(format!("{}: {line}: {}", file.display(), errors[0].1))
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fail:\n{}",
+        failures.len(),
+        compiled + failures.len(),
+        failures.join("\n")
+    );
+    assert!(compiled > 1000, "only {compiled} patterns read");
+}
+
+/// The index of the slash closing a regex literal that starts `text`.
+fn closing_slash(text: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (index, c) in text.char_indices().skip(1) {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '/' if !escaped => return Some(index),
+            _ => escaped = false,
+        }
+    }
+    None
 }

@@ -19,19 +19,50 @@ use regex_syntax::hir::Hir;
 
 use super::atoms::{self, AtomVariant};
 use super::forms::{Form, FormKind, Literal};
+use super::regex;
 use super::{Match, MatcherLimits, PatternError};
 
 /// A compiled regex form: forward matcher plus the reverse prefix DFA.
+///
+/// The matchers are lazy DFAs whose caches live in the caller's
+/// [`super::Scratch`]: a form costs its NFA until a scan first verifies it,
+/// which keeps ten thousand patterns cheap.
 #[derive(Debug)]
 pub(crate) struct RegexVerifier {
-    /// The whole regex, for anchored leftmost-first searches.
-    forward: meta::Regex,
+    /// The whole regex, leftmost-first, for anchored searches.
+    forward: hybrid::dfa::DFA,
+    /// For a form without atoms: the regex that finds each next start.
+    search: Option<meta::Regex>,
     /// The reversed elements before the atom; `None` when the atom starts
     /// the regex (the match starts at the atom).
     prefix: Option<hybrid::dfa::DFA>,
     /// How far a match may reach before and after its atom; `None` for hex
     /// strings, which YARA-X matches across any distance.
     span: Option<usize>,
+    /// For forms with a check on the match end (`fullword`, a trailing wide
+    /// `\b`): a forward DFA reporting every match end, to find another
+    /// length when the preferred one fails the check, as YARA-X's engine
+    /// does when it rejects a match and backtracks.
+    ends: Option<hybrid::dfa::DFA>,
+    /// Whether the regex's repetitions are lazy: then the shortest other
+    /// length is preferred, otherwise the longest.
+    lazy: bool,
+}
+
+/// The lazy DFA caches of one form, kept per thread in a
+/// [`super::Scratch`].
+#[derive(Debug, Default)]
+pub(crate) struct FormCaches {
+    reverse: Option<hybrid::dfa::Cache>,
+    forward: Option<hybrid::dfa::Cache>,
+    ends: Option<hybrid::dfa::Cache>,
+}
+
+/// The caches [`RegexVerifier::accepted_at`] uses, borrowed apart from the
+/// reverse one so that both can be in use at once.
+struct ForwardCaches<'a> {
+    forward: &'a mut Option<hybrid::dfa::Cache>,
+    ends: &'a mut Option<hybrid::dfa::Cache>,
 }
 
 impl RegexVerifier {
@@ -39,45 +70,28 @@ impl RegexVerifier {
     pub(crate) fn new(
         hir: &Hir,
         span: Option<usize>,
+        checks_end: bool,
         limits: &MatcherLimits,
     ) -> Result<(Self, Vec<AtomVariant>), PatternError> {
-        let over_limit = |error: &dyn std::fmt::Display| PatternError::OverLimit(error.to_string());
-        let forward = meta::Builder::new()
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .utf8_empty(false)
-                    .which_captures(WhichCaptures::Implicit)
-                    .nfa_size_limit(Some(limits.regex_size_limit)),
-            )
-            .build_from_hir(hir)
-            .map_err(|error| over_limit(&error))?;
+        let forward = lazy_dfa(hir, false, MatchKind::LeftmostFirst, limits)?;
         let elements = atoms::flatten(hir);
         let (split, atom_set) =
             atoms::regex_atoms(&elements, limits.max_atoms_per_form).unwrap_or((0, Vec::new()));
         let prefix = if split == 0 {
             None
         } else {
-            let nfa = thompson::Compiler::new()
-                .configure(
-                    thompson::Config::new()
-                        .reverse(true)
-                        .which_captures(WhichCaptures::None)
-                        .nfa_size_limit(Some(limits.regex_size_limit)),
-                )
-                .build_from_hir(&Hir::concat(elements[..split].to_vec()))
-                .map_err(|error| over_limit(&error))?;
-            let dfa = hybrid::dfa::Builder::new()
-                .configure(hybrid::dfa::DFA::config().match_kind(MatchKind::All))
-                .build_from_nfa(nfa)
-                .map_err(|error| over_limit(&error))?;
-            Some(dfa)
+            let prefix_hir = Hir::concat(elements[..split].to_vec());
+            Some(lazy_dfa(&prefix_hir, true, MatchKind::All, limits)?)
         };
+        let ends =
+            if checks_end { Some(lazy_dfa(hir, false, MatchKind::All, limits)?) } else { None };
+        let search = if atom_set.is_empty() { Some(search_regex(hir, limits)?) } else { None };
         let atoms = atom_set
             .into_iter()
             .map(|bytes| AtomVariant { bytes, back: 0, xor_key: None })
             .collect();
-        Ok((RegexVerifier { forward, prefix, span }, atoms))
+        let lazy = regex::is_lazy(hir);
+        Ok((RegexVerifier { forward, search, prefix, span, ends, lazy }, atoms))
     }
 
     /// Calls `each` with every start from which the prefix reaches the atom
@@ -123,18 +137,147 @@ impl RegexVerifier {
         }
     }
 
-    /// The length of the leftmost-first match anchored at `start`, not
-    /// reaching past `span` bytes after `atom`.
-    fn length_at(&self, data: &[u8], start: usize, atom: usize) -> Option<usize> {
-        let end = self.span.map_or(data.len(), |span| data.len().min(atom.saturating_add(span)));
-        let input = Input::new(data).range(start..end).anchored(Anchored::Yes);
-        self.forward.search(&input).map(|found| found.len())
+    /// Where a match may end at the latest when its atom is at `atom`.
+    fn end_limit(&self, data: &[u8], atom: usize) -> usize {
+        self.span.map_or(data.len(), |span| data.len().min(atom.saturating_add(span)))
+    }
+
+    /// The length of the leftmost-first match anchored at `start`, ending
+    /// by `end`: the last match end the DFA passes before it dies.
+    fn length_at(
+        &self,
+        data: &[u8],
+        start: usize,
+        end: usize,
+        cache: &mut Option<hybrid::dfa::Cache>,
+    ) -> Option<usize> {
+        let cache = cache.get_or_insert_with(|| self.forward.create_cache());
+        let mut last = None;
+        walk_forward(&self.forward, cache, data, start, end, |match_end| {
+            last = Some(match_end - start);
+        });
+        last
+    }
+
+    /// The match from `start` (ending by `end`) that [`accept`] takes: the
+    /// leftmost-first one, or when it fails a check on its end, the longest
+    /// (greedy) or shortest (lazy) other length that passes.
+    fn accepted_at(
+        &self,
+        form: &Form,
+        data: &[u8],
+        start: usize,
+        end: usize,
+        caches: ForwardCaches,
+    ) -> Option<Match> {
+        let length = self.length_at(data, start, end, caches.forward)?;
+        let preferred = Match { offset: start, length, xor_key: None };
+        if let Some(accepted) = accept(form, data, preferred) {
+            return Some(accepted);
+        }
+        let dfa = self.ends.as_ref()?;
+        let cache = caches.ends.get_or_insert_with(|| dfa.create_cache());
+        let mut ends = Vec::new();
+        walk_forward(dfa, cache, data, start, end, |match_end| ends.push(match_end));
+        let mut lengths = ends
+            .into_iter()
+            .map(|match_end| match_end - start)
+            .filter(|&other| other != length && other > 0);
+        let accept_length =
+            |other| accept(form, data, Match { offset: start, length: other, xor_key: None });
+        if self.lazy {
+            lengths.find_map(accept_length)
+        } else {
+            lengths.rev().find_map(accept_length)
+        }
+    }
+}
+
+/// A lazy DFA over `hir` (forward, or backward for `reverse`).
+fn lazy_dfa(
+    hir: &Hir,
+    reverse: bool,
+    kind: MatchKind,
+    limits: &MatcherLimits,
+) -> Result<hybrid::dfa::DFA, PatternError> {
+    let over_limit = |error: &dyn std::fmt::Display| PatternError::OverLimit(error.to_string());
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .reverse(reverse)
+                .which_captures(WhichCaptures::None)
+                .nfa_size_limit(Some(limits.regex_size_limit)),
+        )
+        .build_from_hir(hir)
+        .map_err(|error| over_limit(&error))?;
+    hybrid::dfa::Builder::new()
+        .configure(
+            hybrid::dfa::DFA::config()
+                .match_kind(kind)
+                .cache_capacity(limits.regex_cache_capacity)
+                .skip_cache_capacity_check(true),
+        )
+        .build_from_nfa(nfa)
+        .map_err(|error| over_limit(&error))
+}
+
+/// An unanchored leftmost-first regex, for forms searched without atoms.
+fn search_regex(hir: &Hir, limits: &MatcherLimits) -> Result<meta::Regex, PatternError> {
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .utf8_empty(false)
+                .which_captures(WhichCaptures::Implicit)
+                .nfa_size_limit(Some(limits.regex_size_limit)),
+        )
+        .build_from_hir(hir)
+        .map_err(|error| PatternError::OverLimit(error.to_string()))
+}
+
+/// Runs `dfa` anchored at `start` over `data[start..end]`, calling
+/// `each_end` with every position where a match ends (ascending), until the
+/// DFA dies.
+fn walk_forward(
+    dfa: &hybrid::dfa::DFA,
+    cache: &mut hybrid::dfa::Cache,
+    data: &[u8],
+    start: usize,
+    end: usize,
+    mut each_end: impl FnMut(usize),
+) {
+    let look_behind = start.checked_sub(1).map(|before| data[before]);
+    let config = start::Config::new().anchored(Anchored::Yes).look_behind(look_behind);
+    let Ok(mut state) = dfa.start_state(cache, &config) else { return };
+    // Match states are delayed by one byte: a match state after reading
+    // `data[at]` means a match ends at `at`.
+    for (at, &byte) in data.iter().enumerate().take(end).skip(start) {
+        state = match dfa.next_state(cache, state, byte) {
+            Ok(next) => next,
+            Err(_) => return,
+        };
+        if state.is_match() {
+            each_end(at);
+        }
+        if state.is_dead() || state.is_quit() {
+            return;
+        }
+    }
+    let last = match data.get(end) {
+        Some(&after) => dfa.next_state(cache, state, after),
+        None => dfa.next_eoi_state(cache, state),
+    };
+    if last.is_ok_and(|state| state.is_match()) {
+        each_end(end);
     }
 }
 
 /// Whether `literal` matches `data` at `start` under xor `key`.
 fn literal_matches(literal: &Literal, data: &[u8], start: usize, key: u8) -> bool {
-    let Some(window) = data.get(start..start + literal.bytes.len()) else { return false };
+    let Some(window) = start.checked_add(literal.bytes.len()).and_then(|end| data.get(start..end))
+    else {
+        return false;
+    };
     if literal.nocase {
         window.eq_ignore_ascii_case(&literal.bytes)
     } else if key == 0 {
@@ -144,30 +287,48 @@ fn literal_matches(literal: &Literal, data: &[u8], start: usize, key: u8) -> boo
     }
 }
 
+/// The character at `at` for a width of 1 (a byte) or 2 (a byte followed
+/// by `\0`), after undoing the xor `key`; `None` when there is none.
+fn char_at(data: &[u8], at: usize, width: usize, key: u8) -> Option<u8> {
+    let first = *data.get(at)? ^ key;
+    match width {
+        1 => Some(first),
+        _ => (*data.get(at + 1)? ^ key == 0).then_some(first),
+    }
+}
+
 /// YARA's `fullword` rule: the character before and after the match is not
 /// alphanumeric. For wide forms a character is a byte followed by `\0`, so
 /// `c\0` before a match fails it and a lone `c` does not (both confirmed
 /// with YARA-X).
 fn is_full_word(data: &[u8], found: &Match, width: usize) -> bool {
     let key = found.xor_key.unwrap_or(0);
-    let char_at = |at: usize| -> Option<u8> {
-        let first = *data.get(at)? ^ key;
-        match width {
-            1 => Some(first),
-            _ => (*data.get(at + 1)? ^ key == 0).then_some(first),
-        }
-    };
-    let before = found.offset.checked_sub(width).and_then(char_at);
-    let after = char_at(found.offset + found.length);
+    let before = found.offset.checked_sub(width).and_then(|at| char_at(data, at, width, key));
+    let after = char_at(data, found.offset + found.length, width, key);
     !before.is_some_and(|c| c.is_ascii_alphanumeric())
         && !after.is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
+/// Whether a word boundary lies at `at` in wide text: YARA-X compares the
+/// byte two before `at` (the previous wide character) with the byte at
+/// `at`, without requiring the zero bytes (`/\bA{,2}\w/ wide` does not
+/// match `B\0` after `1\n`).
+fn is_wide_word_boundary(data: &[u8], at: usize) -> bool {
+    let is_word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    let before = at.checked_sub(2).and_then(|before| data.get(before));
+    is_word(before) != is_word(data.get(at))
+}
+
 fn accept(form: &Form, data: &[u8], found: Match) -> Option<Match> {
-    match form.fullword {
-        Some(width) if !is_full_word(data, &found, width) => None,
-        _ => Some(found),
-    }
+    let edges = form.wide_word_edges;
+    let edge_holds = |required: Option<bool>, at: usize| {
+        required.is_none_or(|boundary| is_wide_word_boundary(data, at) == boundary)
+    };
+    let full_word = form.fullword.is_none_or(|width| is_full_word(data, &found, width));
+    (full_word
+        && edge_holds(edges.start, found.offset)
+        && edge_holds(edges.end, found.offset + found.length))
+    .then_some(found)
 }
 
 /// Verifies `form` for an atom hit whose form start (for literals) or atom
@@ -178,7 +339,7 @@ pub(crate) fn at_anchor(
     data: &[u8],
     anchor: usize,
     xor_key: Option<u8>,
-    cache: &mut Option<hybrid::dfa::Cache>,
+    caches: &mut FormCaches,
     emit: &mut dyn FnMut(Match) -> bool,
 ) {
     match &form.kind {
@@ -190,31 +351,42 @@ pub(crate) fn at_anchor(
                 }
             }
         }
-        FormKind::Regex(verifier) => verifier.starts(data, anchor, cache, |start| {
-            let Some(length) = verifier.length_at(data, start, anchor) else { return true };
-            let found = Match { offset: start, length, xor_key: None };
-            accept(form, data, found).is_none_or(&mut *emit)
-        }),
+        FormKind::Regex(verifier) => {
+            let end = verifier.end_limit(data, anchor);
+            let (reverse, forward, ends) =
+                (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
+            verifier.starts(data, anchor, reverse, |start| {
+                let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
+                verifier.accepted_at(form, data, start, end, caches).is_none_or(&mut *emit)
+            });
+        }
     }
 }
 
 /// Searches a form that has no atom across the whole of `data`: each
 /// unanchored leftmost-first search finds the next start at which a match
 /// exists, and its length is that of the anchored match from there.
-pub(crate) fn everywhere(form: &Form, data: &[u8], emit: &mut dyn FnMut(Match) -> bool) {
+pub(crate) fn everywhere(
+    form: &Form,
+    data: &[u8],
+    caches: &mut FormCaches,
+    emit: &mut dyn FnMut(Match) -> bool,
+) {
     let FormKind::Regex(verifier) = &form.kind else { return };
+    let Some(search) = &verifier.search else { return };
     let mut from = 0;
     while from < data.len() {
-        let Some(found) = verifier.forward.search(&Input::new(data).range(from..)) else {
+        let Some(found) = search.search(&Input::new(data).range(from..)) else {
             return;
         };
-        let candidate = Match { offset: found.start(), length: found.len(), xor_key: None };
-        if let Some(accepted) = accept(form, data, candidate)
+        let start = found.start();
+        let forward_caches = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
+        if let Some(accepted) = verifier.accepted_at(form, data, start, data.len(), forward_caches)
             && !emit(accepted)
         {
             return;
         }
-        from = found.start() + 1;
+        from = start + 1;
     }
 }
 
@@ -247,9 +419,8 @@ pub(crate) fn match_at(
             let end = verifier.span.map_or(data.len(), |_| {
                 data.len().min(offset.saturating_add(limits.regex_scan_span))
             });
-            let input = Input::new(data).range(offset..end).anchored(Anchored::Yes);
-            let length = verifier.forward.search(&input)?.len();
-            Match { offset, length, xor_key: None }
+            let caches = ForwardCaches { forward: &mut None, ends: &mut None };
+            return verifier.accepted_at(form, data, offset, end, caches);
         }
     };
     accept(form, data, found)

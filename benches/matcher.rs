@@ -1,0 +1,169 @@
+//! Scan throughput of the matcher: ~2,000 text patterns taken from the
+//! signature-base corpus (with their `nocase`/`wide`/`ascii`/`fullword`
+//! modifiers) over 16 MiB of this machine's files (executables and text),
+//! with some of the patterns planted so verification runs too.
+//!
+//! Run with `cargo bench --bench matcher`. Skips with a note when the corpus
+//! (`../shared/corpora/signature-base`) is absent.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use spoor::matcher::{Matcher, MatcherLimits, PatternSpec};
+use spoor::parser::ast::{Modifier, ModifierKind, PatternValue};
+use spoor::source::Span;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
+const PATTERNS: usize = 2_000;
+const DATA_SIZE: usize = 16 << 20;
+
+/// Decodes a YARA text string body (escapes `\" \\ \n \r \t \xHH`).
+fn decode(body: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut bytes = body.bytes();
+    while let Some(byte) = bytes.next() {
+        if byte != b'\\' {
+            out.push(byte);
+            continue;
+        }
+        out.push(match bytes.next()? {
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'x' => {
+                let hex = [bytes.next()?, bytes.next()?];
+                u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?
+            }
+            other => other,
+        });
+    }
+    Some(out)
+}
+
+/// Crudely reads `$name = "text" modifiers` lines: the text and the
+/// modifiers the matcher takes without arguments.
+fn text_strings(corpus: &Path) -> Vec<(Vec<u8>, Vec<Modifier>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .map(|dir| dir.filter_map(|entry| Some(entry.ok()?.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    let mut strings = Vec::new();
+    for file in files {
+        let Ok(source) = std::fs::read_to_string(&file) else { continue };
+        for line in source.lines() {
+            let line = line.trim();
+            let Some((name, rest)) = line.split_once('=') else { continue };
+            let rest = rest.trim();
+            if !name.trim().starts_with('$') || !rest.starts_with('"') {
+                continue;
+            }
+            let Some(close) = rest[1..].find('"').map(|i| i + 1) else { continue };
+            if rest[1..close].ends_with('\\') {
+                continue; // an escaped quote: too crude to read, skip it
+            }
+            let Some(text) = decode(&rest[1..close]).filter(|text| text.len() >= 2) else {
+                continue;
+            };
+            let modifiers = rest[close + 1..]
+                .split_whitespace()
+                .filter_map(|word| match word {
+                    "nocase" => Some(ModifierKind::Nocase),
+                    "wide" => Some(ModifierKind::Wide),
+                    "ascii" => Some(ModifierKind::Ascii),
+                    "fullword" => Some(ModifierKind::Fullword),
+                    _ => None,
+                })
+                .map(|kind| Modifier { kind, span: Span::new(0, 0) })
+                .collect();
+            strings.push((text, modifiers));
+        }
+    }
+    strings.sort_by(|a, b| a.0.cmp(&b.0));
+    strings.dedup_by(|a, b| a.0 == b.0);
+    // Spread the picks over the whole corpus rather than its first files.
+    let step = (strings.len() / PATTERNS).max(1);
+    strings.into_iter().step_by(step).take(PATTERNS).collect()
+}
+
+/// 16 MiB of real files: executables from /usr/bin and text from
+/// /usr/share, half each, with every 50th pattern planted every 64 KiB.
+fn mixed_data(patterns: &[(Vec<u8>, Vec<Modifier>)]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(DATA_SIZE);
+    for (root, share) in [("/usr/bin", DATA_SIZE / 2), ("/usr/share/doc", DATA_SIZE)] {
+        let mut files: Vec<PathBuf> = walk(Path::new(root));
+        files.sort();
+        for file in files {
+            if data.len() >= share {
+                break;
+            }
+            if let Ok(bytes) = std::fs::read(&file) {
+                data.extend_from_slice(&bytes[..bytes.len().min(share - data.len())]);
+            }
+        }
+    }
+    // Pad with a simple pseudo-random sequence if the machine has too few files.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    while data.len() < DATA_SIZE {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        data.push(state.to_le_bytes()[0]);
+    }
+    for (i, (text, _)) in patterns.iter().step_by(50).enumerate() {
+        let at = (i * 65_536) % (DATA_SIZE - text.len());
+        data[at..at + text.len()].copy_from_slice(text);
+    }
+    data
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => pending.push(entry.path()),
+                Ok(kind) if kind.is_file() => found.push(entry.path()),
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+fn bench_scan(c: &mut Criterion) {
+    if !Path::new(CORPUS).is_dir() {
+        eprintln!("note: {CORPUS} is absent, skipping the matcher bench");
+        return;
+    }
+    let strings = text_strings(Path::new(CORPUS));
+    let values: Vec<PatternValue> =
+        strings.iter().map(|(text, _)| PatternValue::Text(text.clone())).collect();
+    let specs: Vec<PatternSpec> = values
+        .iter()
+        .zip(&strings)
+        .map(|(value, (_, modifiers))| PatternSpec { value, modifiers })
+        .collect();
+    let started = Instant::now();
+    let matcher =
+        Matcher::build(&specs, &MatcherLimits::default()).expect("corpus strings compile");
+    eprintln!("built {} patterns in {:?}", specs.len(), started.elapsed());
+    let data = mixed_data(&strings);
+    let mut scratch = matcher.scratch();
+    let found = matcher.scan(&data, &mut scratch);
+    let hits: usize = (0..specs.len()).map(|pattern| found.matches(pattern).len()).sum();
+    eprintln!("{hits} matches in {} MiB", data.len() >> 20);
+
+    let mut group = c.benchmark_group("matcher");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.bench_function(format!("scan 16 MiB, {} corpus patterns", specs.len()), |b| {
+        b.iter(|| matcher.scan(&data, &mut scratch));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_scan);
+criterion_main!(benches);
