@@ -31,7 +31,7 @@ use crate::scanner::module_data::entrypoint_fields;
 
 /// How the scanner finds the matches of one pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatternPlan {
+pub(crate) enum PatternPlan {
     /// Found by the one search pass over the input.
     Searched,
     /// Only ever used as `$a at offset`: checked at that offset alone.
