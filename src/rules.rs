@@ -8,7 +8,7 @@
 //!   searched patterns, and a second one over the anchored patterns, which
 //!   is only ever asked for a match at one offset;
 //! - the compiled regular expressions of `matches` and function arguments;
-//! - a [`PatternPlan`] per pattern: a pattern whose only use is
+//! - a plan per pattern: a pattern whose only use is
 //!   `$a at <constant>` is *anchored* and never searched; the scanner checks
 //!   it at that one offset instead (what YARA-X does, and also what YARA-X
 //!   reports for it: the single anchored match);
