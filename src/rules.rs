@@ -8,7 +8,7 @@
 //!   searched patterns, and a second one over the anchored patterns, which
 //!   is only ever asked for a match at one offset;
 //! - the compiled regular expressions of `matches` and function arguments;
-//! - a [`PatternPlan`] per pattern: a pattern whose only use is
+//! - a plan per pattern: a pattern whose only use is
 //!   `$a at <constant>` is *anchored* and never searched; the scanner checks
 //!   it at that one offset instead (what YARA-X does, and also what YARA-X
 //!   reports for it: the single anchored match);
@@ -31,7 +31,7 @@ use crate::scanner::module_data::entrypoint_fields;
 
 /// How the scanner finds the matches of one pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatternPlan {
+pub(crate) enum PatternPlan {
     /// Found by the one search pass over the input.
     Searched,
     /// Only ever used as `$a at offset`: checked at that offset alone.

@@ -16,7 +16,7 @@
 pub mod error;
 mod eval;
 pub mod input;
-pub mod matches;
+pub(crate) mod matches;
 pub(crate) mod module_data;
 
 use std::cell::{Cell, OnceCell, RefCell};

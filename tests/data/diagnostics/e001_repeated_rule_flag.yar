@@ -1,0 +1,3 @@
+private private rule a {
+  condition: true
+}

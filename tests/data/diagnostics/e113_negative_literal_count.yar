@@ -1,0 +1,3 @@
+rule a {
+  condition: -1 of (true, false)
+}
