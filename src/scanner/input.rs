@@ -109,10 +109,12 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Input, LoadError> {
     if let Some(limit) = options.max_filesize.filter(|&limit| size > limit) {
         return Err(LoadError::TooLarge { size, limit });
     }
-    if !options.no_mmap && size >= options.mmap_threshold && size > 0 {
-        if let Some(map) = GuardedMap::new(&file)? {
-            return Ok(Input::Mapped(map));
-        }
+    if !options.no_mmap
+        && size >= options.mmap_threshold
+        && size > 0
+        && let Some(map) = GuardedMap::new(&file)?
+    {
+        return Ok(Input::Mapped(map));
     }
     read_bounded(file, size, options.max_filesize)
 }
@@ -254,7 +256,8 @@ extern "C" fn on_sigbus(
     // repeats and is handled (or kills the process) as it would without us.
     // SAFETY: PREVIOUS was written before this handler was installed.
     unsafe {
-        if let Some(previous) = (*(&raw const PREVIOUS)).as_ref() {
+        let previous: *const Option<libc::sigaction> = &raw const PREVIOUS;
+        if let Some(previous) = (*previous).as_ref() {
             let _ = libc::sigaction(libc::SIGBUS, previous, std::ptr::null_mut());
         } else {
             let _ = libc::signal(libc::SIGBUS, libc::SIG_DFL);
