@@ -3,14 +3,12 @@
 //! (`console.log(pe.number_of_sections) and ...`); the message goes to the
 //! call's message list and the scanner decides where it ends up.
 
-use std::sync::{Arc, OnceLock};
-
 use crate::modules::functions::{
-    FunctionDef, Overload, bool_arg, bool_value, declare, find_function, float_arg, int_arg,
+    FunctionDef, FunctionModule, Overload, bool_arg, bool_value, float_arg, int_arg, no_state,
     string_arg,
 };
-use crate::modules::{CallContext, FunctionImpl, Module, ModuleData, Value};
-use crate::types::{StructBuilder, StructType, Type};
+use crate::modules::{CallContext, Value};
+use crate::types::Type;
 
 const I: Type = Type::Integer;
 const F: Type = Type::Float;
@@ -18,30 +16,7 @@ const S: Type = Type::String;
 const B: Type = Type::Bool;
 
 /// The `console` module.
-#[derive(Debug)]
-pub struct Console;
-
-impl Module for Console {
-    fn name(&self) -> &'static str {
-        "console"
-    }
-
-    fn declaration(&self) -> Arc<StructType> {
-        static DECLARATION: OnceLock<Arc<StructType>> = OnceLock::new();
-        DECLARATION.get_or_init(|| declare(StructBuilder::new(), FUNCTIONS).build()).clone()
-    }
-
-    fn parse(&self, _data: &[u8]) -> ModuleData {
-        ModuleData {
-            value: Value::Struct(vec![Value::Undefined; self.declaration().fields.len()]),
-            native: None,
-        }
-    }
-
-    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
-        find_function(FUNCTIONS, path, overload)
-    }
-}
+pub static CONSOLE: FunctionModule = FunctionModule::new("console", FUNCTIONS, &[], no_state);
 
 static FUNCTIONS: &[FunctionDef] = &[
     FunctionDef {
@@ -136,7 +111,7 @@ mod tests {
 
     #[test]
     fn messages_are_appended_in_call_order() {
-        let console = Harness::new(&Console, b"");
+        let console = Harness::new(&CONSOLE, b"");
         assert!(matches!(console.call("log", &["n=".into(), 5.into()]), Value::Integer(1)));
         assert!(matches!(console.call("hex", &[255.into()]), Value::Integer(1)));
         let logged = console.call_as("log", &["b=".into(), 0.into()], &[S, B]);
@@ -146,7 +121,7 @@ mod tests {
 
     #[test]
     fn an_undefined_argument_prints_nothing() {
-        let console = Harness::new(&Console, b"");
+        let console = Harness::new(&CONSOLE, b"");
         let logged = console.call_as("log", &["n=".into(), Value::Undefined], &[S, I]);
         assert!(logged.is_undefined());
         assert!(console.messages().is_empty());

@@ -168,7 +168,7 @@ mod tests {
     fn modules_without_data_dump_as_an_empty_object() {
         use crate::modules::{console, hash, math, string, time};
         let modules: [&dyn Module; 5] =
-            [&math::Math, &hash::Hash, &time::Time, &console::Console, &string::StringModule];
+            [&math::MATH, &hash::HASH, &time::TIME, &console::CONSOLE, &string::STRING];
         for module in modules {
             assert_eq!(dump(module, b"MZ"), json!({}), "{}", module.name());
         }

@@ -11,10 +11,11 @@
 //! boolean variant), and an argument of the wrong shape, which the checker
 //! rules out, yields [`Value::Undefined`] rather than a panic.
 
-use std::sync::Arc;
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
 
-use crate::modules::{FunctionImpl, Value};
-use crate::types::{Function, StructBuilder, StructType, Type};
+use crate::modules::{FunctionImpl, Module, ModuleData, Value};
+use crate::types::{Constant, Function, StructBuilder, StructType, Type};
 
 /// One overload of a module function: its signature and its code.
 pub struct Overload {
@@ -32,6 +33,71 @@ pub struct FunctionDef {
     pub name: &'static str,
     /// Overloads, in the order their indexes are reported to the checker.
     pub overloads: &'static [Overload],
+}
+
+/// Per-input state for a module's functions (a result cache), made fresh
+/// for each scanned input.
+pub type StateFactory = fn() -> Option<Box<dyn Any + Send + Sync>>;
+
+/// A module whose members are functions and constants only, with no value
+/// read from the input: `math`, `hash`, `time`, `console` and `string` are
+/// each a `static` of this type and differ only in their tables.
+pub struct FunctionModule {
+    name: &'static str,
+    functions: &'static [FunctionDef],
+    constants: &'static [(&'static str, Constant)],
+    state: StateFactory,
+    declaration: OnceLock<Arc<StructType>>,
+}
+
+impl FunctionModule {
+    /// A module called `name` with these functions and constants; `state`
+    /// makes the per-input state its functions find in
+    /// [`ModuleData::native`].
+    #[must_use]
+    pub const fn new(
+        name: &'static str,
+        functions: &'static [FunctionDef],
+        constants: &'static [(&'static str, Constant)],
+        state: StateFactory,
+    ) -> Self {
+        Self { name, functions, constants, state, declaration: OnceLock::new() }
+    }
+}
+
+/// The [`StateFactory`] of modules whose functions keep no state.
+#[must_use]
+pub fn no_state() -> Option<Box<dyn Any + Send + Sync>> {
+    None
+}
+
+impl Module for FunctionModule {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn declaration(&self) -> Arc<StructType> {
+        self.declaration
+            .get_or_init(|| {
+                let constants =
+                    self.constants.iter().fold(StructBuilder::new(), |b, (name, value)| {
+                        b.constant_value(name, value.clone())
+                    });
+                declare(constants, self.functions).build()
+            })
+            .clone()
+    }
+
+    fn parse(&self, _data: &[u8]) -> ModuleData {
+        ModuleData {
+            value: Value::Struct(vec![Value::Undefined; self.declaration().fields.len()]),
+            native: (self.state)(),
+        }
+    }
+
+    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
+        find_function(self.functions, path, overload)
+    }
 }
 
 /// Adds every function of `table` to a declaration under construction.

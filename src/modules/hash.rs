@@ -12,7 +12,7 @@
 //! it cuts a range at the end of the input, and makes an empty range
 //! undefined.
 
-use std::sync::{Arc, OnceLock};
+use std::any::Any;
 
 use md5::Md5;
 use sha1::Sha1;
@@ -20,17 +20,13 @@ use sha2::{Digest, Sha256};
 
 use crate::modules::cache::ResultCache;
 use crate::modules::functions::{
-    FunctionDef, Overload, declare, defined, exact_range, find_function, int_arg, string_arg,
+    FunctionDef, FunctionModule, Overload, defined, exact_range, int_arg, string_arg,
 };
-use crate::modules::{CallContext, FunctionImpl, Module, ModuleData, Value};
-use crate::types::{StructBuilder, StructType, Type};
+use crate::modules::{CallContext, Value};
+use crate::types::Type;
 
 const I: Type = Type::Integer;
 const S: Type = Type::String;
-
-/// The `hash` module.
-#[derive(Debug)]
-pub struct Hash;
 
 /// The hash and checksum algorithms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,26 +63,11 @@ impl Algorithm {
 /// Results by algorithm and input range.
 type HashCache = ResultCache<(Algorithm, i64, i64), Value>;
 
-impl Module for Hash {
-    fn name(&self) -> &'static str {
-        "hash"
-    }
+/// The `hash` module; its functions cache results per input and range.
+pub static HASH: FunctionModule = FunctionModule::new("hash", FUNCTIONS, &[], hash_cache);
 
-    fn declaration(&self) -> Arc<StructType> {
-        static DECLARATION: OnceLock<Arc<StructType>> = OnceLock::new();
-        DECLARATION.get_or_init(|| declare(StructBuilder::new(), FUNCTIONS).build()).clone()
-    }
-
-    fn parse(&self, _data: &[u8]) -> ModuleData {
-        ModuleData {
-            value: Value::Struct(vec![Value::Undefined; self.declaration().fields.len()]),
-            native: Some(Box::new(HashCache::default())),
-        }
-    }
-
-    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
-        find_function(FUNCTIONS, path, overload)
-    }
+fn hash_cache() -> Option<Box<dyn Any + Send + Sync>> {
+    Some(Box::new(HashCache::default()))
 }
 
 /// Declares `name(offset, size)` and `name(string)` for an algorithm.
@@ -173,7 +154,7 @@ mod tests {
 
     #[test]
     fn ranges_must_lie_inside_the_input_and_are_cached() {
-        let hash = Harness::new(&Hash, b"hello");
+        let hash = Harness::new(&HASH, b"hello");
         let md5 = |offset: i64, size: i64| hash.call("md5", &[offset.into(), size.into()]);
         assert_eq!(text(&md5(0, 5)), "5d41402abc4b2a76b9719d911017c592");
         assert_eq!(text(&md5(5, 0)), "d41d8cd98f00b204e9800998ecf8427e");
@@ -186,7 +167,7 @@ mod tests {
 
     #[test]
     fn strings_are_hashed_whole() {
-        let hash = Harness::new(&Hash, b"");
+        let hash = Harness::new(&HASH, b"");
         assert_eq!(text(&hash.call("md5", &["hello".into()])), "5d41402abc4b2a76b9719d911017c592");
         assert!(matches!(hash.call("checksum32", &["ab".into()]), Value::Integer(195)));
     }

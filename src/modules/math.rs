@@ -26,54 +26,36 @@
 //! there; its percentages differ in the last bits; and `in_range` takes
 //! only floats.
 
-use std::sync::{Arc, OnceLock};
+use std::any::Any;
+use std::sync::Arc;
 
 use crate::modules::cache::ResultCache;
 use crate::modules::functions::{
-    FunctionDef, Overload, bool_arg, bool_value, clamped_range, declare, defined, find_function,
-    float_arg, int_arg, string_arg,
+    FunctionDef, FunctionModule, Overload, bool_arg, bool_value, clamped_range, defined, float_arg,
+    int_arg, string_arg,
 };
-use crate::modules::{CallContext, FunctionImpl, Module, ModuleData, Value};
-use crate::types::{Constant, StructBuilder, StructType, Type};
+use crate::modules::{CallContext, Value};
+use crate::types::{Constant, Type};
 
 const I: Type = Type::Integer;
 const F: Type = Type::Float;
 const S: Type = Type::String;
 const B: Type = Type::Bool;
 
-/// The `math` module.
-#[derive(Debug)]
-pub struct Math;
-
 /// Byte distributions of input ranges, by `(offset, length)`.
 type DistributionCache = ResultCache<(i64, i64), Option<Arc<Distribution>>>;
 
-impl Module for Math {
-    fn name(&self) -> &'static str {
-        "math"
-    }
+/// The `math` module; its functions share byte distributions per input
+/// and range.
+pub static MATH: FunctionModule = FunctionModule::new(
+    "math",
+    FUNCTIONS,
+    &[("MEAN_BYTES", Constant::Float(127.5))],
+    distribution_cache,
+);
 
-    fn declaration(&self) -> Arc<StructType> {
-        static DECLARATION: OnceLock<Arc<StructType>> = OnceLock::new();
-        DECLARATION
-            .get_or_init(|| {
-                let builder =
-                    StructBuilder::new().constant_value("MEAN_BYTES", Constant::Float(127.5));
-                declare(builder, FUNCTIONS).build()
-            })
-            .clone()
-    }
-
-    fn parse(&self, _data: &[u8]) -> ModuleData {
-        ModuleData {
-            value: Value::Struct(vec![Value::Undefined; self.declaration().fields.len()]),
-            native: Some(Box::new(DistributionCache::default())),
-        }
-    }
-
-    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
-        find_function(FUNCTIONS, path, overload)
-    }
+fn distribution_cache() -> Option<Box<dyn Any + Send + Sync>> {
+    Some(Box::new(DistributionCache::default()))
 }
 
 static FUNCTIONS: &[FunctionDef] = &[
@@ -547,7 +529,7 @@ mod tests {
 
     #[test]
     fn repeated_ranges_are_computed_once() {
-        let math = Harness::new(&Math, b"hello world");
+        let math = Harness::new(&MATH, b"hello world");
         let range = [0.into(), 5.into()];
         assert!(matches!(math.call("entropy", &range), Value::Float(_)));
         assert!(matches!(math.call("mean", &range), Value::Float(_)));
@@ -558,7 +540,7 @@ mod tests {
 
     #[test]
     fn ranges_outside_the_input_are_undefined() {
-        let math = Harness::new(&Math, b"abc");
+        let math = Harness::new(&MATH, b"abc");
         for (offset, length) in [(-1, 1), (0, -1), (4, 0)] {
             let v = math.call("entropy", &[offset.into(), length.into()]);
             assert!(v.is_undefined(), "({offset}, {length})");
@@ -569,7 +551,7 @@ mod tests {
 
     #[test]
     fn helpers() {
-        let math = Harness::new(&Math, b"");
+        let math = Harness::new(&MATH, b"");
         let int = |path, args: &[Value]| match math.call(path, args) {
             Value::Integer(i) => Some(i),
             _ => None,

@@ -136,23 +136,25 @@ pub trait Module: Send + Sync {
 pub struct ModuleId(pub u16);
 
 /// Every module spoor knows, in a fixed order: a [`ModuleId`] indexes it.
-///
-/// One module per line, so branches that add modules merge cleanly.
 #[must_use]
-#[rustfmt::skip]
 pub fn registry() -> &'static [&'static dyn Module] {
-    &[
-        &math::Math,
-        &hash::Hash,
-        &time::Time,
-        &console::Console,
-        &string::StringModule,
-        // File formats.
-        &pe::Pe,
-        &elf::Elf,
-        &dotnet::Dotnet,
-    ]
+    &REGISTRY
 }
+
+/// The modules of [`registry`], one per line so branches that add modules
+/// merge cleanly.
+#[rustfmt::skip]
+static REGISTRY: [&dyn Module; 8] = [
+    &math::MATH,
+    &hash::HASH,
+    &time::TIME,
+    &console::CONSOLE,
+    &string::STRING,
+    // File formats.
+    &pe::Pe,
+    &elf::Elf,
+    &dotnet::Dotnet,
+];
 
 /// The module imported as `name`, with its id.
 #[must_use]

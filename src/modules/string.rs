@@ -1,41 +1,16 @@
 //! The `string` module: converting a string to an integer, and its length.
 
-use std::sync::{Arc, OnceLock};
-
 use crate::modules::functions::{
-    FunctionDef, Overload, declare, defined, find_function, int_arg, string_arg,
+    FunctionDef, FunctionModule, Overload, defined, int_arg, no_state, string_arg,
 };
-use crate::modules::{CallContext, FunctionImpl, Module, ModuleData, Value};
-use crate::types::{StructBuilder, StructType, Type};
+use crate::modules::{CallContext, Value};
+use crate::types::Type;
 
 const I: Type = Type::Integer;
 const S: Type = Type::String;
 
 /// The `string` module.
-#[derive(Debug)]
-pub struct StringModule;
-
-impl Module for StringModule {
-    fn name(&self) -> &'static str {
-        "string"
-    }
-
-    fn declaration(&self) -> Arc<StructType> {
-        static DECLARATION: OnceLock<Arc<StructType>> = OnceLock::new();
-        DECLARATION.get_or_init(|| declare(StructBuilder::new(), FUNCTIONS).build()).clone()
-    }
-
-    fn parse(&self, _data: &[u8]) -> ModuleData {
-        ModuleData {
-            value: Value::Struct(vec![Value::Undefined; self.declaration().fields.len()]),
-            native: None,
-        }
-    }
-
-    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
-        find_function(FUNCTIONS, path, overload)
-    }
-}
+pub static STRING: FunctionModule = FunctionModule::new("string", FUNCTIONS, &[], no_state);
 
 static FUNCTIONS: &[FunctionDef] = &[
     FunctionDef {

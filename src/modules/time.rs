@@ -1,38 +1,14 @@
 //! The `time` module: the current time, for rules that compare a
 //! timestamp in the file (`pe.timestamp`) with now.
 
-use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::modules::functions::{FunctionDef, Overload, declare, defined, find_function};
-use crate::modules::{CallContext, FunctionImpl, Module, ModuleData, Value};
-use crate::types::{StructBuilder, StructType, Type};
+use crate::modules::functions::{FunctionDef, FunctionModule, Overload, defined, no_state};
+use crate::modules::{CallContext, Value};
+use crate::types::Type;
 
 /// The `time` module.
-#[derive(Debug)]
-pub struct Time;
-
-impl Module for Time {
-    fn name(&self) -> &'static str {
-        "time"
-    }
-
-    fn declaration(&self) -> Arc<StructType> {
-        static DECLARATION: OnceLock<Arc<StructType>> = OnceLock::new();
-        DECLARATION.get_or_init(|| declare(StructBuilder::new(), FUNCTIONS).build()).clone()
-    }
-
-    fn parse(&self, _data: &[u8]) -> ModuleData {
-        ModuleData {
-            value: Value::Struct(vec![Value::Undefined; self.declaration().fields.len()]),
-            native: None,
-        }
-    }
-
-    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
-        find_function(FUNCTIONS, path, overload)
-    }
-}
+pub static TIME: FunctionModule = FunctionModule::new("time", FUNCTIONS, &[], no_state);
 
 static FUNCTIONS: &[FunctionDef] = &[FunctionDef {
     name: "now",
@@ -52,7 +28,7 @@ mod tests {
 
     #[test]
     fn now_is_the_current_unix_time() {
-        let time = Harness::new(&Time, b"");
+        let time = Harness::new(&TIME, b"");
         let before = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
         let Value::Integer(now) = time.call("now", &[]) else {
             panic!("now() is an integer");
