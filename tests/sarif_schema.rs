@@ -3,25 +3,9 @@
 //! specification's `sarif-schema-2.1.0.json`, as shipped by the serde-sarif
 //! crate.
 
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
-
 use spoor::attribution::{Profiles, attribute};
-use spoor::output::{Format, Summary, TextOptions, printer};
+use spoor::output::{Format, SharedBuffer, Summary, TextOptions, printer};
 use spoor::results::{FileReport, MetaValue, Outcome, RuleMatch, StringMatch};
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 fn matched(
     rule: &str,
@@ -58,7 +42,7 @@ fn report(path: &str, matches: Vec<RuleMatch>) -> FileReport {
 }
 
 fn sarif(reports: &[FileReport]) -> serde_json::Value {
-    let out = Shared::default();
+    let out = SharedBuffer::default();
     let mut p = printer(Format::Sarif, TextOptions::default(), Box::new(out.clone()));
     let mut summary = Summary::default();
     for r in reports {
@@ -66,7 +50,7 @@ fn sarif(reports: &[FileReport]) -> serde_json::Value {
         p.file(r).unwrap();
     }
     p.finish(&summary).unwrap();
-    let bytes = out.0.lock().unwrap().clone();
+    let bytes = out.contents();
     serde_json::from_slice(&bytes).expect("the printer writes one JSON document")
 }
 

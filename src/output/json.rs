@@ -121,20 +121,8 @@ impl Printer for JsonPrinter {
 mod tests {
     use super::*;
     use crate::attribution::{Profiles, attribute};
+    use crate::output::SharedBuffer;
     use crate::results::MetaValue;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn ndjson_objects_carry_the_attribution_array() {
@@ -148,10 +136,10 @@ mod tests {
         let attribution = attribute(&matches, Profiles::bundled());
         let outcome = Outcome::Scanned { matches, warnings: vec![] };
         let report = FileReport { path: "f".into(), size: 1, outcome, attribution };
-        let out = Shared::default();
+        let out = SharedBuffer::default();
         let mut printer = NdjsonPrinter::new(Box::new(out.clone()));
         printer.file(&report).unwrap();
-        let line: serde_json::Value = serde_json::from_slice(&out.0.lock().unwrap()).unwrap();
+        let line: serde_json::Value = serde_json::from_slice(&out.contents()).unwrap();
         let entry = &line["attribution"][0];
         assert_eq!(entry["actor"], "scarcruft");
         assert_eq!(entry["families"], serde_json::json!(["rokrat"]));

@@ -147,3 +147,31 @@ impl PathJson {
         }
     }
 }
+
+/// An in-memory destination for a [`Printer`]: clones share one buffer, so
+/// a caller can hand one clone to [`printer`] and read the report back from
+/// another (embedding spoor, tests).
+#[derive(Debug, Clone, Default)]
+pub struct SharedBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    /// Everything written so far.
+    #[must_use]
+    pub fn contents(&self) -> Vec<u8> {
+        self.0.lock().map_or_else(|poisoned| poisoned.into_inner().clone(), |bytes| bytes.clone())
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.0.lock() {
+            Ok(mut bytes) => bytes.extend_from_slice(buf),
+            Err(poisoned) => poisoned.into_inner().extend_from_slice(buf),
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -108,25 +108,13 @@ impl Printer for TextPrinter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::SharedBuffer;
     use crate::results::StringMatch;
-    use std::sync::{Arc, Mutex};
 
     /// A `Write` whose bytes the test can read back.
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
     #[test]
     fn prints_like_yara_with_every_extra() {
-        let out = Shared::default();
+        let out = SharedBuffer::default();
         let options = TextOptions { strings: true, meta: true, tags: true, attribution: true };
         let mut printer = TextPrinter::new(Box::new(out.clone()), options);
         let report = FileReport {
@@ -163,7 +151,7 @@ mod tests {
             }],
         };
         printer.file(&report).unwrap();
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let text = String::from_utf8(out.contents()).unwrap();
         assert_eq!(
             text,
             "r [a,b] [s=\"x\\\"y\",n=5] dir/f.bin\n0x10:$h: MZ\\x90\n\
