@@ -325,3 +325,49 @@ fn a_timeout_is_a_per_file_error() {
     let objects = ndjson(&output);
     assert!(objects[0]["error"].as_str().unwrap().contains("time"), "{objects:?}");
 }
+
+const ATTRIBUTED_RULE: &str = r#"
+rule spoor_test_rokrat_marker {
+    meta:
+        actor = "scarcruft"
+        family = "rokrat"
+        confidence = "low"
+        reference = "https://example.org/report"
+        description = "test rule"
+    strings:
+        $m = "SPOOR-MARKER"
+    condition:
+        $m
+}
+"#;
+
+#[test]
+fn actor_filter_resolves_aliases_and_rejects_unknown_names() {
+    let tree = Tree::new();
+    tree.write("rules.yar", ATTRIBUTED_RULE.as_bytes());
+    let hit = tree.path("data/hit.bin");
+    for name in ["scarcruft", "APT37", "apt 37", "ScarCruft"] {
+        let output = tree.scan(&["--format", "ndjson", "--actor", name], &[&hit]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let objects = ndjson(&output);
+        assert_eq!(objects[0]["attribution"][0]["actor"], "scarcruft", "{name}");
+        assert_eq!(objects[0]["attribution"][0]["score"], 0.3, "scores have no float noise");
+    }
+    let output = tree.scan(&["--format", "ndjson", "--actor", "lazarus"], &[&hit]);
+    assert_eq!(output.status.code(), Some(0), "a hit of another actor is filtered out");
+    assert_eq!(stdout(&output), "");
+    let output = tree.scan(&["--actor", "nosuch"], &[&hit]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no actor profile `nosuch`"));
+}
+
+#[test]
+fn fail_on_actor_ignores_unattributed_hits() {
+    let tree = Tree::new();
+    let hit = tree.path("data/hit.bin");
+    let output = tree.scan(&["--fail-on", "actor"], &[&hit]);
+    assert_eq!(output.status.code(), Some(0), "has_marker names no actor");
+    tree.write("rules.yar", ATTRIBUTED_RULE.as_bytes());
+    let output = tree.scan(&["--fail-on", "actor"], &[&hit]);
+    assert_eq!(output.status.code(), Some(1));
+}

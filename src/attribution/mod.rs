@@ -448,6 +448,11 @@ pub fn group(per_rule: &[RuleAttribution]) -> Vec<Attribution> {
             add_rule(entry, rule);
         }
     }
+    for entry in &mut entries {
+        // Reports are diffed by CI tools: two decimals, without the binary
+        // noise of `1 - (1 - 0.3)` (0.30000000000000004).
+        entry.score = (entry.score * 100.0).round() / 100.0;
+    }
     entries.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.actor.cmp(&b.actor)));
     entries
 }

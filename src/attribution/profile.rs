@@ -338,6 +338,16 @@ impl Profiles {
         self.profiles.iter().find(|p| p.id() == id)
     }
 
+    /// The profile a user means by `name`: its id, or one of the actor's
+    /// names or aliases in any case and spacing (`APT37`, `apt 37`).
+    #[must_use]
+    pub fn resolve(&self, name: &str) -> Option<&Profile> {
+        self.get(name).or_else(|| {
+            let target = self.lookup(&super::names::compact(name))?;
+            target.family.is_none().then(|| self.at(target.profile))
+        })
+    }
+
     /// The profile at an index of a [`NameTarget`].
     #[must_use]
     pub fn at(&self, index: usize) -> &Profile {

@@ -98,6 +98,17 @@ pub enum FailOn {
 
 /// Runs the command; the exit status is 0 (no match), 1 (match), 2 (error).
 pub fn run(args: &ScanArgs) -> ExitCode {
+    let actor = match &args.actor {
+        None => None,
+        Some(name) => match Profiles::bundled().resolve(name) {
+            Some(profile) => Some(profile.id().to_owned()),
+            None => {
+                let known: Vec<&str> = Profiles::bundled().iter().map(|p| p.id()).collect();
+                eprintln!("error: no actor profile `{name}` (known: {})", known.join(", "));
+                return ExitCode::from(2);
+            }
+        },
+    };
     let Some(rules) = load_rules(&args.rules) else {
         return ExitCode::from(2);
     };
@@ -118,7 +129,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         attribution: args.print_attribution,
     };
     let printer = output::printer(args.format, text, out);
-    match scan_all(args, &rules, printer) {
+    match scan_all(args, actor.as_deref(), &rules, printer) {
         Ok(status) => status.exit_code(args.fail_on),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
@@ -165,6 +176,7 @@ impl Status {
 
 fn scan_all(
     args: &ScanArgs,
+    actor: Option<&str>,
     rules: &Rules,
     mut printer: Box<dyn output::Printer>,
 ) -> io::Result<Status> {
@@ -215,7 +227,7 @@ fn scan_all(
         });
         for mut report in receiver {
             report.attribution = attribution::attribute(report.matches(), profiles);
-            if let Some(actor) = &args.actor {
+            if let Some(actor) = actor {
                 attribution::retain_actor(&mut report, actor);
             }
             progress.file_done(&report);
