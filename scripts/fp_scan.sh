@@ -43,7 +43,7 @@ started=$(date +%s.%N)
 bytes=0
 files=0
 for target in "${targets[@]}"; do
-    read -r n b < <(find "$target" -type f -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %d\n", n, b}')
+    read -r n b < <(find "$target" -type f -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %.0f\n", n, b}')
     files=$((files + n))
     bytes=$((bytes + b))
     case "$scanner" in
