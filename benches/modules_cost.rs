@@ -59,15 +59,12 @@ fn compile(texts: &[(String, String)], extra: Option<&str>) -> Rules {
 }
 
 fn read_corpus(root: &Path) -> Vec<Vec<u8>> {
-    let mut inputs = Vec::new();
-    for entry in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok) {
-        if entry.file_type().is_file() {
-            if let Ok(bytes) = std::fs::read(entry.path()) {
-                inputs.push(bytes);
-            }
-        }
-    }
-    inputs
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_file())
+        .filter_map(|entry| std::fs::read(entry.path()).ok())
+        .collect()
 }
 
 /// The calling thread's CPU time so far, when the kernel reports it.
