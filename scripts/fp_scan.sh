@@ -4,7 +4,9 @@
 # Scans benign files of this machine (/usr, /opt, the Python packages, the
 # Rust toolchain and the crates cargo downloaded by default, or the
 # directories given as arguments) with every
-# rule under rules/, prints the bytes and files covered, and lists any match.
+# rule under rules/ (for spoor: the ruleset embedded in the binary, which
+# tests/bundled_files.rs keeps equal to rules/), prints the bytes and files
+# covered, the wall time and the per-file errors, and lists any match.
 # Exits 1 when a rule matched, 2 when less than MIN_BYTES (default 5 GB) was
 # scanned, 0 otherwise.
 #
@@ -34,16 +36,20 @@ fi
 
 mapfile -t rule_files < <(find rules -name '*.yar' | sort)
 matches=$(mktemp)
-trap 'rm -f "$matches"' EXIT
+errors=$(mktemp)
+trap 'rm -f "$matches" "$errors"' EXIT
+started=$(date +%s.%N)
 
 bytes=0
 files=0
 for target in "${targets[@]}"; do
-    read -r n b < <(find "$target" -type f -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %d\n", n, b}')
+    read -r n b < <(find "$target" -type f -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %.0f\n", n, b}')
     files=$((files + n))
     bytes=$((bytes + b))
     case "$scanner" in
-        spoor) target/release/spoor scan --rules rules --format text "$target" >>"$matches" || [ $? -le 1 ] ;;
+        spoor) status=0
+            target/release/spoor scan --no-progress --format text "$target" >>"$matches" 2>>"$errors" || status=$?
+            [ "$status" -le 2 ] || { echo "spoor exited with $status on $target" >&2; exit 2; } ;;
         yara) yara --no-follow-symlinks -r -p 2 "${rule_files[@]}" "$target" >>"$matches" 2>/dev/null || true ;;
         yara_x) python3 - "$target" "${rule_files[@]}" >>"$matches" <<'PY'
 import os, sys, yara_x
@@ -71,6 +77,9 @@ done
 echo "scanner: $scanner"
 echo "rules: ${#rule_files[@]} files, $(grep -ch '^rule ' "${rule_files[@]}" | paste -sd+ | bc) rules"
 echo "scanned: $files files, $bytes bytes ($(awk "BEGIN {printf \"%.2f\", $bytes / 1e9}") GB) in ${targets[*]}"
+echo "time: $(awk "BEGIN {printf \"%.1f\", $(date +%s.%N) - $started}") s wall, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "per-file errors (reported by the scanner, scan went on): $(wc -l <"$errors")"
+head -5 "$errors"
 echo "matches: $(wc -l <"$matches")"
 cat "$matches"
 if [ -s "$matches" ]; then exit 1; fi

@@ -2,10 +2,11 @@
 //! the rule's meta follows the convention and attributes to the rule's actor
 //! and family; the rule matches its positive sample and not its near miss.
 //!
-//! Matching is checked two ways: by the real binary (`spoor scan --rules
-//! rules --format ndjson`), once `spoor scan` exists, and by the PyPI
-//! `yara-x` package through `scripts/check_bundled.py`, when installed; the
-//! test also checks that the script builds byte-identical samples.
+//! Matching is checked two ways: by the real binary (`spoor scan --format
+//! ndjson` with no `--rules`, so the ruleset embedded in the binary is the one
+//! tested; tests/bundled_files.rs checks it is exactly `rules/`), and by the
+//! PyPI `yara-x` package through `scripts/check_bundled.py`, when installed;
+//! the test also checks that the script builds byte-identical samples.
 
 mod common;
 
@@ -109,30 +110,16 @@ fn yara_x_matches_positives_only_and_samples_agree() {
 
 #[test]
 fn spoor_scan_matches_positives_only_and_attributes_them() {
-    let spoor = env!("CARGO_BIN_EXE_spoor");
-    let help = Command::new(spoor).args(["scan", "--help"]).output();
-    let has_scan = help.is_ok_and(|o| {
-        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("--rules")
-    });
-    if !has_scan {
-        eprintln!("note: this build has no `spoor scan` yet, skipping the binary check");
-        return;
-    }
     let rules = bundled_rules();
     let recipes = recipes();
     let dir = tempfile::tempdir().unwrap();
     write_samples(dir.path(), &recipes);
-    let out = Command::new(spoor)
-        .args([
-            "scan",
-            "--rules",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/rules"),
-            "--format",
-            "ndjson",
-        ])
+    let out = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["scan", "--format", "ndjson"])
         .arg(dir.path())
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let mut found: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
         let object: serde_json::Value = serde_json::from_str(line).unwrap();
