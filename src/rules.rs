@@ -8,11 +8,14 @@
 //!   searched patterns, and a second one over the anchored patterns, which
 //!   is only ever asked for a match at one offset;
 //! - the compiled regular expressions of `matches` and function arguments;
-//! - a plan per pattern: a pattern whose only use is
-//!   `$a at <constant>` is *anchored* and never searched; the scanner checks
-//!   it at that one offset instead (what YARA-X does, and also what YARA-X
+//! - a plan per pattern: a pattern whose only uses are `$a at <constant>`
+//!   or `... of (..., $a, ...) at <constant>`, with one and the same
+//!   constant, is *anchored* and never searched; the scanner checks it at
+//!   that one offset instead (what YARA-X does, and also what YARA-X
 //!   reports for it: the single anchored match);
-//! - for each rule, the global rules of its namespace.
+//! - for each rule, the global rules of its namespace, and the patterns of
+//!   which one must match for its condition to hold (see
+//!   [`crate::compiler::requirements`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use crate::compiler::ir::{
     Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier, RegexId,
     Rule, RuleId,
 };
+use crate::compiler::requirements::{Requirement, rule_requirements};
 use crate::matcher::{Match, Matcher, MatcherLimits, PatternError, PatternSpec, Scratch};
 use crate::modules::ModuleId;
 use crate::parser::ast;
@@ -33,7 +37,11 @@ use crate::scanner::module_data::entrypoint_fields;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PatternPlan {
     /// Found by the one search pass over the input.
-    Searched,
+    Searched {
+        /// Index of the pattern among searched patterns (its index in the
+        /// search matcher).
+        slot: usize,
+    },
     /// Only ever used as `$a at offset`: checked at that offset alone.
     Anchored {
         /// The offset.
@@ -74,11 +82,15 @@ pub struct Rules {
     /// `searched_ids[i]`.
     searched: Matcher,
     searched_ids: Vec<PatternId>,
+    /// The matcher's own cap on matches per pattern.
+    matcher_cap: usize,
     /// Matcher over the anchored patterns, by anchored slot.
     anchored: Matcher,
     plans: Vec<PatternPlan>,
     /// For each rule, the global rules of its namespace other than itself.
     globals: Vec<Vec<RuleId>>,
+    /// For each rule, what its condition needs from the search.
+    requirements: Vec<Requirement>,
     /// The modules that give `entrypoint` its value, with their field.
     entry_points: Vec<(ModuleId, usize)>,
 }
@@ -117,15 +129,18 @@ impl Rules {
         let searched = build_matcher(&program, &searched_ids, limits)?;
         let anchored = build_matcher(&program, &ids(true), limits)?;
         let globals = globals_by_rule(&program.rules);
+        let requirements = rule_requirements(&program);
         let entry_points = entrypoint_fields();
         Ok(Self {
             program,
             regexes,
             searched,
             searched_ids,
+            matcher_cap: limits.max_matches_per_pattern,
             anchored,
             plans,
             globals,
+            requirements,
             entry_points,
         })
     }
@@ -172,13 +187,17 @@ impl Rules {
         max_matches: usize,
     ) -> PatternMatches {
         let found = self.searched.scan(data, scratch);
-        let mut matches = PatternMatches::new(self.plans.len());
-        for (index, &id) in self.searched_ids.iter().enumerate() {
-            let list = found.matches(index);
-            let kept = &list[..list.len().min(max_matches)];
-            matches.set(id, kept.to_vec(), found.hit_cap(index) || kept.len() < list.len());
-        }
-        matches
+        PatternMatches::new(found, max_matches, max_matches < self.matcher_cap)
+    }
+
+    /// How many patterns are searched.
+    pub(crate) fn searched_count(&self) -> usize {
+        self.searched_ids.len()
+    }
+
+    /// The pattern searched in search slot `slot`.
+    pub(crate) fn searched_pattern(&self, slot: usize) -> PatternId {
+        self.searched_ids[slot]
     }
 
     /// The match of anchored pattern `slot` at `offset`, if any.
@@ -203,6 +222,11 @@ impl Rules {
     /// The global rules a rule depends on (its namespace's, not itself).
     pub(crate) fn globals_of(&self, rule: RuleId) -> &[RuleId] {
         &self.globals[rule.0 as usize]
+    }
+
+    /// What the condition of `rule` needs from the search to hold.
+    pub(crate) fn requirement(&self, rule: RuleId) -> &Requirement {
+        &self.requirements[rule.0 as usize]
     }
 }
 
@@ -266,7 +290,8 @@ fn compile_regex(regex: &ast::Regex) -> Result<meta::Regex, RulesError> {
 }
 
 /// How each pattern of `program` is to be found: anchored when every use
-/// of it is `$a at k` with one and the same non-negative constant `k`.
+/// of it is `$a at k` or an `of` at `k` (`any of ($a, $b) at k`), with one
+/// and the same non-negative constant `k`.
 fn pattern_plans(program: &Program) -> Vec<PatternPlan> {
     /// What the uses of one pattern allow so far.
     #[derive(Clone, Copy)]
@@ -293,7 +318,13 @@ fn pattern_plans(program: &Program) -> Vec<PatternPlan> {
             Expr::PatternCount { pattern: PatternRef::Id(p), .. }
             | Expr::PatternOffset { pattern: PatternRef::Id(p), .. }
             | Expr::PatternLength { pattern: PatternRef::Id(p), .. } => note(*p, None),
-            Expr::Of { items: OfItems::Patterns(ps), .. } | Expr::ForOf { patterns: ps, .. } => {
+            Expr::Of { items: OfItems::Patterns(ps), anchor, .. } => {
+                let at = constant_offset(anchor.as_ref());
+                for p in ps {
+                    note(*p, at);
+                }
+            }
+            Expr::ForOf { patterns: ps, .. } => {
                 for p in ps {
                     note(*p, None);
                 }
@@ -301,14 +332,15 @@ fn pattern_plans(program: &Program) -> Vec<PatternPlan> {
             _ => {}
         });
     }
-    let mut slot = 0;
+    let (mut anchored, mut searched) = (0, 0);
+    fn next(counter: &mut usize) -> usize {
+        *counter += 1;
+        *counter - 1
+    }
     uses.into_iter()
         .map(|u| match u {
-            Uses::At(offset) => {
-                slot += 1;
-                PatternPlan::Anchored { offset, slot: slot - 1 }
-            }
-            Uses::None | Uses::Other => PatternPlan::Searched,
+            Uses::At(offset) => PatternPlan::Anchored { offset, slot: next(&mut anchored) },
+            Uses::None | Uses::Other => PatternPlan::Searched { slot: next(&mut searched) },
         })
         .collect()
 }

@@ -34,6 +34,7 @@ use crate::compiler::ir::{
     Anchor, ArithOp, BitOp, CmpOp, Constant, Expr, Iterable, OfItems, PatternId, PatternRef,
     Quantifier, RegexId, RuleId, StrOp, VarId,
 };
+use crate::compiler::requirements::Requirement;
 use crate::modules::{CallContext, Value};
 use crate::parser::ast::IntReader;
 use crate::rules::{PatternPlan, Rules};
@@ -118,23 +119,46 @@ impl<'a> ScanState<'a> {
                 });
                 Ok(found.as_slice())
             }
-            PatternPlan::Searched => {
-                self.searched.map(|m| m.of(pattern)).ok_or(Stop::NeedsPatterns)
+            PatternPlan::Searched { slot } => {
+                self.searched.map(|m| m.of(slot)).ok_or(Stop::NeedsPatterns)
             }
         }
+    }
+
+    /// Whether what the condition of `rule` needs from the search is
+    /// there (see [`crate::compiler::requirements`]): `Some(false)` rules
+    /// the condition out without evaluating it, `None` means only the
+    /// search can tell.
+    pub(crate) fn requirement_met(&self, rule: RuleId) -> Option<bool> {
+        let Requirement::AnyMatch(patterns) = self.rules.requirement(rule) else {
+            return Some(true);
+        };
+        let mut unknown = false;
+        for &pattern in patterns {
+            match self.matches_of(pattern) {
+                Ok(matches) if !matches.is_empty() => return Some(true),
+                Ok(_) => {}
+                Err(_) => unknown = true,
+            }
+        }
+        (!unknown).then_some(false)
     }
 }
 
 /// Evaluates the condition of rule `rule`: `Ok(true)` when it holds,
 /// `Ok(false)` when it is false or undefined. `verdicts` holds what is
-/// known of earlier rules.
-pub(crate) fn eval_rule(
-    state: &ScanState<'_>,
+/// known of earlier rules; `frame` is scratch space for loop variables,
+/// reused from rule to rule.
+pub(crate) fn eval_rule<'a>(
+    state: &ScanState<'a>,
     verdicts: &[Verdict],
+    frame: &mut Vec<Val<'a>>,
     rule: RuleId,
 ) -> Result<bool, Stop> {
     let rule = state.rules.rule(rule);
-    let mut eval = Eval { st: state, verdicts, frame: vec![Val::Undef; rule.frame_size as usize] };
+    frame.clear();
+    frame.resize(rule.frame_size as usize, Val::Undef);
+    let mut eval = Eval { st: state, verdicts, frame };
     Ok(eval.eval_bool(&rule.condition)? == Some(true))
 }
 
@@ -295,7 +319,7 @@ fn select(matches: &[Match], lo: i64, hi: i64) -> &[Match] {
 struct Eval<'s, 'a> {
     st: &'s ScanState<'a>,
     verdicts: &'s [Verdict],
-    frame: Vec<Val<'a>>,
+    frame: &'s mut Vec<Val<'a>>,
 }
 
 impl<'a> Eval<'_, 'a> {
