@@ -13,8 +13,9 @@
 //!   constant, is *anchored* and never searched; the scanner checks it at
 //!   that one offset instead (what YARA-X does, and also what YARA-X
 //!   reports for it: the single anchored match);
-//! - for each rule, the global rules of its namespace, and the patterns of
-//!   which one must match for its condition to hold (see
+//! - for each rule, the global rules of its namespace, the patterns of
+//!   which one must match for its condition to hold, and the cheap tests
+//!   on the input (`filesize`, `uint16(0) == 0x5A4D`) it needs (see
 //!   [`crate::compiler::requirements`]).
 
 use std::collections::HashMap;
@@ -26,7 +27,7 @@ use crate::compiler::ir::{
     Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier, RegexId,
     Rule, RuleId,
 };
-use crate::compiler::requirements::{Requirement, rule_requirements};
+use crate::compiler::requirements::{InputGuard, Requirement, rule_guards, rule_requirements};
 use crate::matcher::{Match, Matcher, MatcherLimits, PatternError, PatternSpec, Scratch};
 use crate::modules::ModuleId;
 use crate::parser::ast;
@@ -50,6 +51,17 @@ pub(crate) enum PatternPlan {
         slot: usize,
     },
 }
+
+/// What learning whether a searched pattern matched costs the scanner
+/// when it decides which rules to evaluate: a look at the search results.
+const SEARCHED_PATTERN_COST: u64 = 1;
+
+/// What learning whether an anchored pattern matched would cost: a match
+/// attempt of its own (for a regular expression, a lazy DFA built for
+/// it), which is better left to the condition, whose other operands may
+/// make it unnecessary. A set with an anchored pattern is never checked
+/// ahead (see [`required_slots`]).
+const ANCHORED_PATTERN_COST: u64 = u64::MAX;
 
 /// Why rules could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -89,8 +101,11 @@ pub struct Rules {
     plans: Vec<PatternPlan>,
     /// For each rule, the global rules of its namespace other than itself.
     globals: Vec<Vec<RuleId>>,
-    /// For each rule, what its condition needs from the search.
-    requirements: Vec<Requirement>,
+    /// For each rule, the search slots of the patterns of which one must
+    /// match for its condition to hold; `None` when nothing is known.
+    required: Vec<Option<Box<[u32]>>>,
+    /// For each rule, the tests on the input its condition needs.
+    guards: Vec<InputGuard>,
     /// The modules that give `entrypoint` its value, with their field.
     entry_points: Vec<(ModuleId, usize)>,
 }
@@ -129,7 +144,8 @@ impl Rules {
         let searched = build_matcher(&program, &searched_ids, limits)?;
         let anchored = build_matcher(&program, &ids(true), limits)?;
         let globals = globals_by_rule(&program.rules);
-        let requirements = rule_requirements(&program);
+        let required = required_slots(&program, &plans);
+        let guards = rule_guards(&program);
         let entry_points = entrypoint_fields();
         Ok(Self {
             program,
@@ -140,7 +156,8 @@ impl Rules {
             anchored,
             plans,
             globals,
-            requirements,
+            required,
+            guards,
             entry_points,
         })
     }
@@ -224,9 +241,15 @@ impl Rules {
         &self.globals[rule.0 as usize]
     }
 
-    /// What the condition of `rule` needs from the search to hold.
-    pub(crate) fn requirement(&self, rule: RuleId) -> &Requirement {
-        &self.requirements[rule.0 as usize]
+    /// The tests on the input the condition of `rule` needs.
+    pub(crate) fn guard(&self, rule: RuleId) -> &InputGuard {
+        &self.guards[rule.0 as usize]
+    }
+
+    /// The search slots of the patterns of which one must match for the
+    /// condition of `rule` to hold; `None` when nothing is known.
+    pub(crate) fn required(&self, rule: RuleId) -> Option<&[u32]> {
+        self.required[rule.0 as usize].as_deref()
     }
 }
 
@@ -253,6 +276,28 @@ fn build_matcher(
             error,
         }
     })
+}
+
+/// For each rule, the search slots of the patterns its condition requires
+/// (see [`rule_requirements`]). A requirement with an anchored pattern is
+/// dropped: the scanner reads the search results to rule a condition out,
+/// and leaves match attempts at one offset to the condition itself.
+fn required_slots(program: &Program, plans: &[PatternPlan]) -> Vec<Option<Box<[u32]>>> {
+    let cost = |p: PatternId| match plans[p.0 as usize] {
+        PatternPlan::Searched { .. } => SEARCHED_PATTERN_COST,
+        PatternPlan::Anchored { .. } => ANCHORED_PATTERN_COST,
+    };
+    let slot = |p: &PatternId| match plans[p.0 as usize] {
+        PatternPlan::Searched { slot } => u32::try_from(slot).ok(),
+        PatternPlan::Anchored { .. } => None,
+    };
+    rule_requirements(program, &cost)
+        .into_iter()
+        .map(|requirement| match requirement {
+            Requirement::None => None,
+            Requirement::AnyMatch(patterns) => patterns.iter().map(slot).collect(),
+        })
+        .collect()
 }
 
 /// For each rule, the global rules of its namespace other than itself.

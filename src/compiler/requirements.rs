@@ -1,4 +1,5 @@
-//! Which patterns a rule's condition cannot do without.
+//! What a rule's condition cannot do without: patterns, and cheap facts
+//! about the input.
 //!
 //! After the one search pass most patterns of a large rule set have no
 //! match in a given input, and most conditions are false for that reason
@@ -18,18 +19,29 @@
 //! undefined value is never true.
 //!
 //! How the pieces combine, for a set `S(e)` of patterns that `e` needs:
-//! - `a and b`: both must hold, so either set will do (the smaller is kept);
+//! - `a and b`: both must hold, so either set will do; the one cheaper to
+//!   check is kept, by a cost per pattern the caller gives (for the
+//!   scanner, searched patterns come with the search while anchored ones
+//!   are each checked on their own);
 //! - `a or b`: whichever holds brings its own, so the union, and only when
 //!   every branch has one;
 //! - `any`/`N of`/`N%`/`all of` and the `for` loops: at least one member
 //!   (iteration) must hold, so the union of the members' sets (for a
-//!   pattern set: the patterns themselves); `all of` a non-empty tuple
-//!   keeps the smallest member set, like `and`; `none` needs nothing;
+//!   pattern set: the patterns themselves); `all of` a non-empty set keeps
+//!   the cheapest member set, like `and`; `none` needs nothing;
 //! - a reference to an earlier rule needs what that rule needs.
+//!
+//! Besides patterns, the `and` chain at the top of a condition often
+//! starts with tests on the input that decide most rules on most files:
+//! `uint16(0) == 0x5A4D`, `filesize < 500KB`. [`rule_guards`] collects
+//! them into an [`InputGuard`] per rule, kept in one array: checking it
+//! is far cheaper than walking the condition tree, whose nodes are
+//! scattered over memory.
 
 use crate::compiler::ir::{
     CmpOp, Constant, Expr, OfItems, PatternId, PatternRef, Program, Quantifier, VarId,
 };
+use crate::parser::ast::IntReader;
 
 /// Past this many patterns a set is dropped (the rule is always
 /// evaluated): checking a huge set per input costs as much as evaluating,
@@ -46,17 +58,110 @@ pub enum Requirement {
     AnyMatch(Box<[PatternId]>),
 }
 
-/// The requirement of every rule of `program`, by rule id.
+/// The requirement of every rule of `program`, by rule id. `cost` says
+/// how much it costs to learn whether a pattern has a match: where one of
+/// several sets will do, the cheapest is kept.
 #[must_use]
-pub fn rule_requirements(program: &Program) -> Vec<Requirement> {
+pub fn rule_requirements(program: &Program, cost: &dyn Fn(PatternId) -> u64) -> Vec<Requirement> {
     let mut done: Vec<Option<Set>> = Vec::with_capacity(program.rules.len());
     for rule in &program.rules {
-        let needed = Analysis { rules: &done, loops: Vec::new() }.needs(&rule.condition);
+        let needed = Analysis { rules: &done, loops: Vec::new(), cost }.needs(&rule.condition);
         done.push(needed);
     }
     done.into_iter()
         .map(|set| set.map_or(Requirement::None, |s| Requirement::AnyMatch(s.into_boxed_slice())))
         .collect()
+}
+
+/// Tests on the input that a condition needs to be true: the conjuncts
+/// `filesize <op> k` and the first `reader(offset) == value` with constant
+/// operands of the condition's top-level `and` chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputGuard {
+    /// Smallest `filesize` the condition admits.
+    pub min_size: i64,
+    /// Largest `filesize` the condition admits (below `min_size` when none
+    /// is).
+    pub max_size: i64,
+    /// An integer the input must hold at a fixed offset.
+    pub magic: Option<Magic>,
+}
+
+/// `reader(offset) == value`, such as `uint16(0) == 0x5A4D`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Magic {
+    /// How the integer is read.
+    pub reader: IntReader,
+    /// Where.
+    pub offset: i64,
+    /// What it must be.
+    pub value: i64,
+}
+
+impl InputGuard {
+    /// A guard that admits every input.
+    pub const NONE: Self = Self { min_size: 0, max_size: i64::MAX, magic: None };
+}
+
+/// The input guard of every rule of `program`, by rule id.
+#[must_use]
+pub fn rule_guards(program: &Program) -> Vec<InputGuard> {
+    program
+        .rules
+        .iter()
+        .map(|rule| {
+            let mut guard = InputGuard::NONE;
+            narrow(&mut guard, &rule.condition);
+            guard
+        })
+        .collect()
+}
+
+/// Adds to `guard` what the conjunct `expr` (or the conjuncts inside it,
+/// when it is itself an `and`) says about the input.
+fn narrow(guard: &mut InputGuard, expr: &Expr) {
+    let Expr::Compare { op, lhs, rhs } = expr else {
+        if let Expr::And(items) = expr {
+            items.iter().for_each(|item| narrow(guard, item));
+        }
+        return;
+    };
+    // `k < filesize` is `filesize > k`.
+    let (op, subject, k) = match (lhs.as_ref(), rhs.as_ref()) {
+        (subject, Expr::Const(Constant::Integer(k))) => (*op, subject, *k),
+        (Expr::Const(Constant::Integer(k)), subject) => (mirrored(*op), subject, *k),
+        _ => return,
+    };
+    match subject {
+        Expr::Filesize => {
+            let (min, max) = (&mut guard.min_size, &mut guard.max_size);
+            match op {
+                CmpOp::Lt => *max = (*max).min(k.saturating_sub(1)),
+                CmpOp::Le => *max = (*max).min(k),
+                CmpOp::Gt => *min = (*min).max(k.saturating_add(1)),
+                CmpOp::Ge => *min = (*min).max(k),
+                CmpOp::Eq => (*min, *max) = ((*min).max(k), (*max).min(k)),
+                CmpOp::Ne => {}
+            }
+        }
+        Expr::ReadInt { reader, offset } if op == CmpOp::Eq && guard.magic.is_none() => {
+            if let Expr::Const(Constant::Integer(offset)) = offset.as_ref() {
+                guard.magic = Some(Magic { reader: *reader, offset: *offset, value: k });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The operator with its operands swapped: `a < b` is `b > a`.
+fn mirrored(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        CmpOp::Eq | CmpOp::Ne => op,
+    }
 }
 
 /// A sorted set of patterns without repeats.
@@ -68,6 +173,8 @@ struct Analysis<'p> {
     /// The `for ... of` loops around the expression analysed: the loop
     /// variable and the patterns it ranges over.
     loops: Vec<(VarId, &'p [PatternId])>,
+    /// The cost of checking one pattern.
+    cost: &'p dyn Fn(PatternId) -> u64,
 }
 
 impl<'p> Analysis<'p> {
@@ -79,27 +186,31 @@ impl<'p> Analysis<'p> {
             Expr::PatternMatch { pattern, .. } => self.patterns_of(*pattern),
             Expr::Compare { op, lhs, rhs } => {
                 let counted = self.count_needs(*op, lhs, rhs);
-                let undefined = smallest([self.undefined_unless(lhs), self.undefined_unless(rhs)]);
-                smallest([counted, undefined])
+                let undefined = [self.undefined_unless(lhs), self.undefined_unless(rhs)];
+                let undefined = self.cheapest(undefined);
+                self.cheapest([counted, undefined])
             }
             Expr::Not(inner) | Expr::Defined(inner) => self.undefined_unless(inner),
-            Expr::And(items) => smallest(items.iter().map(|item| self.needs(item))),
+            Expr::And(items) => {
+                let sets: Vec<_> = items.iter().map(|item| self.needs(item)).collect();
+                self.cheapest(sets)
+            }
             Expr::Or(items) => union(items.iter().map(|item| self.needs(item))),
             Expr::Of { quantifier, items, .. } => match items {
                 OfItems::Patterns(patterns) => {
                     let members = patterns.iter().map(|p| Some(vec![*p]));
-                    combine(quantifier, patterns.len(), members)
+                    self.combine(quantifier, patterns.len(), members)
                 }
                 OfItems::Rules(rules) => {
                     let members: Vec<_> = rules
                         .iter()
                         .map(|r| self.rules.get(r.0 as usize).cloned().flatten())
                         .collect();
-                    combine(quantifier, rules.len(), members)
+                    self.combine(quantifier, rules.len(), members)
                 }
                 OfItems::Exprs(exprs) => {
                     let members: Vec<_> = exprs.iter().map(|e| self.needs(e)).collect();
-                    combine(quantifier, exprs.len(), members)
+                    self.combine(quantifier, exprs.len(), members)
                 }
             },
             Expr::ForOf { quantifier, patterns, var, body } => {
@@ -134,7 +245,8 @@ impl<'p> Analysis<'p> {
             Expr::Arith { lhs, rhs, .. }
             | Expr::Bitwise { lhs, rhs, .. }
             | Expr::Compare { lhs, rhs, .. } => {
-                smallest([self.undefined_unless(lhs), self.undefined_unless(rhs)])
+                let sets = [self.undefined_unless(lhs), self.undefined_unless(rhs)];
+                self.cheapest(sets)
             }
             Expr::Neg(inner)
             | Expr::BitNot(inner)
@@ -159,6 +271,29 @@ impl<'p> Analysis<'p> {
         if holds_for_zero { None } else { self.patterns_of(*pattern) }
     }
 
+    /// What a quantified set of `total` members needs, from what each
+    /// member needs.
+    fn combine(
+        &self,
+        quantifier: &Quantifier,
+        total: usize,
+        members: impl IntoIterator<Item = Option<Set>>,
+    ) -> Option<Set> {
+        match quantifier {
+            // Every member must hold: any member's set will do.
+            Quantifier::All if total > 0 => self.cheapest(members),
+            _ if needs_a_true_member(quantifier) => union(members),
+            _ => None,
+        }
+    }
+
+    /// The cheapest of the known sets to check, if any is known.
+    fn cheapest(&self, sets: impl IntoIterator<Item = Option<Set>>) -> Option<Set> {
+        sets.into_iter()
+            .flatten()
+            .min_by_key(|set| set.iter().map(|&p| (self.cost)(p)).fold(0, u64::saturating_add))
+    }
+
     /// The patterns a pattern reference can stand for.
     fn patterns_of(&self, pattern: PatternRef) -> Option<Set> {
         match pattern {
@@ -170,21 +305,6 @@ impl<'p> Analysis<'p> {
                 .find(|(bound, _)| *bound == var)
                 .and_then(|(_, patterns)| normalized(patterns.to_vec())),
         }
-    }
-}
-
-/// What a quantified set of `total` members needs, from what each member
-/// needs.
-fn combine(
-    quantifier: &Quantifier,
-    total: usize,
-    members: impl IntoIterator<Item = Option<Set>>,
-) -> Option<Set> {
-    match quantifier {
-        // Every member must hold: any member's set will do.
-        Quantifier::All if total > 0 => smallest(members),
-        _ if needs_a_true_member(quantifier) => union(members),
-        _ => None,
     }
 }
 
@@ -204,11 +324,6 @@ fn needs_a_true_member(quantifier: &Quantifier) -> bool {
 /// least once: a loop without iterations is false, even `for all`.
 fn loop_needs_a_true_body(quantifier: &Quantifier) -> bool {
     matches!(quantifier, Quantifier::All) || needs_a_true_member(quantifier)
-}
-
-/// The smallest of the known sets, if any is known.
-fn smallest(sets: impl IntoIterator<Item = Option<Set>>) -> Option<Set> {
-    sets.into_iter().flatten().min_by_key(Vec::len)
 }
 
 /// The union of the sets when every one is known and it stays under the
@@ -257,12 +372,13 @@ mod tests {
     use super::*;
     use crate::compiler::Compiler;
 
-    /// The requirement of the last rule of `source`, as pattern names.
+    /// The requirement of the last rule of `source`, as pattern names; the
+    /// first pattern of the source costs 100 to check, the others 1.
     fn required(source: &str) -> Option<Vec<String>> {
         let mut compiler = Compiler::new();
         compiler.add_source(source, "<test>");
         let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
-        match rule_requirements(&program).pop()? {
+        match rule_requirements(&program, &|p| if p.0 == 0 { 100 } else { 1 }).pop()? {
             Requirement::None => None,
             Requirement::AnyMatch(set) => Some(
                 set.iter()
@@ -325,7 +441,10 @@ mod tests {
     }
 
     #[test]
-    fn and_keeps_the_smallest_or_the_union() {
+    fn and_keeps_the_cheapest_or_the_union() {
+        // `required` makes the first pattern, `$a`, a hundred times dearer.
+        assert_eq!(required(&rule(ABC, "$a and $c")), Some(vec!["r$c".into()]));
+        assert_eq!(required(&rule(ABC, "$a and any of ($b, $c)")).map(|s| s.len()), Some(2));
         assert_eq!(
             required(&rule(ABC, "filesize < 100 and any of ($a, $b) and $c")),
             Some(vec!["r$c".into()])
@@ -362,6 +481,35 @@ mod tests {
         assert_eq!(required(&source), Some(vec!["r$b".into(), "s$x".into()]));
         let source = format!("{} rule s {{ condition: any of (r) }}", rule(ABC, "$a"));
         assert_eq!(required(&source), Some(vec!["r$a".into()]));
+    }
+
+    fn guard(condition: &str) -> InputGuard {
+        let mut compiler = Compiler::new();
+        compiler.add_source(&format!("rule r {{ condition: {condition} }}"), "<test>");
+        let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
+        rule_guards(&program)[0]
+    }
+
+    #[test]
+    fn guards_come_from_the_top_level_and_chain() {
+        let mz = Some(Magic { reader: IntReader::Uint16, offset: 0, value: 0x5A4D });
+        assert_eq!(
+            guard("uint16(0) == 0x5A4D and filesize < 1KB and (filesize > 10 and 100 <= filesize)"),
+            InputGuard { min_size: 100, max_size: 1023, magic: mz }
+        );
+        assert_eq!(guard("0x5A4D == uint16(0) and filesize == 7").magic, mz);
+        assert_eq!(guard("filesize == 7"), InputGuard { min_size: 7, max_size: 7, magic: None });
+        for free in [
+            "uint16(0) == 0x5A4D or filesize < 10",
+            "not filesize < 10",
+            "uint16(filesize - 2) == 1",
+            "filesize != 10",
+            "uint16(0) != 0x5A4D",
+        ] {
+            assert_eq!(guard(free), InputGuard::NONE, "{free}");
+        }
+        let none = guard("filesize < 0");
+        assert!(none.max_size < none.min_size);
     }
 
     #[test]

@@ -34,7 +34,6 @@ use crate::compiler::ir::{
     Anchor, ArithOp, BitOp, CmpOp, Constant, Expr, Iterable, OfItems, PatternId, PatternRef,
     Quantifier, RegexId, RuleId, StrOp, VarId,
 };
-use crate::compiler::requirements::Requirement;
 use crate::modules::{CallContext, Value};
 use crate::parser::ast::IntReader;
 use crate::rules::{PatternPlan, Rules};
@@ -125,23 +124,25 @@ impl<'a> ScanState<'a> {
         }
     }
 
-    /// Whether what the condition of `rule` needs from the search is
-    /// there (see [`crate::compiler::requirements`]): `Some(false)` rules
-    /// the condition out without evaluating it, `None` means only the
-    /// search can tell.
-    pub(crate) fn requirement_met(&self, rule: RuleId) -> Option<bool> {
-        let Requirement::AnyMatch(patterns) = self.rules.requirement(rule) else {
-            return Some(true);
-        };
-        let mut unknown = false;
-        for &pattern in patterns {
-            match self.matches_of(pattern) {
-                Ok(matches) if !matches.is_empty() => return Some(true),
-                Ok(_) => {}
-                Err(_) => unknown = true,
-            }
+    /// Whether the input fails a test the condition of `rule` needs (see
+    /// [`crate::compiler::requirements::InputGuard`]), which makes the condition false.
+    pub(crate) fn fails_guard(&self, rule: RuleId) -> bool {
+        let guard = self.rules.guard(rule);
+        let size = i64::try_from(self.data.len()).unwrap_or(i64::MAX);
+        !(guard.min_size..=guard.max_size).contains(&size)
+            || guard.magic.is_some_and(|magic| {
+                read_int(magic.reader, self.data, magic.offset) != Some(magic.value)
+            })
+    }
+
+    /// Whether the search ruled the condition of `rule` out: none of the
+    /// patterns it requires (see [`crate::compiler::requirements`]) has a
+    /// match. Always false before the search.
+    pub(crate) fn ruled_out(&self, rule: RuleId) -> bool {
+        match (self.searched, self.rules.required(rule)) {
+            (Some(found), Some(slots)) => slots.iter().all(|&s| found.of(s as usize).is_empty()),
+            _ => false,
         }
-        (!unknown).then_some(false)
     }
 }
 

@@ -9,12 +9,15 @@
 //!    global rule of its namespace rules it out);
 //! 2. if there is one, or strings must be reported for a matching rule,
 //!    search the input once for all searched patterns and evaluate the
-//!    rules not decided yet, with the matches known; a rule none of whose
-//!    required patterns matched (see [`crate::compiler::requirements`]) is
-//!    false without evaluating its condition, which after the search
-//!    settles most rules of a large rule set;
+//!    rules not decided yet, with the matches known;
 //! 3. clear the rules of every namespace where a global rule is false, and
 //!    report the remaining true, non-private rules.
+//!
+//! In both passes a rule whose condition needs what the input lacks (see
+//! [`crate::compiler::requirements`]) is false without evaluating it: it
+//! fails a cheap test such as `uint16(0) == 0x5A4D` or a `filesize` bound,
+//! or, after the search, none of the patterns it requires matched. After
+//! the search that settles most rules of a large rule set.
 
 pub mod error;
 mod eval;
@@ -292,7 +295,7 @@ impl<'a> Decisions<'a> {
                 continue;
             }
             let Some(id) = rule_id(index) else { break };
-            if state.requirement_met(id) == Some(false) {
+            if state.fails_guard(id) || state.ruled_out(id) {
                 self.verdicts[index] = Verdict::False;
                 continue;
             }
@@ -331,7 +334,7 @@ fn rule_id(index: usize) -> Option<RuleId> {
 /// of its namespace true.
 fn reported(rules: &Rules, verdicts: &[Verdict], id: RuleId) -> bool {
     let is_true = |r: RuleId| verdicts[r.0 as usize] == Verdict::True;
-    !rules.rule(id).is_private && is_true(id) && rules.globals_of(id).iter().all(|&g| is_true(g))
+    is_true(id) && !rules.rule(id).is_private && rules.globals_of(id).iter().all(|&g| is_true(g))
 }
 
 /// The non-private patterns of a rule.
