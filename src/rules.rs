@@ -8,11 +8,15 @@
 //!   searched patterns, and a second one over the anchored patterns, which
 //!   is only ever asked for a match at one offset;
 //! - the compiled regular expressions of `matches` and function arguments;
-//! - a plan per pattern: a pattern whose only use is
-//!   `$a at <constant>` is *anchored* and never searched; the scanner checks
-//!   it at that one offset instead (what YARA-X does, and also what YARA-X
+//! - a plan per pattern: a pattern whose only uses are `$a at <constant>`
+//!   or `... of (..., $a, ...) at <constant>`, with one and the same
+//!   constant, is *anchored* and never searched; the scanner checks it at
+//!   that one offset instead (what YARA-X does, and also what YARA-X
 //!   reports for it: the single anchored match);
-//! - for each rule, the global rules of its namespace.
+//! - for each rule, the global rules of its namespace, the patterns of
+//!   which one must match for its condition to hold, and the cheap tests
+//!   on the input (`filesize`, `uint16(0) == 0x5A4D`) it needs (see
+//!   [`crate::compiler::requirements`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +27,7 @@ use crate::compiler::ir::{
     Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier, RegexId,
     Rule, RuleId,
 };
+use crate::compiler::requirements::{InputGuard, Requirement, rule_guards, rule_requirements};
 use crate::matcher::{Match, Matcher, MatcherLimits, PatternError, PatternSpec, Scratch};
 use crate::modules::ModuleId;
 use crate::parser::ast;
@@ -33,7 +38,11 @@ use crate::scanner::module_data::entrypoint_fields;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PatternPlan {
     /// Found by the one search pass over the input.
-    Searched,
+    Searched {
+        /// Index of the pattern among searched patterns (its index in the
+        /// search matcher).
+        slot: usize,
+    },
     /// Only ever used as `$a at offset`: checked at that offset alone.
     Anchored {
         /// The offset.
@@ -42,6 +51,17 @@ pub(crate) enum PatternPlan {
         slot: usize,
     },
 }
+
+/// What learning whether a searched pattern matched costs the scanner
+/// when it decides which rules to evaluate: a look at the search results.
+const SEARCHED_PATTERN_COST: u64 = 1;
+
+/// What learning whether an anchored pattern matched would cost: a match
+/// attempt of its own (for a regular expression, a lazy DFA built for
+/// it), which is better left to the condition, whose other operands may
+/// make it unnecessary. A set with an anchored pattern is never checked
+/// ahead (see [`required_slots`]).
+const ANCHORED_PATTERN_COST: u64 = u64::MAX;
 
 /// Why rules could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -74,11 +94,18 @@ pub struct Rules {
     /// `searched_ids[i]`.
     searched: Matcher,
     searched_ids: Vec<PatternId>,
+    /// The matcher's own cap on matches per pattern.
+    matcher_cap: usize,
     /// Matcher over the anchored patterns, by anchored slot.
     anchored: Matcher,
     plans: Vec<PatternPlan>,
     /// For each rule, the global rules of its namespace other than itself.
     globals: Vec<Vec<RuleId>>,
+    /// For each rule, the search slots of the patterns of which one must
+    /// match for its condition to hold; `None` when nothing is known.
+    required: Vec<Option<Box<[u32]>>>,
+    /// For each rule, the tests on the input its condition needs.
+    guards: Vec<InputGuard>,
     /// The modules that give `entrypoint` its value, with their field.
     entry_points: Vec<(ModuleId, usize)>,
 }
@@ -117,15 +144,20 @@ impl Rules {
         let searched = build_matcher(&program, &searched_ids, limits)?;
         let anchored = build_matcher(&program, &ids(true), limits)?;
         let globals = globals_by_rule(&program.rules);
+        let required = required_slots(&program, &plans);
+        let guards = rule_guards(&program);
         let entry_points = entrypoint_fields();
         Ok(Self {
             program,
             regexes,
             searched,
             searched_ids,
+            matcher_cap: limits.max_matches_per_pattern,
             anchored,
             plans,
             globals,
+            required,
+            guards,
             entry_points,
         })
     }
@@ -172,13 +204,17 @@ impl Rules {
         max_matches: usize,
     ) -> PatternMatches {
         let found = self.searched.scan(data, scratch);
-        let mut matches = PatternMatches::new(self.plans.len());
-        for (index, &id) in self.searched_ids.iter().enumerate() {
-            let list = found.matches(index);
-            let kept = &list[..list.len().min(max_matches)];
-            matches.set(id, kept.to_vec(), found.hit_cap(index) || kept.len() < list.len());
-        }
-        matches
+        PatternMatches::new(found, max_matches, max_matches < self.matcher_cap)
+    }
+
+    /// How many patterns are searched.
+    pub(crate) fn searched_count(&self) -> usize {
+        self.searched_ids.len()
+    }
+
+    /// The pattern searched in search slot `slot`.
+    pub(crate) fn searched_pattern(&self, slot: usize) -> PatternId {
+        self.searched_ids[slot]
     }
 
     /// The match of anchored pattern `slot` at `offset`, if any.
@@ -203,6 +239,17 @@ impl Rules {
     /// The global rules a rule depends on (its namespace's, not itself).
     pub(crate) fn globals_of(&self, rule: RuleId) -> &[RuleId] {
         &self.globals[rule.0 as usize]
+    }
+
+    /// The tests on the input the condition of `rule` needs.
+    pub(crate) fn guard(&self, rule: RuleId) -> &InputGuard {
+        &self.guards[rule.0 as usize]
+    }
+
+    /// The search slots of the patterns of which one must match for the
+    /// condition of `rule` to hold; `None` when nothing is known.
+    pub(crate) fn required(&self, rule: RuleId) -> Option<&[u32]> {
+        self.required[rule.0 as usize].as_deref()
     }
 }
 
@@ -229,6 +276,28 @@ fn build_matcher(
             error,
         }
     })
+}
+
+/// For each rule, the search slots of the patterns its condition requires
+/// (see [`rule_requirements`]). A requirement with an anchored pattern is
+/// dropped: the scanner reads the search results to rule a condition out,
+/// and leaves match attempts at one offset to the condition itself.
+fn required_slots(program: &Program, plans: &[PatternPlan]) -> Vec<Option<Box<[u32]>>> {
+    let cost = |p: PatternId| match plans[p.0 as usize] {
+        PatternPlan::Searched { .. } => SEARCHED_PATTERN_COST,
+        PatternPlan::Anchored { .. } => ANCHORED_PATTERN_COST,
+    };
+    let slot = |p: &PatternId| match plans[p.0 as usize] {
+        PatternPlan::Searched { slot } => u32::try_from(slot).ok(),
+        PatternPlan::Anchored { .. } => None,
+    };
+    rule_requirements(program, &cost)
+        .into_iter()
+        .map(|requirement| match requirement {
+            Requirement::None => None,
+            Requirement::AnyMatch(patterns) => patterns.iter().map(slot).collect(),
+        })
+        .collect()
 }
 
 /// For each rule, the global rules of its namespace other than itself.
@@ -266,7 +335,8 @@ fn compile_regex(regex: &ast::Regex) -> Result<meta::Regex, RulesError> {
 }
 
 /// How each pattern of `program` is to be found: anchored when every use
-/// of it is `$a at k` with one and the same non-negative constant `k`.
+/// of it is `$a at k` or an `of` at `k` (`any of ($a, $b) at k`), with one
+/// and the same non-negative constant `k`.
 fn pattern_plans(program: &Program) -> Vec<PatternPlan> {
     /// What the uses of one pattern allow so far.
     #[derive(Clone, Copy)]
@@ -293,7 +363,13 @@ fn pattern_plans(program: &Program) -> Vec<PatternPlan> {
             Expr::PatternCount { pattern: PatternRef::Id(p), .. }
             | Expr::PatternOffset { pattern: PatternRef::Id(p), .. }
             | Expr::PatternLength { pattern: PatternRef::Id(p), .. } => note(*p, None),
-            Expr::Of { items: OfItems::Patterns(ps), .. } | Expr::ForOf { patterns: ps, .. } => {
+            Expr::Of { items: OfItems::Patterns(ps), anchor, .. } => {
+                let at = constant_offset(anchor.as_ref());
+                for p in ps {
+                    note(*p, at);
+                }
+            }
+            Expr::ForOf { patterns: ps, .. } => {
                 for p in ps {
                     note(*p, None);
                 }
@@ -301,14 +377,15 @@ fn pattern_plans(program: &Program) -> Vec<PatternPlan> {
             _ => {}
         });
     }
-    let mut slot = 0;
+    let (mut anchored, mut searched) = (0, 0);
+    fn next(counter: &mut usize) -> usize {
+        *counter += 1;
+        *counter - 1
+    }
     uses.into_iter()
         .map(|u| match u {
-            Uses::At(offset) => {
-                slot += 1;
-                PatternPlan::Anchored { offset, slot: slot - 1 }
-            }
-            Uses::None | Uses::Other => PatternPlan::Searched,
+            Uses::At(offset) => PatternPlan::Anchored { offset, slot: next(&mut anchored) },
+            Uses::None | Uses::Other => PatternPlan::Searched { slot: next(&mut searched) },
         })
         .collect()
 }

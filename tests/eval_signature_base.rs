@@ -140,3 +140,32 @@ fn matcher_share() {
         eprintln!("{} bytes: matcher {search:?}, whole scan {:?}", data.len(), started.elapsed());
     }
 }
+
+#[test]
+#[ignore = "a measurement: run in release with --nocapture; SPOOR_BENCH_CORPUS names the directory"]
+fn corpus_scan() {
+    let Some(rules) = corpus_rules() else { return };
+    let corpus =
+        std::env::var("SPOOR_BENCH_CORPUS").unwrap_or_else(|_| "/tmp/spoor-bench-corpus".into());
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(corpus)];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() { dirs.push(path) } else { files.push(path) }
+        }
+    }
+    let mut scanner = Scanner::new(&rules);
+    let (started, mut matches) = (Instant::now(), 0);
+    for file in &files {
+        let Ok(data) = std::fs::read(file) else { continue };
+        matches += scanner.scan_bytes(&data).map_or(0, |r| r.matching_rules().len());
+    }
+    let stats = scanner.stats();
+    eprintln!("{} files in {:?}, {matches} matches", files.len(), started.elapsed());
+    eprintln!(
+        "{stats:?}: {:.0} conditions evaluated per input of {} rules",
+        stats.conditions_evaluated as f64 / stats.inputs.max(1) as f64,
+        rules.len()
+    );
+}

@@ -44,6 +44,7 @@ pub mod ir;
 mod lints;
 mod patterns;
 mod regex;
+pub mod requirements;
 pub mod sources;
 
 use std::collections::{BTreeSet, HashMap};

@@ -118,23 +118,48 @@ impl<'a> ScanState<'a> {
                 });
                 Ok(found.as_slice())
             }
-            PatternPlan::Searched => {
-                self.searched.map(|m| m.of(pattern)).ok_or(Stop::NeedsPatterns)
+            PatternPlan::Searched { slot } => {
+                self.searched.map(|m| m.of(slot)).ok_or(Stop::NeedsPatterns)
             }
+        }
+    }
+
+    /// Whether the input fails a test the condition of `rule` needs (see
+    /// [`crate::compiler::requirements::InputGuard`]), which makes the condition false.
+    pub(crate) fn fails_guard(&self, rule: RuleId) -> bool {
+        let guard = self.rules.guard(rule);
+        let size = i64::try_from(self.data.len()).unwrap_or(i64::MAX);
+        !(guard.min_size..=guard.max_size).contains(&size)
+            || guard.magic.is_some_and(|magic| {
+                read_int(magic.reader, self.data, magic.offset) != Some(magic.value)
+            })
+    }
+
+    /// Whether the search ruled the condition of `rule` out: none of the
+    /// patterns it requires (see [`crate::compiler::requirements`]) has a
+    /// match. Always false before the search.
+    pub(crate) fn ruled_out(&self, rule: RuleId) -> bool {
+        match (self.searched, self.rules.required(rule)) {
+            (Some(found), Some(slots)) => slots.iter().all(|&s| found.of(s as usize).is_empty()),
+            _ => false,
         }
     }
 }
 
 /// Evaluates the condition of rule `rule`: `Ok(true)` when it holds,
 /// `Ok(false)` when it is false or undefined. `verdicts` holds what is
-/// known of earlier rules.
-pub(crate) fn eval_rule(
-    state: &ScanState<'_>,
+/// known of earlier rules; `frame` is scratch space for loop variables,
+/// reused from rule to rule.
+pub(crate) fn eval_rule<'a>(
+    state: &ScanState<'a>,
     verdicts: &[Verdict],
+    frame: &mut Vec<Val<'a>>,
     rule: RuleId,
 ) -> Result<bool, Stop> {
     let rule = state.rules.rule(rule);
-    let mut eval = Eval { st: state, verdicts, frame: vec![Val::Undef; rule.frame_size as usize] };
+    frame.clear();
+    frame.resize(rule.frame_size as usize, Val::Undef);
+    let mut eval = Eval { st: state, verdicts, frame };
     Ok(eval.eval_bool(&rule.condition)? == Some(true))
 }
 
@@ -295,7 +320,7 @@ fn select(matches: &[Match], lo: i64, hi: i64) -> &[Match] {
 struct Eval<'s, 'a> {
     st: &'s ScanState<'a>,
     verdicts: &'s [Verdict],
-    frame: Vec<Val<'a>>,
+    frame: &'s mut Vec<Val<'a>>,
 }
 
 impl<'a> Eval<'_, 'a> {

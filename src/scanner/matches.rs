@@ -1,50 +1,51 @@
-//! The pattern matches of one input, by pattern id.
+//! The pattern matches of one input, by search slot.
 //!
 //! The evaluator never searches by itself: it reads these lists, which the
-//! scanner fills from one matcher pass over the input, and only when some
-//! condition cannot be decided without them.
+//! scanner gets from one matcher pass over the input, and only when some
+//! condition cannot be decided without them. The lists stay where the
+//! matcher put them; the scanner's own cap on matches per pattern, when it
+//! is below the matcher's, is applied when they are read.
 
-use crate::compiler::ir::PatternId;
 pub use crate::matcher::Match;
+use crate::matcher::ScanMatches;
 
-/// The matches of every pattern in one input, sorted by offset per pattern.
-#[derive(Debug, Clone, Default)]
-pub struct PatternMatches {
-    lists: Vec<Vec<Match>>,
-    capped: Vec<bool>,
+/// The matches of every searched pattern in one input, sorted by offset
+/// per pattern, indexed by the pattern's search slot.
+#[derive(Debug)]
+pub(crate) struct PatternMatches {
+    found: ScanMatches,
+    /// Matches kept per pattern.
+    max: usize,
+    /// Whether `max` is below the matcher's own cap, so that a list may
+    /// be longer than what is kept.
+    max_below_matcher_cap: bool,
 }
 
 impl PatternMatches {
-    /// No match for any of `patterns` patterns yet.
-    #[must_use]
-    pub fn new(patterns: usize) -> Self {
-        Self { lists: vec![Vec::new(); patterns], capped: vec![false; patterns] }
+    /// The matcher's matches, of which at most `max` per pattern are kept;
+    /// `max_below_matcher_cap` says whether that cuts anything.
+    pub(crate) fn new(found: ScanMatches, max: usize, max_below_matcher_cap: bool) -> Self {
+        Self { found, max, max_below_matcher_cap }
     }
 
-    /// Sets the matches of `pattern` (sorted by offset), and whether the
-    /// search stopped at the per-pattern cap.
-    pub fn set(&mut self, pattern: PatternId, matches: Vec<Match>, capped: bool) {
-        let index = pattern.0 as usize;
-        if index < self.lists.len() {
-            debug_assert!(matches.windows(2).all(|w| w[0].offset <= w[1].offset));
-            self.lists[index] = matches;
-            self.capped[index] = capped;
+    /// The kept matches of search slot `slot`, sorted by offset.
+    pub(crate) fn of(&self, slot: usize) -> &[Match] {
+        let list = self.found.matches(slot);
+        &list[..list.len().min(self.max)]
+    }
+
+    /// Search slots whose matches were cut off at a cap, among the first
+    /// `slots`.
+    pub(crate) fn capped(&self, slots: usize) -> Vec<usize> {
+        if self.max_below_matcher_cap {
+            (0..slots)
+                .filter(|&slot| {
+                    self.found.hit_cap(slot) || self.found.matches(slot).len() > self.max
+                })
+                .collect()
+        } else {
+            self.found.capped_patterns().collect()
         }
-    }
-
-    /// The matches of `pattern`, sorted by offset.
-    #[must_use]
-    pub fn of(&self, pattern: PatternId) -> &[Match] {
-        self.lists.get(pattern.0 as usize).map_or(&[], Vec::as_slice)
-    }
-
-    /// Patterns whose matches were cut off at the cap.
-    pub fn capped(&self) -> impl Iterator<Item = PatternId> + '_ {
-        self.capped
-            .iter()
-            .enumerate()
-            .filter(|(_, capped)| **capped)
-            .filter_map(|(i, _)| Some(PatternId(u32::try_from(i).ok()?)))
     }
 }
 
@@ -69,14 +70,5 @@ mod tests {
         assert_eq!(starting_in(&list, 5, 9).len(), 3);
         assert_eq!(starting_in(&list, 3, 4).len(), 0);
         assert_eq!(starting_in(&list, 9, 2).len(), 0);
-    }
-
-    #[test]
-    fn capped_patterns_are_listed() {
-        let mut m = PatternMatches::new(3);
-        m.set(PatternId(1), vec![at(0)], true);
-        assert_eq!(m.capped().collect::<Vec<_>>(), [PatternId(1)]);
-        assert_eq!(m.of(PatternId(1)).len(), 1);
-        assert!(m.of(PatternId(7)).is_empty());
     }
 }

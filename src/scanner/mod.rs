@@ -12,6 +12,12 @@
 //!    rules not decided yet, with the matches known;
 //! 3. clear the rules of every namespace where a global rule is false, and
 //!    report the remaining true, non-private rules.
+//!
+//! In both passes a rule whose condition needs what the input lacks (see
+//! [`crate::compiler::requirements`]) is false without evaluating it: it
+//! fails a cheap test such as `uint16(0) == 0x5A4D` or a `filesize` bound,
+//! or, after the search, none of the patterns it requires matched. After
+//! the search that settles most rules of a large rule set.
 
 pub mod error;
 mod eval;
@@ -28,7 +34,7 @@ use crate::matcher::Scratch;
 use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
 use crate::rules::{PatternPlan, Rules};
 use error::ScanError;
-use eval::{Clock, ScanState, Stop, Verdict, eval_rule};
+use eval::{Clock, ScanState, Stop, Val, Verdict, eval_rule};
 use input::LoadOptions;
 use matches::{Match, PatternMatches};
 use module_data::ModuleCache;
@@ -70,6 +76,10 @@ pub struct ScanStats {
     /// Module data parsed (at most once per module and input, and only
     /// when a condition reads it).
     pub module_parses: u64,
+    /// Rule conditions evaluated (a rule ruled out by its required
+    /// patterns is not; one evaluated before and after the search counts
+    /// twice).
+    pub conditions_evaluated: u64,
 }
 
 /// What one scan found.
@@ -203,9 +213,9 @@ impl<'r> Scanner<'r> {
         };
         self.stats.inputs += 1;
 
-        let mut verdicts = vec![Verdict::Unknown; rules.len()];
-        let undecided = evaluate(&state, &mut verdicts, Pass::BeforeSearch).map_err(timed_out)?;
-        let searched = if undecided || self.strings_need_search(&verdicts) {
+        let mut decisions = Decisions::new(rules.len());
+        let undecided = decisions.evaluate(&state, Pass::BeforeSearch).map_err(timed_out)?;
+        let searched = if undecided || self.strings_need_search(&decisions.verdicts) {
             self.stats.searches += 1;
             let found = rules.search(data, &mut self.scratch, self.options.max_matches_per_pattern);
             clock.check().map_err(timed_out)?;
@@ -215,10 +225,12 @@ impl<'r> Scanner<'r> {
         };
         if let Some(found) = &searched {
             state.searched = Some(found);
-            evaluate(&state, &mut verdicts, Pass::AfterSearch).map_err(timed_out)?;
+            decisions.evaluate(&state, Pass::AfterSearch).map_err(timed_out)?;
         }
         self.stats.anchored_checks += anchored_checks.get();
         self.stats.module_parses += modules.parses();
+        self.stats.conditions_evaluated += decisions.evaluated;
+        let verdicts = decisions.verdicts;
 
         let matching: Vec<RuleId> = (0..rules.len())
             .filter_map(rule_id)
@@ -242,7 +254,7 @@ impl<'r> Scanner<'r> {
             && (0..self.rules.len()).filter_map(rule_id).any(|id| {
                 reported(self.rules, verdicts, id)
                     && reported_patterns(self.rules, id)
-                        .any(|p| self.rules.plan(p) == PatternPlan::Searched)
+                        .any(|p| matches!(self.rules.plan(p), PatternPlan::Searched { .. }))
             })
     }
 }
@@ -258,38 +270,60 @@ enum Pass {
     AfterSearch,
 }
 
-/// Evaluates the rules still unknown, in id order. Returns whether a rule
-/// stayed undecided that can still match (no global rule of its namespace
-/// is false so far), which makes the search necessary.
-fn evaluate(state: &ScanState<'_>, verdicts: &mut [Verdict], pass: Pass) -> Result<bool, Stop> {
-    for index in 0..verdicts.len() {
-        if verdicts[index] != Verdict::Unknown {
-            continue;
-        }
-        let Some(id) = rule_id(index) else { break };
-        // Messages of an evaluation that ends unknown are dropped: the rule
-        // is evaluated again after the search and logs them then.
-        let logged = state.messages.borrow().len();
-        verdicts[index] = match eval_rule(state, verdicts, id) {
-            Ok(true) => Verdict::True,
-            Ok(false) => Verdict::False,
-            Err(Stop::NeedsPatterns) if pass == Pass::AfterSearch => Verdict::False,
-            Err(Stop::NeedsPatterns) => {
-                state.messages.borrow_mut().truncate(logged);
-                let doomed = state
-                    .rules
-                    .globals_of(id)
-                    .iter()
-                    .any(|g| verdicts[g.0 as usize] == Verdict::False);
-                if !doomed {
-                    return Ok(true);
-                }
-                Verdict::Unknown
-            }
-            Err(Stop::Timeout) => return Err(Stop::Timeout),
-        };
+/// What is known of every rule of one scan, and the scratch space for
+/// deciding the rest.
+struct Decisions<'a> {
+    verdicts: Vec<Verdict>,
+    /// Loop variables of the condition being evaluated, one allocation
+    /// for all rules.
+    frame: Vec<Val<'a>>,
+    /// How many conditions were evaluated.
+    evaluated: u64,
+}
+
+impl<'a> Decisions<'a> {
+    fn new(rules: usize) -> Self {
+        Self { verdicts: vec![Verdict::Unknown; rules], frame: Vec::new(), evaluated: 0 }
     }
-    Ok(false)
+
+    /// Evaluates the rules still unknown, in id order. Returns whether a
+    /// rule stayed undecided that can still match (no global rule of its
+    /// namespace is false so far), which makes the search necessary.
+    fn evaluate(&mut self, state: &ScanState<'a>, pass: Pass) -> Result<bool, Stop> {
+        for index in 0..self.verdicts.len() {
+            if self.verdicts[index] != Verdict::Unknown {
+                continue;
+            }
+            let Some(id) = rule_id(index) else { break };
+            if state.fails_guard(id) || state.ruled_out(id) {
+                self.verdicts[index] = Verdict::False;
+                continue;
+            }
+            self.evaluated += 1;
+            // Messages of an evaluation that ends unknown are dropped: the
+            // rule is evaluated again after the search and logs them then.
+            let logged = state.messages.borrow().len();
+            self.verdicts[index] = match eval_rule(state, &self.verdicts, &mut self.frame, id) {
+                Ok(true) => Verdict::True,
+                Ok(false) => Verdict::False,
+                Err(Stop::NeedsPatterns) if pass == Pass::AfterSearch => Verdict::False,
+                Err(Stop::NeedsPatterns) => {
+                    state.messages.borrow_mut().truncate(logged);
+                    let doomed = state
+                        .rules
+                        .globals_of(id)
+                        .iter()
+                        .any(|g| self.verdicts[g.0 as usize] == Verdict::False);
+                    if !doomed {
+                        return Ok(true);
+                    }
+                    Verdict::Unknown
+                }
+                Err(Stop::Timeout) => return Err(Stop::Timeout),
+            };
+        }
+        Ok(false)
+    }
 }
 
 fn rule_id(index: usize) -> Option<RuleId> {
@@ -300,7 +334,7 @@ fn rule_id(index: usize) -> Option<RuleId> {
 /// of its namespace true.
 fn reported(rules: &Rules, verdicts: &[Verdict], id: RuleId) -> bool {
     let is_true = |r: RuleId| verdicts[r.0 as usize] == Verdict::True;
-    !rules.rule(id).is_private && is_true(id) && rules.globals_of(id).iter().all(|&g| is_true(g))
+    is_true(id) && !rules.rule(id).is_private && rules.globals_of(id).iter().all(|&g| is_true(g))
 }
 
 /// The non-private patterns of a rule.
@@ -315,14 +349,15 @@ fn reported_patterns(rules: &Rules, id: RuleId) -> impl Iterator<Item = PatternI
 
 fn cap_warnings(rules: &Rules, matches: &PatternMatches) -> Vec<String> {
     matches
-        .capped()
-        .map(|p| {
-            let pattern = &rules.program().patterns[p.0 as usize];
+        .capped(rules.searched_count())
+        .into_iter()
+        .map(|slot| {
+            let pattern = &rules.program().patterns[rules.searched_pattern(slot).0 as usize];
             format!(
                 "pattern {} of rule {} has too many matches: only the first {} are kept",
                 pattern.name,
                 rules.rule(pattern.rule).name,
-                matches.of(p).len()
+                matches.of(slot).len()
             )
         })
         .collect()
@@ -356,7 +391,7 @@ impl Report<'_> {
     fn strings(&self, pattern: PatternId) -> Vec<StringMatch> {
         let list = match self.rules.plan(pattern) {
             PatternPlan::Anchored { .. } => self.state.matches_of(pattern).unwrap_or_default(),
-            PatternPlan::Searched => self.searched.map_or(&[][..], |m| m.of(pattern)),
+            PatternPlan::Searched { slot } => self.searched.map_or(&[][..], |m| m.of(slot)),
         };
         let name = &self.rules.program().patterns[pattern.0 as usize].name;
         list.iter()

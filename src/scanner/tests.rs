@@ -213,3 +213,37 @@ fn scanners_and_results_can_move_between_threads() {
     assert_send::<Scanner<'static>>();
     assert_send::<ScanResults>();
 }
+
+#[test]
+fn rules_whose_required_patterns_or_guards_fail_are_not_evaluated() {
+    let rules = compile(
+        r#"rule a { strings: $a = "alpha" condition: $a and #a > 1 }
+           rule b { strings: $b = "beta" $c = "gamma" condition: any of them }
+           rule mz { strings: $m = "mz" condition: uint16(0) == 0x5A4D and (filesize > 1MB or $m) }
+           rule free { strings: $f = "free" condition: not $f }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    let results = scanner.scan_bytes(b"alpha alpha gamma mz").unwrap();
+    assert_eq!(names(&results), ["a", "b", "free"]);
+    // `mz` fails its guard; `a`, `b` and `free` are evaluated once each
+    // after the search, `a` also before it (it makes the search needed).
+    assert_eq!(scanner.stats().conditions_evaluated, 4);
+    let results = scanner.scan_bytes(b"MZ nothing to see").unwrap();
+    assert_eq!(names(&results), ["free"]);
+    // `a` before the search, `mz` and `free` after it; nothing matched for
+    // `a` and `b`.
+    assert_eq!(scanner.stats().conditions_evaluated, 4 + 3);
+}
+
+#[test]
+fn patterns_of_an_of_at_a_constant_are_anchored() {
+    let rules = compile(
+        r#"rule r { strings: $a1 = "alpha" $a2 = "also" $b = "beta" condition: any of them at 0 }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    scanner.options_mut().print_strings = true;
+    let results = scanner.scan_bytes(b"alpha beta alpha").unwrap();
+    // As YARA-X: only the match at the offset is reported.
+    assert_eq!(offsets(&results, 0), [("$a1", 0)]);
+    assert_eq!(scanner.stats().searches, 0);
+}
