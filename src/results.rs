@@ -23,6 +23,9 @@ pub struct FileReport {
     /// Who is behind the matches, per actor (empty until
     /// [`attribution::attribute`](crate::attribution::attribute) fills it).
     pub attribution: Vec<Attribution>,
+    /// What the rules printed with `console.log`/`console.hex` while the
+    /// file was scanned, in order.
+    pub console: Vec<String>,
 }
 
 /// Result of scanning one file.
@@ -53,13 +56,20 @@ impl FileReport {
             size,
             outcome: Outcome::Scanned { matches, warnings },
             attribution: Vec::new(),
+            console: Vec::new(),
         }
     }
 
     /// The report of a file that could not be scanned.
     #[must_use]
     pub fn failed(path: PathBuf, error: impl Into<String>) -> Self {
-        Self { path, size: 0, outcome: Outcome::Failed(error.into()), attribution: Vec::new() }
+        Self {
+            path,
+            size: 0,
+            outcome: Outcome::Failed(error.into()),
+            attribution: Vec::new(),
+            console: Vec::new(),
+        }
     }
 
     /// The matches, empty for a failed file.

@@ -371,3 +371,24 @@ fn fail_on_actor_ignores_unattributed_hits() {
     let output = tree.scan(&["--fail-on", "actor"], &[&hit]);
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+fn console_messages_go_to_stderr_in_text_and_into_ndjson() {
+    let tree = Tree::new();
+    tree.write(
+        "rules.yar",
+        b"import \"console\"\nrule logs { condition: console.log(\"size: \", filesize) and defined uint8(filesize) }\n",
+    );
+    let clean = tree.path("data/clean.txt");
+    let output = tree.scan(&["--format", "ndjson"], &[&clean]);
+    assert_eq!(output.status.code(), Some(0));
+    let objects = ndjson(&output);
+    assert_eq!(objects.len(), 1, "a file with messages is reported even without a match");
+    assert_eq!(objects[0]["console"], serde_json::json!(["size: 19"]));
+    assert_eq!(objects[0]["matches"], serde_json::json!([]));
+
+    let output = tree.scan(&[], &[&clean]);
+    assert_eq!(stdout(&output), "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("console: {}: size: 19", clean.display())), "{stderr}");
+}

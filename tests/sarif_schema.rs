@@ -5,7 +5,7 @@
 
 use spoor::attribution::{Profiles, attribute};
 use spoor::output::{Format, SharedBuffer, Summary, TextOptions, printer};
-use spoor::results::{FileReport, MetaValue, Outcome, RuleMatch, StringMatch};
+use spoor::results::{FileReport, MetaValue, RuleMatch, StringMatch};
 
 fn matched(
     rule: &str,
@@ -32,13 +32,9 @@ fn matched(
 }
 
 fn report(path: &str, matches: Vec<RuleMatch>) -> FileReport {
-    let attribution = attribute(&matches, Profiles::bundled());
-    FileReport {
-        path: path.into(),
-        size: 100,
-        outcome: Outcome::Scanned { matches, warnings: vec![] },
-        attribution,
-    }
+    let mut report = FileReport::scanned(path.into(), 100, matches, vec![]);
+    report.attribution = attribute(report.matches(), Profiles::bundled());
+    report
 }
 
 fn sarif(reports: &[FileReport]) -> serde_json::Value {
@@ -97,12 +93,7 @@ fn scan_with_matches_failures_and_attribution_is_valid_sarif() {
             ],
         ),
         report("bin/clean", vec![]),
-        FileReport {
-            path: "bin/unreadable".into(),
-            size: 0,
-            outcome: Outcome::Failed("permission denied".into()),
-            attribution: vec![],
-        },
+        FileReport::failed("bin/unreadable".into(), "permission denied"),
         report(
             "lib/c.dll",
             vec![matched("SPOOR_Lazarus_FALLCHILL_RC4_Key", "lazarus", &fallchill, &[(7, 4)])],

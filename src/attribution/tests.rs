@@ -261,7 +261,13 @@ fn retain_actor_keeps_that_actors_matches_only() {
     ];
     let attribution = attribute(&matches, Profiles::bundled());
     let outcome = crate::results::Outcome::Scanned { matches, warnings: vec![] };
-    let mut report = crate::results::FileReport { path: "f".into(), size: 1, outcome, attribution };
+    let mut report = crate::results::FileReport {
+        path: "f".into(),
+        size: 1,
+        outcome,
+        attribution,
+        console: vec![],
+    };
     retain_actor(&mut report, "scarcruft");
     let kept: Vec<&str> = report.matches().iter().map(|m| m.rule.as_str()).collect();
     assert_eq!(kept, ["APT_NK_Scarcruft_evolved_ROKRAT"]);

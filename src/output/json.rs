@@ -19,6 +19,8 @@ struct FileJson<'a> {
     attribution: &'a [Attribution],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     warnings: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    console: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
 }
@@ -32,11 +34,17 @@ impl<'a> FileJson<'a> {
                 matches: Some(matches),
                 attribution: &report.attribution,
                 warnings,
+                console: &report.console,
                 error: None,
             },
-            Outcome::Failed(error) => {
-                Self { path, matches: None, attribution: &[], warnings: &[], error: Some(error) }
-            }
+            Outcome::Failed(error) => Self {
+                path,
+                matches: None,
+                attribution: &[],
+                warnings: &[],
+                console: &[],
+                error: Some(error),
+            },
         }
     }
 }
@@ -60,7 +68,8 @@ impl NdjsonPrinter {
 
 impl Printer for NdjsonPrinter {
     fn file(&mut self, report: &FileReport) -> io::Result<()> {
-        if matches!(&report.outcome, Outcome::Scanned { matches, .. } if matches.is_empty()) {
+        let quiet = report.matches().is_empty() && report.console.is_empty();
+        if quiet && matches!(report.outcome, Outcome::Scanned { .. }) {
             return Ok(());
         }
         let mut line = serde_json::to_vec(&FileJson::new(report)).map_err(to_io)?;
@@ -135,7 +144,8 @@ mod tests {
         }];
         let attribution = attribute(&matches, Profiles::bundled());
         let outcome = Outcome::Scanned { matches, warnings: vec![] };
-        let report = FileReport { path: "f".into(), size: 1, outcome, attribution };
+        let report =
+            FileReport { path: "f".into(), size: 1, outcome, attribution, console: vec![] };
         let out = SharedBuffer::default();
         let mut printer = NdjsonPrinter::new(Box::new(out.clone()));
         printer.file(&report).unwrap();

@@ -17,7 +17,10 @@
 //!   `{"path", "error"}` per failed file. `attribution` (left out when
 //!   empty) holds [`Attribution`](crate::attribution::Attribution) objects:
 //!   `{"actor", "score", "confidence", "families", "rules", "evidence",
-//!   "conflicts", "country"}`.
+//!   "conflicts", "country"}`. Messages of the `console` module come as a
+//!   `console` array of strings (a file with messages but no match gets a
+//!   line too); the text format prints them to standard error as
+//!   `console: PATH: message`, keeping standard output to match lines.
 //! - `json`: one document `{"files": [...], "errors": [...], "summary": {...}}`
 //!   listing every scanned file, matched or not, each file as in `ndjson`.
 //! - `sarif`: one SARIF 2.1.0 log, see [`SarifPrinter`].

@@ -82,6 +82,10 @@ impl Printer for TextPrinter {
                 for warning in warnings {
                     eprintln!("warning: {path}: {warning}");
                 }
+                // Keep standard output to `RULE PATH` lines that tools parse.
+                for message in &report.console {
+                    eprintln!("console: {path}: {message}");
+                }
                 let mut buf = String::new();
                 for m in matches {
                     self.render(m, &path, &mut buf);
@@ -149,6 +153,7 @@ mod tests {
                 conflicts: vec![],
                 country: Some("KP".into()),
             }],
+            console: vec![],
         };
         printer.file(&report).unwrap();
         let text = String::from_utf8(out.contents()).unwrap();

@@ -120,7 +120,9 @@ impl ScanResults {
     /// The owned report for the file at `path` of `size` bytes.
     #[must_use]
     pub fn into_report(self, path: &Path, size: u64) -> FileReport {
-        FileReport::scanned(path.to_path_buf(), size, self.matches, self.warnings)
+        let mut report = FileReport::scanned(path.to_path_buf(), size, self.matches, self.warnings);
+        report.console = self.messages;
+        report
     }
 }
 
@@ -168,7 +170,7 @@ impl<'r> Scanner<'r> {
     }
 
     /// Scans `path` into an owned report; a failure becomes
-    /// [`Outcome::Failed`].
+    /// [`Outcome::Failed`](crate::results::Outcome::Failed).
     pub fn scan_file_report(&mut self, path: &Path, load: &LoadOptions) -> FileReport {
         let scanned = input::load(path, load)
             .map_err(ScanError::from)
