@@ -78,6 +78,16 @@ fn constants_fold_and_non_booleans_become_comparisons() {
 }
 
 #[test]
+fn folding_a_logic_operator_to_one_operand_keeps_the_operator() {
+    // `and`/`or` turn an undefined operand into false; the bare operand would not.
+    for text in ["uint8(100) == 1 and true", "uint8(100) == 1 or false"] {
+        let folded = condition(&format!("rule a {{ condition: {text} }}"));
+        let (Expr::And(kept) | Expr::Or(kept)) = &folded else { panic!("{folded:?}") };
+        assert!(matches!(kept[..], [Expr::Compare { op: CmpOp::Eq, .. }]), "{folded:?}");
+    }
+}
+
+#[test]
 fn constant_overflow_is_an_error_at_the_whole_expression() {
     let errors = compile("rule a {\n  condition: 9223372036854775807 + 1 > 0\n}").unwrap_err();
     assert_eq!(errors[0].0, codes::INTEGER_OVERFLOW);

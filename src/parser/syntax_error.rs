@@ -65,7 +65,7 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
         ErrorVariant::CustomError { message } => {
             (codes::SYNTAX, format!("syntax error: {message}"))
         }
-        ErrorVariant::ParsingError { .. } if found == "\"" => {
+        ErrorVariant::ParsingError { .. } if found == "\"" && !string_closes(&text[offset..]) => {
             (codes::SYNTAX, "syntax error: unclosed string literal".to_owned())
         }
         ErrorVariant::ParsingError { positives, .. } => {
@@ -118,6 +118,22 @@ fn join_alternatives(items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
+}
+
+/// Whether the string literal opening `rest` ends on its own line (a raw
+/// newline ends no string; `\"` does not close one). A literal that closes
+/// is not the error: a missing `=` before it is (`author "me"`).
+fn string_closes(rest: &str) -> bool {
+    let mut bytes = rest.bytes().skip(1);
+    while let Some(b) = bytes.next() {
+        match b {
+            b'"' => return true,
+            b'\\' if bytes.next().is_some_and(|e| e != b'\n') => {}
+            b'\\' | b'\n' => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The token at `offset`: a word, a comparison operator, or a single
@@ -178,6 +194,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::bool_expr
         | Rule::comparison
         | Rule::arith_expr
+        | Rule::percent_of
         | Rule::value
         | Rule::paren
         | Rule::pattern_match
