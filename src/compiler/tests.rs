@@ -294,3 +294,31 @@ fn functions_inside_array_elements_receive_the_element_first() {
     assert_eq!(&*function.path, "rich_signature.version");
     assert_eq!(args.len(), 1, "no receiver outside arrays");
 }
+
+#[test]
+fn rule_checks_run_on_every_rule_and_add_their_diagnostics() {
+    use crate::diagnostics::Diagnostic;
+    use crate::parser::ast;
+    use crate::source::SourceFile;
+
+    /// Flags rules whose name has no underscore.
+    #[derive(Debug)]
+    struct NeedsUnderscore;
+    impl super::RuleCheck for NeedsUnderscore {
+        fn check(&self, rule: &ast::Rule, source: &Arc<SourceFile>) -> Vec<Diagnostic> {
+            let name = &rule.name;
+            (!name.name.contains('_'))
+                .then(|| Diagnostic::warning("W999", "no underscore", source, name.span))
+                .into_iter()
+                .collect()
+        }
+    }
+    let mut compiler = Compiler::new();
+    compiler.add_rule_check(Arc::new(NeedsUnderscore));
+    compiler.add_source("rule good_name { condition: true } rule bad { condition: x }", "t.yar");
+    let found: Vec<(&str, &str)> =
+        compiler.diagnostics().iter().map(|d| (d.code, d.message.as_str())).collect();
+    assert_eq!(found[0], ("W999", "no underscore"));
+    assert_eq!(found[1].0, codes::UNDEFINED_EXTERNAL, "the compiler's own checks still run");
+    assert_eq!(found.len(), 2);
+}
