@@ -194,7 +194,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::bool_expr
         | Rule::comparison
         | Rule::arith_expr
-        | Rule::percent_of
+        | Rule::quantity
         | Rule::value
         | Rule::paren
         | Rule::pattern_match
