@@ -7,10 +7,10 @@
 //! otherwise.
 //!
 //! Rules that follow spoor's meta convention (an `actor` that is a profile
-//! id, see [`spoor::attribution::check_meta`]) also have their meta checked against actor
-//! profiles (E304): a checked directory that holds `actors/*.toml`, as
-//! `rules/` does, brings its own profiles, which are validated too
-//! (E301-E303); elsewhere the bundled profiles are used.
+//! id, see [`spoor::attribution::check_meta`]) also have their meta checked
+//! against actor profiles (E304): a checked directory that holds
+//! `actors/*.toml`, as `rules/` does, brings its own profiles, which are
+//! validated too (E301-E303); elsewhere the bundled profiles are used.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -79,24 +79,7 @@ pub fn check(
     summary: &mut dyn Write,
 ) -> io::Result<ExitCode> {
     let mut diagnostics = Vec::new();
-    let bundled: Arc<dyn RuleCheck> = Arc::new(MetaConvention(ActorProfiles::Bundled));
-    let mut files: Vec<(PathBuf, Option<Arc<dyn RuleCheck>>)> = Vec::new();
-    for root in &args.paths {
-        let (found, errors) = sources::rule_files(std::slice::from_ref(root));
-        diagnostics.extend(errors);
-        let meta = match own_profiles(root) {
-            None => Some(Arc::clone(&bundled)),
-            Some(Ok(profiles)) => {
-                Some(Arc::new(MetaConvention(ActorProfiles::Loaded(profiles))) as Arc<dyn RuleCheck>)
-            }
-            // Invalid profiles are reported; meta is not checked against them.
-            Some(Err(errors)) => {
-                diagnostics.extend(errors);
-                None
-            }
-        };
-        files.extend(found.into_iter().map(|file| (file, meta.clone())));
-    }
+    let files = files_to_check(&args.paths, &mut diagnostics);
     let per_file: Vec<Vec<Diagnostic>> = files
         .par_iter()
         .map(|(file, meta)| {
@@ -128,6 +111,32 @@ pub fn check(
     let warnings = diagnostics.len() - errors;
     writeln!(summary, "checked {} file(s): {errors} error(s), {warnings} warning(s)", files.len())?;
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// A rule file, and the meta check its rules get (none when the profiles
+/// of its directory are invalid).
+type FileToCheck = (PathBuf, Option<Arc<dyn RuleCheck>>);
+
+/// The rule files under `paths`, each with the profiles its meta is checked
+/// against; problems finding files or loading profiles go to `diagnostics`.
+fn files_to_check(paths: &[PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Vec<FileToCheck> {
+    let bundled: Arc<dyn RuleCheck> = Arc::new(MetaConvention(ActorProfiles::Bundled));
+    let mut files = Vec::new();
+    for root in paths {
+        let (found, errors) = sources::rule_files(std::slice::from_ref(root));
+        diagnostics.extend(errors);
+        let meta: Option<Arc<dyn RuleCheck>> = match own_profiles(root) {
+            None => Some(Arc::clone(&bundled)),
+            Some(Ok(profiles)) => Some(Arc::new(MetaConvention(ActorProfiles::Loaded(profiles)))),
+            // Invalid profiles are reported; meta is not checked against them.
+            Some(Err(errors)) => {
+                diagnostics.extend(errors);
+                None
+            }
+        };
+        files.extend(found.into_iter().map(|file| (file, meta.clone())));
+    }
+    files
 }
 
 /// The profiles of `root`'s `actors/*.toml`, loaded and validated; `None`
