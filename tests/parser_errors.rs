@@ -73,7 +73,7 @@ const CASES: &[(&str, &str, usize, usize, &str)] = &[
         "E001",
         1,
         23,
-        "syntax error: expected `=` or meta entry, found `\"`",
+        "syntax error: expected `=`, found `\"`",
     ),
     // yara-x 1:30: a `%` after one operand is a percentage, as in YARA-X
     (
@@ -207,14 +207,8 @@ const CASES: &[(&str, &str, usize, usize, &str)] = &[
         9,
         "syntax error: expected `rule`, found `private`",
     ),
-    // yara-x 1:27
-    (
-        "rule a { condition: uint8 0 == 0 }",
-        "E001",
-        1,
-        27,
-        "syntax error: expected expression, found `0`",
-    ),
+    // yara-x 1:27, "expecting `(`, `[`, expression, ..."
+    ("rule a { condition: uint8 0 == 0 }", "E001", 1, 27, "syntax error: expected `(`, found `0`"),
     // yara-x 1:23
     (
         "rule a { condition: (1, 2) == 1 }",
@@ -223,13 +217,13 @@ const CASES: &[(&str, &str, usize, usize, &str)] = &[
         23,
         "syntax error: a range or list is only allowed after `in`",
     ),
-    // yara-x 1:61
+    // yara-x 1:61, "expecting `(`"
     (
         "rule a { strings: $a = \"x\" condition: for any i in (1..2) : i }",
         "E001",
         1,
         61,
-        "syntax error: expected `(` or operator, found `i`",
+        "syntax error: expected `(`, found `i`",
     ),
     // yara-x 1:25
     (

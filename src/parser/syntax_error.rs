@@ -55,7 +55,12 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
         })
         .map_or(reported, |a| a.max_position.max(reported));
     // Inside a token pest may stop before whitespace; point at what follows.
-    let offset = offset + text.get(offset..).map_or(0, |rest| rest.len() - rest.trim_start().len());
+    let past_space = |at: usize| at + text.get(at..).map_or(0, |r| r.len() - r.trim_start().len());
+    // The rules pest names were expected where it reported the error; once
+    // the diagnostic points at a later token, only the punctuation wanted
+    // there applies (`author "me"` lacks a `=`, not a meta entry).
+    let later_token = past_space(offset) > past_space(reported);
+    let offset = past_space(offset);
     let found = found_token(text, offset);
     let span = Span::new(offset, offset + found.len().max(1));
     let (code, message) = match &error.variant {
@@ -69,6 +74,7 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
             (codes::SYNTAX, "syntax error: unclosed string literal".to_owned())
         }
         ErrorVariant::ParsingError { positives, .. } => {
+            let positives = if later_token { &[][..] } else { positives.as_slice() };
             let expected = expected(error, positives);
             let found =
                 if found.is_empty() { "end of file".to_owned() } else { format!("`{found}`") };
