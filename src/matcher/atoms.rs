@@ -341,7 +341,7 @@ mod tests {
     use super::*;
 
     fn literal(bytes: &[u8], nocase: bool, xor: Option<(u8, u8)>) -> Literal {
-        Literal { bytes: bytes.to_vec(), nocase, xor }
+        Literal { bytes: bytes.to_vec(), nocase, xor, base64: None }
     }
 
     fn regex_hir(pattern: &str) -> Hir {

@@ -50,6 +50,8 @@ pub(crate) struct Literal {
     pub nocase: bool,
     /// The `xor` key range, inclusive.
     pub xor: Option<(u8, u8)>,
+    /// For a base64 form, what the data around a match must decode to.
+    pub base64: Option<Box<base64::DecodeCheck>>,
 }
 
 /// The modifiers of one pattern, read once.
@@ -184,7 +186,8 @@ pub(crate) fn expand(
                     Width::Wide => widen(text),
                 };
                 let fullword = modifiers.fullword.then_some(width.bytes());
-                let literal = Literal { bytes, nocase: modifiers.nocase, xor: modifiers.xor };
+                let literal =
+                    Literal { bytes, nocase: modifiers.nocase, xor: modifiers.xor, base64: None };
                 literal_form(index, literal, fullword, limits)
             })
             .collect(),
@@ -240,12 +243,11 @@ fn base64_forms(
                 Width::Ascii => text.to_vec(),
                 Width::Wide => widen(text),
             };
-            for encoded in base64::shifted_encodings(&source, alphabet.as_deref()) {
-                let bytes = match encoding_width {
-                    Width::Ascii => encoded,
-                    Width::Wide => widen(&encoded),
-                };
-                let literal = Literal { bytes, nocase: false, xor: None };
+            let wide = encoding_width == Width::Wide;
+            for (encoded, check) in base64::shifted_encodings(&source, alphabet.as_deref(), wide) {
+                let bytes = if wide { widen(&encoded) } else { encoded };
+                let literal =
+                    Literal { bytes, nocase: false, xor: None, base64: Some(Box::new(check)) };
                 forms.push(literal_form(index, literal, None, limits)?);
             }
         }

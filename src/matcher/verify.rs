@@ -278,13 +278,14 @@ fn literal_matches(literal: &Literal, data: &[u8], start: usize, key: u8) -> boo
     else {
         return false;
     };
-    if literal.nocase {
+    let equal = if literal.nocase {
         window.eq_ignore_ascii_case(&literal.bytes)
     } else if key == 0 {
         window == literal.bytes
     } else {
         window.iter().zip(&literal.bytes).all(|(&seen, &byte)| seen == byte ^ key)
-    }
+    };
+    equal && literal.base64.as_ref().is_none_or(|check| check.holds(data, start))
 }
 
 /// The character at `at` for a width of 1 (a byte) or 2 (a byte followed
