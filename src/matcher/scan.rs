@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::atom_index::AtomIndex;
-use super::forms::Form;
+use super::forms::{Form, FormKind};
 use super::verify::{self, FormCaches};
 use super::{Match, MatcherLimits, PatternError};
 
@@ -21,6 +21,55 @@ struct AtomUse {
     form: u32,
     back: u32,
     xor_key: Option<u8>,
+    quick: QuickCheck,
+}
+
+/// The first (up to eight) bytes of a literal form as they appear in the
+/// data, compared as one word before the form is looked at: most atom hits
+/// of a literal are not matches (`http` is the atom of many patterns), and
+/// one compare in the hit loop rejects them without touching the form.
+#[derive(Debug, Clone, Copy, Default)]
+struct QuickCheck {
+    /// The expected bytes (xor key applied, letters lower case for
+    /// `nocase`), zero where `mask` is.
+    value: u64,
+    /// `0xFF` for the bytes compared.
+    mask: u64,
+    /// `0x20` for the letters of a `nocase` literal: or-ed into the data
+    /// to fold its case.
+    fold: u64,
+}
+
+impl QuickCheck {
+    /// The check for `form` when found through an atom with `xor_key`; for
+    /// a regex form, one that always passes.
+    fn of(form: &Form, xor_key: Option<u8>) -> QuickCheck {
+        let FormKind::Literal(literal) = &form.kind else { return QuickCheck::default() };
+        let key = xor_key.unwrap_or(0);
+        let (mut value, mut mask, mut fold) = ([0u8; 8], [0u8; 8], [0u8; 8]);
+        for (index, &byte) in literal.bytes.iter().take(8).enumerate() {
+            mask[index] = 0xFF;
+            if literal.nocase && byte.is_ascii_alphabetic() {
+                value[index] = byte.to_ascii_lowercase();
+                fold[index] = 0x20;
+            } else {
+                value[index] = byte ^ key;
+            }
+        }
+        let word = u64::from_le_bytes;
+        QuickCheck { value: word(value), mask: word(mask), fold: word(fold) }
+    }
+
+    /// Whether a match may start at `start`; near the end of the data the
+    /// full comparison decides.
+    fn may_match(&self, data: &[u8], start: usize) -> bool {
+        let Some(window) = start.checked_add(8).and_then(|end| data.get(start..end)) else {
+            return true;
+        };
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(window);
+        (u64::from_le_bytes(bytes) | self.fold) & self.mask == self.value
+    }
 }
 
 /// The compiled search structure of a [`super::Matcher`].
@@ -55,6 +104,7 @@ impl Search {
                     form: u32::try_from(index).map_err(too_many)?,
                     back: u32::try_from(atom.back).map_err(too_many)?,
                     xor_key: atom.xor_key,
+                    quick: QuickCheck::of(form, atom.xor_key),
                 });
             }
         }
@@ -80,11 +130,14 @@ impl Search {
         scratch.prepare(forms.len());
         self.atoms.for_each_hit(data, |atom, start| {
             for atom in &self.uses[atom] {
+                let Some(anchor) = start.checked_sub(atom.back as usize) else { continue };
+                if !atom.quick.may_match(data, anchor) {
+                    continue;
+                }
                 let form = &forms[atom.form as usize];
                 if found.capped[form.pattern] {
                     continue;
                 }
-                let Some(anchor) = start.checked_sub(atom.back as usize) else { continue };
                 let caches = &mut scratch.caches[atom.form as usize];
                 verify::at_anchor(form, data, anchor, atom.xor_key, caches, &mut |m| {
                     found.push(form.pattern, m)
