@@ -32,6 +32,30 @@ pub(crate) struct Form {
     pub wide_word_edges: WideWordEdges,
 }
 
+/// Most bytes [`Form::masks_at_atom`] describes: one machine word.
+const WORD: usize = 8;
+
+impl Form {
+    /// What the first (up to [`WORD`]) bytes from where an atom places the
+    /// form must be, as (value, mask) pairs (`byte & mask == value & mask`):
+    /// exact bytes, case pairs (`nocase`, mask `0xDF`), nibbles; a cheap
+    /// first test of a candidate.
+    pub(crate) fn masks_at_atom(&self, xor_key: Option<u8>) -> Vec<(u8, u8)> {
+        match &self.kind {
+            FormKind::Literal(literal) => literal
+                .bytes
+                .iter()
+                .take(WORD)
+                .map(|&byte| match literal.nocase && byte.is_ascii_alphabetic() {
+                    true => (byte, 0xDF),
+                    false => (byte ^ xor_key.unwrap_or(0), 0xFF),
+                })
+                .collect(),
+            FormKind::Regex(verifier) => verifier.masks_at_atom(WORD),
+        }
+    }
+}
+
 /// How a form matches.
 #[derive(Debug)]
 pub(crate) enum FormKind {

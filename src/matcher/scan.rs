@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::atom_index::AtomIndex;
-use super::forms::{Form, FormKind};
+use super::forms::Form;
 use super::verify::{self, FormCaches};
 use super::{Match, MatcherLimits, PatternError};
 
@@ -24,51 +24,38 @@ struct AtomUse {
     quick: QuickCheck,
 }
 
-/// The first (up to eight) bytes of a literal form as they appear in the
-/// data, compared as one word before the form is looked at: most atom hits
-/// of a literal are not matches (`http` is the atom of many patterns), and
-/// one compare in the hit loop rejects them without touching the form.
+/// The first (up to eight) bytes of a form from its atom, as a value and
+/// mask compared with one word of the data before the form is looked at:
+/// most atom hits are not matches (`http` is the atom of many patterns),
+/// and one compare in the hit loop rejects them without touching the form.
 #[derive(Debug, Clone, Copy, Default)]
 struct QuickCheck {
-    /// The expected bytes (xor key applied, letters lower case for
-    /// `nocase`), zero where `mask` is.
+    /// The expected bits, zero where `mask` is.
     value: u64,
-    /// `0xFF` for the bytes compared.
+    /// The bits compared.
     mask: u64,
-    /// `0x20` for the letters of a `nocase` literal: or-ed into the data
-    /// to fold its case.
-    fold: u64,
 }
 
 impl QuickCheck {
-    /// The check for `form` when found through an atom with `xor_key`; for
-    /// a regex form, one that always passes.
+    /// The check for `form` when found through an atom with `xor_key`.
     fn of(form: &Form, xor_key: Option<u8>) -> QuickCheck {
-        let FormKind::Literal(literal) = &form.kind else { return QuickCheck::default() };
-        let key = xor_key.unwrap_or(0);
-        let (mut value, mut mask, mut fold) = ([0u8; 8], [0u8; 8], [0u8; 8]);
-        for (index, &byte) in literal.bytes.iter().take(8).enumerate() {
-            mask[index] = 0xFF;
-            if literal.nocase && byte.is_ascii_alphabetic() {
-                value[index] = byte.to_ascii_lowercase();
-                fold[index] = 0x20;
-            } else {
-                value[index] = byte ^ key;
-            }
+        let (mut value, mut mask) = ([0u8; 8], [0u8; 8]);
+        for (index, (byte, byte_mask)) in form.masks_at_atom(xor_key).into_iter().enumerate() {
+            value[index] = byte & byte_mask;
+            mask[index] = byte_mask;
         }
-        let word = u64::from_le_bytes;
-        QuickCheck { value: word(value), mask: word(mask), fold: word(fold) }
+        QuickCheck { value: u64::from_le_bytes(value), mask: u64::from_le_bytes(mask) }
     }
 
-    /// Whether a match may start at `start`; near the end of the data the
-    /// full comparison decides.
-    fn may_match(&self, data: &[u8], start: usize) -> bool {
-        let Some(window) = start.checked_add(8).and_then(|end| data.get(start..end)) else {
+    /// Whether a match may have its atom at `at`; near the end of the data
+    /// the full verification decides.
+    fn may_match(&self, data: &[u8], at: usize) -> bool {
+        let Some(window) = at.checked_add(8).and_then(|end| data.get(at..end)) else {
             return true;
         };
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(window);
-        (u64::from_le_bytes(bytes) | self.fold) & self.mask == self.value
+        u64::from_le_bytes(bytes) & self.mask == self.value
     }
 }
 

@@ -47,6 +47,8 @@ pub(crate) struct RegexVerifier {
     /// Whether the regex's repetitions are lazy: then the shortest other
     /// length is preferred, otherwise the longest.
     lazy: bool,
+    /// The elements from the atom on, for [`RegexVerifier::masks_at_atom`].
+    from_atom: Vec<Hir>,
 }
 
 /// The lazy DFA caches of one form, kept per thread in a
@@ -86,12 +88,19 @@ impl RegexVerifier {
         let ends =
             if checks_end { Some(lazy_dfa(hir, false, MatchKind::All, limits)?) } else { None };
         let search = if atom_set.is_empty() { Some(search_regex(hir, limits)?) } else { None };
+        let from_atom = if atom_set.is_empty() { Vec::new() } else { elements[split..].to_vec() };
         let atoms = atom_set
             .into_iter()
             .map(|bytes| AtomVariant { bytes, back: 0, xor_key: None })
             .collect();
         let lazy = regex::is_lazy(hir);
-        Ok((RegexVerifier { forward, search, prefix, span, ends, lazy }, atoms))
+        Ok((RegexVerifier { forward, search, prefix, span, ends, lazy, from_atom }, atoms))
+    }
+
+    /// The first `limit` bytes from the atom as (value, mask) pairs, up to
+    /// the first element that is not one byte of a masked class.
+    pub(crate) fn masks_at_atom(&self, limit: usize) -> Vec<(u8, u8)> {
+        self.from_atom.iter().take(limit).map_while(atoms::byte_mask).collect()
     }
 
     /// Calls `each` with every start from which the prefix reaches the atom
