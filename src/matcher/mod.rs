@@ -208,7 +208,7 @@ impl Matcher {
     /// A scratch space for [`Matcher::scan`]; keep one per thread.
     #[must_use]
     pub fn scratch(&self) -> Scratch {
-        Scratch::new(self.forms.len())
+        Scratch::new(self.forms.len(), self.pattern_count())
     }
 
     /// Finds the matches of every pattern in `data` in one pass.

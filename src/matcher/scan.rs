@@ -113,8 +113,14 @@ impl Search {
         scratch: &mut Scratch,
         pattern_count: usize,
     ) -> ScanMatches {
-        let mut found = ScanMatches::new(pattern_count, limits.max_matches_per_pattern);
-        scratch.prepare(forms.len());
+        scratch.prepare(forms.len(), pattern_count);
+        let mut found = Collector {
+            found: Vec::new(),
+            counts: &mut scratch.counts,
+            capped: Vec::new(),
+            cap: limits.max_matches_per_pattern,
+        };
+        let caches = &mut scratch.caches;
         self.atoms.for_each_hit(data, |atom, start| {
             for atom in &self.uses[atom] {
                 let Some(anchor) = start.checked_sub(atom.back as usize) else { continue };
@@ -122,10 +128,10 @@ impl Search {
                     continue;
                 }
                 let form = &forms[atom.form as usize];
-                if found.capped[form.pattern] {
+                if found.is_capped(form.pattern) {
                     continue;
                 }
-                let caches = &mut scratch.caches[atom.form as usize];
+                let caches = &mut caches[atom.form as usize];
                 verify::at_anchor(form, data, anchor, atom.xor_key, caches, &mut |m| {
                     found.push(form.pattern, m)
                 });
@@ -133,11 +139,10 @@ impl Search {
         });
         for &index in &self.unatomized {
             let form = &forms[index];
-            let caches = &mut scratch.caches[index];
+            let caches = &mut caches[index];
             verify::everywhere(form, data, caches, &mut |m| found.push(form.pattern, m));
         }
-        found.finish();
-        found
+        found.finish(pattern_count)
     }
 }
 
@@ -146,77 +151,133 @@ fn too_many(_: std::num::TryFromIntError) -> PatternError {
 }
 
 /// Per-thread state reused between scans: the lazy DFA caches of the
-/// regex forms, filled on first use.
+/// regex forms, filled on first use, and per-pattern match counts.
 #[derive(Debug, Default)]
 pub struct Scratch {
     caches: Vec<FormCaches>,
+    /// Matches per pattern during a scan, all zero between scans.
+    counts: Vec<usize>,
 }
 
 impl Scratch {
-    pub(crate) fn new(forms: usize) -> Scratch {
-        Scratch { caches: (0..forms).map(|_| FormCaches::default()).collect() }
+    pub(crate) fn new(forms: usize, patterns: usize) -> Scratch {
+        Scratch {
+            caches: (0..forms).map(|_| FormCaches::default()).collect(),
+            counts: vec![0; patterns],
+        }
     }
 
-    /// Makes room for `forms` caches (a scratch made for another matcher
-    /// still works).
-    fn prepare(&mut self, forms: usize) {
-        if self.caches.len() != forms {
-            *self = Scratch::new(forms);
+    /// Makes room for `forms` caches and `patterns` counts (a scratch made
+    /// for another matcher still works).
+    fn prepare(&mut self, forms: usize, patterns: usize) {
+        if self.caches.len() != forms || self.counts.len() != patterns {
+            *self = Scratch::new(forms, patterns);
         }
     }
 }
 
 /// The matches of one scan, by pattern index.
+///
+/// Stored sparsely: a scan of a rule set with tens of thousands of patterns
+/// matches a handful of them per file, and per-pattern lists would cost an
+/// allocation and a clearing of every pattern per file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanMatches {
-    matches: Vec<Vec<Match>>,
-    capped: Vec<bool>,
+    /// Every kept match, by pattern then in [`report_order`], one per offset.
+    found: Vec<Match>,
+    /// The patterns with a match, ascending, and where theirs start in
+    /// `found`.
+    matched: Vec<(usize, usize)>,
+    /// One bit per pattern: whether it is in `matched`, so that asking for a
+    /// pattern without a match costs one lookup.
+    has_match: Vec<u64>,
+    /// The patterns that reached the cap, ascending.
+    capped: Vec<usize>,
+}
+
+/// Collects the matches of one scan.
+struct Collector<'a> {
+    found: Vec<(usize, Match)>,
+    /// Per pattern, matches collected so far (zero again after the scan);
+    /// kept in the [`Scratch`].
+    counts: &'a mut Vec<usize>,
+    capped: Vec<usize>,
     cap: usize,
 }
 
-impl ScanMatches {
-    fn new(patterns: usize, cap: usize) -> ScanMatches {
-        ScanMatches { matches: vec![Vec::new(); patterns], capped: vec![false; patterns], cap }
+impl Collector<'_> {
+    fn is_capped(&self, pattern: usize) -> bool {
+        self.counts[pattern] >= self.cap && self.capped.contains(&pattern)
     }
 
     /// Records a match; returns `false` once the pattern is capped.
     fn push(&mut self, pattern: usize, found: Match) -> bool {
-        if self.capped[pattern] {
-            return false;
-        }
-        let list = &mut self.matches[pattern];
-        if list.len() >= self.cap {
+        if self.counts[pattern] >= self.cap {
             // Duplicates may inflate the count: only distinct offsets count.
-            normalize(list);
-            if list.len() >= self.cap {
-                self.capped[pattern] = true;
+            if self.capped.contains(&pattern) {
+                return false;
+            }
+            normalize(&mut self.found);
+            self.counts[pattern] = self.found.iter().filter(|(p, _)| *p == pattern).count();
+            if self.counts[pattern] >= self.cap {
+                self.capped.push(pattern);
                 return false;
             }
         }
-        list.push(found);
+        self.counts[pattern] += 1;
+        self.found.push((pattern, found));
         true
     }
 
-    fn finish(&mut self) {
-        self.matches.iter_mut().for_each(normalize);
+    fn finish(mut self, patterns: usize) -> ScanMatches {
+        normalize(&mut self.found);
+        let mut matched: Vec<(usize, usize)> = Vec::new();
+        let mut has_match = vec![0u64; patterns.div_ceil(64)];
+        for (index, &(pattern, _)) in self.found.iter().enumerate() {
+            self.counts[pattern] = 0;
+            if matched.last().is_none_or(|&(last, _)| last != pattern) {
+                matched.push((pattern, index));
+                has_match[pattern / 64] |= 1 << (pattern % 64);
+            }
+        }
+        self.capped.sort_unstable();
+        let found = self.found.into_iter().map(|(_, found)| found).collect();
+        ScanMatches { found, matched, has_match, capped: self.capped }
     }
+}
 
+impl ScanMatches {
     /// The matches of `pattern`, sorted by offset, one per offset.
     #[must_use]
     pub fn matches(&self, pattern: usize) -> &[Match] {
-        self.matches.get(pattern).map_or(&[], Vec::as_slice)
+        let has_match =
+            self.has_match.get(pattern / 64).is_some_and(|bits| bits >> (pattern % 64) & 1 != 0);
+        if !has_match {
+            return &[];
+        }
+        let Ok(at) = self.matched.binary_search_by_key(&pattern, |&(p, _)| p) else {
+            return &[];
+        };
+        let start = self.matched[at].1;
+        let end = self.matched.get(at + 1).map_or(self.found.len(), |&(_, next)| next);
+        &self.found[start..end]
+    }
+
+    /// The patterns with at least one match, ascending, with their matches.
+    pub fn matched_patterns(&self) -> impl Iterator<Item = (usize, &[Match])> + '_ {
+        self.matched.iter().map(|&(pattern, _)| (pattern, self.matches(pattern)))
     }
 
     /// Whether `pattern` reached the per-pattern cap (later matches were
     /// dropped).
     #[must_use]
     pub fn hit_cap(&self, pattern: usize) -> bool {
-        self.capped.get(pattern).copied().unwrap_or(false)
+        self.capped.binary_search(&pattern).is_ok()
     }
 
     /// The patterns that reached the cap.
     pub fn capped_patterns(&self) -> impl Iterator<Item = usize> + '_ {
-        self.capped.iter().enumerate().filter_map(|(index, &capped)| capped.then_some(index))
+        self.capped.iter().copied()
     }
 }
 
@@ -229,8 +290,11 @@ pub(crate) fn report_order(a: &Match, b: &Match) -> Ordering {
     a.offset.cmp(&b.offset).then(a.length.cmp(&b.length))
 }
 
-/// Sorts in [`report_order`] and keeps one match per offset.
-fn normalize(list: &mut Vec<Match>) {
-    list.sort_unstable_by(report_order);
-    list.dedup_by_key(|found| found.offset);
+/// Sorts by pattern and in [`report_order`], and keeps one match per
+/// pattern and offset.
+fn normalize(found: &mut Vec<(usize, Match)>) {
+    found.sort_unstable_by(|(a_pattern, a), (b_pattern, b)| {
+        a_pattern.cmp(b_pattern).then_with(|| report_order(a, b))
+    });
+    found.dedup_by_key(|(pattern, found)| (*pattern, found.offset));
 }
