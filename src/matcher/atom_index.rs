@@ -97,7 +97,7 @@ impl AtomIndex {
     fn may_start(&self, window: u32) -> bool {
         is_set(&self.by_first_two, (window & 0xFFFF) as usize)
             && (1..=ATOM_LEN)
-            .any(|len| is_set(&self.by_length[len - 1], bit_of(prefix_value(window, len), len)))
+                .any(|len| is_set(&self.by_length[len - 1], bit_of(prefix_value(window, len), len)))
     }
 
     /// Calls `hit(atom, start)` for every occurrence of every atom in

@@ -364,7 +364,8 @@ mod tests {
     #[test]
     fn byte_masks_describe_masked_classes_only() {
         let class = |ranges: &[(u8, u8)]| {
-            let ranges = ranges.iter().map(|&(lo, hi)| regex_syntax::hir::ClassBytesRange::new(lo, hi));
+            let ranges =
+                ranges.iter().map(|&(lo, hi)| regex_syntax::hir::ClassBytesRange::new(lo, hi));
             Hir::class(Class::Bytes(regex_syntax::hir::ClassBytes::new(ranges)))
         };
         assert_eq!(byte_mask(&Hir::literal([0x4D])), Some((0x4D, 0xFF)));

@@ -46,7 +46,7 @@ mod atoms;
 mod base64;
 mod forms;
 mod hex;
-mod regex;
+pub mod regex;
 mod scan;
 mod verify;
 
