@@ -11,7 +11,7 @@ use regex_syntax::hir::Hir;
 
 use super::atoms::{self, AtomVariant};
 use super::regex::WideWordEdges;
-use super::verify::RegexVerifier;
+use super::verify::{self, RegexVerifier};
 use super::{MatcherLimits, PatternError, PatternSpec, base64, hex, regex};
 use crate::parser::ast::{ModifierKind, PatternValue};
 
@@ -32,11 +32,9 @@ pub(crate) struct Form {
     pub wide_word_edges: WideWordEdges,
 }
 
-/// Most bytes [`Form::masks_at_atom`] describes: one machine word.
-const WORD: usize = 8;
-
 impl Form {
-    /// What the first (up to [`WORD`]) bytes from where an atom places the
+    /// What the first (up to [`verify::MASKED_BYTES`], one machine word)
+    /// bytes from where an atom places the
     /// form must be, as (value, mask) pairs (`byte & mask == value & mask`):
     /// exact bytes, case pairs (`nocase`, mask `0xDF`), nibbles; a cheap
     /// first test of a candidate.
@@ -45,13 +43,13 @@ impl Form {
             FormKind::Literal(literal) => literal
                 .bytes
                 .iter()
-                .take(WORD)
+                .take(verify::MASKED_BYTES)
                 .map(|&byte| match literal.nocase && byte.is_ascii_alphabetic() {
                     true => (byte, 0xDF),
                     false => (byte ^ xor_key.unwrap_or(0), 0xFF),
                 })
                 .collect(),
-            FormKind::Regex(verifier) => verifier.masks_at_atom(WORD),
+            FormKind::Regex(verifier) => verifier.masks_at_atom().to_vec(),
         }
     }
 }

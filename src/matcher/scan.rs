@@ -120,7 +120,7 @@ impl Search {
             capped: Vec::new(),
             cap: limits.max_matches_per_pattern,
         };
-        let caches = &mut scratch.caches;
+        let (caches, live) = (&mut scratch.caches, &mut scratch.live);
         self.atoms.for_each_hit(data, |atom, start| {
             for atom in &self.uses[atom] {
                 let Some(anchor) = start.checked_sub(atom.back as usize) else { continue };
@@ -131,18 +131,28 @@ impl Search {
                 if found.is_capped(form.pattern) {
                     continue;
                 }
-                let caches = &mut caches[atom.form as usize];
-                verify::at_anchor(form, data, anchor, atom.xor_key, caches, &mut |m| {
+                let form_caches = &mut caches[atom.form as usize];
+                let was_empty = form_caches.is_empty();
+                verify::at_anchor(form, data, anchor, atom.xor_key, form_caches, &mut |m| {
                     found.push(form.pattern, m)
                 });
+                if was_empty && !form_caches.is_empty() {
+                    live.push(atom.form as usize);
+                }
             }
         });
         for &index in &self.unatomized {
             let form = &forms[index];
-            let caches = &mut caches[index];
-            verify::everywhere(form, data, caches, &mut |m| found.push(form.pattern, m));
+            let form_caches = &mut caches[index];
+            let was_empty = form_caches.is_empty();
+            verify::everywhere(form, data, form_caches, &mut |m| found.push(form.pattern, m));
+            if was_empty && !form_caches.is_empty() {
+                live.push(index);
+            }
         }
-        found.finish(pattern_count)
+        let found = found.finish(pattern_count);
+        scratch.trim(limits.scratch_cache_budget);
+        found
     }
 }
 
@@ -155,15 +165,42 @@ fn too_many(_: std::num::TryFromIntError) -> PatternError {
 #[derive(Debug, Default)]
 pub struct Scratch {
     caches: Vec<FormCaches>,
+    /// The forms whose caches exist.
+    live: Vec<usize>,
+    /// Scans since the cache memory was last measured.
+    scans_since_trim: usize,
     /// Matches per pattern during a scan, all zero between scans.
     counts: Vec<usize>,
 }
+
+/// Scans between two measurements of a scratch's cache memory (a sum over
+/// the live caches, too slow for every small file).
+const SCANS_PER_TRIM: usize = 32;
 
 impl Scratch {
     pub(crate) fn new(forms: usize, patterns: usize) -> Scratch {
         Scratch {
             caches: (0..forms).map(|_| FormCaches::default()).collect(),
+            live: Vec::new(),
+            scans_since_trim: 0,
             counts: vec![0; patterns],
+        }
+    }
+
+    /// Drops every cache once they hold more than `budget` bytes: each
+    /// regex verified in a long scan session keeps a lazy DFA cache, and
+    /// thousands of them would otherwise grow with every new file.
+    fn trim(&mut self, budget: usize) {
+        self.scans_since_trim += 1;
+        if self.scans_since_trim < SCANS_PER_TRIM {
+            return;
+        }
+        self.scans_since_trim = 0;
+        let used: usize = self.live.iter().map(|&form| self.caches[form].memory_usage()).sum();
+        if used > budget {
+            for form in self.live.drain(..) {
+                self.caches[form] = FormCaches::default();
+            }
         }
     }
 
@@ -297,4 +334,33 @@ fn normalize(found: &mut Vec<(usize, Match)>) {
         a_pattern.cmp(b_pattern).then_with(|| report_order(a, b))
     });
     found.dedup_by_key(|(pattern, found)| (*pattern, found.offset));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Matcher, MatcherLimits, PatternSpec};
+    use super::*;
+    use crate::parser::ast::{PatternValue, Regex};
+
+    #[test]
+    fn cache_memory_past_the_budget_is_dropped() {
+        let regex = Regex {
+            pattern: "abc[0-9]+x".to_owned(),
+            case_insensitive: false,
+            dot_matches_new_line: false,
+            span: crate::source::Span::new(0, 0),
+        };
+        let value = PatternValue::Regex(regex);
+        let specs = [PatternSpec { value: &value, modifiers: &[] }];
+        for (budget, kept) in [(usize::MAX, true), (0, false)] {
+            let limits = MatcherLimits { scratch_cache_budget: budget, ..MatcherLimits::default() };
+            let matcher = Matcher::build(&specs, &limits).unwrap();
+            let mut scratch = matcher.scratch();
+            for _ in 0..SCANS_PER_TRIM {
+                assert_eq!(matcher.scan(b"..abc123x..", &mut scratch).matches(0).len(), 1);
+            }
+            assert_eq!(!scratch.live.is_empty(), kept, "budget {budget}");
+            assert_eq!(scratch.caches.iter().any(|caches| !caches.is_empty()), kept);
+        }
+    }
 }

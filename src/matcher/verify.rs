@@ -47,9 +47,13 @@ pub(crate) struct RegexVerifier {
     /// Whether the regex's repetitions are lazy: then the shortest other
     /// length is preferred, otherwise the longest.
     lazy: bool,
-    /// The elements from the atom on, for [`RegexVerifier::masks_at_atom`].
-    from_atom: Vec<Hir>,
+    /// The first bytes from the atom on, see
+    /// [`RegexVerifier::masks_at_atom`].
+    masks_at_atom: Vec<(u8, u8)>,
 }
+
+/// Bytes from the atom on kept for the scan's one-word candidate check.
+pub(crate) const MASKED_BYTES: usize = 8;
 
 /// The lazy DFA caches of one form, kept per thread in a
 /// [`super::Scratch`].
@@ -58,6 +62,22 @@ pub(crate) struct FormCaches {
     reverse: Option<hybrid::dfa::Cache>,
     forward: Option<hybrid::dfa::Cache>,
     ends: Option<hybrid::dfa::Cache>,
+}
+
+impl FormCaches {
+    /// Whether no cache was created yet.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.reverse.is_none() && self.forward.is_none() && self.ends.is_none()
+    }
+
+    /// Heap bytes the caches hold.
+    pub(crate) fn memory_usage(&self) -> usize {
+        [&self.reverse, &self.forward, &self.ends]
+            .into_iter()
+            .flatten()
+            .map(hybrid::dfa::Cache::memory_usage)
+            .sum()
+    }
 }
 
 /// The caches [`RegexVerifier::accepted_at`] uses, borrowed apart from the
@@ -88,19 +108,25 @@ impl RegexVerifier {
         let ends =
             if checks_end { Some(lazy_dfa(hir, false, MatchKind::All, limits)?) } else { None };
         let search = if atom_set.is_empty() { Some(search_regex(hir, limits)?) } else { None };
-        let from_atom = if atom_set.is_empty() { Vec::new() } else { elements[split..].to_vec() };
+        let masks_at_atom = if atom_set.is_empty() {
+            Vec::new()
+        } else {
+            elements[split..].iter().take(MASKED_BYTES).map_while(atoms::byte_mask).collect()
+        };
         let atoms = atom_set
             .into_iter()
             .map(|bytes| AtomVariant { bytes, back: 0, xor_key: None })
             .collect();
         let lazy = regex::is_lazy(hir);
-        Ok((RegexVerifier { forward, search, prefix, span, ends, lazy, from_atom }, atoms))
+        let verifier = RegexVerifier { forward, search, prefix, span, ends, lazy, masks_at_atom };
+        Ok((verifier, atoms))
     }
 
-    /// The first `limit` bytes from the atom as (value, mask) pairs, up to
-    /// the first element that is not one byte of a masked class.
-    pub(crate) fn masks_at_atom(&self, limit: usize) -> Vec<(u8, u8)> {
-        self.from_atom.iter().take(limit).map_while(atoms::byte_mask).collect()
+    /// The first (up to [`MASKED_BYTES`]) bytes from the atom as (value,
+    /// mask) pairs, up to the first element that is not one byte of a
+    /// masked class.
+    pub(crate) fn masks_at_atom(&self) -> &[(u8, u8)] {
+        &self.masks_at_atom
     }
 
     /// Calls `each` with every start from which the prefix reaches the atom
