@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use super::atom_index::AtomIndex;
 use super::forms::Form;
-use super::verify::{self, FormCaches};
+use super::verify::{self, CacheSlot};
 use super::{Match, MatcherLimits, PatternError};
 
 /// Where one atom sits: which form, how far after the form's start, which
@@ -132,11 +132,11 @@ impl Search {
                     continue;
                 }
                 let form_caches = &mut caches[atom.form as usize];
-                let was_empty = form_caches.is_empty();
+                let was_empty = form_caches.is_none();
                 verify::at_anchor(form, data, anchor, atom.xor_key, form_caches, &mut |m| {
                     found.push(form.pattern, m)
                 });
-                if was_empty && !form_caches.is_empty() {
+                if was_empty && form_caches.is_some() {
                     live.push(atom.form as usize);
                 }
             }
@@ -144,9 +144,9 @@ impl Search {
         for &index in &self.unatomized {
             let form = &forms[index];
             let form_caches = &mut caches[index];
-            let was_empty = form_caches.is_empty();
+            let was_empty = form_caches.is_none();
             verify::everywhere(form, data, form_caches, &mut |m| found.push(form.pattern, m));
-            if was_empty && !form_caches.is_empty() {
+            if was_empty && form_caches.is_some() {
                 live.push(index);
             }
         }
@@ -164,7 +164,7 @@ fn too_many(_: std::num::TryFromIntError) -> PatternError {
 /// regex forms, filled on first use, and per-pattern match counts.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    caches: Vec<FormCaches>,
+    caches: Vec<CacheSlot>,
     /// The forms whose caches exist.
     live: Vec<usize>,
     /// Scans since the cache memory was last measured.
@@ -180,7 +180,7 @@ const SCANS_PER_TRIM: usize = 32;
 impl Scratch {
     pub(crate) fn new(forms: usize, patterns: usize) -> Scratch {
         Scratch {
-            caches: (0..forms).map(|_| FormCaches::default()).collect(),
+            caches: (0..forms).map(|_| None).collect(),
             live: Vec::new(),
             scans_since_trim: 0,
             counts: vec![0; patterns],
@@ -196,10 +196,15 @@ impl Scratch {
             return;
         }
         self.scans_since_trim = 0;
-        let used: usize = self.live.iter().map(|&form| self.caches[form].memory_usage()).sum();
+        let used: usize = self
+            .live
+            .iter()
+            .filter_map(|&form| self.caches[form].as_ref())
+            .map(|caches| caches.memory_usage())
+            .sum();
         if used > budget {
             for form in self.live.drain(..) {
-                self.caches[form] = FormCaches::default();
+                self.caches[form] = None;
             }
         }
     }
@@ -360,7 +365,7 @@ mod tests {
                 assert_eq!(matcher.scan(b"..abc123x..", &mut scratch).matches(0).len(), 1);
             }
             assert_eq!(!scratch.live.is_empty(), kept, "budget {budget}");
-            assert_eq!(scratch.caches.iter().any(|caches| !caches.is_empty()), kept);
+            assert_eq!(scratch.caches.iter().any(Option::is_some), kept);
         }
     }
 }

@@ -64,12 +64,12 @@ pub(crate) struct FormCaches {
     ends: Option<hybrid::dfa::Cache>,
 }
 
-impl FormCaches {
-    /// Whether no cache was created yet.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.reverse.is_none() && self.forward.is_none() && self.ends.is_none()
-    }
+/// A form's caches in a scratch: boxed and created on the first
+/// verification, so that the many forms never verified (and literal forms)
+/// cost one pointer per thread.
+pub(crate) type CacheSlot = Option<Box<FormCaches>>;
 
+impl FormCaches {
     /// Heap bytes the caches hold.
     pub(crate) fn memory_usage(&self) -> usize {
         [&self.reverse, &self.forward, &self.ends]
@@ -375,7 +375,7 @@ pub(crate) fn at_anchor(
     data: &[u8],
     anchor: usize,
     xor_key: Option<u8>,
-    caches: &mut FormCaches,
+    caches: &mut CacheSlot,
     emit: &mut dyn FnMut(Match) -> bool,
 ) {
     match &form.kind {
@@ -388,6 +388,7 @@ pub(crate) fn at_anchor(
             }
         }
         FormKind::Regex(verifier) => {
+            let caches = caches.get_or_insert_with(Box::default);
             let end = verifier.end_limit(data, anchor);
             let (reverse, forward, ends) =
                 (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
@@ -405,11 +406,12 @@ pub(crate) fn at_anchor(
 pub(crate) fn everywhere(
     form: &Form,
     data: &[u8],
-    caches: &mut FormCaches,
+    caches: &mut CacheSlot,
     emit: &mut dyn FnMut(Match) -> bool,
 ) {
     let FormKind::Regex(verifier) = &form.kind else { return };
     let Some(search) = &verifier.search else { return };
+    let caches = caches.get_or_insert_with(Box::default);
     let mut from = 0;
     while from < data.len() {
         let Some(found) = search.search(&Input::new(data).range(from..)) else {
