@@ -43,7 +43,6 @@ mod includes;
 pub mod ir;
 mod lints;
 mod patterns;
-mod regex;
 pub mod sources;
 
 use std::collections::{BTreeSet, HashMap};

@@ -322,3 +322,20 @@ fn rule_checks_run_on_every_rule_and_add_their_diagnostics() {
     assert_eq!(found[1].0, codes::UNDEFINED_EXTERNAL, "the compiler's own checks still run");
     assert_eq!(found.len(), 2);
 }
+
+#[test]
+fn regexes_are_read_in_yara_dialect_and_errors_point_into_them() {
+    for ok in [r"ab{,3}c", r"a\/b", r"a\xffb", r"[]a]", r"[^]a]", r"\w+\b\d", r"(a|b)*?"] {
+        let text =
+            format!(r#"rule a {{ strings: $a = /{ok}/ condition: $a and "x" matches /{ok}/ }}"#);
+        assert_eq!(compile(&text).err(), None, "{ok}");
+    }
+    let errors = compile("rule a { strings: $a = /a\\/b(c/ condition: $a }").unwrap_err();
+    assert_eq!(errors[0].0, codes::INVALID_REGEX);
+    assert!(
+        errors[0].1.starts_with("1:29 ") && errors[0].1.contains("unclosed group"),
+        "{errors:?}"
+    );
+    let errors = compile(r#"rule a { condition: "x" matches /x{,2}[z-a]/ }"#).unwrap_err();
+    assert!(errors[0].1.starts_with("1:40 "), "points at the class: {errors:?}");
+}
