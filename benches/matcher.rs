@@ -3,6 +3,12 @@
 //! modifiers) over 16 MiB of this machine's files (executables and text),
 //! with some of the patterns planted so verification runs too.
 //!
+//! A second benchmark compiles *every* pattern of signature-base (each
+//! file through the compiler, as `spoor scan` does) and scans the files of
+//! the bench corpus (`SPOOR_BENCH_CORPUS`, default /tmp/spoor-bench-corpus,
+//! built by scripts/build_diff_corpus.py; first 64 MiB) one by one, as the
+//! scanner does: the matcher's share of a `spoor scan`.
+//!
 //! Run with `cargo bench --bench matcher`. Skips with a note when the corpus
 //! (`../shared/corpora/signature-base`) is absent.
 
@@ -10,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use spoor::compiler::{Compiler, ir::Constant, sources};
 use spoor::matcher::{Matcher, MatcherLimits, PatternSpec};
 use spoor::parser::ast::{Modifier, ModifierKind, PatternValue};
 use spoor::source::Span;
@@ -165,5 +172,78 @@ fn bench_scan(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_scan);
+/// The externals signature-base rules use, defined as empty strings.
+const EXTERNALS: [&str; 5] = ["filename", "filepath", "extension", "filetype", "owner"];
+
+/// Bytes of the bench corpus kept in memory for the full-ruleset benchmark.
+const CORPUS_BYTES: usize = 64 << 20;
+
+/// Every pattern of every signature-base file that compiles.
+fn all_patterns() -> Vec<spoor::compiler::ir::Pattern> {
+    let (files, _) = sources::rule_files(&[PathBuf::from(CORPUS)]);
+    let mut patterns = Vec::new();
+    for file in files {
+        let mut compiler = Compiler::new();
+        for name in EXTERNALS {
+            compiler.define(name, Constant::String(Vec::new().into()));
+        }
+        compiler.add_file(&file);
+        if let Ok(program) = compiler.build() {
+            patterns.extend(program.patterns);
+        }
+    }
+    patterns
+}
+
+fn bench_full_ruleset(c: &mut Criterion) {
+    let corpus = std::env::var("SPOOR_BENCH_CORPUS")
+        .unwrap_or_else(|_| "/tmp/spoor-bench-corpus".to_owned());
+    if !Path::new(CORPUS).is_dir() || !Path::new(&corpus).is_dir() {
+        eprintln!("note: {CORPUS} or {corpus} is absent, skipping the full-ruleset bench");
+        return;
+    }
+    let patterns = all_patterns();
+    let specs: Vec<PatternSpec> = patterns
+        .iter()
+        .map(|pattern| PatternSpec { value: &pattern.value, modifiers: &pattern.modifiers })
+        .collect();
+    let started = Instant::now();
+    let matcher = Matcher::build(&specs, &MatcherLimits::default()).expect("patterns compile");
+    eprintln!("built {} patterns in {:?}", specs.len(), started.elapsed());
+    let mut files = walk(Path::new(&corpus));
+    files.sort();
+    let mut inputs = Vec::new();
+    let mut total = 0;
+    for file in files {
+        if total >= CORPUS_BYTES {
+            break;
+        }
+        if let Ok(bytes) = std::fs::read(&file) {
+            total += bytes.len();
+            inputs.push(bytes);
+        }
+    }
+    let mut scratch = matcher.scratch();
+    // The best of a few passes, printed for comparisons on a busy machine
+    // (criterion's mean moves with the load of the other processes).
+    let best = (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            inputs.iter().for_each(|data| drop(matcher.scan(data, &mut scratch)));
+            started.elapsed()
+        })
+        .min()
+        .unwrap_or_default();
+    eprintln!("best pass over {} MiB: {best:?}", total >> 20);
+    let mut group = c.benchmark_group("matcher");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(total as u64));
+    let name = format!("{} signature-base patterns, {} corpus files", specs.len(), inputs.len());
+    group.bench_function(name, |b| {
+        b.iter(|| inputs.iter().map(|data| matcher.scan(data, &mut scratch)).count());
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_scan, bench_full_ruleset);
 criterion_main!(benches);

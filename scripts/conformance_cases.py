@@ -5,6 +5,9 @@ description) and an array of `[[case]]` tables:
 
     name             unique within the file
     note             optional: what the case is about, when the name is not enough
+    follows          optional, default "yara-x": the reference the expectation
+                     follows; "libyara" where YARA-X has a bug spoor does not share
+    reason           required with follows = "libyara": why (docs/differences.md)
     module           optional: the module the case exercises (module cases only)
     externals        optional: {name = value}; passed as `--define name=value`
     rules            the rule text
@@ -15,6 +18,7 @@ description) and an array of `[[case]]` tables:
     expected_rules   sorted names of the matching rules        } written by
     expected_strings [{rule, id, offset, length}] sorted       } confirm_conformance.py
     libyara          optional: what libyara reported when it disagrees with YARA-X
+    yara_x           with follows = "libyara": what YARA-X reported instead
 
 The writer emits one canonical layout, so a file read and written back is
 unchanged; keep notes in `note`, not in comments (comments are not kept).
@@ -31,6 +35,8 @@ REFERENCE_FILE = CASE_DIR / "reference.toml"
 CASE_KEYS = (
     "name",
     "note",
+    "follows",
+    "reason",
     "module",
     "externals",
     "rules",
@@ -41,6 +47,7 @@ CASE_KEYS = (
     "expected_rules",
     "expected_strings",
     "libyara",
+    "yara_x",
 )
 
 

@@ -77,3 +77,29 @@ fn signature_base_checks_without_errors() {
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
     assert!(summary.contains("checked 741 file(s): 0 error(s)"), "{summary}");
 }
+
+#[test]
+fn the_bundled_rules_and_profiles_check_clean() {
+    // `rules/actors/*.toml` are loaded and validated, and every rule's meta
+    // is checked against them.
+    let output = spoor_check(&["rules"], Path::new(env!("CARGO_MANIFEST_DIR")));
+    let summary = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(summary.contains(" 0 error(s), 0 warning(s)"), "{summary}");
+}
+
+#[test]
+fn a_directory_with_broken_profiles_reports_them_and_its_rules_compile_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("actors")).unwrap();
+    std::fs::write(dir.path().join("actors/acme.toml"), "schema = 1\nid = \"acme\"\n").unwrap();
+    let rule = "rule a { meta: actor = \"acme\" condition: true }";
+    std::fs::write(dir.path().join("a.yar"), rule).unwrap();
+    let output = spoor_check(&["."], dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(stdout.starts_with("./actors/acme.toml:"), "{stdout}");
+    assert!(stdout.contains("error[E301]"), "{stdout}");
+    assert!(!stdout.contains("E304"), "meta is not checked against invalid profiles: {stdout}");
+}

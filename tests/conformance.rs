@@ -4,6 +4,8 @@
 //! format is described in `scripts/conformance_cases.py`) holds rule text, the
 //! bytes to scan and the result YARA-X gave for them, stored once by
 //! `scripts/confirm_conformance.py`, so this test needs no reference installed.
+//! A case marked `follows = "libyara"` (with its `reason`) stores libyara's
+//! result instead: a YARA-X bug spoor does not share (docs/differences.md).
 //!
 //! For each case the test writes the rules and the input to a temporary
 //! directory and runs
@@ -59,7 +61,26 @@ struct Case {
     expected_rules: Option<Vec<String>>,
     #[serde(default)]
     expected_strings: Vec<StringMatch>,
+    /// The reference the expectation follows.
+    #[serde(default)]
+    follows: Reference,
+    /// Why a case follows libyara rather than YARA-X.
+    reason: Option<String>,
+    /// libyara's result, when it differs from an expectation that follows YARA-X.
     libyara: Option<toml::Value>,
+    /// YARA-X's result, when it differs from an expectation that follows libyara.
+    yara_x: Option<toml::Value>,
+}
+
+/// The reference implementation whose result a case stores. YARA-X by
+/// default, as the project's rules say; libyara where YARA-X has a bug.
+#[derive(Deserialize, Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Reference {
+    #[default]
+    #[serde(rename = "yara-x")]
+    YaraX,
+    #[serde(rename = "libyara")]
+    Libyara,
 }
 
 fn default_print_strings() -> bool {
@@ -175,6 +196,25 @@ impl Case {
         Ok(args)
     }
 
+    /// A case follows libyara only with a reason and YARA-X's differing
+    /// result on record; the other reference's result is recorded only
+    /// when the expectation does not follow it.
+    fn reference_fields_agree(&self) -> Result<(), String> {
+        match self.follows {
+            Reference::YaraX if self.reason.is_some() || self.yara_x.is_some() => {
+                Err("`reason` and `yara_x` belong to cases that follow libyara".into())
+            }
+            Reference::Libyara if self.reason.as_deref().is_none_or(str::is_empty) => {
+                Err("a case that follows libyara needs a `reason`".into())
+            }
+            Reference::Libyara if self.yara_x.is_none() || self.libyara.is_some() => Err(
+                "a case that follows libyara records YARA-X's result as `yara_x`, not `libyara`"
+                    .into(),
+            ),
+            _ => Ok(()),
+        }
+    }
+
     fn describe(&self) -> String {
         let mut out = String::new();
         if let Some(module) = &self.module {
@@ -183,8 +223,14 @@ impl Case {
         if let Some(note) = &self.note {
             let _ = writeln!(out, "  note: {note}");
         }
+        if let Some(reason) = &self.reason {
+            let _ = writeln!(out, "  expectation follows libyara: {reason}");
+        }
         if let Some(libyara) = &self.libyara {
             let _ = writeln!(out, "  (libyara differs from the expectation: {libyara})");
+        }
+        if let Some(yara_x) = &self.yara_x {
+            let _ = writeln!(out, "  (YARA-X differs from the expectation: {yara_x})");
         }
         let _ = writeln!(out, "  rules:\n    {}", self.rules.trim_end().replace('\n', "\n    "));
         out
@@ -365,6 +411,9 @@ fn case_files_are_complete_and_consistent() {
                 problems
                     .push(format!("{}: string of non-matching rule {}", loaded.qualified, s.rule));
             }
+        }
+        if let Err(e) = case.reference_fields_agree() {
+            problems.push(format!("{}: {e}", loaded.qualified));
         }
         if loaded.area.is_empty() {
             problems.push(format!("{}: file has no area description", loaded.qualified));

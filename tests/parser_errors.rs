@@ -67,6 +67,22 @@ const CASES: &[(&str, &str, usize, usize, &str)] = &[
         24,
         "syntax error: unclosed string literal",
     ),
+    // yara-x 1:23, "expecting `=`": the string itself is closed
+    (
+        "rule a { meta: author \"me\" condition: true }",
+        "E001",
+        1,
+        23,
+        "syntax error: expected `=`, found `\"`",
+    ),
+    // yara-x 1:30: a `%` after one operand is a percentage, as in YARA-X
+    (
+        "rule a { condition: for 10 % 3 i in (0..3) : (true) }",
+        "E001",
+        1,
+        30,
+        "syntax error: expected `of` or identifier, found `3`",
+    ),
     // yara-x 1:39
     (
         "rule a { strings: $a = \"x\" condition: }",
@@ -191,14 +207,8 @@ const CASES: &[(&str, &str, usize, usize, &str)] = &[
         9,
         "syntax error: expected `rule`, found `private`",
     ),
-    // yara-x 1:27
-    (
-        "rule a { condition: uint8 0 == 0 }",
-        "E001",
-        1,
-        27,
-        "syntax error: expected expression, found `0`",
-    ),
+    // yara-x 1:27, "expecting `(`, `[`, expression, ..."
+    ("rule a { condition: uint8 0 == 0 }", "E001", 1, 27, "syntax error: expected `(`, found `0`"),
     // yara-x 1:23
     (
         "rule a { condition: (1, 2) == 1 }",
@@ -207,13 +217,13 @@ const CASES: &[(&str, &str, usize, usize, &str)] = &[
         23,
         "syntax error: a range or list is only allowed after `in`",
     ),
-    // yara-x 1:61
+    // yara-x 1:61, "expecting `(`"
     (
         "rule a { strings: $a = \"x\" condition: for any i in (1..2) : i }",
         "E001",
         1,
         61,
-        "syntax error: expected `(` or operator, found `i`",
+        "syntax error: expected `(`, found `i`",
     ),
     // yara-x 1:25
     (
@@ -321,33 +331,33 @@ const CASES: &[(&str, &str, usize, usize, &str)] = &[
         35,
         "base64 alphabet must be 64 bytes long, this one has 3",
     ),
-    // YARA-X points at the first of the pair, 1:28.
+    // yara-x 1:28, 1:30, 1:30, 1:30: the first modifier of the pair
     (
         "rule a { strings: $a = \"x\" xor nocase condition: $a }",
         "E008",
         1,
-        32,
+        28,
         "modifiers `xor` and `nocase` cannot be combined",
     ),
     (
         "rule a { strings: $a = \"xyz\" base64 fullword condition: $a }",
         "E008",
         1,
-        37,
+        30,
         "modifiers `base64` and `fullword` cannot be combined",
     ),
     (
         "rule a { strings: $a = \"xyz\" base64 nocase condition: $a }",
         "E008",
         1,
-        37,
+        30,
         "modifiers `base64` and `nocase` cannot be combined",
     ),
     (
         "rule a { strings: $a = \"xyz\" xor base64wide condition: $a }",
         "E008",
         1,
-        34,
+        30,
         "modifiers `xor` and `base64wide` cannot be combined",
     ),
     // yara-x 1:33

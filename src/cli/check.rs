@@ -5,16 +5,29 @@
 //! checked in parallel. Output goes in path order whatever the scheduling.
 //! Exit status: 0 when no file has an error (warnings are fine), 2
 //! otherwise.
+//!
+//! Rules that follow spoor's meta convention (an `actor` that is a profile
+//! id, see [`spoor::attribution::check_meta`]) also have their meta checked
+//! against actor profiles (E304): a checked directory that holds
+//! `actors/*.toml`, as `rules/` does, brings its own profiles, which are
+//! validated too (E301-E303); elsewhere the bundled profiles are used.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
-use spoor::compiler::{Compiler, Define, sources};
+use spoor::attribution::{Profiles, check_rule as check_rule_meta};
+use spoor::compiler::{Compiler, Define, RuleCheck, sources};
 use spoor::diagnostics::Diagnostic;
+use spoor::parser::ast;
+use spoor::source::SourceFile;
+
+/// The directory, inside a checked directory, that holds its actor profiles.
+const ACTORS_DIR: &str = "actors";
 
 /// Arguments of `spoor check`.
 #[derive(Debug, Args)]
@@ -65,13 +78,17 @@ pub fn check(
     out: &mut dyn Write,
     summary: &mut dyn Write,
 ) -> io::Result<ExitCode> {
-    let (files, mut diagnostics) = sources::rule_files(&args.paths);
+    let mut diagnostics = Vec::new();
+    let files = files_to_check(&args.paths, &mut diagnostics);
     let per_file: Vec<Vec<Diagnostic>> = files
         .par_iter()
-        .map(|file| {
+        .map(|(file, meta)| {
             let mut compiler = Compiler::new();
             for define in &args.define {
                 compiler.define(&define.name, define.value.clone());
+            }
+            if let Some(meta) = meta {
+                compiler.add_rule_check(Arc::clone(meta));
             }
             compiler.add_file(file);
             compiler.diagnostics().to_vec()
@@ -94,4 +111,64 @@ pub fn check(
     let warnings = diagnostics.len() - errors;
     writeln!(summary, "checked {} file(s): {errors} error(s), {warnings} warning(s)", files.len())?;
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// A rule file, and the meta check its rules get (none when the profiles
+/// of its directory are invalid).
+type FileToCheck = (PathBuf, Option<Arc<dyn RuleCheck>>);
+
+/// The rule files under `paths`, each with the profiles its meta is checked
+/// against; problems finding files or loading profiles go to `diagnostics`.
+fn files_to_check(paths: &[PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Vec<FileToCheck> {
+    let bundled: Arc<dyn RuleCheck> = Arc::new(MetaConvention(ActorProfiles::Bundled));
+    let mut files = Vec::new();
+    for root in paths {
+        let (found, errors) = sources::rule_files(std::slice::from_ref(root));
+        diagnostics.extend(errors);
+        let meta: Option<Arc<dyn RuleCheck>> = match own_profiles(root) {
+            None => Some(Arc::clone(&bundled)),
+            Some(Ok(profiles)) => Some(Arc::new(MetaConvention(ActorProfiles::Loaded(profiles)))),
+            // Invalid profiles are reported; meta is not checked against them.
+            Some(Err(errors)) => {
+                diagnostics.extend(errors);
+                None
+            }
+        };
+        files.extend(found.into_iter().map(|file| (file, meta.clone())));
+    }
+    files
+}
+
+/// The profiles of `root`'s `actors/*.toml`, loaded and validated; `None`
+/// when `root` is not a directory with such files.
+fn own_profiles(root: &Path) -> Option<Result<Profiles, Vec<Diagnostic>>> {
+    let actors = root.join(ACTORS_DIR);
+    let has_profiles = std::fs::read_dir(&actors)
+        .ok()?
+        .filter_map(Result::ok)
+        .any(|entry| entry.path().extension().is_some_and(|e| e == "toml"));
+    has_profiles.then(|| Profiles::load_dir(&actors))
+}
+
+/// Where the actor profiles that rule meta is checked against come from.
+#[derive(Debug)]
+enum ActorProfiles {
+    /// Those compiled into spoor.
+    Bundled,
+    /// A checked directory's own.
+    Loaded(Profiles),
+}
+
+/// spoor's meta convention, checked against a set of actor profiles.
+#[derive(Debug)]
+struct MetaConvention(ActorProfiles);
+
+impl RuleCheck for MetaConvention {
+    fn check(&self, rule: &ast::Rule, source: &Arc<SourceFile>) -> Vec<Diagnostic> {
+        let profiles = match &self.0 {
+            ActorProfiles::Bundled => Profiles::bundled(),
+            ActorProfiles::Loaded(profiles) => profiles,
+        };
+        check_rule_meta(rule, source, profiles)
+    }
 }

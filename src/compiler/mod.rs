@@ -43,7 +43,6 @@ mod includes;
 pub mod ir;
 mod lints;
 mod patterns;
-mod regex;
 pub mod requirements;
 pub mod sources;
 
@@ -54,6 +53,7 @@ use std::sync::Arc;
 use crate::diagnostics::Diagnostic;
 use crate::modules::ModuleId;
 use crate::parser::ast;
+use crate::source::SourceFile;
 use crate::types::StructType;
 use expr::RuleTable;
 pub use externals::Define;
@@ -66,6 +66,14 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 /// treats as pasted in), with their declarations.
 type Imports = HashMap<String, (ModuleId, Arc<StructType>)>;
 
+/// A check of conventions the language does not impose, run on every
+/// parsed rule beside the compiler's own checks: `spoor check` validates
+/// spoor's rule meta this way, while scanning never pays for it.
+pub trait RuleCheck: Send + Sync + std::fmt::Debug {
+    /// The problems of `rule`, whose text is in `source`.
+    fn check(&self, rule: &ast::Rule, source: &Arc<SourceFile>) -> Vec<Diagnostic>;
+}
+
 /// Builds an [`ir::Program`] from rule sources.
 #[derive(Debug)]
 pub struct Compiler {
@@ -76,6 +84,7 @@ pub struct Compiler {
     patterns: Vec<ir::Pattern>,
     regexes: Vec<ast::Regex>,
     modules: BTreeSet<ModuleId>,
+    rule_checks: Vec<Arc<dyn RuleCheck>>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -97,6 +106,7 @@ impl Compiler {
             patterns: Vec::new(),
             regexes: Vec::new(),
             modules: BTreeSet::new(),
+            rule_checks: Vec::new(),
             diagnostics: Vec::new(),
         }
     }
@@ -115,10 +125,17 @@ impl Compiler {
         self
     }
 
+    /// Runs `check` on every rule of the sources added from now on; its
+    /// diagnostics join the compiler's own.
+    pub fn add_rule_check(&mut self, check: Arc<dyn RuleCheck>) -> &mut Self {
+        self.rule_checks.push(check);
+        self
+    }
+
     /// Parses and checks rule text; `origin` names it in diagnostics.
     /// Includes are resolved relative to the current directory.
     pub fn add_source(&mut self, text: &str, origin: &str) -> &mut Self {
-        let source = crate::source::SourceFile::new(origin, text);
+        let source = SourceFile::new(origin, text);
         includes::compile_unit(self, &source);
         self
     }
@@ -177,10 +194,13 @@ impl Compiler {
     fn add_rule(
         &mut self,
         rule: &ast::Rule,
-        source: &Arc<crate::source::SourceFile>,
+        source: &Arc<SourceFile>,
         imports: &Imports,
         later_rules: &std::collections::HashSet<String>,
     ) {
+        for check in &self.rule_checks {
+            self.diagnostics.extend(check.check(rule, source));
+        }
         let table = self.namespaces.entry(self.namespace.clone()).or_default();
         let duplicate = table.contains(&rule.name.name);
         if duplicate {

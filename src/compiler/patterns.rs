@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ir::{self, PatternId, RuleId};
-use super::regex;
 use crate::diagnostics::{Diagnostic, codes};
+use crate::matcher::regex::{RegexFlags, translate};
 use crate::parser::ast::{self, ModifierKind, PatternValue};
 use crate::source::{SourceFile, Span};
 
@@ -81,18 +81,24 @@ pub(super) fn check_patterns(
     (lowered, declared)
 }
 
-/// Reports an invalid regex (E004).
+/// Reports an invalid regex (E004). The regex is read by the matcher's
+/// translation, so what the checker accepts is what scanning and `matches`
+/// run.
 pub(super) fn check_regex(
     regex: &ast::Regex,
     source: &Arc<SourceFile>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    if let Some(error) = regex::check(regex) {
+    let flags = RegexFlags {
+        case_insensitive: regex.case_insensitive,
+        dot_matches_new_line: regex.dot_matches_new_line,
+    };
+    if let Err(error) = translate(&regex.pattern, flags) {
         // The pattern text starts after the opening slash.
         let at = regex.span.start as usize + 1 + error.offset;
         diags.push(Diagnostic::error(
             codes::INVALID_REGEX,
-            format!("invalid regular expression: {}", error.reason),
+            format!("invalid regular expression: {}", error.message),
             source,
             Span::new(at, at + 1),
         ));

@@ -78,6 +78,16 @@ fn constants_fold_and_non_booleans_become_comparisons() {
 }
 
 #[test]
+fn folding_a_logic_operator_to_one_operand_keeps_the_operator() {
+    // `and`/`or` turn an undefined operand into false; the bare operand would not.
+    for text in ["uint8(100) == 1 and true", "uint8(100) == 1 or false"] {
+        let folded = condition(&format!("rule a {{ condition: {text} }}"));
+        let (Expr::And(kept) | Expr::Or(kept)) = &folded else { panic!("{folded:?}") };
+        assert!(matches!(kept[..], [Expr::Compare { op: CmpOp::Eq, .. }]), "{folded:?}");
+    }
+}
+
+#[test]
 fn constant_overflow_is_an_error_at_the_whole_expression() {
     let errors = compile("rule a {\n  condition: 9223372036854775807 + 1 > 0\n}").unwrap_err();
     assert_eq!(errors[0].0, codes::INTEGER_OVERFLOW);
@@ -283,4 +293,49 @@ fn functions_inside_array_elements_receive_the_element_first() {
     let Expr::Call { function, args, .. } = &**lhs else { panic!() };
     assert_eq!(&*function.path, "rich_signature.version");
     assert_eq!(args.len(), 1, "no receiver outside arrays");
+}
+
+#[test]
+fn rule_checks_run_on_every_rule_and_add_their_diagnostics() {
+    use crate::diagnostics::Diagnostic;
+    use crate::parser::ast;
+    use crate::source::SourceFile;
+
+    /// Flags rules whose name has no underscore.
+    #[derive(Debug)]
+    struct NeedsUnderscore;
+    impl super::RuleCheck for NeedsUnderscore {
+        fn check(&self, rule: &ast::Rule, source: &Arc<SourceFile>) -> Vec<Diagnostic> {
+            let name = &rule.name;
+            (!name.name.contains('_'))
+                .then(|| Diagnostic::warning("W999", "no underscore", source, name.span))
+                .into_iter()
+                .collect()
+        }
+    }
+    let mut compiler = Compiler::new();
+    compiler.add_rule_check(Arc::new(NeedsUnderscore));
+    compiler.add_source("rule good_name { condition: true } rule bad { condition: x }", "t.yar");
+    let found: Vec<(&str, &str)> =
+        compiler.diagnostics().iter().map(|d| (d.code, d.message.as_str())).collect();
+    assert_eq!(found[0], ("W999", "no underscore"));
+    assert_eq!(found[1].0, codes::UNDEFINED_EXTERNAL, "the compiler's own checks still run");
+    assert_eq!(found.len(), 2);
+}
+
+#[test]
+fn regexes_are_read_in_yara_dialect_and_errors_point_into_them() {
+    for ok in [r"ab{,3}c", r"a\/b", r"a\xffb", r"[]a]", r"[^]a]", r"\w+\b\d", r"(a|b)*?"] {
+        let text =
+            format!(r#"rule a {{ strings: $a = /{ok}/ condition: $a and "x" matches /{ok}/ }}"#);
+        assert_eq!(compile(&text).err(), None, "{ok}");
+    }
+    let errors = compile("rule a { strings: $a = /a\\/b(c/ condition: $a }").unwrap_err();
+    assert_eq!(errors[0].0, codes::INVALID_REGEX);
+    assert!(
+        errors[0].1.starts_with("1:29 ") && errors[0].1.contains("unclosed group"),
+        "{errors:?}"
+    );
+    let errors = compile(r#"rule a { condition: "x" matches /x{,2}[z-a]/ }"#).unwrap_err();
+    assert!(errors[0].1.starts_with("1:40 "), "points at the class: {errors:?}");
 }

@@ -28,6 +28,9 @@ const HASH_BITS: u32 = 20;
 pub(crate) struct AtomIndex {
     /// The trie of the atoms, walked anchored from a candidate offset.
     trie: NFA,
+    /// The first two bytes (little-endian) of every atom; a one-byte atom
+    /// sets every pair it begins.
+    by_first_two: Vec<u64>,
     /// Per atom length 1 to 4, a bit set of the atoms of that length: by
     /// value for lengths 1 and 2, by [`hash`] for 3 and 4.
     by_length: [Vec<u64>; ATOM_LEN],
@@ -73,20 +76,28 @@ impl AtomIndex {
             .map_err(|error| PatternError::OverLimit(error.to_string()))?;
         let sizes = [1 << 8, 1 << 16, 1 << HASH_BITS, 1 << HASH_BITS];
         let mut by_length = sizes.map(|bits: usize| vec![0u64; bits.div_ceil(64)]);
+        let mut by_first_two = vec![0u64; (1 << 16) / 64];
         for atom in atoms.iter().filter(|atom| (1..=ATOM_LEN).contains(&atom.len())) {
             let mut bytes = [0u8; 4];
             bytes[..atom.len()].copy_from_slice(atom);
             let value = u32::from_le_bytes(bytes);
             set(&mut by_length[atom.len() - 1], bit_of(value, atom.len()));
+            match atom.len() {
+                1 => (0..=u8::MAX).for_each(|second| {
+                    set(&mut by_first_two, usize::from(u16::from_le_bytes([atom[0], second])));
+                }),
+                _ => set(&mut by_first_two, usize::from(u16::from_le_bytes([atom[0], atom[1]]))),
+            }
         }
-        Ok(AtomIndex { trie, by_length })
+        Ok(AtomIndex { trie, by_first_two, by_length })
     }
 
     /// Whether some atom may start with the bytes of `window` (the next
     /// four bytes, little-endian).
     fn may_start(&self, window: u32) -> bool {
-        (1..=ATOM_LEN)
-            .any(|len| is_set(&self.by_length[len - 1], bit_of(prefix_value(window, len), len)))
+        is_set(&self.by_first_two, (window & 0xFFFF) as usize)
+            && (1..=ATOM_LEN)
+                .any(|len| is_set(&self.by_length[len - 1], bit_of(prefix_value(window, len), len)))
     }
 
     /// Calls `hit(atom, start)` for every occurrence of every atom in

@@ -192,6 +192,27 @@ fn flatten_into(hir: &Hir, elements: &mut Vec<Hir>) {
     }
 }
 
+/// The (value, mask) pair of an element that matches exactly the bytes `b`
+/// with `b & mask == value`: a byte, a case pair, a nibble, any byte.
+pub(crate) fn byte_mask(element: &Hir) -> Option<(u8, u8)> {
+    match element.kind() {
+        HirKind::Literal(literal) if literal.0.len() == 1 => Some((literal.0[0], 0xFF)),
+        HirKind::Class(Class::Bytes(class)) => {
+            let first = class.ranges().first()?.start();
+            let mut differing = 0u8;
+            let mut size = 0usize;
+            for range in class.ranges() {
+                size += range.len();
+                for byte in range.start()..=range.end() {
+                    differing |= byte ^ first;
+                }
+            }
+            (size == 1 << differing.count_ones()).then_some((first & !differing, !differing))
+        }
+        _ => None,
+    }
+}
+
 /// The strings `hir` can match, if they are at most `limit` many.
 fn finite_set(hir: &Hir, limit: usize) -> Option<Vec<Vec<u8>>> {
     match hir.kind() {
@@ -340,8 +361,23 @@ pub(crate) fn regex_atoms(elements: &[Hir], limit: usize) -> Option<(usize, Vec<
 mod tests {
     use super::*;
 
+    #[test]
+    fn byte_masks_describe_masked_classes_only() {
+        let class = |ranges: &[(u8, u8)]| {
+            let ranges =
+                ranges.iter().map(|&(lo, hi)| regex_syntax::hir::ClassBytesRange::new(lo, hi));
+            Hir::class(Class::Bytes(regex_syntax::hir::ClassBytes::new(ranges)))
+        };
+        assert_eq!(byte_mask(&Hir::literal([0x4D])), Some((0x4D, 0xFF)));
+        assert_eq!(byte_mask(&class(&[(b'A', b'A'), (b'a', b'a')])), Some((b'A', 0xDF)));
+        assert_eq!(byte_mask(&class(&[(0x40, 0x4F)])), Some((0x40, 0xF0)));
+        assert_eq!(byte_mask(&class(&[(0, 0xFF)])), Some((0, 0)));
+        assert_eq!(byte_mask(&class(&[(b'a', b'c')])), None);
+        assert_eq!(byte_mask(&Hir::literal(*b"ab")), None);
+    }
+
     fn literal(bytes: &[u8], nocase: bool, xor: Option<(u8, u8)>) -> Literal {
-        Literal { bytes: bytes.to_vec(), nocase, xor }
+        Literal { bytes: bytes.to_vec(), nocase, xor, base64: None }
     }
 
     fn regex_hir(pattern: &str) -> Hir {

@@ -11,7 +11,7 @@ use regex_syntax::hir::Hir;
 
 use super::atoms::{self, AtomVariant};
 use super::regex::WideWordEdges;
-use super::verify::RegexVerifier;
+use super::verify::{self, RegexVerifier};
 use super::{MatcherLimits, PatternError, PatternSpec, base64, hex, regex};
 use crate::parser::ast::{ModifierKind, PatternValue};
 
@@ -32,6 +32,28 @@ pub(crate) struct Form {
     pub wide_word_edges: WideWordEdges,
 }
 
+impl Form {
+    /// What the first (up to [`verify::MASKED_BYTES`], one machine word)
+    /// bytes from where an atom places the
+    /// form must be, as (value, mask) pairs (`byte & mask == value & mask`):
+    /// exact bytes, case pairs (`nocase`, mask `0xDF`), nibbles; a cheap
+    /// first test of a candidate.
+    pub(crate) fn masks_at_atom(&self, xor_key: Option<u8>) -> Vec<(u8, u8)> {
+        match &self.kind {
+            FormKind::Literal(literal) => literal
+                .bytes
+                .iter()
+                .take(verify::MASKED_BYTES)
+                .map(|&byte| match literal.nocase && byte.is_ascii_alphabetic() {
+                    true => (byte, 0xDF),
+                    false => (byte ^ xor_key.unwrap_or(0), 0xFF),
+                })
+                .collect(),
+            FormKind::Regex(verifier) => verifier.masks_at_atom().to_vec(),
+        }
+    }
+}
+
 /// How a form matches.
 #[derive(Debug)]
 pub(crate) enum FormKind {
@@ -50,6 +72,8 @@ pub(crate) struct Literal {
     pub nocase: bool,
     /// The `xor` key range, inclusive.
     pub xor: Option<(u8, u8)>,
+    /// For a base64 form, what the data around a match must decode to.
+    pub base64: Option<Box<base64::DecodeCheck>>,
 }
 
 /// The modifiers of one pattern, read once.
@@ -184,7 +208,8 @@ pub(crate) fn expand(
                     Width::Wide => widen(text),
                 };
                 let fullword = modifiers.fullword.then_some(width.bytes());
-                let literal = Literal { bytes, nocase: modifiers.nocase, xor: modifiers.xor };
+                let literal =
+                    Literal { bytes, nocase: modifiers.nocase, xor: modifiers.xor, base64: None };
                 literal_form(index, literal, fullword, limits)
             })
             .collect(),
@@ -240,12 +265,11 @@ fn base64_forms(
                 Width::Ascii => text.to_vec(),
                 Width::Wide => widen(text),
             };
-            for encoded in base64::shifted_encodings(&source, alphabet.as_deref()) {
-                let bytes = match encoding_width {
-                    Width::Ascii => encoded,
-                    Width::Wide => widen(&encoded),
-                };
-                let literal = Literal { bytes, nocase: false, xor: None };
+            let wide = encoding_width == Width::Wide;
+            for (encoded, check) in base64::shifted_encodings(&source, alphabet.as_deref(), wide) {
+                let bytes = if wide { widen(&encoded) } else { encoded };
+                let literal =
+                    Literal { bytes, nocase: false, xor: None, base64: Some(Box::new(check)) };
                 forms.push(literal_form(index, literal, None, limits)?);
             }
         }

@@ -46,7 +46,7 @@ mod atoms;
 mod base64;
 mod forms;
 mod hex;
-mod regex;
+pub mod regex;
 mod scan;
 mod verify;
 
@@ -98,6 +98,12 @@ pub struct MatcherLimits {
     /// (confirmed: `/ab.*c/` matches across 4,093 filler bytes, not 4,094),
     /// which bounds the cost of `.*` on large inputs.
     pub regex_scan_span: usize,
+    /// Bytes of lazy DFA caches one [`Scratch`] keeps between scans; past
+    /// it (measured every few scans) they are all dropped and rebuilt on
+    /// demand. 32 MiB holds the caches of the regexes a typical directory
+    /// of files exercises, and keeps a thread's memory flat over a long
+    /// scan of a large rule set.
+    pub scratch_cache_budget: usize,
 }
 
 impl Default for MatcherLimits {
@@ -108,6 +114,7 @@ impl Default for MatcherLimits {
             regex_size_limit: 8 << 20,
             regex_cache_capacity: 256 << 10,
             regex_scan_span: 4096,
+            scratch_cache_budget: 32 << 20,
         }
     }
 }
@@ -208,7 +215,7 @@ impl Matcher {
     /// A scratch space for [`Matcher::scan`]; keep one per thread.
     #[must_use]
     pub fn scratch(&self) -> Scratch {
-        Scratch::new(self.forms.len())
+        Scratch::new(self.forms.len(), self.pattern_count())
     }
 
     /// Finds the matches of every pattern in `data` in one pass.

@@ -6,8 +6,13 @@
 //! syntax `regex_syntax` lacks is the quantifier `{,m}` (YARA: `{0,m}`),
 //! rewritten before parsing. There is no multi-line mode: `^` and `$` are the
 //! start and end of the input.
+//!
+//! [`translate`] is the one entry point for every stage that reads YARA
+//! regexes: the matcher's patterns, the compiler's E004 diagnostics and
+//! the evaluator's `matches` operator all accept the same dialect.
 
-use regex_syntax::ParserBuilder;
+use regex_syntax::ast::{self, Ast};
+use regex_syntax::hir::translate::TranslatorBuilder;
 use regex_syntax::hir::{Hir, HirKind, Look, Repetition};
 
 use super::PatternError;
@@ -16,25 +21,95 @@ use super::PatternError;
 /// its parser; the same bound keeps our recursive HIR walks shallow.
 const MAX_NESTING: u32 = 250;
 
-/// Parses YARA regex text (as written between the slashes) into a HIR.
+/// The flags written after a YARA regex: `/.../i` and `/.../s` (or the
+/// `nocase` modifier, which means `i`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RegexFlags {
+    /// `i`: ASCII letters match either case.
+    pub case_insensitive: bool,
+    /// `s`: `.` matches `\n` too.
+    pub dot_matches_new_line: bool,
+}
+
+/// Why a YARA regex does not translate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RegexError {
+    /// What is wrong, one line (`unclosed group`, `mixing greedy and
+    /// non-greedy quantifiers in regular expression`).
+    pub message: String,
+    /// Byte offset in the pattern text (as written between the slashes)
+    /// where the problem starts.
+    pub offset: usize,
+}
+
+/// Translates YARA regex text (as written between the slashes) into a
+/// `regex_syntax` HIR over bytes, in YARA's dialect (see the module doc).
 ///
-/// Like YARA-X, refuses regexes that mix greedy and lazy quantifiers
-/// (`/a+b*?/`; an exact count such as `{2}` counts as greedy): their match
-/// lengths differ between backtracking and automata engines.
+/// Build a matcher from the HIR with `regex_automata`, e.g.
+/// `meta::Builder::new().build_from_hir(&hir)` (leave `utf8_empty` off:
+/// the HIR works on bytes). Like YARA-X, refuses regexes that mix greedy
+/// and lazy quantifiers (`/a+b*?/`; an exact count such as `{2}` counts as
+/// greedy): their match lengths differ between backtracking and automata
+/// engines.
+///
+/// # Errors
+///
+/// A [`RegexError`] with the message and the byte offset of the problem.
+pub fn translate(pattern: &str, flags: RegexFlags) -> Result<Hir, RegexError> {
+    let (rewritten, inserted) = rewrite_open_lower_bound(pattern);
+    // Offsets in the rewritten text, back in the text as written.
+    let original = |offset: usize| offset - inserted.iter().filter(|&&at| at < offset).count();
+    let error = |message: String, span: &ast::Span| RegexError {
+        message: first_message_line(&message),
+        offset: original(span.start.offset),
+    };
+    let syntax = ast::parse::ParserBuilder::new()
+        .nest_limit(MAX_NESTING)
+        .build()
+        .parse(&rewritten)
+        .map_err(|e| error(e.kind().to_string(), e.span()))?;
+    if let Some(span) = mixed_quantifier(&syntax, &mut None) {
+        let message = "mixing greedy and non-greedy quantifiers in regular expression";
+        return Err(error(message.to_owned(), &span));
+    }
+    TranslatorBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .case_insensitive(flags.case_insensitive)
+        .dot_matches_new_line(flags.dot_matches_new_line)
+        .build()
+        .translate(&rewritten, &syntax)
+        .map_err(|e| error(e.kind().to_string(), e.span()))
+}
+
+/// The span of the first quantifier whose greediness differs from the
+/// first one's (`first` holds that one's once seen).
+fn mixed_quantifier(syntax: &Ast, first: &mut Option<bool>) -> Option<ast::Span> {
+    match syntax {
+        Ast::Repetition(repetition) => {
+            if *first.get_or_insert(repetition.greedy) != repetition.greedy {
+                return Some(repetition.op.span);
+            }
+            mixed_quantifier(&repetition.ast, first)
+        }
+        Ast::Group(group) => mixed_quantifier(&group.ast, first),
+        Ast::Alternation(alternation) => {
+            alternation.asts.iter().find_map(|sub| mixed_quantifier(sub, first))
+        }
+        Ast::Concat(concat) => concat.asts.iter().find_map(|sub| mixed_quantifier(sub, first)),
+        _ => None,
+    }
+}
+
+/// [`translate`] for the matcher's patterns.
 pub(crate) fn parse(
     pattern: &str,
     case_insensitive: bool,
     dot_matches_new_line: bool,
 ) -> Result<Hir, PatternError> {
-    let hir = parse_syntax(pattern, case_insensitive, dot_matches_new_line)?;
-    let (mut greedy, mut lazy) = (false, false);
-    quantifier_kinds(&hir, &mut greedy, &mut lazy);
-    if greedy && lazy {
-        return Err(PatternError::InvalidRegex(
-            "mixing greedy and non-greedy quantifiers in regular expression".to_owned(),
-        ));
-    }
-    Ok(hir)
+    translate(pattern, RegexFlags { case_insensitive, dot_matches_new_line })
+        .map_err(|error| PatternError::InvalidRegex(error.message))
 }
 
 /// Whether `hir` has a lazy repetition (a valid regex then has no greedy
@@ -64,31 +139,17 @@ fn quantifier_kinds(hir: &Hir, greedy: &mut bool, lazy: &mut bool) {
     }
 }
 
-fn parse_syntax(
-    pattern: &str,
-    case_insensitive: bool,
-    dot_matches_new_line: bool,
-) -> Result<Hir, PatternError> {
-    ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .case_insensitive(case_insensitive)
-        .dot_matches_new_line(dot_matches_new_line)
-        .nest_limit(MAX_NESTING)
-        .build()
-        .parse(&rewrite_open_lower_bound(pattern))
-        .map_err(|error| PatternError::InvalidRegex(first_message_line(&error.to_string())))
-}
-
 /// `regex_syntax` errors span several lines (pattern, caret, message); the
 /// diagnostic wants the message.
 fn first_message_line(error: &str) -> String {
     error.lines().find_map(|line| line.strip_prefix("error: ")).unwrap_or(error).to_owned()
 }
 
-/// Rewrites YARA's `{,m}` to `{0,m}`, outside classes and escapes.
-fn rewrite_open_lower_bound(pattern: &str) -> String {
+/// Rewrites YARA's `{,m}` to `{0,m}`, outside classes and escapes; also
+/// gives the offsets (in the result) of the inserted `0`s.
+fn rewrite_open_lower_bound(pattern: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(pattern.len() + 4);
+    let mut inserted = Vec::new();
     let mut chars = pattern.chars().peekable();
     let mut in_class = false;
     while let Some(c) = chars.next() {
@@ -106,11 +167,14 @@ fn rewrite_open_lower_bound(pattern: &str) -> String {
                 }
             }
             ']' if in_class => in_class = false,
-            '{' if !in_class && chars.peek() == Some(&',') => out.push('0'),
+            '{' if !in_class && chars.peek() == Some(&',') => {
+                inserted.push(out.len());
+                out.push('0');
+            }
             _ => {}
         }
     }
-    out
+    (out, inserted)
 }
 
 /// `\b` or `\B` at the very start or end of a wide regex. Widening keeps
@@ -186,7 +250,7 @@ mod tests {
             ("a{2,3}", "a{2,3}"),
         ];
         for (yara, rust) in cases {
-            assert_eq!(rewrite_open_lower_bound(yara), rust, "{yara}");
+            assert_eq!(rewrite_open_lower_bound(yara).0, rust, "{yara}");
         }
     }
 
@@ -198,6 +262,22 @@ mod tests {
         assert!(matches!(dot.kind(), HirKind::Class(regex_syntax::hir::Class::Bytes(_))));
         let error = parse("a(b", false, false).unwrap_err();
         assert_eq!(error, PatternError::InvalidRegex("unclosed group".to_owned()));
+    }
+
+    #[test]
+    fn errors_point_into_the_text_as_written() {
+        let cases = [
+            ("a(b", "unclosed group", 1),
+            ("a{,2}b(", "unclosed group", 6),
+            ("ab+c*?", "mixing greedy and non-greedy quantifiers in regular expression", 4),
+            ("x{,3}y{2,1}", "invalid repetition count range, the start must be <= the end", 6),
+        ];
+        for (pattern, message, offset) in cases {
+            let error = translate(pattern, RegexFlags::default()).unwrap_err();
+            assert_eq!((error.message.as_str(), error.offset), (message, offset), "{pattern}");
+        }
+        let flags = RegexFlags { case_insensitive: true, dot_matches_new_line: true };
+        assert!(translate(r"a{,2}\xff.", flags).is_ok());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use super::atom_index::AtomIndex;
 use super::forms::Form;
-use super::verify::{self, FormCaches};
+use super::verify::{self, CacheSlot};
 use super::{Match, MatcherLimits, PatternError};
 
 /// Where one atom sits: which form, how far after the form's start, which
@@ -21,6 +21,42 @@ struct AtomUse {
     form: u32,
     back: u32,
     xor_key: Option<u8>,
+    quick: QuickCheck,
+}
+
+/// The first (up to eight) bytes of a form from its atom, as a value and
+/// mask compared with one word of the data before the form is looked at:
+/// most atom hits are not matches (`http` is the atom of many patterns),
+/// and one compare in the hit loop rejects them without touching the form.
+#[derive(Debug, Clone, Copy, Default)]
+struct QuickCheck {
+    /// The expected bits, zero where `mask` is.
+    value: u64,
+    /// The bits compared.
+    mask: u64,
+}
+
+impl QuickCheck {
+    /// The check for `form` when found through an atom with `xor_key`.
+    fn of(form: &Form, xor_key: Option<u8>) -> QuickCheck {
+        let (mut value, mut mask) = ([0u8; 8], [0u8; 8]);
+        for (index, (byte, byte_mask)) in form.masks_at_atom(xor_key).into_iter().enumerate() {
+            value[index] = byte & byte_mask;
+            mask[index] = byte_mask;
+        }
+        QuickCheck { value: u64::from_le_bytes(value), mask: u64::from_le_bytes(mask) }
+    }
+
+    /// Whether a match may have its atom at `at`; near the end of the data
+    /// the full verification decides.
+    fn may_match(&self, data: &[u8], at: usize) -> bool {
+        let Some(window) = at.checked_add(8).and_then(|end| data.get(at..end)) else {
+            return true;
+        };
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(window);
+        u64::from_le_bytes(bytes) & self.mask == self.value
+    }
 }
 
 /// The compiled search structure of a [`super::Matcher`].
@@ -55,6 +91,7 @@ impl Search {
                     form: u32::try_from(index).map_err(too_many)?,
                     back: u32::try_from(atom.back).map_err(too_many)?,
                     xor_key: atom.xor_key,
+                    quick: QuickCheck::of(form, atom.xor_key),
                 });
             }
         }
@@ -76,27 +113,45 @@ impl Search {
         scratch: &mut Scratch,
         pattern_count: usize,
     ) -> ScanMatches {
-        let mut found = ScanMatches::new(pattern_count, limits.max_matches_per_pattern);
-        scratch.prepare(forms.len());
+        scratch.prepare(forms.len(), pattern_count);
+        let mut found = Collector {
+            found: Vec::new(),
+            counts: &mut scratch.counts,
+            capped: Vec::new(),
+            cap: limits.max_matches_per_pattern,
+        };
+        let (caches, live) = (&mut scratch.caches, &mut scratch.live);
         self.atoms.for_each_hit(data, |atom, start| {
             for atom in &self.uses[atom] {
-                let form = &forms[atom.form as usize];
-                if found.capped[form.pattern] {
+                let Some(anchor) = start.checked_sub(atom.back as usize) else { continue };
+                if !atom.quick.may_match(data, anchor) {
                     continue;
                 }
-                let Some(anchor) = start.checked_sub(atom.back as usize) else { continue };
-                let caches = &mut scratch.caches[atom.form as usize];
-                verify::at_anchor(form, data, anchor, atom.xor_key, caches, &mut |m| {
+                let form = &forms[atom.form as usize];
+                if found.is_capped(form.pattern) {
+                    continue;
+                }
+                let form_caches = &mut caches[atom.form as usize];
+                let was_empty = form_caches.is_none();
+                verify::at_anchor(form, data, anchor, atom.xor_key, form_caches, &mut |m| {
                     found.push(form.pattern, m)
                 });
+                if was_empty && form_caches.is_some() {
+                    live.push(atom.form as usize);
+                }
             }
         });
         for &index in &self.unatomized {
             let form = &forms[index];
-            let caches = &mut scratch.caches[index];
-            verify::everywhere(form, data, caches, &mut |m| found.push(form.pattern, m));
+            let form_caches = &mut caches[index];
+            let was_empty = form_caches.is_none();
+            verify::everywhere(form, data, form_caches, &mut |m| found.push(form.pattern, m));
+            if was_empty && form_caches.is_some() {
+                live.push(index);
+            }
         }
-        found.finish();
+        let found = found.finish(pattern_count);
+        scratch.trim(limits.scratch_cache_budget);
         found
     }
 }
@@ -106,77 +161,165 @@ fn too_many(_: std::num::TryFromIntError) -> PatternError {
 }
 
 /// Per-thread state reused between scans: the lazy DFA caches of the
-/// regex forms, filled on first use.
+/// regex forms, filled on first use, and per-pattern match counts.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    caches: Vec<FormCaches>,
+    caches: Vec<CacheSlot>,
+    /// The forms whose caches exist.
+    live: Vec<usize>,
+    /// Scans since the cache memory was last measured.
+    scans_since_trim: usize,
+    /// Matches per pattern during a scan, all zero between scans.
+    counts: Vec<usize>,
 }
 
+/// Scans between two measurements of a scratch's cache memory (a sum over
+/// the live caches, too slow for every small file).
+const SCANS_PER_TRIM: usize = 32;
+
 impl Scratch {
-    pub(crate) fn new(forms: usize) -> Scratch {
-        Scratch { caches: (0..forms).map(|_| FormCaches::default()).collect() }
+    pub(crate) fn new(forms: usize, patterns: usize) -> Scratch {
+        Scratch {
+            caches: (0..forms).map(|_| None).collect(),
+            live: Vec::new(),
+            scans_since_trim: 0,
+            counts: vec![0; patterns],
+        }
     }
 
-    /// Makes room for `forms` caches (a scratch made for another matcher
-    /// still works).
-    fn prepare(&mut self, forms: usize) {
-        if self.caches.len() != forms {
-            *self = Scratch::new(forms);
+    /// Drops every cache once they hold more than `budget` bytes: each
+    /// regex verified in a long scan session keeps a lazy DFA cache, and
+    /// thousands of them would otherwise grow with every new file.
+    fn trim(&mut self, budget: usize) {
+        self.scans_since_trim += 1;
+        if self.scans_since_trim < SCANS_PER_TRIM {
+            return;
+        }
+        self.scans_since_trim = 0;
+        let used: usize = self
+            .live
+            .iter()
+            .filter_map(|&form| self.caches[form].as_ref())
+            .map(|caches| caches.memory_usage())
+            .sum();
+        if used > budget {
+            for form in self.live.drain(..) {
+                self.caches[form] = None;
+            }
+        }
+    }
+
+    /// Makes room for `forms` caches and `patterns` counts (a scratch made
+    /// for another matcher still works).
+    fn prepare(&mut self, forms: usize, patterns: usize) {
+        if self.caches.len() != forms || self.counts.len() != patterns {
+            *self = Scratch::new(forms, patterns);
         }
     }
 }
 
 /// The matches of one scan, by pattern index.
+///
+/// Stored sparsely: a scan of a rule set with tens of thousands of patterns
+/// matches a handful of them per file, and per-pattern lists would cost an
+/// allocation and a clearing of every pattern per file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanMatches {
-    matches: Vec<Vec<Match>>,
-    capped: Vec<bool>,
+    /// Every kept match, by pattern then in [`report_order`], one per offset.
+    found: Vec<Match>,
+    /// The patterns with a match, ascending, and where theirs start in
+    /// `found`.
+    matched: Vec<(usize, usize)>,
+    /// One bit per pattern: whether it is in `matched`, so that asking for a
+    /// pattern without a match costs one lookup.
+    has_match: Vec<u64>,
+    /// The patterns that reached the cap, ascending.
+    capped: Vec<usize>,
+}
+
+/// Collects the matches of one scan.
+struct Collector<'a> {
+    found: Vec<(usize, Match)>,
+    /// Per pattern, matches collected so far (zero again after the scan);
+    /// kept in the [`Scratch`].
+    counts: &'a mut Vec<usize>,
+    capped: Vec<usize>,
     cap: usize,
 }
 
-impl ScanMatches {
-    fn new(patterns: usize, cap: usize) -> ScanMatches {
-        ScanMatches { matches: vec![Vec::new(); patterns], capped: vec![false; patterns], cap }
+impl Collector<'_> {
+    fn is_capped(&self, pattern: usize) -> bool {
+        self.counts[pattern] >= self.cap && self.capped.contains(&pattern)
     }
 
     /// Records a match; returns `false` once the pattern is capped.
     fn push(&mut self, pattern: usize, found: Match) -> bool {
-        if self.capped[pattern] {
-            return false;
-        }
-        let list = &mut self.matches[pattern];
-        if list.len() >= self.cap {
+        if self.counts[pattern] >= self.cap {
             // Duplicates may inflate the count: only distinct offsets count.
-            normalize(list);
-            if list.len() >= self.cap {
-                self.capped[pattern] = true;
+            if self.capped.contains(&pattern) {
+                return false;
+            }
+            normalize(&mut self.found);
+            self.counts[pattern] = self.found.iter().filter(|(p, _)| *p == pattern).count();
+            if self.counts[pattern] >= self.cap {
+                self.capped.push(pattern);
                 return false;
             }
         }
-        list.push(found);
+        self.counts[pattern] += 1;
+        self.found.push((pattern, found));
         true
     }
 
-    fn finish(&mut self) {
-        self.matches.iter_mut().for_each(normalize);
+    fn finish(mut self, patterns: usize) -> ScanMatches {
+        normalize(&mut self.found);
+        let mut matched: Vec<(usize, usize)> = Vec::new();
+        let mut has_match = vec![0u64; patterns.div_ceil(64)];
+        for (index, &(pattern, _)) in self.found.iter().enumerate() {
+            self.counts[pattern] = 0;
+            if matched.last().is_none_or(|&(last, _)| last != pattern) {
+                matched.push((pattern, index));
+                has_match[pattern / 64] |= 1 << (pattern % 64);
+            }
+        }
+        self.capped.sort_unstable();
+        let found = self.found.into_iter().map(|(_, found)| found).collect();
+        ScanMatches { found, matched, has_match, capped: self.capped }
     }
+}
 
+impl ScanMatches {
     /// The matches of `pattern`, sorted by offset, one per offset.
     #[must_use]
     pub fn matches(&self, pattern: usize) -> &[Match] {
-        self.matches.get(pattern).map_or(&[], Vec::as_slice)
+        let has_match =
+            self.has_match.get(pattern / 64).is_some_and(|bits| bits >> (pattern % 64) & 1 != 0);
+        if !has_match {
+            return &[];
+        }
+        let Ok(at) = self.matched.binary_search_by_key(&pattern, |&(p, _)| p) else {
+            return &[];
+        };
+        let start = self.matched[at].1;
+        let end = self.matched.get(at + 1).map_or(self.found.len(), |&(_, next)| next);
+        &self.found[start..end]
+    }
+
+    /// The patterns with at least one match, ascending, with their matches.
+    pub fn matched_patterns(&self) -> impl Iterator<Item = (usize, &[Match])> + '_ {
+        self.matched.iter().map(|&(pattern, _)| (pattern, self.matches(pattern)))
     }
 
     /// Whether `pattern` reached the per-pattern cap (later matches were
     /// dropped).
     #[must_use]
     pub fn hit_cap(&self, pattern: usize) -> bool {
-        self.capped.get(pattern).copied().unwrap_or(false)
+        self.capped.binary_search(&pattern).is_ok()
     }
 
     /// The patterns that reached the cap.
     pub fn capped_patterns(&self) -> impl Iterator<Item = usize> + '_ {
-        self.capped.iter().enumerate().filter_map(|(index, &capped)| capped.then_some(index))
+        self.capped.iter().copied()
     }
 }
 
@@ -189,8 +332,40 @@ pub(crate) fn report_order(a: &Match, b: &Match) -> Ordering {
     a.offset.cmp(&b.offset).then(a.length.cmp(&b.length))
 }
 
-/// Sorts in [`report_order`] and keeps one match per offset.
-fn normalize(list: &mut Vec<Match>) {
-    list.sort_unstable_by(report_order);
-    list.dedup_by_key(|found| found.offset);
+/// Sorts by pattern and in [`report_order`], and keeps one match per
+/// pattern and offset.
+fn normalize(found: &mut Vec<(usize, Match)>) {
+    found.sort_unstable_by(|(a_pattern, a), (b_pattern, b)| {
+        a_pattern.cmp(b_pattern).then_with(|| report_order(a, b))
+    });
+    found.dedup_by_key(|(pattern, found)| (*pattern, found.offset));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Matcher, MatcherLimits, PatternSpec};
+    use super::*;
+    use crate::parser::ast::{PatternValue, Regex};
+
+    #[test]
+    fn cache_memory_past_the_budget_is_dropped() {
+        let regex = Regex {
+            pattern: "abc[0-9]+x".to_owned(),
+            case_insensitive: false,
+            dot_matches_new_line: false,
+            span: crate::source::Span::new(0, 0),
+        };
+        let value = PatternValue::Regex(regex);
+        let specs = [PatternSpec { value: &value, modifiers: &[] }];
+        for (budget, kept) in [(usize::MAX, true), (0, false)] {
+            let limits = MatcherLimits { scratch_cache_budget: budget, ..MatcherLimits::default() };
+            let matcher = Matcher::build(&specs, &limits).unwrap();
+            let mut scratch = matcher.scratch();
+            for _ in 0..SCANS_PER_TRIM {
+                assert_eq!(matcher.scan(b"..abc123x..", &mut scratch).matches(0).len(), 1);
+            }
+            assert_eq!(!scratch.live.is_empty(), kept, "budget {budget}");
+            assert_eq!(scratch.caches.iter().any(Option::is_some), kept);
+        }
+    }
 }

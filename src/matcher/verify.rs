@@ -47,7 +47,13 @@ pub(crate) struct RegexVerifier {
     /// Whether the regex's repetitions are lazy: then the shortest other
     /// length is preferred, otherwise the longest.
     lazy: bool,
+    /// The first bytes from the atom on, see
+    /// [`RegexVerifier::masks_at_atom`].
+    masks_at_atom: Vec<(u8, u8)>,
 }
+
+/// Bytes from the atom on kept for the scan's one-word candidate check.
+pub(crate) const MASKED_BYTES: usize = 8;
 
 /// The lazy DFA caches of one form, kept per thread in a
 /// [`super::Scratch`].
@@ -56,6 +62,22 @@ pub(crate) struct FormCaches {
     reverse: Option<hybrid::dfa::Cache>,
     forward: Option<hybrid::dfa::Cache>,
     ends: Option<hybrid::dfa::Cache>,
+}
+
+/// A form's caches in a scratch: boxed and created on the first
+/// verification, so that the many forms never verified (and literal forms)
+/// cost one pointer per thread.
+pub(crate) type CacheSlot = Option<Box<FormCaches>>;
+
+impl FormCaches {
+    /// Heap bytes the caches hold.
+    pub(crate) fn memory_usage(&self) -> usize {
+        [&self.reverse, &self.forward, &self.ends]
+            .into_iter()
+            .flatten()
+            .map(hybrid::dfa::Cache::memory_usage)
+            .sum()
+    }
 }
 
 /// The caches [`RegexVerifier::accepted_at`] uses, borrowed apart from the
@@ -86,12 +108,25 @@ impl RegexVerifier {
         let ends =
             if checks_end { Some(lazy_dfa(hir, false, MatchKind::All, limits)?) } else { None };
         let search = if atom_set.is_empty() { Some(search_regex(hir, limits)?) } else { None };
+        let masks_at_atom = if atom_set.is_empty() {
+            Vec::new()
+        } else {
+            elements[split..].iter().take(MASKED_BYTES).map_while(atoms::byte_mask).collect()
+        };
         let atoms = atom_set
             .into_iter()
             .map(|bytes| AtomVariant { bytes, back: 0, xor_key: None })
             .collect();
         let lazy = regex::is_lazy(hir);
-        Ok((RegexVerifier { forward, search, prefix, span, ends, lazy }, atoms))
+        let verifier = RegexVerifier { forward, search, prefix, span, ends, lazy, masks_at_atom };
+        Ok((verifier, atoms))
+    }
+
+    /// The first (up to [`MASKED_BYTES`]) bytes from the atom as (value,
+    /// mask) pairs, up to the first element that is not one byte of a
+    /// masked class.
+    pub(crate) fn masks_at_atom(&self) -> &[(u8, u8)] {
+        &self.masks_at_atom
     }
 
     /// Calls `each` with every start from which the prefix reaches the atom
@@ -278,13 +313,14 @@ fn literal_matches(literal: &Literal, data: &[u8], start: usize, key: u8) -> boo
     else {
         return false;
     };
-    if literal.nocase {
+    let equal = if literal.nocase {
         window.eq_ignore_ascii_case(&literal.bytes)
     } else if key == 0 {
         window == literal.bytes
     } else {
         window.iter().zip(&literal.bytes).all(|(&seen, &byte)| seen == byte ^ key)
-    }
+    };
+    equal && literal.base64.as_ref().is_none_or(|check| check.holds(data, start))
 }
 
 /// The character at `at` for a width of 1 (a byte) or 2 (a byte followed
@@ -339,7 +375,7 @@ pub(crate) fn at_anchor(
     data: &[u8],
     anchor: usize,
     xor_key: Option<u8>,
-    caches: &mut FormCaches,
+    caches: &mut CacheSlot,
     emit: &mut dyn FnMut(Match) -> bool,
 ) {
     match &form.kind {
@@ -352,6 +388,7 @@ pub(crate) fn at_anchor(
             }
         }
         FormKind::Regex(verifier) => {
+            let caches = caches.get_or_insert_with(Box::default);
             let end = verifier.end_limit(data, anchor);
             let (reverse, forward, ends) =
                 (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
@@ -369,11 +406,12 @@ pub(crate) fn at_anchor(
 pub(crate) fn everywhere(
     form: &Form,
     data: &[u8],
-    caches: &mut FormCaches,
+    caches: &mut CacheSlot,
     emit: &mut dyn FnMut(Match) -> bool,
 ) {
     let FormKind::Regex(verifier) = &form.kind else { return };
     let Some(search) = &verifier.search else { return };
+    let caches = caches.get_or_insert_with(Box::default);
     let mut from = 0;
     while from < data.len() {
         let Some(found) = search.search(&Input::new(data).range(from..)) else {

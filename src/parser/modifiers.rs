@@ -64,9 +64,11 @@ pub(super) fn check(value: &PatternValue, modifiers: &[Modifier]) -> Vec<Modifie
                 || (*name == "base64wide" && BASE64WIDE_EXCLUSIVE.contains(&other))
                 || (other == "base64wide" && BASE64WIDE_EXCLUSIVE.contains(name))
         };
-        if let Some(other) = names[..index].iter().find(|other| clashes(other)) {
+        // Point at the earlier modifier of the pair, where YARA-X points.
+        if let Some(first) = names[..index].iter().position(|other| clashes(other)) {
+            let other = names[first];
             problems.push(ModifierProblem {
-                index,
+                index: first,
                 message: format!("modifiers `{other}` and `{name}` cannot be combined"),
             });
         }
@@ -112,15 +114,15 @@ mod tests {
         assert!(messages(&text, vec![b64.clone(), b64w.clone(), ModifierKind::Wide]).is_empty());
         assert_eq!(
             messages(&text, vec![xor.clone(), ModifierKind::Nocase]),
-            vec![(1, "modifiers `xor` and `nocase` cannot be combined".to_string())]
+            vec![(0, "modifiers `xor` and `nocase` cannot be combined".to_string())]
         );
         assert_eq!(
             messages(&text, vec![ModifierKind::Fullword, b64w]),
-            vec![(1, "modifiers `fullword` and `base64wide` cannot be combined".to_string())]
+            vec![(0, "modifiers `fullword` and `base64wide` cannot be combined".to_string())]
         );
         assert_eq!(
             messages(&text, vec![b64, xor]),
-            vec![(1, "modifiers `base64` and `xor` cannot be combined".to_string())]
+            vec![(0, "modifiers `base64` and `xor` cannot be combined".to_string())]
         );
         assert_eq!(
             messages(&text, vec![ModifierKind::Wide, ModifierKind::Wide]),

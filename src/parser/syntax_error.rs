@@ -55,7 +55,12 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
         })
         .map_or(reported, |a| a.max_position.max(reported));
     // Inside a token pest may stop before whitespace; point at what follows.
-    let offset = offset + text.get(offset..).map_or(0, |rest| rest.len() - rest.trim_start().len());
+    let past_space = |at: usize| at + text.get(at..).map_or(0, |r| r.len() - r.trim_start().len());
+    // The rules pest names were expected where it reported the error; once
+    // the diagnostic points at a later token, only the punctuation wanted
+    // there applies (`author "me"` lacks a `=`, not a meta entry).
+    let later_token = past_space(offset) > past_space(reported);
+    let offset = past_space(offset);
     let found = found_token(text, offset);
     let span = Span::new(offset, offset + found.len().max(1));
     let (code, message) = match &error.variant {
@@ -65,10 +70,11 @@ pub(super) fn diagnostic(source: &Arc<SourceFile>, error: &Error<Rule>) -> Diagn
         ErrorVariant::CustomError { message } => {
             (codes::SYNTAX, format!("syntax error: {message}"))
         }
-        ErrorVariant::ParsingError { .. } if found == "\"" => {
+        ErrorVariant::ParsingError { .. } if found == "\"" && !string_closes(&text[offset..]) => {
             (codes::SYNTAX, "syntax error: unclosed string literal".to_owned())
         }
         ErrorVariant::ParsingError { positives, .. } => {
+            let positives = if later_token { &[][..] } else { positives.as_slice() };
             let expected = expected(error, positives);
             let found =
                 if found.is_empty() { "end of file".to_owned() } else { format!("`{found}`") };
@@ -118,6 +124,22 @@ fn join_alternatives(items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
+}
+
+/// Whether the string literal opening `rest` ends on its own line (a raw
+/// newline ends no string; `\"` does not close one). A literal that closes
+/// is not the error: a missing `=` before it is (`author "me"`).
+fn string_closes(rest: &str) -> bool {
+    let mut bytes = rest.bytes().skip(1);
+    while let Some(b) = bytes.next() {
+        match b {
+            b'"' => return true,
+            b'\\' if bytes.next().is_some_and(|e| e != b'\n') => {}
+            b'\\' | b'\n' => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The token at `offset`: a word, a comparison operator, or a single
@@ -178,6 +200,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::bool_expr
         | Rule::comparison
         | Rule::arith_expr
+        | Rule::quantity
         | Rule::value
         | Rule::paren
         | Rule::pattern_match

@@ -624,6 +624,10 @@ fn every<T>(items: Vec<Option<T>>) -> Option<Vec<T>> {
 }
 
 /// `and`/`or` over lowered operands, folding constant operands away.
+///
+/// A single operand left over stays wrapped: `and`/`or` turn an undefined
+/// operand into false, so `x and true` is not `x` when `x` may be undefined
+/// (`not (uint8(100) == 1 and true)` holds on a short file).
 fn fold_logic(is_and: bool, operands: Vec<Expr>) -> Expr {
     // For `and`, a constant false decides; a constant true can be dropped.
     let decisive = !is_and;
@@ -639,7 +643,6 @@ fn fold_logic(is_and: bool, operands: Vec<Expr>) -> Expr {
     }
     match kept.len() {
         0 => Expr::Const(Constant::Bool(is_and)),
-        1 => kept.pop().unwrap_or(Expr::Const(Constant::Bool(is_and))),
         _ if is_and => Expr::And(kept),
         _ => Expr::Or(kept),
     }

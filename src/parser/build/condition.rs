@@ -212,6 +212,7 @@ impl Builder<'_> {
             Rule::k_all => (Quantifier::All, 0),
             Rule::k_any => (Quantifier::Any, 0),
             Rule::k_none => (Quantifier::None, 0),
+            // A `quantity` holds the same pairs as an `arith_expr`.
             _ => {
                 let count = self.arith_expr(head)?;
                 let expr = Box::new(count.expr);
