@@ -23,6 +23,8 @@ use std::sync::Arc;
 
 use regex_automata::meta;
 
+use crate::matcher::regex::{RegexFlags, translate};
+
 use crate::compiler::ir::{
     Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier, RegexId,
     Rule, RuleId,
@@ -320,18 +322,19 @@ fn globals_by_rule(rules: &[Rule]) -> Vec<Vec<RuleId>> {
 }
 
 /// Compiles a condition's regular expression (`matches`, function
-/// arguments) for an unanchored search over bytes.
+/// arguments) for an unanchored search over bytes, in YARA's dialect: the
+/// same translation as the patterns' (`{,n}`, `\b` over bytes, ...).
 fn compile_regex(regex: &ast::Regex) -> Result<meta::Regex, RulesError> {
-    let syntax = regex_automata::util::syntax::Config::new()
-        .unicode(false)
-        .utf8(false)
-        .case_insensitive(regex.case_insensitive)
-        .dot_matches_new_line(regex.dot_matches_new_line);
+    let error = |message: String| RulesError::Regex { pattern: regex.pattern.clone(), message };
+    let flags = RegexFlags {
+        case_insensitive: regex.case_insensitive,
+        dot_matches_new_line: regex.dot_matches_new_line,
+    };
+    let hir = translate(&regex.pattern, flags).map_err(|e| error(e.message))?;
     meta::Builder::new()
         .configure(meta::Config::new().utf8_empty(false))
-        .syntax(syntax)
-        .build(&regex.pattern)
-        .map_err(|e| RulesError::Regex { pattern: regex.pattern.clone(), message: e.to_string() })
+        .build_from_hir(&hir)
+        .map_err(|e| error(e.to_string()))
 }
 
 /// How each pattern of `program` is to be found: anchored when every use

@@ -37,7 +37,6 @@ def main():
         if not line.strip() or line.startswith("#"):
             continue
         expected, data, source = (field.strip() for field in line.split("|", 2))
-        expected = expected.lstrip("~")
         expected = [] if expected == "-" else expected.split(",")
         total += 1
         rules = yara_x.compile(source)
