@@ -26,7 +26,19 @@
 //! ([`MatcherLimits::regex_scan_span`]), a hex string any distance; regexes
 //! mixing greedy and lazy quantifiers, regexes that can match the empty
 //! string and zero-length jumps are refused; `fullword` and wide `\b` look
-//! at wide characters; `base64 wide` encodes the widened text.
+//! at wide characters; `base64 wide` encodes the widened text; a base64
+//! match must decode, with the characters around it, to the text
+//! (`base64.rs`).
+//!
+//! # Cost
+//!
+//! Per byte of input, one lookup in an 8 KiB set of atom starts; at the
+//! few offsets that pass, the atom bit sets and trie (`atom_index.rs`);
+//! per atom hit, one masked word compare per form using the atom before the
+//! form is verified (`scan.rs`). Results are sparse (a file matches a few
+//! of tens of thousands of patterns); lazy DFA caches are per thread,
+//! created on first use and bounded by
+//! [`MatcherLimits::scratch_cache_budget`].
 //!
 //! # Known deviations from YARA-X
 //!
@@ -40,6 +52,11 @@
 //!   matches longer than 4 KiB can differ.
 //! * When an xor pattern's ascii and wide forms match at one offset, the
 //!   ascii one is kept; YARA-X keeps whichever its search finds first.
+//! * YARA-X's reach also depends on its atom's length: `/A.{0,5000}B/s` and
+//!   `{ 41 [0-5000] 42 }` match at most 4,095 bytes there, while
+//!   `/AB.{0,5000}C/s` and `/BCDE.{0,9000}F/s` match 4,096 from the atom
+//!   and `/A.{0,9000}BC/s` reaches 4,096 bytes back from `BC`; here the
+//!   4,096-byte span applies whatever the atom.
 
 mod atom_index;
 mod atoms;
