@@ -37,6 +37,7 @@ CASE_KEYS = (
     "note",
     "follows",
     "reason",
+    "known_deviation",
     "module",
     "externals",
     "rules",
