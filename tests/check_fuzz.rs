@@ -7,6 +7,10 @@
 //! `SPOOR_CHECK_FUZZ_CASES` sets the number of mutated texts (default
 //! 1,000, enough for a debug run; run many more with `--release`).
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 use std::path::Path;
 
 use spoor::compiler::{Compiler, ir::Constant, sources};
@@ -53,22 +57,6 @@ const REPLACEMENTS: &[&str] = &[
     "<<",
     "-",
 ];
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).unwrap_or(0)
-    }
-}
 
 /// Byte ranges of the word-like tokens after the first `condition:`.
 fn condition_tokens(text: &str) -> Vec<(usize, usize)> {

@@ -8,6 +8,10 @@
 //! and lying import and export tables. `SPOOR_FUZZ_ITERATIONS` overrides
 //! the number of mutated inputs.
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 mod pe_samples;
 
 use std::cell::RefCell;
@@ -46,21 +50,6 @@ impl CpuClock {
             }
             CpuClock::Wall(start) => start.elapsed(),
         }
-    }
-}
-
-/// xorshift64*: a tiny deterministic generator, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
     }
 }
 

@@ -2,6 +2,10 @@
 //! (acceptance 5 of issue 2): at least 100,000 mutated and generated rule
 //! texts, from corpus rules and from scratch, each parsed under a second.
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
@@ -16,22 +20,6 @@ const INPUTS: usize = if cfg!(debug_assertions) { 5_000 } else { 100_000 };
 
 /// No input may take longer than this.
 const TIME_LIMIT: Duration = Duration::from_secs(1);
-
-/// xorshift64*: small, seeded, reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// Bytes that matter to the grammar, so mutations hit interesting paths.
 const SYNTAX: &[u8] = b"(){}[]\"/\\$#@!*%.-~|&^<>=:,? \n0129afAFx_";
