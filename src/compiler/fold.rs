@@ -7,8 +7,6 @@
 //! YARA's undefined value. Shifts never overflow: shifting by 64 or more
 //! gives 0, as at run time.
 
-use std::cmp::Ordering;
-
 use super::ir::{ArithOp, BitOp, CmpOp, Constant, StrOp};
 
 /// Why a constant expression could not be folded.
@@ -105,15 +103,7 @@ pub(super) fn compare(op: CmpOp, a: &Constant, b: &Constant) -> Option<Constant>
             None => return Some(Constant::Bool(op == CmpOp::Ne)),
         },
     };
-    let holds = match op {
-        CmpOp::Eq => ordering == Ordering::Equal,
-        CmpOp::Ne => ordering != Ordering::Equal,
-        CmpOp::Lt => ordering == Ordering::Less,
-        CmpOp::Le => ordering != Ordering::Greater,
-        CmpOp::Gt => ordering == Ordering::Greater,
-        CmpOp::Ge => ordering != Ordering::Less,
-    };
-    Some(Constant::Bool(holds))
+    Some(Constant::Bool(op.holds(ordering)))
 }
 
 /// `a op b` on two strings.

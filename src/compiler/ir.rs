@@ -430,6 +430,23 @@ pub enum CmpOp {
     Ge,
 }
 
+impl CmpOp {
+    /// Whether the comparison holds for operands that order as `ordering`;
+    /// shared by constant folding and evaluation so both agree.
+    #[must_use]
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        match self {
+            CmpOp::Eq => ordering == Equal,
+            CmpOp::Ne => ordering != Equal,
+            CmpOp::Lt => ordering == Less,
+            CmpOp::Le => ordering != Greater,
+            CmpOp::Gt => ordering == Greater,
+            CmpOp::Ge => ordering != Less,
+        }
+    }
+}
+
 /// String operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]

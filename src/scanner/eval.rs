@@ -801,7 +801,6 @@ fn bitwise(op: BitOp, a: i64, b: i64) -> i64 {
 
 /// A comparison; `None` when an operand is undefined.
 fn compare(op: CmpOp, a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
-    use std::cmp::Ordering;
     let ordering = match (a, b) {
         (Val::Str(x), Val::Str(y)) => x.cmp(y),
         (Val::Float(_), _) | (_, Val::Float(_)) => {
@@ -817,14 +816,7 @@ fn compare(op: CmpOp, a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
         }
         _ => a.int()?.cmp(&b.int()?),
     };
-    Some(match op {
-        CmpOp::Eq => ordering == Ordering::Equal,
-        CmpOp::Ne => ordering != Ordering::Equal,
-        CmpOp::Lt => ordering == Ordering::Less,
-        CmpOp::Le => ordering != Ordering::Greater,
-        CmpOp::Gt => ordering == Ordering::Greater,
-        CmpOp::Ge => ordering != Ordering::Less,
-    })
+    Some(op.holds(ordering))
 }
 
 /// String operators; the `i` forms fold ASCII case only, as YARA does.
