@@ -209,11 +209,6 @@ impl Rules {
         PatternMatches::new(found, max_matches, max_matches < self.matcher_cap)
     }
 
-    /// How many patterns are searched.
-    pub(crate) fn searched_count(&self) -> usize {
-        self.searched_ids.len()
-    }
-
     /// The pattern searched in search slot `slot`.
     pub(crate) fn searched_pattern(&self, slot: usize) -> PatternId {
         self.searched_ids[slot]

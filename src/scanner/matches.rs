@@ -34,14 +34,14 @@ impl PatternMatches {
         &list[..list.len().min(self.max)]
     }
 
-    /// Search slots whose matches were cut off at a cap, among the first
-    /// `slots`.
-    pub(crate) fn capped(&self, slots: usize) -> Vec<usize> {
+    /// Search slots whose matches were cut off at a cap.
+    pub(crate) fn capped(&self) -> Vec<usize> {
         if self.max_below_matcher_cap {
-            (0..slots)
-                .filter(|&slot| {
-                    self.found.hit_cap(slot) || self.found.matches(slot).len() > self.max
-                })
+            // Only patterns that matched can be over the lower cap.
+            self.found
+                .matched_patterns()
+                .filter(|&(slot, list)| self.found.hit_cap(slot) || list.len() > self.max)
+                .map(|(slot, _)| slot)
                 .collect()
         } else {
             self.found.capped_patterns().collect()

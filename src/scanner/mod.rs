@@ -351,7 +351,7 @@ fn reported_patterns(rules: &Rules, id: RuleId) -> impl Iterator<Item = PatternI
 
 fn cap_warnings(rules: &Rules, matches: &PatternMatches) -> Vec<String> {
     matches
-        .capped(rules.searched_count())
+        .capped()
         .into_iter()
         .map(|slot| {
             let pattern = &rules.program().patterns[rules.searched_pattern(slot).0 as usize];
