@@ -2,7 +2,7 @@
 """Checks the bundled ruleset with the PyPI `yara-x` package (issue 5, acceptance 1).
 
 For every recipe of tests/data/bundled_samples.toml it builds the positive
-and the near-miss negative sample (the same way tests/common/samples.rs
+and the near-miss negative sample (the same way tests/it/util/samples.rs
 does), scans both with all bundled rules, and checks that the rule matches
 the positive only. It also checks that every bundled rule has a recipe, that
 each rule file compiles without warnings (in yara-x, and in yara-python when

@@ -11,8 +11,6 @@ use spoor::parser::ast::Item;
 use spoor::parser::parse;
 use spoor::source::SourceFile;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
-
 /// Files whose rules are about North Korean actors.
 const NK_PREFIXES: &[&str] =
     &["apt_lazarus_", "apt_nk_", "apt_apt37", "apt_rokrat", "apt_scarcruft"];
@@ -59,10 +57,7 @@ fn expected(file: &str, rule: &str) -> &'static [&'static str] {
 }
 
 fn corpus_files() -> Option<Vec<PathBuf>> {
-    let Ok(dir) = std::fs::read_dir(CORPUS) else {
-        eprintln!("note: {CORPUS} is absent, skipping");
-        return None;
-    };
+    let dir = std::fs::read_dir(crate::util::signature_base()?).expect("corpus is readable");
     let mut files: Vec<PathBuf> = dir.filter_map(Result::ok).map(|e| e.path()).collect();
     files.sort();
     Some(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yar")).collect())

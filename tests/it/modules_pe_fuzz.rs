@@ -8,11 +8,9 @@
 //! and lying import and export tables. `SPOOR_FUZZ_ITERATIONS` overrides
 //! the number of mutated inputs.
 
-#[path = "common/rng.rs"]
-mod rng;
-use rng::Rng;
+use crate::util::rng::Rng;
 
-mod pe_samples;
+use crate::util::pe_samples;
 
 use std::cell::RefCell;
 use std::path::Path;

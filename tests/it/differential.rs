@@ -13,6 +13,7 @@
 //!
 //! Skipped, with a note, when signature-base (../shared) or python3 is absent.
 
+use crate::util::repo;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,14 +51,6 @@ struct RuleLine {
     rule: String,
 }
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn signature_base() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara"))
-}
-
 fn python_available() -> bool {
     Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success())
 }
@@ -80,11 +73,7 @@ fn build_corpus(dir: &Path, rules: &Path) -> PathBuf {
 
 #[test]
 fn spoor_matches_yara_x_on_synthesized_signature_base_corpus() {
-    let rules = signature_base();
-    if !rules.is_dir() {
-        eprintln!("note: {} is absent; differential test skipped", rules.display());
-        return;
-    }
+    let Some(rules) = crate::util::signature_base() else { return };
     if !python_available() {
         eprintln!("note: python3 is absent; differential test skipped");
         return;
@@ -107,7 +96,7 @@ fn spoor_matches_yara_x_on_synthesized_signature_base_corpus() {
         expected_path.display()
     );
 
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_spoor"));
+    let mut cmd = crate::util::spoor();
     cmd.arg("scan").arg("--rules").arg(&rules);
     for name in EXTERNALS {
         cmd.arg("--define").arg(format!("{name}="));

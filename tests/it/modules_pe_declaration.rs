@@ -76,11 +76,8 @@ fn elf_and_dotnet_are_declared() {
 /// is declared (indexes and call arguments aside).
 #[test]
 fn signature_base_pe_references_are_declared() {
-    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
-    let Ok(entries) = std::fs::read_dir(corpus) else {
-        eprintln!("note: {corpus} not found, skipped");
-        return;
-    };
+    let Some(corpus) = crate::util::signature_base() else { return };
+    let entries = std::fs::read_dir(corpus).expect("corpus is readable");
     let reference = regex_automata::meta::Regex::new(
         r"\bpe\.[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?(\.[A-Za-z_][A-Za-z0-9_]*)*",
     )

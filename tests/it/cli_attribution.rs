@@ -5,11 +5,11 @@
 
 // Shared with tests/bundled_samples.rs; this test needs only the positive samples.
 #[allow(dead_code)]
-mod common;
+use crate::util as common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -24,7 +24,7 @@ fn positives() -> tempfile::TempDir {
 }
 
 fn scan(args: &[&str], target: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spoor")).arg("scan").args(args).arg(target).output().unwrap()
+    crate::util::spoor().arg("scan").args(args).arg(target).output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {

@@ -2,17 +2,13 @@
 //! (acceptance 5 of issue 2): at least 100,000 mutated and generated rule
 //! texts, from corpus rules and from scratch, each parsed under a second.
 
-#[path = "common/rng.rs"]
-mod rng;
-use rng::Rng;
+use crate::util::rng::Rng;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use spoor::parser::parse;
 use spoor::source::SourceFile;
-
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
 
 /// Inputs per run. Debug builds are ten times slower, so a plain
 /// `cargo test` runs a twentieth; CI (`cargo test --release`) runs them all.
@@ -28,7 +24,7 @@ const SYNTAX: &[u8] = b"(){}[]\"/\\$#@!*%.-~|&^<>=:,? \n0129afAFx_";
 /// starts), or a few built-in ones when the corpus is absent.
 fn seeds() -> Vec<String> {
     let mut rules = Vec::new();
-    if let Ok(dir) = std::fs::read_dir(CORPUS) {
+    if let Some(dir) = crate::util::signature_base().and_then(|d| std::fs::read_dir(d).ok()) {
         let mut paths: Vec<_> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for path in paths {
@@ -38,7 +34,7 @@ fn seeds() -> Vec<String> {
             rules.extend(starts.windows(2).map(|w| text[w[0]..w[1]].to_owned()));
         }
     } else {
-        eprintln!("note: {CORPUS} is absent; fuzzing from built-in seeds only");
+        eprintln!("note: fuzzing from built-in seeds only");
     }
     rules.push(
         "import \"pe\"\nrule r : t { meta: a = \"x\" b = -1 strings: $a = \"ab\\x41\" wide \

@@ -35,7 +35,7 @@ struct RecipeFile {
 
 /// Every recipe, in file order.
 pub fn recipes() -> Vec<Recipe> {
-    let text = include_str!("../data/bundled_samples.toml");
+    let text = include_str!("../../data/bundled_samples.toml");
     toml::from_str::<RecipeFile>(text).expect("tests/data/bundled_samples.toml parses").sample
 }
 

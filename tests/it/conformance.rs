@@ -255,7 +255,7 @@ fn run_spoor(dir: &Path, case: &Case) -> Result<Observed, String> {
     let input = dir.join("input.bin");
     std::fs::write(&rules, &case.rules).map_err(|e| e.to_string())?;
     std::fs::write(&input, case.input_bytes()?).map_err(|e| e.to_string())?;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_spoor"));
+    let mut cmd = crate::util::spoor();
     cmd.arg("scan").arg("--rules").arg(&rules).args(["--format", "ndjson"]);
     if case.print_strings {
         cmd.arg("--print-strings");

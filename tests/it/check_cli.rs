@@ -2,15 +2,10 @@
 //! status, `--define`, and the whole signature-base corpus.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn spoor_check(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spoor"))
-        .current_dir(dir)
-        .arg("check")
-        .args(args)
-        .output()
-        .expect("run spoor")
+    crate::util::spoor().current_dir(dir).arg("check").args(args).output().expect("run spoor")
 }
 
 #[test]
@@ -64,11 +59,8 @@ fn a_missing_path_is_an_error() {
 
 #[test]
 fn signature_base_checks_without_errors() {
-    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
-    if !Path::new(corpus).is_dir() {
-        eprintln!("note: {corpus} is absent, skipping");
-        return;
-    }
+    let Some(corpus) = crate::util::signature_base() else { return };
+    let corpus = corpus.to_str().expect("a UTF-8 path");
     let defines = ["filename=", "filepath=", "extension=", "filetype=", "owner="];
     let mut args: Vec<&str> = defines.iter().flat_map(|d| ["--define", d]).collect();
     args.push(corpus);

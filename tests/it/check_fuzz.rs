@@ -7,17 +7,11 @@
 //! `SPOOR_CHECK_FUZZ_CASES` sets the number of mutated texts (default
 //! 1,000, enough for a debug run; run many more with `--release`).
 
-#[path = "common/rng.rs"]
-mod rng;
-use rng::Rng;
-
-use std::path::Path;
+use crate::util::rng::Rng;
 
 use spoor::compiler::{Compiler, ir::Constant, sources};
 use spoor::parser::{self, ast};
 use spoor::source::SourceFile;
-
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
 
 /// What a condition token is replaced with.
 const REPLACEMENTS: &[&str] = &[
@@ -97,13 +91,10 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 
 #[test]
 fn mutated_conditions_never_panic_and_never_vanish() {
-    if !Path::new(CORPUS).is_dir() {
-        eprintln!("note: {CORPUS} is absent, skipping");
-        return;
-    }
+    let Some(corpus) = crate::util::signature_base() else { return };
     let cases: usize =
         std::env::var("SPOOR_CHECK_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000);
-    let (files, _) = sources::rule_files(&[CORPUS.into()]);
+    let (files, _) = sources::rule_files(&[corpus]);
     let texts: Vec<String> = files.iter().filter_map(|f| std::fs::read_to_string(f).ok()).collect();
     let mut rng = Rng(0x5eed_cafe_f00d_1234);
     let mut rejected = 0;

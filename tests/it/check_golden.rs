@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/diagnostics");
 
@@ -56,7 +55,7 @@ fn run_check(case: &Path) -> Outcome {
         .map(|args| args.split_whitespace().collect())
         .unwrap_or_default();
     let name = case.file_name().expect("file name");
-    let output = Command::new(env!("CARGO_BIN_EXE_spoor"))
+    let output = crate::util::spoor()
         .current_dir(CASES)
         .arg("check")
         .args(extra)

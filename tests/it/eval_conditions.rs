@@ -7,7 +7,7 @@ use spoor::compiler::Compiler;
 use spoor::matcher::MatcherLimits;
 use spoor::{Rules, Scanner};
 
-const CASES: &str = include_str!("data/eval/cases.txt");
+const CASES: &str = include_str!("../data/eval/cases.txt");
 
 /// Decodes the data field: `\xHH`, `\n` and `\\` escapes.
 fn unescape(text: &str) -> Vec<u8> {

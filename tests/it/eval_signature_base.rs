@@ -7,28 +7,21 @@
 //! comparison with YARA-X (see tests/eval_confirm_yara_x.py for the cases
 //! of the condition suite).
 
-use std::path::Path;
 use std::time::Instant;
 
 use spoor::compiler::ir::Constant;
 use spoor::matcher::MatcherLimits;
 use spoor::{Compiler, Rules, Scanner};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
-
 /// The corpus compiled with its five externals defined as empty strings.
 fn corpus_rules() -> Option<Rules> {
-    let dir = Path::new(CORPUS);
-    if !dir.is_dir() {
-        eprintln!("note: {CORPUS} is absent, test skipped");
-        return None;
-    }
+    let dir = crate::util::signature_base()?;
     let started = Instant::now();
     let mut compiler = Compiler::new();
     for name in ["filename", "filepath", "extension", "filetype", "owner"] {
         compiler.define(name, Constant::String(Vec::new().into()));
     }
-    compiler.add_path(dir);
+    compiler.add_path(&dir);
     let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", &d[..d.len().min(3)]));
     let checked = started.elapsed();
     let rules = Rules::new(program, &MatcherLimits::default()).unwrap();

@@ -1,7 +1,5 @@
 //! Locating the inputs of the module reference tests: PE samples built
 //! with mingw-w64 by tests/data/pe/build.sh, and files of this machine.
-//! Shared by several test binaries, each using part of it.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -6,7 +6,7 @@
 //! field and call is compared with spoor's. Inputs missing on this machine,
 //! or whose bytes differ from the referenced ones, are skipped with a note.
 
-mod pe_samples;
+use crate::util::pe_samples;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

@@ -8,7 +8,7 @@
 //! PyPI `yara-x` package through `scripts/check_bundled.py`, when installed;
 //! the test also checks that the script builds byte-identical samples.
 
-mod common;
+use crate::util as common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -114,11 +114,8 @@ fn spoor_scan_matches_positives_only_and_attributes_them() {
     let recipes = recipes();
     let dir = tempfile::tempdir().unwrap();
     write_samples(dir.path(), &recipes);
-    let out = Command::new(env!("CARGO_BIN_EXE_spoor"))
-        .args(["scan", "--format", "ndjson"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let out =
+        crate::util::spoor().args(["scan", "--format", "ndjson"]).arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let mut found: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {

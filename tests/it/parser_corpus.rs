@@ -8,15 +8,10 @@ use std::sync::Arc;
 use spoor::parser::{erase_spans, parse, print};
 use spoor::source::SourceFile;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/signature-base/yara");
-
 /// Every `.yar` file of the corpus, or `None` (with a note) when the
 /// corpus is not checked out beside the repository.
 fn corpus() -> Option<Vec<Arc<SourceFile>>> {
-    let Ok(dir) = std::fs::read_dir(CORPUS) else {
-        eprintln!("note: {CORPUS} is absent; skipping the corpus test");
-        return None;
-    };
+    let dir = std::fs::read_dir(crate::util::signature_base()?).expect("corpus is readable");
     let mut paths: Vec<PathBuf> = dir
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "yar" || x == "yara"))

@@ -55,7 +55,7 @@ impl Tree {
     }
 
     fn command(&self, extra: &[&str], targets: &[&Path]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_spoor"));
+        let mut cmd = crate::util::spoor();
         cmd.arg("scan").arg("--rules").arg(self.path("rules.yar")).args(extra).args(targets);
         cmd
     }

@@ -1,0 +1,30 @@
+//! spoor's integration tests, in one binary (as ripgrep and boreal keep
+//! theirs): a module per area, helpers in `util`.
+
+mod util;
+
+mod attribution_signature_base;
+mod bundled_files;
+mod bundled_samples;
+mod check_cli;
+mod check_fuzz;
+mod check_golden;
+mod cli_attribution;
+mod cli_scan;
+mod conformance;
+mod differential;
+mod eval_conditions;
+mod eval_modules;
+mod eval_signature_base;
+mod modules_pe_declaration;
+mod modules_pe_fuzz;
+mod modules_pe_reference;
+mod modules_reference;
+mod modules_robustness;
+mod parser_constructs;
+mod parser_corpus;
+mod parser_errors;
+mod parser_fuzz;
+mod parser_limits;
+mod parser_roundtrip;
+mod sarif_schema;
