@@ -214,10 +214,10 @@ impl CmpOp {
 #[allow(missing_docs)]
 pub enum StrOp {
     Contains,
-    IContains,
     StartsWith,
-    IStartsWith,
     EndsWith,
+    IContains,
+    IStartsWith,
     IEndsWith,
     IEquals,
 }
@@ -596,47 +596,54 @@ mod tests {
 
     #[test]
     fn string_operators_fold_case() {
-        let op = |op, a: &[u8], b: &[u8]| string_op(op, string(a), string(b));
-        assert_eq!(op(StrOp::IContains, b"aBc", b"BC"), Some(true));
-        assert_eq!(op(StrOp::Contains, b"aBc", b"BC"), Some(false));
-        assert_eq!(op(StrOp::Contains, b"abc", b""), Some(true));
-        assert_eq!(op(StrOp::IContains, b"abc", b""), Some(true));
-        assert_eq!(op(StrOp::IEquals, b"aBc", b"ABC"), Some(true));
-        assert_eq!(op(StrOp::IEquals, b"", b""), Some(true));
-        assert_eq!(op(StrOp::IStartsWith, b"aBc", b"AB"), Some(true));
-        assert_eq!(op(StrOp::IStartsWith, b"a", b"AB"), Some(false));
-        assert_eq!(op(StrOp::IEndsWith, b"aBc", b"BC"), Some(true));
-        assert_eq!(op(StrOp::IEndsWith, b"c", b"BC"), Some(false));
-        assert_eq!(op(StrOp::StartsWith, b"abc", b""), Some(true));
-        assert_eq!(op(StrOp::EndsWith, b"abc", b"bc"), Some(true));
+        let cases: [(StrOp, &[u8], &[u8], bool); 12] = [
+            (StrOp::IContains, b"aBc", b"BC", true),
+            (StrOp::Contains, b"aBc", b"BC", false),
+            (StrOp::Contains, b"abc", b"", true),
+            (StrOp::IContains, b"abc", b"", true),
+            (StrOp::IEquals, b"aBc", b"ABC", true),
+            (StrOp::IEquals, b"", b"", true),
+            (StrOp::IStartsWith, b"aBc", b"AB", true),
+            (StrOp::IStartsWith, b"a", b"AB", false),
+            (StrOp::IEndsWith, b"aBc", b"BC", true),
+            (StrOp::IEndsWith, b"c", b"BC", false),
+            (StrOp::StartsWith, b"abc", b"", true),
+            (StrOp::EndsWith, b"abc", b"bc", true),
+        ];
+        for (op, a, b, expected) in cases {
+            assert_eq!(string_op(op, string(a), string(b)), Some(expected), "{a:?} {op:?} {b:?}");
+        }
     }
 
     /// Each confirmed with YARA-X 1.23 (`with s = ... : (s op ...)`).
     #[test]
     fn case_folding_covers_unicode_and_keeps_invalid_bytes_apart() {
-        let op = |op, a: &str, b: &str| string_op(op, string(a.as_bytes()), string(b.as_bytes()));
-        let bytes = |op, a: &[u8], b: &[u8]| string_op(op, string(a), string(b));
-        assert_eq!(op(StrOp::IEquals, "é", "É"), Some(true));
-        assert_eq!(op(StrOp::IEquals, "é", "è"), Some(false));
-        assert_eq!(op(StrOp::IEquals, "\u{212A}", "K"), Some(true));
-        assert_eq!(op(StrOp::IEquals, "AΣ", "aσ"), Some(true));
-        assert_eq!(op(StrOp::IEquals, "AΣ", "aς"), Some(false));
-        assert_eq!(op(StrOp::IEquals, "ß", "ss"), Some(false));
-        assert_eq!(op(StrOp::IContains, "\u{130}", "i"), Some(true));
-        assert_eq!(op(StrOp::IStartsWith, "\u{130}", "i\u{307}"), Some(true));
-        assert_eq!(op(StrOp::IEndsWith, "xé", "É"), Some(true));
-        assert_eq!(op(StrOp::IContains, "k", "\u{212A}"), Some(true));
-        // A byte of a character is not a unit of it.
-        assert_eq!(bytes(StrOp::IContains, "é".as_bytes(), b"\xc3"), Some(false));
-        assert_eq!(bytes(StrOp::IContains, "é".as_bytes(), b"\xa9"), Some(false));
-        assert_eq!(bytes(StrOp::IEndsWith, "é".as_bytes(), b"\xa9"), Some(false));
-        assert_eq!(bytes(StrOp::IStartsWith, "é".as_bytes(), b"\xc3"), Some(false));
-        assert_eq!(bytes(StrOp::Contains, "é".as_bytes(), b"\xa9"), Some(true));
-        // Invalid bytes equal only themselves, and the text around them folds.
-        assert_eq!(bytes(StrOp::IEquals, b"\xa9", b"\x89"), Some(false));
-        assert_eq!(bytes(StrOp::IEquals, b"A\xffB", b"a\xffb"), Some(true));
-        assert_eq!(bytes(StrOp::IContains, b"A\xffB", b"\xffb"), Some(true));
-        assert_eq!(bytes(StrOp::IContains, b"\xa9\xc3\xa9", "É".as_bytes()), Some(true));
+        let cases: [(StrOp, &[u8], &[u8], bool); 19] = [
+            (StrOp::IEquals, "é".as_bytes(), "É".as_bytes(), true),
+            (StrOp::IEquals, "é".as_bytes(), "è".as_bytes(), false),
+            (StrOp::IEquals, "\u{212A}".as_bytes(), b"K", true),
+            (StrOp::IEquals, "AΣ".as_bytes(), "aσ".as_bytes(), true),
+            (StrOp::IEquals, "AΣ".as_bytes(), "aς".as_bytes(), false),
+            (StrOp::IEquals, "ß".as_bytes(), b"ss", false),
+            (StrOp::IContains, "\u{130}".as_bytes(), b"i", true),
+            (StrOp::IStartsWith, "\u{130}".as_bytes(), "i\u{307}".as_bytes(), true),
+            (StrOp::IEndsWith, "xé".as_bytes(), "É".as_bytes(), true),
+            (StrOp::IContains, b"k", "\u{212A}".as_bytes(), true),
+            // A byte of a character is not a unit of it.
+            (StrOp::IContains, "é".as_bytes(), b"\xc3", false),
+            (StrOp::IContains, "é".as_bytes(), b"\xa9", false),
+            (StrOp::IEndsWith, "é".as_bytes(), b"\xa9", false),
+            (StrOp::IStartsWith, "é".as_bytes(), b"\xc3", false),
+            (StrOp::Contains, "é".as_bytes(), b"\xa9", true),
+            // Invalid bytes equal only themselves; the text around folds.
+            (StrOp::IEquals, b"\xa9", b"\x89", false),
+            (StrOp::IEquals, b"A\xffB", b"a\xffb", true),
+            (StrOp::IContains, b"A\xffB", b"\xffb", true),
+            (StrOp::IContains, b"\xa9\xc3\xa9", "É".as_bytes(), true),
+        ];
+        for (op, a, b, expected) in cases {
+            assert_eq!(string_op(op, string(a), string(b)), Some(expected), "{a:?} {op:?} {b:?}");
+        }
     }
 
     #[test]

@@ -112,21 +112,8 @@ pub enum PatternValue {
 /// One element of a hex string.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HexToken {
-    /// A byte whose bits under `mask` equal those of `value` (`4?` is
-    /// value `0x40`, mask `0xF0`; `??` has mask 0).
-    Byte {
-        /// Expected bits.
-        value: u8,
-        /// Which bits are compared.
-        mask: u8,
-    },
-    /// `~4D`: a byte whose bits under `mask` do not all equal `value`'s.
-    NotByte {
-        /// Bits that must not all match.
-        value: u8,
-        /// Which bits are compared.
-        mask: u8,
-    },
+    /// One byte, tested under a mask.
+    Byte(MaskedByte),
     /// Between `min` and `max` (inclusive; `None` is no limit) arbitrary
     /// bytes.
     Jump {
@@ -137,6 +124,19 @@ pub enum HexToken {
     },
     /// One of several element sequences.
     Alternatives(Vec<Vec<HexToken>>),
+}
+
+/// A byte test of a hex string: `4D` is value `0x4D` under mask `0xFF`,
+/// `4?` value `0x40` under `0xF0`, `??` mask 0, and `~4D` the same test
+/// negated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaskedByte {
+    /// The expected bits.
+    pub value: u8,
+    /// Which bits are compared.
+    pub mask: u8,
+    /// Whether the byte must *not* match (`~`).
+    pub negated: bool,
 }
 
 /// A regular expression in YARA's dialect, with its flags.

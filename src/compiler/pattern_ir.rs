@@ -29,15 +29,12 @@ pub(super) fn lower_value(value: &ast::PatternValue) -> ir::PatternValue {
 }
 
 fn lower_hex(tokens: &[ast::HexToken]) -> Vec<ir::HexToken> {
+    let byte = |value, mask, negated| ir::HexToken::Byte(ir::MaskedByte { value, mask, negated });
     tokens
         .iter()
         .map(|token| match token {
-            ast::HexToken::Byte { value, mask } => {
-                ir::HexToken::Byte { value: *value, mask: *mask }
-            }
-            ast::HexToken::NotByte { value, mask } => {
-                ir::HexToken::NotByte { value: *value, mask: *mask }
-            }
+            ast::HexToken::Byte { value, mask } => byte(*value, *mask, false),
+            ast::HexToken::NotByte { value, mask } => byte(*value, *mask, true),
             ast::HexToken::Jump { min, max, .. } => ir::HexToken::Jump { min: *min, max: *max },
             ast::HexToken::Alternatives(alternatives) => {
                 ir::HexToken::Alternatives(alternatives.iter().map(|a| lower_hex(a)).collect())
@@ -127,13 +124,13 @@ fn raise_value(value: &ir::PatternValue) -> ast::PatternValue {
 }
 
 fn raise_hex(tokens: &[ir::HexToken]) -> Vec<ast::HexToken> {
-    tokens
-        .iter()
-        .map(|token| match token {
-            ir::HexToken::Byte { value, mask } => {
+    let mut raised = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        raised.push(match token {
+            ir::HexToken::Byte(ir::MaskedByte { value, mask, negated: false }) => {
                 ast::HexToken::Byte { value: *value, mask: *mask }
             }
-            ir::HexToken::NotByte { value, mask } => {
+            ir::HexToken::Byte(ir::MaskedByte { value, mask, negated: true }) => {
                 ast::HexToken::NotByte { value: *value, mask: *mask }
             }
             ir::HexToken::Jump { min, max } => {
@@ -142,8 +139,9 @@ fn raise_hex(tokens: &[ir::HexToken]) -> Vec<ast::HexToken> {
             ir::HexToken::Alternatives(alternatives) => {
                 ast::HexToken::Alternatives(alternatives.iter().map(|a| raise_hex(a)).collect())
             }
-        })
-        .collect()
+        });
+    }
+    raised
 }
 
 #[cfg(test)]

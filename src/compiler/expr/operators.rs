@@ -66,22 +66,19 @@ impl ExprChecker<'_> {
             return self.compare(cmp, left, right, lhs.span, rhs.span, span);
         }
         if let Some(str_op) = string_operator(op) {
-            let left_ok = self.expect_string(&left, lhs.span);
-            let right_ok = self.expect_string(&right, rhs.span);
-            if !(left_ok && right_ok) {
+            let both = [(&left, lhs.span), (&right, rhs.span)];
+            if !both.map(|(t, at)| self.expect_string(t, at)).iter().all(|ok| *ok) {
                 return None;
             }
             if let (Some(a), Some(b)) = (left.as_const(), right.as_const()) {
                 return fold::string_op(str_op, a, b).map(Typed::constant);
             }
-            let expr =
-                Expr::StrOp { op: str_op, lhs: Box::new(left.expr), rhs: Box::new(right.expr) };
-            return Some(Typed::new(expr, Type::Bool));
+            let (lhs, rhs) = (Box::new(left.expr), Box::new(right.expr));
+            return Some(Typed::new(Expr::StrOp { op: str_op, lhs, rhs }, Type::Bool));
         }
         if let Some(bit_op) = bitwise(op) {
-            let left_ok = self.expect_integer(&left, lhs.span);
-            let right_ok = self.expect_integer(&right, rhs.span);
-            if !(left_ok && right_ok) {
+            let both = [(&left, lhs.span), (&right, rhs.span)];
+            if !both.map(|(t, at)| self.expect_integer(t, at)).iter().all(|ok| *ok) {
                 return None;
             }
             if matches!(bit_op, BitOp::Shl | BitOp::Shr)
@@ -98,9 +95,8 @@ impl ExprChecker<'_> {
             if let (Some(a), Some(b)) = (left.as_const(), right.as_const()) {
                 return fold::bitwise(bit_op, a, b).map(Typed::constant);
             }
-            let expr =
-                Expr::Bitwise { op: bit_op, lhs: Box::new(left.expr), rhs: Box::new(right.expr) };
-            return Some(Typed::new(expr, Type::Integer));
+            let (lhs, rhs) = (Box::new(left.expr), Box::new(right.expr));
+            return Some(Typed::new(Expr::Bitwise { op: bit_op, lhs, rhs }, Type::Integer));
         }
         let arith_op = arithmetic(op)?;
         let (left_ok, right_ok) = if arith_op == ArithOp::Mod {
