@@ -34,10 +34,10 @@ use crate::compiler::ir::{
     Anchor, ArithOp, BitOp, CmpOp, Constant, Expr, Iterable, OfItems, PatternId, PatternRef,
     Quantifier, RegexId, RuleId, StrOp, VarId,
 };
+use crate::matcher::{Match, PatternMatches, starting_in};
 use crate::modules::{CallContext, Value};
 use crate::parser::ast::IntReader;
 use crate::rules::{PatternPlan, Rules};
-use crate::scanner::matches::{Match, PatternMatches, starting_in};
 use crate::scanner::module_data::ModuleCache;
 
 /// Why an evaluation stopped without a value.
@@ -95,7 +95,7 @@ impl Clock {
 pub(crate) struct ScanState<'a> {
     pub(crate) rules: &'a Rules,
     pub(crate) data: &'a [u8],
-    pub(crate) modules: &'a ModuleCache<'a>,
+    pub(crate) modules: &'a ModuleCache,
     /// The matches of searched patterns, once the search has run.
     pub(crate) searched: Option<&'a PatternMatches>,
     /// The match of each anchored pattern at its offset, checked on first
