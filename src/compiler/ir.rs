@@ -18,8 +18,10 @@
 use std::sync::Arc;
 
 use crate::modules::{FunctionImpl, ModuleId};
-use crate::parser::ast::{self, IntReader};
+use crate::parser::ast;
 use crate::results::MetaValue;
+pub use crate::semantics::{ArithOp, BitOp, CmpOp, IntReader, StrOp};
+use crate::semantics::{Number, Scalar};
 use crate::types::Type;
 
 /// Index of a rule in [`Program::rules`].
@@ -128,6 +130,26 @@ impl Constant {
             Constant::Integer(_) => Type::Integer,
             Constant::Float(_) => Type::Float,
             Constant::String(_) => Type::String,
+        }
+    }
+
+    /// The constant as a value for [`crate::semantics`].
+    #[must_use]
+    pub fn scalar(&self) -> Scalar<'_> {
+        match self {
+            Constant::Bool(b) => Scalar::Bool(*b),
+            Constant::Integer(n) => Scalar::Integer(*n),
+            Constant::Float(x) => Scalar::Float(*x),
+            Constant::String(s) => Scalar::String(s),
+        }
+    }
+}
+
+impl From<Number> for Constant {
+    fn from(number: Number) -> Self {
+        match number {
+            Number::Integer(n) => Constant::Integer(n),
+            Number::Float(x) => Constant::Float(x),
         }
     }
 }
@@ -394,68 +416,4 @@ pub enum Iterable {
     Array(Box<Expr>),
     /// The key/value pairs of a module dictionary.
     Dict(Box<Expr>),
-}
-
-/// Arithmetic operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum ArithOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Mod,
-}
-
-/// Bitwise operators (integers only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum BitOp {
-    And,
-    Or,
-    Xor,
-    Shl,
-    Shr,
-}
-
-/// Comparison operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl CmpOp {
-    /// Whether the comparison holds for operands that order as `ordering`;
-    /// shared by constant folding and evaluation so both agree.
-    #[must_use]
-    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
-        use std::cmp::Ordering::{Equal, Greater, Less};
-        match self {
-            CmpOp::Eq => ordering == Equal,
-            CmpOp::Ne => ordering != Equal,
-            CmpOp::Lt => ordering == Less,
-            CmpOp::Le => ordering != Greater,
-            CmpOp::Gt => ordering == Greater,
-            CmpOp::Ge => ordering != Less,
-        }
-    }
-}
-
-/// String operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum StrOp {
-    Contains,
-    IContains,
-    StartsWith,
-    IStartsWith,
-    EndsWith,
-    IEndsWith,
-    IEquals,
 }
