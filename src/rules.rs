@@ -25,15 +25,15 @@ use regex_automata::meta;
 
 use crate::matcher::regex::{RegexFlags, translate};
 
+use crate::compiler::MatcherInput;
 use crate::compiler::ir::{
-    Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier, RegexId,
-    Rule, RuleId,
+    self, Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier,
+    RegexId, Rule, RuleId,
 };
 use crate::compiler::requirements::{InputGuard, Requirement, rule_guards, rule_requirements};
 use crate::matcher::{
     Match, Matcher, MatcherLimits, PatternError, PatternMatches, PatternSpec, Scratch,
 };
-use crate::parser::ast;
 
 /// How the scanner finds the matches of one pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,13 +242,9 @@ fn build_matcher(
     ids: &[PatternId],
     limits: &MatcherLimits,
 ) -> Result<Matcher, RulesError> {
-    let specs: Vec<PatternSpec<'_>> = ids
-        .iter()
-        .map(|id| {
-            let pattern = &program.patterns[id.0 as usize];
-            PatternSpec { value: &pattern.value, modifiers: &pattern.modifiers }
-        })
-        .collect();
+    let inputs: Vec<MatcherInput> =
+        ids.iter().map(|id| MatcherInput::new(&program.patterns[id.0 as usize])).collect();
+    let specs: Vec<PatternSpec<'_>> = inputs.iter().map(MatcherInput::spec).collect();
     Matcher::build(&specs, limits).map_err(|errors| {
         let (index, error) =
             errors.into_iter().next().unwrap_or((0, PatternError::OverLimit(String::new())));
@@ -305,7 +301,7 @@ fn globals_by_rule(rules: &[Rule]) -> Vec<Vec<RuleId>> {
 /// Compiles a condition's regular expression (`matches`, function
 /// arguments) for an unanchored search over bytes, in YARA's dialect: the
 /// same translation as the patterns' (`{,n}`, `\b` over bytes, ...).
-fn compile_regex(regex: &ast::Regex) -> Result<meta::Regex, RulesError> {
+fn compile_regex(regex: &ir::Regex) -> Result<meta::Regex, RulesError> {
     let error = |message: String| RulesError::Regex { pattern: regex.pattern.clone(), message };
     let flags = RegexFlags {
         case_insensitive: regex.case_insensitive,

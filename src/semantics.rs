@@ -31,8 +31,9 @@
 //! nothing, not even itself.
 //!
 //! **Booleans** count as 0 and 1 where a number is expected, as in YARA.
-//! **Strings** are bytes: compared bytewise, and the `i` operators fold
-//! ASCII case only.
+//! **Strings** are bytes, compared bytewise; the `i` operators fold the
+//! case of the characters of their valid UTF-8, as YARA-X does (`"é"
+//! iequals "É"` holds).
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -302,7 +303,8 @@ pub fn compare(op: CmpOp, a: Option<Scalar<'_>>, b: Option<Scalar<'_>>) -> Optio
 }
 
 /// `a op b` on two strings; undefined when an operand is undefined or not
-/// a string. The `i` forms fold ASCII case only, as YARA does.
+/// a string. The `i` forms compare the strings case-folded (see
+/// [`CaseFolded`]).
 #[must_use]
 pub fn string_op(op: StrOp, a: Option<Scalar<'_>>, b: Option<Scalar<'_>>) -> Option<bool> {
     let (Scalar::String(a), Scalar::String(b)) = (a?, b?) else {
@@ -310,18 +312,75 @@ pub fn string_op(op: StrOp, a: Option<Scalar<'_>>, b: Option<Scalar<'_>>) -> Opt
     };
     Some(match op {
         StrOp::Contains => memchr::memmem::find(a, b).is_some(),
-        StrOp::IContains => {
-            let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
-            memchr::memmem::find(&a, &b).is_some()
-        }
         StrOp::StartsWith => a.starts_with(b),
-        StrOp::IStartsWith => a.get(..b.len()).is_some_and(|head| head.eq_ignore_ascii_case(b)),
         StrOp::EndsWith => a.ends_with(b),
-        StrOp::IEndsWith => {
-            a.len().checked_sub(b.len()).is_some_and(|start| a[start..].eq_ignore_ascii_case(b))
+        // ASCII needs no decoding; the outcome is the same.
+        StrOp::IEquals if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(b),
+        StrOp::IContains | StrOp::IStartsWith | StrOp::IEndsWith | StrOp::IEquals => {
+            let (a, b) = (CaseFolded::new(a), CaseFolded::new(b));
+            match op {
+                StrOp::IStartsWith => a.starts_with(&b),
+                StrOp::IEndsWith => a.ends_with(&b),
+                StrOp::IEquals => a.bytes == b.bytes,
+                _ => a.contains(&b),
+            }
         }
-        StrOp::IEquals => a.eq_ignore_ascii_case(b),
     })
+}
+
+/// A string lowercased for the `i` operators, as YARA-X does it: each
+/// character of its valid UTF-8 runs lowercased on its own (`K` and the
+/// Kelvin sign both become `k`, `İ` becomes `i` and a combining dot, `ß`
+/// stays itself; no final-sigma rule), and each invalid sequence kept as a
+/// unit of its own, which only the same bytes equal. One string is inside
+/// another only where it starts and ends on unit boundaries, so the lone
+/// byte `\xA9` is not in `é` (`\xC3\xA9`).
+struct CaseFolded {
+    bytes: Vec<u8>,
+    /// `boundary[i]`: whether a unit starts (or the string ends) at byte
+    /// `i` of `bytes`; `bytes.len() + 1` entries.
+    boundary: Vec<bool>,
+}
+
+impl CaseFolded {
+    fn new(text: &[u8]) -> Self {
+        let mut folded = Self { bytes: Vec::with_capacity(text.len()), boundary: Vec::new() };
+        let unit = |folded: &mut Self, bytes: &[u8]| {
+            folded.boundary.push(true);
+            folded.boundary.extend(std::iter::repeat_n(false, bytes.len() - 1));
+            folded.bytes.extend_from_slice(bytes);
+        };
+        for chunk in text.utf8_chunks() {
+            for c in chunk.valid().chars().flat_map(char::to_lowercase) {
+                unit(&mut folded, c.encode_utf8(&mut [0; 4]).as_bytes());
+            }
+            if !chunk.invalid().is_empty() {
+                unit(&mut folded, chunk.invalid());
+            }
+        }
+        folded.boundary.push(true);
+        folded
+    }
+
+    /// Whether `bytes[start..end]` is a run of whole units.
+    fn whole(&self, start: usize, end: usize) -> bool {
+        self.boundary[start] && self.boundary[end]
+    }
+
+    fn starts_with(&self, prefix: &Self) -> bool {
+        self.bytes.starts_with(&prefix.bytes) && self.whole(0, prefix.bytes.len())
+    }
+
+    fn ends_with(&self, suffix: &Self) -> bool {
+        let start = self.bytes.len().wrapping_sub(suffix.bytes.len());
+        self.bytes.ends_with(&suffix.bytes) && self.whole(start, self.bytes.len())
+    }
+
+    fn contains(&self, needle: &Self) -> bool {
+        let len = needle.bytes.len();
+        memchr::memmem::find_iter(&self.bytes, &needle.bytes)
+            .any(|start| self.whole(start, start + len))
+    }
 }
 
 /// The truth of a value in a boolean context: non-zero numbers and
@@ -536,20 +595,48 @@ mod tests {
     }
 
     #[test]
-    fn string_operators_fold_ascii_case_only() {
+    fn string_operators_fold_case() {
         let op = |op, a: &[u8], b: &[u8]| string_op(op, string(a), string(b));
         assert_eq!(op(StrOp::IContains, b"aBc", b"BC"), Some(true));
         assert_eq!(op(StrOp::Contains, b"aBc", b"BC"), Some(false));
         assert_eq!(op(StrOp::Contains, b"abc", b""), Some(true));
+        assert_eq!(op(StrOp::IContains, b"abc", b""), Some(true));
         assert_eq!(op(StrOp::IEquals, b"aBc", b"ABC"), Some(true));
         assert_eq!(op(StrOp::IEquals, b"", b""), Some(true));
-        assert_eq!(op(StrOp::IEquals, "é".as_bytes(), "É".as_bytes()), Some(false));
         assert_eq!(op(StrOp::IStartsWith, b"aBc", b"AB"), Some(true));
         assert_eq!(op(StrOp::IStartsWith, b"a", b"AB"), Some(false));
         assert_eq!(op(StrOp::IEndsWith, b"aBc", b"BC"), Some(true));
         assert_eq!(op(StrOp::IEndsWith, b"c", b"BC"), Some(false));
         assert_eq!(op(StrOp::StartsWith, b"abc", b""), Some(true));
         assert_eq!(op(StrOp::EndsWith, b"abc", b"bc"), Some(true));
+    }
+
+    /// Each confirmed with YARA-X 1.23 (`with s = ... : (s op ...)`).
+    #[test]
+    fn case_folding_covers_unicode_and_keeps_invalid_bytes_apart() {
+        let op = |op, a: &str, b: &str| string_op(op, string(a.as_bytes()), string(b.as_bytes()));
+        let bytes = |op, a: &[u8], b: &[u8]| string_op(op, string(a), string(b));
+        assert_eq!(op(StrOp::IEquals, "é", "É"), Some(true));
+        assert_eq!(op(StrOp::IEquals, "é", "è"), Some(false));
+        assert_eq!(op(StrOp::IEquals, "\u{212A}", "K"), Some(true));
+        assert_eq!(op(StrOp::IEquals, "AΣ", "aσ"), Some(true));
+        assert_eq!(op(StrOp::IEquals, "AΣ", "aς"), Some(false));
+        assert_eq!(op(StrOp::IEquals, "ß", "ss"), Some(false));
+        assert_eq!(op(StrOp::IContains, "\u{130}", "i"), Some(true));
+        assert_eq!(op(StrOp::IStartsWith, "\u{130}", "i\u{307}"), Some(true));
+        assert_eq!(op(StrOp::IEndsWith, "xé", "É"), Some(true));
+        assert_eq!(op(StrOp::IContains, "k", "\u{212A}"), Some(true));
+        // A byte of a character is not a unit of it.
+        assert_eq!(bytes(StrOp::IContains, "é".as_bytes(), b"\xc3"), Some(false));
+        assert_eq!(bytes(StrOp::IContains, "é".as_bytes(), b"\xa9"), Some(false));
+        assert_eq!(bytes(StrOp::IEndsWith, "é".as_bytes(), b"\xa9"), Some(false));
+        assert_eq!(bytes(StrOp::IStartsWith, "é".as_bytes(), b"\xc3"), Some(false));
+        assert_eq!(bytes(StrOp::Contains, "é".as_bytes(), b"\xa9"), Some(true));
+        // Invalid bytes equal only themselves, and the text around them folds.
+        assert_eq!(bytes(StrOp::IEquals, b"\xa9", b"\x89"), Some(false));
+        assert_eq!(bytes(StrOp::IEquals, b"A\xffB", b"a\xffb"), Some(true));
+        assert_eq!(bytes(StrOp::IContains, b"A\xffB", b"\xffb"), Some(true));
+        assert_eq!(bytes(StrOp::IContains, b"\xa9\xc3\xa9", "É".as_bytes()), Some(true));
     }
 
     #[test]

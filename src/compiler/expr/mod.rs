@@ -22,6 +22,7 @@ mod sets;
 use super::externals::Externals;
 use super::fold::{self, Overflow};
 use super::ir::{self, CmpOp, Constant, Expr, FunctionRef, RuleId, VarId};
+use super::pattern_ir::lower_regex;
 use super::patterns::{DeclaredPatterns, check_regex};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::modules::{self, CallContext, ModuleId, Value};
@@ -151,7 +152,7 @@ pub(super) struct ExprChecker<'a> {
     source: &'a Arc<SourceFile>,
     diags: &'a mut Vec<Diagnostic>,
     patterns: &'a mut DeclaredPatterns,
-    regexes: &'a mut Vec<ast::Regex>,
+    regexes: &'a mut Vec<ir::Regex>,
     /// Loop and `with` variables in scope, innermost last.
     scopes: Vec<ScopeVar>,
     /// Slots of the enclosing `for ... of` loops, innermost last.
@@ -167,7 +168,7 @@ impl<'a> ExprChecker<'a> {
         source: &'a Arc<SourceFile>,
         diags: &'a mut Vec<Diagnostic>,
         patterns: &'a mut DeclaredPatterns,
-        regexes: &'a mut Vec<ast::Regex>,
+        regexes: &'a mut Vec<ir::Regex>,
     ) -> Self {
         Self {
             env,
@@ -419,7 +420,7 @@ impl<'a> ExprChecker<'a> {
             return None;
         }
         let id = ir::RegexId(u32::try_from(self.regexes.len()).ok()?);
-        self.regexes.push(regex.clone());
+        self.regexes.push(lower_regex(regex));
         Some(id)
     }
 
