@@ -276,13 +276,14 @@ mod tests {
     #[test]
     fn every_non_blank_byte_is_in_one_token() {
         let text = "import \"pe\"\nrule a { condition: pe.sections[0].name == \".text\" /* c */ }\n\
-                    rule b { strings: $x = \"a\" xor(1-2) base64(\"abc\") condition: any of ($x*) and a }";
+                    rule b { strings: $x = \"a\" xor(1-2) base64(\"abc\") condition: any of ($x*) and a and 7 %  2 == 1 }";
         let source = SourceFile::new("t", text);
         let (_, tokens, _) = super::super::parse_lossless(&source);
         let mut rebuilt = vec![b' '; text.len()];
         let mut last = 0;
         for t in tokens.all() {
             assert!(t.span.start as usize >= last, "tokens overlap or are out of order");
+            assert_eq!(t.text(text).trim(), t.text(text), "a token holds no blanks at its ends");
             rebuilt[t.span.range()].copy_from_slice(t.text(text).as_bytes());
             last = t.span.end as usize;
         }
