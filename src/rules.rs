@@ -110,6 +110,8 @@ pub struct Rules {
     guards: Vec<InputGuard>,
     /// The modules that give `entrypoint` its value, with their field.
     entry_points: Vec<(ModuleId, usize)>,
+    /// Hash rules, matched by one digest per file.
+    indicators: crate::attribution::indicators::IndicatorSet,
 }
 
 impl std::fmt::Debug for Rules {
@@ -149,7 +151,9 @@ impl Rules {
         let required = required_slots(&program, &plans);
         let guards = rule_guards(&program);
         let entry_points = entrypoint_fields();
+        let indicators = crate::attribution::indicators::IndicatorSet::recognize(&program);
         Ok(Self {
+            indicators,
             program,
             regexes,
             searched,
@@ -186,6 +190,11 @@ impl Rules {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.program.rules.is_empty()
+    }
+
+    /// The hash rules recognised as an indicator set.
+    pub(crate) fn indicators(&self) -> &crate::attribution::indicators::IndicatorSet {
+        &self.indicators
     }
 
     pub(crate) fn regex(&self, id: RegexId) -> &Arc<meta::Regex> {
