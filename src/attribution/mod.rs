@@ -36,6 +36,7 @@
 //! listed with the file's matches.
 
 mod evidence;
+pub mod import;
 pub mod indicators;
 mod meta_check;
 pub mod names;
