@@ -105,6 +105,8 @@ pub struct Rules {
     required: Vec<Option<Box<[u32]>>>,
     /// For each rule, the tests on the input its condition needs.
     guards: Vec<InputGuard>,
+    /// Hash rules, matched by one digest per file.
+    indicators: crate::attribution::indicators::IndicatorSet,
 }
 
 impl std::fmt::Debug for Rules {
@@ -143,7 +145,9 @@ impl Rules {
         let globals = globals_by_rule(&program.rules);
         let required = required_slots(&program, &plans);
         let guards = rule_guards(&program);
+        let indicators = crate::attribution::indicators::IndicatorSet::recognize(&program);
         Ok(Self {
+            indicators,
             program,
             regexes,
             searched,
@@ -178,6 +182,11 @@ impl Rules {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.program.rules.is_empty()
+    }
+
+    /// The hash rules recognised as an indicator set.
+    pub(crate) fn indicators(&self) -> &crate::attribution::indicators::IndicatorSet {
+        &self.indicators
     }
 
     pub(crate) fn regex(&self, id: RegexId) -> &Arc<meta::Regex> {

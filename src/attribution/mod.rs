@@ -36,6 +36,8 @@
 //! listed with the file's matches.
 
 mod evidence;
+pub mod import;
+pub mod indicators;
 mod meta_check;
 pub mod names;
 pub mod profile;

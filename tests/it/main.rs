@@ -18,6 +18,8 @@ mod eval_conditions;
 mod eval_modules;
 mod eval_signature_base;
 mod fmt;
+mod indicators;
+mod ioc;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;
 mod modules_pe_reference;
