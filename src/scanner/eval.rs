@@ -32,9 +32,9 @@ use crate::compiler::ir::{
     Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Quantifier, RegexId, RuleId,
     VarId,
 };
+use crate::matcher::{Match, PatternMatches, starting_in};
 use crate::modules::{CallContext, Value};
 use crate::rules::{PatternPlan, Rules};
-use crate::scanner::matches::{Match, PatternMatches, starting_in};
 use crate::scanner::module_data::ModuleCache;
 use crate::semantics::{self, Number, Scalar};
 
@@ -93,7 +93,7 @@ impl Clock {
 pub(crate) struct ScanState<'a> {
     pub(crate) rules: &'a Rules,
     pub(crate) data: &'a [u8],
-    pub(crate) modules: &'a ModuleCache<'a>,
+    pub(crate) modules: &'a ModuleCache,
     /// The matches of searched patterns, once the search has run.
     pub(crate) searched: Option<&'a PatternMatches>,
     /// The match of each anchored pattern at its offset, checked on first
