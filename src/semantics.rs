@@ -303,8 +303,9 @@ pub fn compare(op: CmpOp, a: Option<Scalar<'_>>, b: Option<Scalar<'_>>) -> Optio
 }
 
 /// `a op b` on two strings; undefined when an operand is undefined or not
-/// a string. The `i` forms compare the strings case-folded (see
-/// [`CaseFolded`]).
+/// a string. The `i` forms compare the strings with the case of each
+/// character of their valid UTF-8 folded, as the module documentation
+/// says.
 #[must_use]
 pub fn string_op(op: StrOp, a: Option<Scalar<'_>>, b: Option<Scalar<'_>>) -> Option<bool> {
     let (Scalar::String(a), Scalar::String(b)) = (a?, b?) else {
