@@ -4,6 +4,7 @@
 mod util;
 
 mod attribution_signature_base;
+mod attribution_summary;
 mod bundled_files;
 mod bundled_samples;
 mod check_cli;
@@ -16,6 +17,7 @@ mod differential;
 mod eval_conditions;
 mod eval_modules;
 mod eval_signature_base;
+mod fmt;
 mod modules_lnk;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;
