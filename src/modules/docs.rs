@@ -14,50 +14,58 @@ use crate::types::{Constant, StructType, Type};
 pub fn markdown(module: &dyn Module) -> String {
     let name = module.name();
     let decl = module.declaration();
-    let mut out = format!(
+    let mut page = format!(
         "# The `{name}` module\n\nGenerated from the module's declaration by \
          `spoor::modules::docs`; do not edit.\n"
     );
     let mut fields = Vec::new();
     let mut functions = Vec::new();
-    walk(module, &decl, "", &mut fields, &mut functions);
+    let mut constants = Vec::new();
+    walk(
+        module,
+        &decl,
+        "",
+        &mut Members { fields: &mut fields, functions: &mut functions, constants: &mut constants },
+    );
     if !fields.is_empty() {
-        out.push_str("\n## Fields\n\n| field | type | description |\n|---|---|---|\n");
+        page.push_str("\n## Fields\n\n| field | type | description |\n|---|---|---|\n");
         for (path, ty, doc) in fields {
-            let _ = writeln!(out, "| `{name}.{path}` | {ty} | {doc} |");
+            let _ = writeln!(page, "| `{name}.{path}` | {ty} | {doc} |");
         }
     }
     if !functions.is_empty() {
-        out.push_str("\n## Functions\n\n");
+        page.push_str("\n## Functions\n\n");
         for signature in functions {
-            let _ = writeln!(out, "- `{name}.{signature}`");
+            let _ = writeln!(page, "- `{name}.{signature}`");
         }
     }
-    let constants: Vec<String> = decl
-        .fields
-        .iter()
-        .filter_map(|f| Some(format!("- `{name}.{}` = {}", f.name, constant(f.constant.as_ref()?))))
-        .collect();
     if !constants.is_empty() {
-        out.push_str("\n## Constants\n\n");
-        for line in constants {
-            let _ = writeln!(out, "{line}");
+        page.push_str("\n## Constants\n\n");
+        for (path, value) in constants {
+            let _ = writeln!(page, "- `{name}.{path}` = {value}");
         }
     }
-    out
+    page
 }
 
-/// Collects the data fields (path, type, description) and the function
-/// signatures of `ty` and of the structures it holds.
-fn walk(
-    module: &dyn Module,
-    ty: &StructType,
-    prefix: &str,
-    fields: &mut Vec<(String, String, String)>,
-    functions: &mut Vec<String>,
-) {
-    for field in ty.fields.iter().filter(|f| f.constant.is_none()) {
+/// What a page lists, collected by [`walk`].
+struct Members<'a> {
+    /// Data fields: path, type, description.
+    fields: &'a mut Vec<(String, String, String)>,
+    /// Function signatures, with their paths.
+    functions: &'a mut Vec<String>,
+    /// Constants: path and value.
+    constants: &'a mut Vec<(String, String)>,
+}
+
+/// Collects the members of `ty` and of the structures it holds.
+fn walk(module: &dyn Module, ty: &StructType, prefix: &str, out: &mut Members<'_>) {
+    for field in &ty.fields {
         let path = format!("{prefix}{}", field.name);
+        if let Some(value) = &field.constant {
+            out.constants.push((path, constant(value)));
+            continue;
+        }
         let (mut inner, mut suffix) = (&field.ty, String::new());
         while let Type::Array(element) | Type::Dict(element) = inner {
             suffix.push_str(if matches!(inner, Type::Array(_)) { "[i]" } else { "[key]" });
@@ -67,14 +75,17 @@ fn walk(
             Type::Function(f) => {
                 for o in &f.overloads {
                     let params: Vec<String> = o.params.iter().map(ToString::to_string).collect();
-                    functions.push(format!("{path}({}) -> {}", params.join(", "), o.result));
+                    out.functions.push(format!("{path}({}) -> {}", params.join(", "), o.result));
                 }
             }
-            Type::Struct(s) => {
-                fields.push((path.clone(), field.ty.to_string(), doc(module, &path)));
-                walk(module, s, &format!("{path}{suffix}."), fields, functions);
+            Type::Struct(s) if s.fields.iter().all(|f| f.constant.is_some()) => {
+                walk(module, s, &format!("{path}."), out);
             }
-            _ => fields.push((path.clone(), field.ty.to_string(), doc(module, &path))),
+            Type::Struct(s) => {
+                out.fields.push((path.clone(), field.ty.to_string(), doc(module, &path)));
+                walk(module, s, &format!("{path}{suffix}."), out);
+            }
+            _ => out.fields.push((path.clone(), field.ty.to_string(), doc(module, &path))),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Modules: structured data about the scanned input (`pe`, `elf`, `math`,
-//! `hash`, `time`, `console`, `string`, `dotnet`).
+//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`).
 //!
 //! A module has two faces. At compile time it is a [`StructType`]: the names
 //! and types of its fields, its constants and its functions, which the
@@ -45,6 +45,7 @@ pub(crate) mod testing;
 mod binary;
 pub mod dotnet;
 pub mod elf;
+pub mod lnk;
 pub mod pe;
 pub mod schema;
 
@@ -153,7 +154,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 8] = [
+static REGISTRY: [&dyn Module; 9] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -163,6 +164,7 @@ static REGISTRY: [&dyn Module; 8] = [
     &pe::Pe,
     &elf::Elf,
     &dotnet::Dotnet,
+    &lnk::Lnk,
 ];
 
 /// The module imported as `name`, with its id.

@@ -196,6 +196,7 @@ macro_rules! schema {
         }
         $(functions = $functions:expr;)?
         $(constants = [$($constants:expr),* $(,)?];)?
+        $(enums = [$(($enum_name:literal, $enum_values:expr)),* $(,)?];)?
     )*) => {$(
         $(#[doc = $struct_doc])*
         #[derive(Debug, Default, Clone)]
@@ -230,6 +231,16 @@ macro_rules! schema {
                         let builder = $crate::modules::schema::with_constants(
                             builder,
                             $constants,
+                        );
+                    )*)?
+                    $($(
+                        let builder = builder.structure(
+                            $enum_name,
+                            $crate::modules::schema::with_constants(
+                                $crate::types::StructBuilder::new(),
+                                $enum_values,
+                            )
+                            .build(),
                         );
                     )*)?
                     builder.build()

@@ -20,6 +20,7 @@ mod eval_signature_base;
 mod fmt;
 mod indicators;
 mod ioc;
+mod modules_lnk;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;
 mod modules_pe_reference;
