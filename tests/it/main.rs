@@ -4,6 +4,7 @@
 mod util;
 
 mod attribution_signature_base;
+mod build_check;
 mod bundled_files;
 mod bundled_samples;
 mod check_cli;
