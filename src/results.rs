@@ -210,9 +210,8 @@ impl Confidence {
 /// The attribution of everything that matched one file, per actor.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Attribution {
-    /// Profile id (or a `shared_with` name); `null` for an entry that only
-    /// names families of public tools or a country.
-    pub actor: Option<String>,
+    /// Profile id (or a `shared_with` name).
+    pub actor: String,
     /// `0.0..=1.0`: `1 - Π(1 - weight)` over the entry's rules.
     pub score: f64,
     /// The best confidence among the entry's rules.
@@ -229,6 +228,9 @@ pub struct Attribution {
     /// Country of the actor.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// Every rule of the entry rests on weak names only.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub weak: bool,
 }
 
 #[cfg(test)]

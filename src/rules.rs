@@ -62,6 +62,8 @@ pub(crate) struct ScanPlan {
     pub required: Vec<Option<Box<[u32]>>>,
     /// For each rule, the tests on the input its condition needs.
     pub guards: Vec<InputGuard>,
+    /// Hash rules, matched by one digest per file.
+    pub indicators: crate::attribution::indicators::IndicatorSet,
 }
 
 /// A compiled, immutable rule set, made by [`crate::Compiler::build`].
@@ -121,6 +123,11 @@ impl Rules {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.program.rules.is_empty()
+    }
+
+    /// The hash rules recognised as an indicator set.
+    pub(crate) fn indicators(&self) -> &crate::attribution::indicators::IndicatorSet {
+        &self.plan.indicators
     }
 
     pub(crate) fn regex(&self, id: RegexId) -> &Arc<meta::Regex> {

@@ -46,6 +46,7 @@ mod fold;
 mod includes;
 pub mod ir;
 mod lints;
+mod pattern_ir;
 mod patterns;
 mod plan;
 pub mod requirements;
@@ -65,6 +66,7 @@ use crate::types::StructType;
 use expr::RuleTable;
 pub use externals::Define;
 use externals::Externals;
+pub use pattern_ir::MatcherInput;
 use patterns::RegexTable;
 
 /// The namespace rules go to unless [`Compiler::namespace`] says otherwise.

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use regex_automata::meta;
 
 use super::ir::{self, PatternId, RegexId, RuleId};
+use super::pattern_ir::{lower_modifiers, lower_regex, lower_value};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::matcher::regex::{RegexError, RegexFlags, compile_search};
 use crate::matcher::{CompiledPattern, MatcherLimits, PatternError, PatternSpec};
@@ -94,8 +95,8 @@ pub(super) fn check_patterns(
         lowered.push(ir::Pattern {
             rule: rule_id,
             name: format!("${name}"),
-            value: pattern.value.clone(),
-            modifiers: pattern.modifiers.clone(),
+            value: lower_value(&pattern.value),
+            modifiers: lower_modifiers(&pattern.modifiers),
             is_private: pattern.modifiers.iter().any(|m| m.kind == ModifierKind::Private),
         });
     }
@@ -189,7 +190,7 @@ fn regex_diagnostic(
 #[derive(Debug)]
 pub(super) struct RegexTable {
     /// Each as written, by [`RegexId`].
-    pub sources: Vec<ast::Regex>,
+    pub sources: Vec<ir::Regex>,
     /// Each compiled, by [`RegexId`].
     pub compiled: Vec<Arc<meta::Regex>>,
     /// Heap bytes one compiled regex may take.
@@ -217,7 +218,7 @@ impl RegexTable {
         match compile_search(&regex.pattern, flags, self.size_limit) {
             Ok(compiled) => {
                 let id = RegexId(u32::try_from(self.sources.len()).ok()?);
-                self.sources.push(regex.clone());
+                self.sources.push(lower_regex(regex));
                 self.compiled.push(Arc::new(compiled));
                 Some(id)
             }

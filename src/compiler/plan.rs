@@ -71,6 +71,7 @@ pub(super) fn build_rules(
     let searched = Matcher::assemble(searched, limits).map_err(too_large)?;
     let anchored = Matcher::assemble(anchored, limits).map_err(too_large)?;
     let plan = ScanPlan {
+        indicators: crate::attribution::indicators::IndicatorSet::recognize(&program),
         globals: globals_by_rule(&program.rules),
         required: required_slots(&program, &plans),
         guards: rule_guards(&program),

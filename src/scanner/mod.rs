@@ -214,6 +214,8 @@ impl<'r> Scanner<'r> {
         self.stats.inputs += 1;
 
         let mut decisions = Decisions::new(rules.len());
+        // Hash rules whose digests are not this input's are false, unevaluated.
+        rules.indicators().rule_out(data, |id| decisions.verdicts[id.0 as usize] = Verdict::False);
         let undecided = decisions.evaluate(&state, Pass::BeforeSearch).map_err(timed_out)?;
         let searched = if undecided || self.strings_need_search(&decisions.verdicts) {
             self.stats.searches += 1;
