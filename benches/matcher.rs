@@ -188,8 +188,8 @@ fn all_patterns() -> Vec<spoor::compiler::ir::Pattern> {
             compiler.define(name, Constant::String(Vec::new().into()));
         }
         compiler.add_file(&file);
-        if let Ok(program) = compiler.build() {
-            patterns.extend(program.patterns);
+        if let Ok(rules) = compiler.build() {
+            patterns.extend(rules.program().patterns.iter().cloned());
         }
     }
     patterns

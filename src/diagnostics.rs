@@ -262,6 +262,17 @@ pub mod codes {
     pub const DUPLICATE_IDENTIFIER: &str = "E118";
     /// Rule reference that would make a rule depend on itself.
     pub const RULE_CYCLE: &str = "E119";
+    /// Regex or hex pattern that can match the empty string (`/a*/`,
+    /// `/a|/`, `/\b/`): it would match at every offset.
+    pub const PATTERN_MATCHES_EMPTY: &str = "E120";
+    /// Pattern YARA-X refuses although its parts are valid: a text shorter
+    /// than 3 bytes with `base64`, a zero-length jump.
+    pub const INVALID_PATTERN: &str = "E121";
+    /// Pattern whose compiled form is over a matcher limit: a regex
+    /// automaton over its size limit, more atoms than one form may add.
+    pub const PATTERN_TOO_LARGE: &str = "E122";
+    /// Rule set whose patterns together are too many for one search index.
+    pub const RULESET_TOO_LARGE: &str = "E123";
 
     /// A rule file or directory that cannot be read.
     pub const IO: &str = "E201";

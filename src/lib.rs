@@ -12,8 +12,7 @@
 //! one [`Scanner`] per thread:
 //!
 //! ```
-//! use spoor::matcher::MatcherLimits;
-//! use spoor::{Compiler, Rules, Scanner};
+//! use spoor::{Compiler, Scanner};
 //!
 //! let mut compiler = Compiler::new();
 //! compiler.add_source(
@@ -25,8 +24,7 @@
 //!     }"#,
 //!     "demo.yar",
 //! );
-//! let program = compiler.build().expect("the rule is valid");
-//! let rules = Rules::new(program, &MatcherLimits::default()).expect("patterns compile");
+//! let rules = compiler.build().expect("the rule is valid");
 //!
 //! let mut scanner = Scanner::new(&rules);
 //! scanner.options_mut().print_strings = true;

@@ -150,7 +150,7 @@ mod tests {
     fn program(source: &str) -> Program {
         let mut compiler = Compiler::new();
         compiler.add_source(source, "t.yar");
-        compiler.build().expect("valid rules")
+        compiler.build().expect("valid rules").program().clone()
     }
 
     const HELLO_MD5: &str = "5d41402abc4b2a76b9719d911017c592";

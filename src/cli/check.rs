@@ -1,6 +1,9 @@
 //! `spoor check`: parse and check rule files, report every diagnostic.
 //!
-//! Each file is compiled on its own, like YARA-X's `yr check`, so one bad
+//! Each file is built exactly as `spoor scan` builds its rules
+//! ([`Compiler::build`], patterns compiled included), so a file passes
+//! `check` if and only if `scan` can use it. Each file is compiled on its
+//! own, like YARA-X's `yr check`, so one bad
 //! file does not hide the diagnostics of the next one, and the files are
 //! checked in parallel. Output goes in path order whatever the scheduling.
 //! Exit status: 0 when no file has an error (warnings are fine), 2
@@ -91,7 +94,8 @@ pub fn check(
                 compiler.add_rule_check(Arc::clone(meta));
             }
             compiler.add_file(file);
-            compiler.diagnostics().to_vec()
+            let warnings = compiler.diagnostics().to_vec();
+            compiler.build().map_or_else(|diagnostics| diagnostics, |_| warnings)
         })
         .collect();
     diagnostics.extend(per_file.into_iter().flatten());

@@ -7,7 +7,6 @@ use clap::Args;
 
 use spoor::Rules;
 use spoor::compiler::{Compiler, Define};
-use spoor::matcher::MatcherLimits;
 
 /// Rule selection shared by the commands that compile rules.
 #[derive(Debug, Args)]
@@ -36,15 +35,13 @@ pub fn load_rules(args: &RuleArgs) -> Option<Rules> {
             let _ = compiler.add_path(path);
         }
     }
-    for diagnostic in compiler.diagnostics() {
+    let warnings = compiler.diagnostics().to_vec();
+    let (rules, diagnostics) = match compiler.build() {
+        Ok(rules) => (Some(rules), warnings),
+        Err(diagnostics) => (None, diagnostics),
+    };
+    for diagnostic in &diagnostics {
         eprint!("{}", diagnostic.render());
     }
-    let program = compiler.build().ok()?;
-    match Rules::new(program, &MatcherLimits::default()) {
-        Ok(rules) => Some(rules),
-        Err(e) => {
-            eprintln!("error: {e}");
-            None
-        }
-    }
+    rules
 }

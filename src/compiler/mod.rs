@@ -2,9 +2,13 @@
 //!
 //! The [`Compiler`] parses rule files, resolves names, types every
 //! expression and folds constants, producing the [`ir::Program`] that the
-//! scanner evaluates. It keeps going after an error, so one run reports every
-//! problem of every file, and a rule with an error leaves nothing behind in
-//! the program (YARA-X's snapshot rule).
+//! scanner evaluates; it compiles each pattern and condition regex while it
+//! checks the rule, so every error a rule can have is a [`Diagnostic`] of
+//! that check. [`Compiler::build`] then plans the scan and returns the
+//! scan-ready [`Rules`]: there is no other way to rules, so what `spoor
+//! check` accepts is what `spoor scan` runs. It keeps going after an error,
+//! so one run reports every problem of every file, and a rule with an error
+//! leaves nothing behind (YARA-X's snapshot rule).
 //!
 //! Where YARA and YARA-X differ, spoor follows YARA-X:
 //! - integers, floats and strings are accepted in a boolean context
@@ -31,8 +35,8 @@
 //! let mut compiler = Compiler::new();
 //! compiler.define("owner", Constant::String("me".as_bytes().into()));
 //! compiler.add_source(r#"rule r { strings: $a = "x" condition: $a and owner != "" }"#, "<doc>");
-//! let program = compiler.build().expect("the rule is valid");
-//! assert_eq!(program.rules[0].name, "r");
+//! let rules = compiler.build().expect("the rule is valid");
+//! assert_eq!(rules.program().rules[0].name, "r");
 //! ```
 
 mod check;
@@ -44,6 +48,7 @@ pub mod ir;
 mod lints;
 mod pattern_ir;
 mod patterns;
+mod plan;
 pub mod requirements;
 pub mod sources;
 
@@ -52,14 +57,17 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::diagnostics::Diagnostic;
+use crate::matcher::{CompiledPattern, MatcherLimits};
 use crate::modules::ModuleId;
 use crate::parser::ast;
+use crate::rules::Rules;
 use crate::source::SourceFile;
 use crate::types::StructType;
 use expr::RuleTable;
 pub use externals::Define;
 use externals::Externals;
 pub use pattern_ir::MatcherInput;
+use patterns::RegexTable;
 
 /// The namespace rules go to unless [`Compiler::namespace`] says otherwise.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -76,7 +84,7 @@ pub trait RuleCheck: Send + Sync + std::fmt::Debug {
     fn check(&self, rule: &ast::Rule, source: &Arc<SourceFile>) -> Vec<Diagnostic>;
 }
 
-/// Builds an [`ir::Program`] from rule sources.
+/// Builds [`Rules`] from rule sources.
 #[derive(Debug)]
 pub struct Compiler {
     externals: Externals,
@@ -84,7 +92,10 @@ pub struct Compiler {
     namespaces: HashMap<String, RuleTable>,
     rules: Vec<ir::Rule>,
     patterns: Vec<ir::Pattern>,
-    regexes: Vec<ir::Regex>,
+    /// The patterns compiled, by [`ir::PatternId`].
+    compiled: Vec<CompiledPattern>,
+    regexes: RegexTable,
+    limits: MatcherLimits,
     modules: BTreeSet<ModuleId>,
     rule_checks: Vec<Arc<dyn RuleCheck>>,
     diagnostics: Vec<Diagnostic>,
@@ -106,7 +117,9 @@ impl Compiler {
             namespaces: HashMap::new(),
             rules: Vec::new(),
             patterns: Vec::new(),
-            regexes: Vec::new(),
+            compiled: Vec::new(),
+            regexes: RegexTable::new(&MatcherLimits::default()),
+            limits: MatcherLimits::default(),
             modules: BTreeSet::new(),
             rule_checks: Vec::new(),
             diagnostics: Vec::new(),
@@ -117,6 +130,14 @@ impl Compiler {
     /// externals before adding the sources that use them.
     pub fn define(&mut self, name: &str, value: ir::Constant) -> &mut Self {
         self.externals.define(name, value);
+        self
+    }
+
+    /// Compiles the patterns and regexes of the sources added from now on
+    /// within `limits` (by default [`MatcherLimits::default`]).
+    pub fn limits(&mut self, limits: MatcherLimits) -> &mut Self {
+        self.regexes.set_limits(&limits);
+        self.limits = limits;
         self
     }
 
@@ -172,22 +193,31 @@ impl Compiler {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
-    /// The checked program, or every diagnostic when there is an error
+    /// The scan-ready rules, or every diagnostic when there is an error
     /// (warnings stay available through [`Compiler::diagnostics`] before
-    /// building).
+    /// building). Every pattern and regex was compiled while its rule was
+    /// checked; what is left is planning the scan (which patterns are
+    /// searched and which only checked at one offset, what each rule
+    /// needs) and indexing the atoms of all patterns.
     ///
     /// # Errors
-    /// When any source had an error.
-    pub fn build(self) -> Result<ir::Program, Vec<Diagnostic>> {
+    /// When any source had an error, or (a global E123) the atoms of all
+    /// patterns together do not fit one search index.
+    pub fn build(mut self) -> Result<Rules, Vec<Diagnostic>> {
         if self.has_errors() {
             return Err(self.diagnostics);
         }
-        Ok(ir::Program {
+        let program = ir::Program {
             rules: self.rules,
             patterns: self.patterns,
-            regexes: self.regexes,
+            regexes: std::mem::take(&mut self.regexes.sources),
             externals: self.externals.into_list(),
             modules: self.modules.into_iter().collect(),
+        };
+        let regexes = std::mem::take(&mut self.regexes.compiled);
+        plan::build_rules(program, self.compiled, regexes, &self.limits).map_err(|error| {
+            self.diagnostics.push(error);
+            self.diagnostics
         })
     }
 
@@ -226,6 +256,7 @@ impl Compiler {
             pattern_base: u32::try_from(self.patterns.len()).unwrap_or(u32::MAX),
             env: &env,
             source,
+            limits: &self.limits,
         };
         let id = site.id;
         let regexes_before = self.regexes.len();
@@ -238,6 +269,7 @@ impl Compiler {
             Some(checked) => {
                 self.rules.push(checked.rule);
                 self.patterns.extend(checked.patterns);
+                self.compiled.extend(checked.compiled);
                 table.insert(&rule.name.name, Some(id));
             }
             None => table.insert(&rule.name.name, None),

@@ -344,8 +344,9 @@ mod tests {
     fn required(source: &str) -> Option<Vec<String>> {
         let mut compiler = Compiler::new();
         compiler.add_source(source, "<test>");
-        let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
-        match rule_requirements(&program, &|p| if p.0 == 0 { 100 } else { 1 }).pop()? {
+        let rules = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
+        let program = rules.program();
+        match rule_requirements(program, &|p| if p.0 == 0 { 100 } else { 1 }).pop()? {
             Requirement::None => None,
             Requirement::AnyMatch(set) => Some(
                 set.iter()
@@ -453,8 +454,8 @@ mod tests {
     fn guard(condition: &str) -> InputGuard {
         let mut compiler = Compiler::new();
         compiler.add_source(&format!("rule r {{ condition: {condition} }}"), "<test>");
-        let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
-        rule_guards(&program)[0]
+        let rules = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
+        rule_guards(rules.program())[0]
     }
 
     #[test]

@@ -70,9 +70,11 @@ impl Modifiers {
 
 fn checked_alphabet(alphabet: &Option<Vec<u8>>) -> Result<Option<Vec<u8>>, PatternError> {
     match alphabet {
-        Some(alphabet) if !base64::is_valid_alphabet(alphabet) => Err(
-            PatternError::InvalidModifiers("a base64 alphabet has 64 distinct bytes".to_owned()),
-        ),
+        Some(alphabet) if !base64::is_valid_alphabet(alphabet) => {
+            Err(PatternError::InvalidModifiers(
+                "a base64 alphabet must have 64 distinct bytes".to_owned(),
+            ))
+        }
         other => Ok(other.clone()),
     }
 }

@@ -8,9 +8,11 @@
 //! start and end of the input.
 //!
 //! [`translate`] is the one entry point for every stage that reads YARA
-//! regexes: the matcher's patterns, the compiler's E004 diagnostics and
-//! the evaluator's `matches` operator all accept the same dialect.
+//! regexes: the matcher's patterns and, through [`compile_search`], the
+//! regexes of conditions (`matches`, function arguments) are translated
+//! once each, by it.
 
+use regex_automata::meta;
 use regex_syntax::ast::{self, Ast};
 use regex_syntax::hir::translate::TranslatorBuilder;
 use regex_syntax::hir::{Hir, HirKind};
@@ -79,6 +81,33 @@ pub fn translate(pattern: &str, flags: RegexFlags) -> Result<Hir, RegexError> {
         .build()
         .translate(&rewritten, &syntax)
         .map_err(|e| error(e.kind().to_string(), e.span()))
+}
+
+/// Compiles a condition's regular expression (`matches`, function
+/// arguments) for an unanchored search over bytes, its automaton within
+/// `size_limit` heap bytes.
+///
+/// # Errors
+/// The translation's error, or one at offset 0 when the automaton would
+/// exceed `size_limit`.
+pub fn compile_search(
+    pattern: &str,
+    flags: RegexFlags,
+    size_limit: usize,
+) -> Result<meta::Regex, RegexError> {
+    let hir = translate(pattern, flags)?;
+    meta::Builder::new()
+        .configure(meta::Config::new().utf8_empty(false).nfa_size_limit(Some(size_limit)))
+        .build_from_hir(&hir)
+        .map_err(|error| RegexError {
+            message: match error.size_limit() {
+                Some(limit) => {
+                    format!("too large: its automaton exceeds the limit of {limit} bytes")
+                }
+                None => first_message_line(&error.to_string()),
+            },
+            offset: 0,
+        })
 }
 
 /// The span of the first quantifier whose greediness differs from the

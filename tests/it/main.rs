@@ -5,6 +5,7 @@ mod util;
 
 mod attribution_signature_base;
 mod attribution_summary;
+mod build_check;
 mod bundled_files;
 mod bundled_samples;
 mod check_cli;

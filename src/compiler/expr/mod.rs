@@ -22,8 +22,7 @@ mod sets;
 use super::externals::Externals;
 use super::fold::{self, Overflow};
 use super::ir::{self, CmpOp, Constant, Expr, FunctionRef, RuleId, VarId};
-use super::pattern_ir::lower_regex;
-use super::patterns::{DeclaredPatterns, check_regex};
+use super::patterns::{DeclaredPatterns, RegexTable};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::modules::{self, CallContext, ModuleId, Value};
 use crate::parser::ast::{self, ExprKind, Ident};
@@ -152,7 +151,7 @@ pub(super) struct ExprChecker<'a> {
     source: &'a Arc<SourceFile>,
     diags: &'a mut Vec<Diagnostic>,
     patterns: &'a mut DeclaredPatterns,
-    regexes: &'a mut Vec<ir::Regex>,
+    regexes: &'a mut RegexTable,
     /// Loop and `with` variables in scope, innermost last.
     scopes: Vec<ScopeVar>,
     /// Slots of the enclosing `for ... of` loops, innermost last.
@@ -168,7 +167,7 @@ impl<'a> ExprChecker<'a> {
         source: &'a Arc<SourceFile>,
         diags: &'a mut Vec<Diagnostic>,
         patterns: &'a mut DeclaredPatterns,
-        regexes: &'a mut Vec<ir::Regex>,
+        regexes: &'a mut RegexTable,
     ) -> Self {
         Self {
             env,
@@ -414,14 +413,7 @@ impl<'a> ExprChecker<'a> {
     }
 
     fn regex(&mut self, regex: &ast::Regex) -> Option<ir::RegexId> {
-        let before = self.diags.len();
-        check_regex(regex, self.source, self.diags);
-        if self.diags.len() > before {
-            return None;
-        }
-        let id = ir::RegexId(u32::try_from(self.regexes.len()).ok()?);
-        self.regexes.push(lower_regex(regex));
-        Some(id)
+        self.regexes.add(regex, self.source, self.diags)
     }
 
     fn new_var(&mut self) -> VarId {
