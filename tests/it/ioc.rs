@@ -107,7 +107,11 @@ fn scan(rules: &Path, files: &Path) -> BTreeMap<String, Vec<(String, Value)>> {
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
     let mut out = BTreeMap::new();
     for file in doc["files"].as_array().unwrap() {
-        let name = Path::new(file["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
+        let name = Path::new(file["path"].as_str().unwrap())
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let entries = file["attribution"]
             .as_array()
             .into_iter()
@@ -138,14 +142,18 @@ fn stix_and_misp_indicators_become_rules_that_attribute_their_files() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("1 file-name indicators"), "{stderr}");
     let text = std::fs::read_to_string(&rules).unwrap();
-    assert!(text.contains("actor = \"lazarus\"") && text.contains("family = \"fallchill\""), "{text}");
+    assert!(
+        text.contains("actor = \"lazarus\"") && text.contains("family = \"fallchill\""),
+        "{text}"
+    );
     assert!(text.contains("reference = \"https://example.org/advisory-1\""), "{text}");
     assert!(text.contains("ascii wide"), "{text}");
 
     let files = dir.path().join("files");
     std::fs::create_dir(&files).unwrap();
     std::fs::write(files.join("hash_stix.bin"), FALLCHILL_SAMPLE).unwrap();
-    std::fs::write(files.join("mutex_wide.bin"), [b"..".as_slice(), &wide(MUTEX), b".."].concat()).unwrap();
+    std::fs::write(files.join("mutex_wide.bin"), [b"..".as_slice(), &wide(MUTEX), b".."].concat())
+        .unwrap();
     std::fs::write(files.join("hash_misp.bin"), ROKRAT_SAMPLE).unwrap();
     std::fs::write(files.join("pdb.bin"), format!("MZ....{PDB}\0")).unwrap();
     std::fs::write(files.join("clean.bin"), b"synthetic sample nobody lists").unwrap();
@@ -164,7 +172,11 @@ fn lists_take_actor_and_family_from_flags_and_unknown_names_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("list.csv");
     let sha1 = hex(&sha1::Sha1::digest(b"listed"));
-    std::fs::write(&list, format!("type,value,actor\nsha1,{sha1},Nobody Bear\nhostname,c2.example.net,\n")).unwrap();
+    std::fs::write(
+        &list,
+        format!("type,value,actor\nsha1,{sha1},Nobody Bear\nhostname,c2.example.net,\n"),
+    )
+    .unwrap();
     let rules = dir.path().join("iocs.yar");
     let output = crate::util::spoor()
         .args(["ioc", "import", "--actor", "APT37", "--family", "rokrat", "-o"])
@@ -186,7 +198,8 @@ fn lists_take_actor_and_family_from_flags_and_unknown_names_are_reported() {
 
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{ not json").unwrap();
-    let output = crate::util::spoor().args(["ioc", "import", "-o"]).arg(&rules).arg(&bad).output().unwrap();
+    let output =
+        crate::util::spoor().args(["ioc", "import", "-o"]).arg(&rules).arg(&bad).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not valid JSON"));
 }
