@@ -17,6 +17,7 @@ mod differential;
 mod eval_conditions;
 mod eval_modules;
 mod eval_signature_base;
+mod fmt;
 mod indicators;
 mod ioc;
 mod modules_pe_declaration;
