@@ -51,6 +51,7 @@ pub mod results;
 pub mod rules;
 pub mod scanner;
 pub mod source;
+pub mod testing;
 pub mod types;
 pub mod walk;
 

@@ -26,6 +26,8 @@ enum Command {
     Profiles(cli::profiles::ProfilesArgs),
     /// Rewrite rule files in the canonical layout (`--check` for CI).
     Fmt(cli::fmt::FmtArgs),
+    /// Run the rule tests (`*.test.toml`) beside the rules.
+    Test(cli::test::TestArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,5 +38,6 @@ fn main() -> ExitCode {
         Command::Dump(args) => cli::dump::run(args),
         Command::Profiles(args) => cli::profiles::run(args),
         Command::Fmt(args) => cli::fmt::run(args),
+        Command::Test(args) => cli::test::run(args),
     }
 }

@@ -28,4 +28,5 @@ mod parser_errors;
 mod parser_fuzz;
 mod parser_limits;
 mod parser_roundtrip;
+mod rule_tests;
 mod sarif_schema;
