@@ -1,6 +1,7 @@
 //! The command-line interface: one module per subcommand.
 
 pub mod check;
+pub mod completion;
 pub mod dump;
 pub mod fmt;
 pub mod profiles;

@@ -28,12 +28,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::Rules;
 use crate::attribution::{Profiles, attribute};
 use crate::compiler::Compiler;
 use crate::matcher::MatcherLimits;
 use crate::results::RuleMatch;
 use crate::scanner::{ScanOptions, Scanner};
-use crate::Rules;
 
 pub use junit::write_junit;
 pub use sample::{Build, SampleSpec};
@@ -166,7 +166,11 @@ pub fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
 #[must_use]
 pub fn run_file(path: &Path) -> Vec<CaseResult> {
     let failed = |why: String| {
-        vec![CaseResult { file: path.to_owned(), name: "(test file)".to_owned(), failures: vec![why] }]
+        vec![CaseResult {
+            file: path.to_owned(),
+            name: "(test file)".to_owned(),
+            failures: vec![why],
+        }]
     };
     let test = match TestFile::load(path) {
         Ok(test) => test,
@@ -239,12 +243,14 @@ fn check(case: &Case, name: &str, matches: &[RuleMatch], profiles: &Profiles) ->
     let mut failures = Vec::new();
     for rule in &case.matches {
         if matched(rule).is_none() {
-            failures.push(format!("rule `{rule}` was expected to match sample `{name}`, but did not"));
+            failures
+                .push(format!("rule `{rule}` was expected to match sample `{name}`, but did not"));
         }
     }
     for rule in &case.not_matches {
         if matched(rule).is_some() {
-            failures.push(format!("rule `{rule}` was expected not to match sample `{name}`, but did"));
+            failures
+                .push(format!("rule `{rule}` was expected not to match sample `{name}`, but did"));
         }
     }
     for want in &case.strings {

@@ -125,7 +125,7 @@ impl Build {
 
 fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
     let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err("hex sample has an odd number of digits".to_owned());
     }
     (0..digits.len())
@@ -206,7 +206,8 @@ mod tests {
         assert_eq!(b64.bytes(base).unwrap(), b"MZ");
         let none = SampleSpec::default();
         assert!(none.bytes(base).is_err());
-        let two = SampleSpec { text: Some("a".into()), hex: Some("00".into()), ..SampleSpec::default() };
+        let two =
+            SampleSpec { text: Some("a".into()), hex: Some("00".into()), ..SampleSpec::default() };
         assert!(two.bytes(base).is_err());
     }
 

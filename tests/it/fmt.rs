@@ -65,7 +65,11 @@ fn formatted_signature_base(rules: &Path) -> (tempfile::TempDir, Vec<(String, us
         counts.push((path.file_name().unwrap().to_string_lossy().into_owned(), comments(&text)));
     }
     let output = run_fmt(&[], dir.path());
-    assert!(output.status.success(), "spoor fmt failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "spoor fmt failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     (dir, counts)
 }
 
@@ -76,8 +80,12 @@ fn signature_base_is_formatted_idempotently_keeping_comments_and_compiling() {
     let (dir, counts) = formatted_signature_base(&rules);
 
     let check = run_fmt(&["--check"], dir.path());
-    assert_eq!(check.status.code(), Some(0), "a second run would change:\n{}",
-        String::from_utf8_lossy(&check.stdout));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "a second run would change:\n{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     assert!(check.stdout.is_empty());
 
     let mut changed_counts = Vec::new();
@@ -130,7 +138,10 @@ fn check_lists_files_that_would_change_and_diff_shows_how() {
     let diff = run_fmt(&["--diff"], dir.path());
     assert_eq!(diff.status.code(), Some(1));
     let diff = String::from_utf8_lossy(&diff.stdout);
-    assert!(diff.contains("-rule a { condition: true }") && diff.contains("+  condition:"), "{diff}");
+    assert!(
+        diff.contains("-rule a { condition: true }") && diff.contains("+  condition:"),
+        "{diff}"
+    );
     assert_eq!(std::fs::read_to_string(&messy).unwrap(), "rule a { condition: true }");
 
     assert!(run_fmt(&[], dir.path()).status.success());
