@@ -41,6 +41,7 @@
 pub mod attribution;
 pub mod bundled;
 pub mod compiler;
+pub mod config;
 pub mod diagnostics;
 pub mod fmt;
 pub mod matcher;
