@@ -51,6 +51,7 @@ pub mod parser;
 pub mod results;
 pub mod rules;
 pub mod scanner;
+pub mod semantics;
 pub mod source;
 pub mod testing;
 pub mod types;

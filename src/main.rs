@@ -32,6 +32,8 @@ enum Command {
     Completion(cli::completion::CompletionArgs),
     /// Print the man page (roff), generated from these definitions.
     Man,
+    /// Turn published indicators (STIX, MISP, CSV) into YARA rules.
+    Ioc(cli::ioc::IocArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,5 +47,6 @@ fn main() -> ExitCode {
         Command::Test(args) => cli::test::run(args),
         Command::Completion(args) => cli::completion::completion(args, Cli::command()),
         Command::Man => cli::completion::man(Cli::command()),
+        Command::Ioc(args) => cli::ioc::run(args),
     }
 }

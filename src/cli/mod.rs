@@ -4,6 +4,7 @@ pub mod check;
 pub mod completion;
 pub mod dump;
 pub mod fmt;
+pub mod ioc;
 pub mod profiles;
 pub mod progress;
 pub mod rules;

@@ -233,6 +233,7 @@ fn scan_all(
             progress.file_done(&report);
             status.record(&report);
             summary.add(&report);
+            summary.actors.add(&report.attribution, profiles);
             printer.file(&report)?;
         }
         Ok(())

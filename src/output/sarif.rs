@@ -15,6 +15,9 @@
 //! description, its `reference` as `helpUri`, its tags, and its meta.
 //! A file that could not be scanned becomes an error notification of the
 //! run's invocation, which is then not `executionSuccessful`.
+//! The ATT&CK group and software ids of the attributed actors and families
+//! form the run's `taxonomies`, referenced from each result's `taxa` and
+//! each rule's `relationships` (see `sarif_taxonomy`).
 //!
 //! Binary files have no lines, so regions carry no `startLine`: GitHub
 //! shows such alerts on the file rather than on a line.
@@ -27,8 +30,9 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
+use super::sarif_taxonomy::{AttackTaxonomy, relationships};
 use super::{Printer, Summary};
-use crate::attribution::Confidence;
+use crate::attribution::{Confidence, Profiles};
 use crate::results::{FileReport, MetaValue, Outcome, RuleMatch};
 
 /// The `$schema` URI written into every log.
@@ -42,6 +46,7 @@ pub struct SarifPrinter {
     rules: Vec<Value>,
     rule_index: HashMap<(String, String), usize>,
     failures: Vec<Value>,
+    attack: AttackTaxonomy,
 }
 
 impl SarifPrinter {
@@ -55,16 +60,22 @@ impl SarifPrinter {
             rules: Vec::new(),
             rule_index: HashMap::new(),
             failures: Vec::new(),
+            attack: AttackTaxonomy::default(),
         }
     }
 
-    /// The index of a rule's descriptor, adding it on first sight.
-    fn rule(&mut self, m: &RuleMatch) -> usize {
+    /// The index of a rule's descriptor, adding it on first sight with
+    /// `relationships` to its ATT&CK taxa.
+    fn rule(&mut self, m: &RuleMatch, taxa: &[Value]) -> usize {
         let key = (m.namespace.clone(), m.rule.clone());
         if let Some(&index) = self.rule_index.get(&key) {
             return index;
         }
-        self.rules.push(descriptor(m));
+        let mut rule = descriptor(m);
+        if !taxa.is_empty() {
+            rule["relationships"] = json!(relationships(taxa));
+        }
+        self.rules.push(rule);
         self.rule_index.insert(key, self.rules.len() - 1);
         self.rules.len() - 1
     }
@@ -143,7 +154,12 @@ fn fingerprint(rule_id: &str, uri: &str) -> String {
     format!("{hash:016x}")
 }
 
-fn result(report: &FileReport, m: &RuleMatch, rule_index: usize) -> Value {
+/// The file's attribution entries that name this rule.
+fn entries_of<'a>(report: &'a FileReport, m: &RuleMatch) -> Vec<&'a crate::results::Attribution> {
+    report.attribution.iter().filter(|a| a.rules.contains(&m.rule)).collect()
+}
+
+fn result(report: &FileReport, m: &RuleMatch, rule_index: usize, taxa: Vec<Value>) -> Value {
     let uri = path_uri(&report.path);
     let artifact = json!({ "uri": uri });
     let mut locations: Vec<Value> = m
@@ -159,14 +175,14 @@ fn result(report: &FileReport, m: &RuleMatch, rule_index: usize) -> Value {
     if locations.is_empty() {
         locations.push(json!({ "physicalLocation": { "artifactLocation": artifact } }));
     }
-    let entries: Vec<_> = report.attribution.iter().filter(|a| a.rules.contains(&m.rule)).collect();
-    let actors: Vec<&str> = entries.iter().filter_map(|a| a.actor.as_deref()).collect();
-    let high = entries.iter().any(|a| a.actor.is_some() && a.confidence == Some(Confidence::High));
+    let entries = entries_of(report, m);
+    let actors: Vec<&str> = entries.iter().map(|a| a.actor.as_str()).collect();
+    let high = entries.iter().any(|a| a.confidence == Some(Confidence::High));
     let mut message = format!("{} matched {}", m.rule, report.path.display());
     if !actors.is_empty() {
         message.push_str(&format!(", attributed to {}", actors.join(" and ")));
     }
-    json!({
+    let mut result = json!({
         "ruleId": rule_id(m),
         "partialFingerprints": { "spoorRuleAndPath/v1": fingerprint(&rule_id(m), &uri) },
         "ruleIndex": rule_index,
@@ -178,7 +194,11 @@ fn result(report: &FileReport, m: &RuleMatch, rule_index: usize) -> Value {
             "actors": actors,
             "attribution": entries,
         },
-    })
+    });
+    if !taxa.is_empty() {
+        result["taxa"] = json!(taxa);
+    }
+    result
 }
 
 impl Printer for SarifPrinter {
@@ -187,8 +207,9 @@ impl Printer for SarifPrinter {
         match &report.outcome {
             Outcome::Scanned { matches, .. } => {
                 for m in matches {
-                    let index = self.rule(m);
-                    self.write_result(&result(report, m, index))?;
+                    let taxa = self.attack.references(&entries_of(report, m), Profiles::bundled());
+                    let index = self.rule(m, &taxa);
+                    self.write_result(&result(report, m, index, taxa))?;
                 }
             }
             Outcome::Failed(error) => self.failures.push(json!({
@@ -203,7 +224,7 @@ impl Printer for SarifPrinter {
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.start()?;
-        let tail = json!({
+        let mut tail = json!({
             "tool": { "driver": {
                 "name": "spoor",
                 "version": env!("CARGO_PKG_VERSION"),
@@ -215,6 +236,10 @@ impl Printer for SarifPrinter {
                 "properties": { "summary": summary },
             }],
         });
+        let taxonomies = self.attack.taxonomies();
+        if !taxonomies.is_empty() {
+            tail["taxonomies"] = json!(taxonomies);
+        }
         let tail = serde_json::to_string(&tail).map_err(io::Error::other)?;
         // Close `results`, then splice the tail object's members into the run.
         self.out.write_all(b"],")?;

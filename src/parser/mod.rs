@@ -30,7 +30,7 @@ mod build;
 mod depth;
 mod grammar;
 mod literal;
-mod modifiers;
+pub(crate) mod modifiers;
 mod print;
 mod spans;
 mod syntax_error;

@@ -270,15 +270,12 @@ fn check(case: &Case, name: &str, matches: &[RuleMatch], profiles: &Profiles) ->
     if let Some(want) = &case.attribution {
         let got = attribute(matches, profiles);
         let named = got.iter().any(|a| {
-            a.actor.as_deref() == Some(want.actor.as_str())
-                && want.family.as_ref().is_none_or(|f| a.families.contains(f))
+            a.actor == want.actor && want.family.as_ref().is_none_or(|f| a.families.contains(f))
         });
         if !named {
             let family = want.family.as_ref().map_or(String::new(), |f| format!(" / {f}"));
-            let summary: Vec<String> = got
-                .iter()
-                .map(|a| format!("{} {:?}", a.actor.as_deref().unwrap_or("-"), a.families))
-                .collect();
+            let summary: Vec<String> =
+                got.iter().map(|a| format!("{} {:?}", a.actor, a.families)).collect();
             failures.push(format!(
                 "sample `{name}` was expected to be attributed to {}{family}, got [{}]",
                 want.actor,

@@ -145,6 +145,9 @@ pub(crate) fn scan_pairs(rules: &Path, corpus: &Path) -> BTreeSet<(String, Strin
     let mut found = BTreeSet::new();
     let mut errors = Vec::new();
     for line in String::from_utf8_lossy(&output.stdout).lines().filter(|l| !l.trim().is_empty()) {
+        if line.starts_with("{\"summary\"") {
+            continue; // the actor summary that ends an attributing scan
+        }
         let file: FileLine = serde_json::from_str(line).expect("NDJSON line");
         let relative = Path::new(&file.path)
             .strip_prefix(corpus)

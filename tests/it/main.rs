@@ -4,6 +4,7 @@
 mod util;
 
 mod attribution_signature_base;
+mod attribution_summary;
 mod bundled_files;
 mod bundled_samples;
 mod check_cli;
@@ -18,6 +19,8 @@ mod eval_conditions;
 mod eval_modules;
 mod eval_signature_base;
 mod fmt;
+mod indicators;
+mod ioc;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;
 mod modules_pe_reference;
