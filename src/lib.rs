@@ -39,6 +39,7 @@
 pub mod attribution;
 pub mod bundled;
 pub mod compiler;
+pub mod config;
 pub mod diagnostics;
 pub mod fmt;
 pub mod matcher;
@@ -50,6 +51,7 @@ pub mod rules;
 pub mod scanner;
 pub mod semantics;
 pub mod source;
+pub mod testing;
 pub mod types;
 pub mod walk;
 

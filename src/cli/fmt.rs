@@ -1,5 +1,9 @@
 //! `spoor fmt`: rewrite rule files in the canonical layout.
 //!
+//! The `[fmt]` table of the nearest `spoor.toml` (see [`spoor::config`])
+//! sets indentation, width and alignment; for standard input, the one
+//! found from the current directory.
+//!
 //! Exit status: 0 when every file was formatted (or, with `--check` and
 //! `--diff`, already was); 1 when `--check` or `--diff` found a file that
 //! would change; 2 when a file could not be read, parsed or written.
@@ -12,6 +16,7 @@ use clap::Args;
 use rayon::prelude::*;
 
 use spoor::compiler::sources;
+use spoor::config;
 use spoor::fmt::{Style, format};
 use spoor::source::SourceFile;
 
@@ -46,7 +51,6 @@ enum Outcome {
 
 /// Runs the command.
 pub fn run(args: &FmtArgs) -> ExitCode {
-    let style = Style::default();
     let mut stdout = io::stdout().lock();
     let mut stderr = io::stderr().lock();
     let mut changed = false;
@@ -54,6 +58,14 @@ pub fn run(args: &FmtArgs) -> ExitCode {
     let mut files = Vec::new();
     for path in &args.paths {
         if path.as_os_str() == STDIN {
+            let style = match config::for_path(Path::new(".")) {
+                Ok(config) => config.fmt.style(),
+                Err(e) => {
+                    let _ = writeln!(stderr, "error: {e}");
+                    failed = true;
+                    continue;
+                }
+            };
             match format_stdin(args, &style, &mut stdout) {
                 Ok(was_changed) => changed |= was_changed,
                 Err(message) => {
@@ -70,7 +82,7 @@ pub fn run(args: &FmtArgs) -> ExitCode {
         }
         files.extend(found);
     }
-    let outcomes: Vec<Outcome> = files.par_iter().map(|f| format_file(f, &style)).collect();
+    let outcomes: Vec<Outcome> = files.par_iter().map(|f| format_file(f)).collect();
     for (file, outcome) in files.iter().zip(outcomes) {
         let result = match outcome {
             Outcome::Unchanged => Ok(()),
@@ -98,13 +110,18 @@ pub fn run(args: &FmtArgs) -> ExitCode {
     }
 }
 
-fn format_file(path: &Path, style: &Style) -> Outcome {
+/// Formats one file in the style of its `spoor.toml`.
+fn format_file(path: &Path) -> Outcome {
+    let style = match config::for_path(path) {
+        Ok(config) => config.fmt.style(),
+        Err(e) => return Outcome::Failed(format!("error: {e}\n")),
+    };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => return Outcome::Failed(format!("error: {}: {e}\n", path.display())),
     };
     let source = SourceFile::new(path.display().to_string(), text);
-    match format(&source, style) {
+    match format(&source, &style) {
         Ok(new) if new == source.text() => Outcome::Unchanged,
         Ok(new) => Outcome::Changed(source.text().to_owned(), new),
         Err(e) => Outcome::Failed(format!("{}: {e}\n", path.display())),

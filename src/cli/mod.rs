@@ -1,6 +1,7 @@
 //! The command-line interface: one module per subcommand.
 
 pub mod check;
+pub mod completion;
 pub mod dump;
 pub mod fmt;
 pub mod ioc;
@@ -8,3 +9,4 @@ pub mod profiles;
 pub mod progress;
 pub mod rules;
 pub mod scan;
+pub mod test;

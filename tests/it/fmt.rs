@@ -214,3 +214,16 @@ proptest! {
         prop_assert_eq!(normalized(&once), normalized(&text));
     }
 }
+
+#[test]
+fn the_nearest_spoor_toml_sets_the_style() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("spoor.toml"), "[fmt]\nindent = 4\nalign = false\n").unwrap();
+    let rule = dir.path().join("r.yar");
+    std::fs::write(&rule, "rule a { meta: k = 1 long = 2 condition: true }").unwrap();
+    assert!(run_fmt(&[], dir.path()).status.success());
+    assert_eq!(
+        std::fs::read_to_string(&rule).unwrap(),
+        "rule a {\n    meta:\n        k = 1\n        long = 2\n    condition:\n        true\n}\n"
+    );
+}
