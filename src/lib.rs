@@ -42,6 +42,7 @@ pub mod attribution;
 pub mod bundled;
 pub mod compiler;
 pub mod diagnostics;
+pub mod inputs;
 pub mod matcher;
 pub mod modules;
 pub mod output;

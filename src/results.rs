@@ -14,8 +14,12 @@ pub use crate::attribution::Attribution;
 /// One file and what scanning it produced.
 #[derive(Debug)]
 pub struct FileReport {
-    /// The path as it was found (walked or given).
+    /// The path as it was found (walked or given); for a member of an
+    /// archive, the archive's path on disk.
     pub path: PathBuf,
+    /// For a member of an archive, its path inside each container,
+    /// outermost first; empty for a file on disk.
+    pub member: Vec<String>,
     /// Bytes scanned (0 when the file could not be read).
     pub size: u64,
     /// Matches, or why the file could not be scanned.
@@ -53,6 +57,7 @@ impl FileReport {
     ) -> Self {
         Self {
             path,
+            member: Vec::new(),
             size,
             outcome: Outcome::Scanned { matches, warnings },
             attribution: Vec::new(),
@@ -65,6 +70,7 @@ impl FileReport {
     pub fn failed(path: PathBuf, error: impl Into<String>) -> Self {
         Self {
             path,
+            member: Vec::new(),
             size: 0,
             outcome: Outcome::Failed(error.into()),
             attribution: Vec::new(),

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod archives;
 mod attribution_signature_base;
 mod bundled_files;
 mod bundled_samples;
@@ -27,4 +28,5 @@ mod parser_errors;
 mod parser_fuzz;
 mod parser_limits;
 mod parser_roundtrip;
+mod sarif_github;
 mod sarif_schema;
