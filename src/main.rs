@@ -24,6 +24,10 @@ enum Command {
     Dump(cli::dump::DumpArgs),
     /// List the actor profiles, or show one.
     Profiles(cli::profiles::ProfilesArgs),
+    /// Rewrite rule files in the canonical layout (`--check` for CI).
+    Fmt(cli::fmt::FmtArgs),
+    /// Turn published indicators (STIX, MISP, CSV) into YARA rules.
+    Ioc(cli::ioc::IocArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,5 +37,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => cli::scan::run(args),
         Command::Dump(args) => cli::dump::run(args),
         Command::Profiles(args) => cli::profiles::run(args),
+        Command::Fmt(args) => cli::fmt::run(args),
+        Command::Ioc(args) => cli::ioc::run(args),
     }
 }

@@ -9,8 +9,6 @@ use std::path::PathBuf;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-pub use crate::attribution::Attribution;
-
 /// One file and what scanning it produced.
 #[derive(Debug)]
 pub struct FileReport {
@@ -178,6 +176,67 @@ fn serialize_meta<S: Serializer>(meta: &[(String, MetaValue)], s: S) -> Result<S
         map.serialize_entry(key, &Values(values))?;
     }
     map.end()
+}
+
+/// How specific a rule, or an inferred attribution, is to its actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Hunting logic or weak inference; false positives expected.
+    Low,
+    /// Family- or campaign-typical traits, or a name match.
+    Medium,
+    /// Strings or code unique to the family.
+    High,
+}
+
+impl Confidence {
+    /// Parses the meta value (`high`, `medium`, `low`).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Confidence> {
+        match text {
+            "high" => Some(Confidence::High),
+            "medium" => Some(Confidence::Medium),
+            "low" => Some(Confidence::Low),
+            _ => None,
+        }
+    }
+
+    /// The word used in meta and reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+}
+
+/// The attribution of everything that matched one file, per actor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribution {
+    /// Profile id (or a `shared_with` name).
+    pub actor: String,
+    /// `0.0..=1.0`: `1 - Π(1 - weight)` over the entry's rules.
+    pub score: f64,
+    /// The best confidence among the entry's rules.
+    pub confidence: Option<Confidence>,
+    /// Families named by the entry's rules, in order of first appearance.
+    pub families: Vec<String>,
+    /// The rules behind the entry, in match order.
+    pub rules: Vec<String>,
+    /// One `rule: why` summary per rule, `; `-separated.
+    pub evidence: String,
+    /// Other actors some of the entry's rules also point at.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<String>,
+    /// Country of the actor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Every rule of the entry rests on weak names only.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub weak: bool,
 }
 
 #[cfg(test)]

@@ -25,16 +25,15 @@ use regex_automata::meta;
 
 use crate::matcher::regex::{RegexFlags, translate};
 
+use crate::compiler::MatcherInput;
 use crate::compiler::ir::{
-    Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier, RegexId,
-    Rule, RuleId,
+    self, Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier,
+    RegexId, Rule, RuleId,
 };
 use crate::compiler::requirements::{InputGuard, Requirement, rule_guards, rule_requirements};
-use crate::matcher::{Match, Matcher, MatcherLimits, PatternError, PatternSpec, Scratch};
-use crate::modules::ModuleId;
-use crate::parser::ast;
-use crate::scanner::matches::PatternMatches;
-use crate::scanner::module_data::entrypoint_fields;
+use crate::matcher::{
+    Match, Matcher, MatcherLimits, PatternError, PatternMatches, PatternSpec, Scratch,
+};
 
 /// How the scanner finds the matches of one pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,8 +95,6 @@ pub struct Rules {
     /// `searched_ids[i]`.
     searched: Matcher,
     searched_ids: Vec<PatternId>,
-    /// The matcher's own cap on matches per pattern.
-    matcher_cap: usize,
     /// Matcher over the anchored patterns, by anchored slot.
     anchored: Matcher,
     plans: Vec<PatternPlan>,
@@ -108,8 +105,8 @@ pub struct Rules {
     required: Vec<Option<Box<[u32]>>>,
     /// For each rule, the tests on the input its condition needs.
     guards: Vec<InputGuard>,
-    /// The modules that give `entrypoint` its value, with their field.
-    entry_points: Vec<(ModuleId, usize)>,
+    /// Hash rules, matched by one digest per file.
+    indicators: crate::attribution::indicators::IndicatorSet,
 }
 
 impl std::fmt::Debug for Rules {
@@ -148,19 +145,18 @@ impl Rules {
         let globals = globals_by_rule(&program.rules);
         let required = required_slots(&program, &plans);
         let guards = rule_guards(&program);
-        let entry_points = entrypoint_fields();
+        let indicators = crate::attribution::indicators::IndicatorSet::recognize(&program);
         Ok(Self {
+            indicators,
             program,
             regexes,
             searched,
             searched_ids,
-            matcher_cap: limits.max_matches_per_pattern,
             anchored,
             plans,
             globals,
             required,
             guards,
-            entry_points,
         })
     }
 
@@ -188,6 +184,11 @@ impl Rules {
         self.program.rules.is_empty()
     }
 
+    /// The hash rules recognised as an indicator set.
+    pub(crate) fn indicators(&self) -> &crate::attribution::indicators::IndicatorSet {
+        &self.indicators
+    }
+
     pub(crate) fn regex(&self, id: RegexId) -> &Arc<meta::Regex> {
         &self.regexes[id.0 as usize]
     }
@@ -205,8 +206,7 @@ impl Rules {
         scratch: &mut Scratch,
         max_matches: usize,
     ) -> PatternMatches {
-        let found = self.searched.scan(data, scratch);
-        PatternMatches::new(found, max_matches, max_matches < self.matcher_cap)
+        self.searched.find_all(data, scratch, max_matches)
     }
 
     /// The pattern searched in search slot `slot`.
@@ -226,11 +226,6 @@ impl Rules {
     /// How many patterns are anchored.
     pub(crate) fn anchored_count(&self) -> usize {
         self.anchored.pattern_count()
-    }
-
-    /// The modules that give `entrypoint` its value, with their field.
-    pub(crate) fn entry_points(&self) -> &[(ModuleId, usize)] {
-        &self.entry_points
     }
 
     /// The global rules a rule depends on (its namespace's, not itself).
@@ -256,13 +251,9 @@ fn build_matcher(
     ids: &[PatternId],
     limits: &MatcherLimits,
 ) -> Result<Matcher, RulesError> {
-    let specs: Vec<PatternSpec<'_>> = ids
-        .iter()
-        .map(|id| {
-            let pattern = &program.patterns[id.0 as usize];
-            PatternSpec { value: &pattern.value, modifiers: &pattern.modifiers }
-        })
-        .collect();
+    let inputs: Vec<MatcherInput> =
+        ids.iter().map(|id| MatcherInput::new(&program.patterns[id.0 as usize])).collect();
+    let specs: Vec<PatternSpec<'_>> = inputs.iter().map(MatcherInput::spec).collect();
     Matcher::build(&specs, limits).map_err(|errors| {
         let (index, error) =
             errors.into_iter().next().unwrap_or((0, PatternError::OverLimit(String::new())));
@@ -319,7 +310,7 @@ fn globals_by_rule(rules: &[Rule]) -> Vec<Vec<RuleId>> {
 /// Compiles a condition's regular expression (`matches`, function
 /// arguments) for an unanchored search over bytes, in YARA's dialect: the
 /// same translation as the patterns' (`{,n}`, `\b` over bytes, ...).
-fn compile_regex(regex: &ast::Regex) -> Result<meta::Regex, RulesError> {
+fn compile_regex(regex: &ir::Regex) -> Result<meta::Regex, RulesError> {
     let error = |message: String| RulesError::Regex { pattern: regex.pattern.clone(), message };
     let flags = RegexFlags {
         case_insensitive: regex.case_insensitive,

@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod dump;
+pub mod fmt;
+pub mod ioc;
 pub mod profiles;
 pub mod progress;
 pub mod rules;

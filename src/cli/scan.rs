@@ -321,6 +321,7 @@ fn scan_all(
             progress.file_done(&report);
             status.record(&report, baseline);
             summary.add(&report);
+            summary.actors.add(&report.attribution, profiles);
             printer.file(&report)?;
         }
         Ok(())

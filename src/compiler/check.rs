@@ -41,7 +41,7 @@ pub(super) fn check_rule(
     rule: &ast::Rule,
     site: &RuleSite<'_>,
     diags: &mut Vec<Diagnostic>,
-    regexes: &mut Vec<ast::Regex>,
+    regexes: &mut Vec<ir::Regex>,
 ) -> Option<CheckedRule> {
     let errors_before = error_count(diags);
     let regexes_before = regexes.len();

@@ -42,6 +42,7 @@ mod fold;
 mod includes;
 pub mod ir;
 mod lints;
+mod pattern_ir;
 mod patterns;
 pub mod requirements;
 pub mod sources;
@@ -58,6 +59,7 @@ use crate::types::StructType;
 use expr::RuleTable;
 pub use externals::Define;
 use externals::Externals;
+pub use pattern_ir::MatcherInput;
 
 /// The namespace rules go to unless [`Compiler::namespace`] says otherwise.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -82,7 +84,7 @@ pub struct Compiler {
     namespaces: HashMap<String, RuleTable>,
     rules: Vec<ir::Rule>,
     patterns: Vec<ir::Pattern>,
-    regexes: Vec<ast::Regex>,
+    regexes: Vec<ir::Regex>,
     modules: BTreeSet<ModuleId>,
     rule_checks: Vec<Arc<dyn RuleCheck>>,
     diagnostics: Vec<Diagnostic>,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ir::{self, PatternId, RuleId};
+use super::pattern_ir::{lower_modifiers, lower_value};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::matcher::regex::{RegexFlags, translate};
 use crate::parser::ast::{self, ModifierKind, PatternValue};
@@ -68,8 +69,8 @@ pub(super) fn check_patterns(
         lowered.push(ir::Pattern {
             rule: rule_id,
             name: format!("${name}"),
-            value: pattern.value.clone(),
-            modifiers: pattern.modifiers.clone(),
+            value: lower_value(&pattern.value),
+            modifiers: lower_modifiers(&pattern.modifiers),
             is_private: pattern.modifiers.iter().any(|m| m.kind == ModifierKind::Private),
         });
     }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use super::atom_index::AtomIndex;
 use super::forms::Form;
-use super::verify::{self, CacheSlot};
+use super::verify::CacheSlot;
 use super::{Match, MatcherLimits, PatternError};
 
 /// Where one atom sits: which form, how far after the form's start, which
@@ -133,7 +133,7 @@ impl Search {
                 }
                 let form_caches = &mut caches[atom.form as usize];
                 let was_empty = form_caches.is_none();
-                verify::at_anchor(form, data, anchor, atom.xor_key, form_caches, &mut |m| {
+                form.at_anchor(data, anchor, atom.xor_key, form_caches, &mut |m| {
                     found.push(form.pattern, m)
                 });
                 if was_empty && form_caches.is_some() {
@@ -145,7 +145,7 @@ impl Search {
             let form = &forms[index];
             let form_caches = &mut caches[index];
             let was_empty = form_caches.is_none();
-            verify::everywhere(form, data, form_caches, &mut |m| found.push(form.pattern, m));
+            form.everywhere(data, form_caches, &mut |m| found.push(form.pattern, m));
             if was_empty && form_caches.is_some() {
                 live.push(index);
             }

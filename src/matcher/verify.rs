@@ -1,16 +1,15 @@
-//! Verifying candidates: does a form really match where its atom occurs?
+//! Verifying regex candidates: does a regex form really match where its
+//! atom occurs?
 //!
-//! A literal form compares its bytes at the one start its atom implies. A
-//! regex form finds every start its *prefix* (the elements before the atom)
+//! (A literal form compares its bytes at the one start its atom implies,
+//! see `literal.rs`.) A regex form finds every start its *prefix* (the elements before the atom)
 //! allows by running a reverse lazy DFA backwards from the atom, reporting
 //! every position where the reversed prefix reaches a match state (so
 //! `\w+@` yields every start of the word); from each start a forward,
 //! anchored, leftmost-first search gives the length a backtracking engine
 //! would report.
 //!
-//! `fullword` is checked last, on the characters around the match, after
-//! undoing the xor key (YARA-X: `"ab" xor(1) fullword` does not match after
-//! `0x60`, which is `a` under key 1).
+//! The checks around a match (`edges.rs`) come last.
 
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::start;
@@ -18,7 +17,7 @@ use regex_automata::{Anchored, Input, MatchKind, hybrid, meta};
 use regex_syntax::hir::Hir;
 
 use super::atoms::{self, AtomVariant};
-use super::forms::{Form, FormKind, Literal};
+use super::edges::Edges;
 use super::regex;
 use super::{Match, MatcherLimits, PatternError};
 
@@ -199,7 +198,7 @@ impl RegexVerifier {
     /// (greedy) or shortest (lazy) other length that passes.
     fn accepted_at(
         &self,
-        form: &Form,
+        edges: &Edges,
         data: &[u8],
         start: usize,
         end: usize,
@@ -207,7 +206,7 @@ impl RegexVerifier {
     ) -> Option<Match> {
         let length = self.length_at(data, start, end, caches.forward)?;
         let preferred = Match { offset: start, length, xor_key: None };
-        if let Some(accepted) = accept(form, data, preferred) {
+        if let Some(accepted) = edges.accept(data, preferred) {
             return Some(accepted);
         }
         let dfa = self.ends.as_ref()?;
@@ -219,12 +218,78 @@ impl RegexVerifier {
             .map(|match_end| match_end - start)
             .filter(|&other| other != length && other > 0);
         let accept_length =
-            |other| accept(form, data, Match { offset: start, length: other, xor_key: None });
+            |other| edges.accept(data, Match { offset: start, length: other, xor_key: None });
         if self.lazy {
             lengths.find_map(accept_length)
         } else {
             lengths.rev().find_map(accept_length)
         }
+    }
+
+    /// Calls `emit` with each match whose atom is at `atom`; `emit`
+    /// returns `false` to stop.
+    pub(crate) fn at_atom(
+        &self,
+        edges: &Edges,
+        data: &[u8],
+        atom: usize,
+        caches: &mut CacheSlot,
+        emit: &mut dyn FnMut(Match) -> bool,
+    ) {
+        let caches = caches.get_or_insert_with(Box::default);
+        let end = self.end_limit(data, atom);
+        let (reverse, forward, ends) = (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
+        self.starts(data, atom, reverse, |start| {
+            let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
+            self.accepted_at(edges, data, start, end, caches).is_none_or(&mut *emit)
+        });
+    }
+
+    /// Searches a form that has no atom across the whole of `data`: each
+    /// unanchored leftmost-first search finds the next start at which a
+    /// match exists, and its length is that of the anchored match from
+    /// there.
+    pub(crate) fn everywhere(
+        &self,
+        edges: &Edges,
+        data: &[u8],
+        caches: &mut CacheSlot,
+        emit: &mut dyn FnMut(Match) -> bool,
+    ) {
+        let Some(search) = &self.search else { return };
+        let caches = caches.get_or_insert_with(Box::default);
+        let mut from = 0;
+        while from < data.len() {
+            let Some(found) = search.search(&Input::new(data).range(from..)) else {
+                return;
+            };
+            let start = found.start();
+            let forward = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
+            if let Some(accepted) = self.accepted_at(edges, data, start, data.len(), forward)
+                && !emit(accepted)
+            {
+                return;
+            }
+            from = start + 1;
+        }
+    }
+
+    /// The match starting exactly at `offset`.
+    pub(crate) fn match_at(
+        &self,
+        edges: &Edges,
+        data: &[u8],
+        offset: usize,
+        limits: &MatcherLimits,
+    ) -> Option<Match> {
+        if offset > data.len() {
+            return None;
+        }
+        let end = self
+            .span
+            .map_or(data.len(), |_| data.len().min(offset.saturating_add(limits.regex_scan_span)));
+        let caches = ForwardCaches { forward: &mut None, ends: &mut None };
+        self.accepted_at(edges, data, offset, end, caches)
     }
 }
 
@@ -305,161 +370,4 @@ fn walk_forward(
     if last.is_ok_and(|state| state.is_match()) {
         each_end(end);
     }
-}
-
-/// Whether `literal` matches `data` at `start` under xor `key`.
-fn literal_matches(literal: &Literal, data: &[u8], start: usize, key: u8) -> bool {
-    let Some(window) = start.checked_add(literal.bytes.len()).and_then(|end| data.get(start..end))
-    else {
-        return false;
-    };
-    let equal = if literal.nocase {
-        window.eq_ignore_ascii_case(&literal.bytes)
-    } else if key == 0 {
-        window == literal.bytes
-    } else {
-        window.iter().zip(&literal.bytes).all(|(&seen, &byte)| seen == byte ^ key)
-    };
-    equal && literal.base64.as_ref().is_none_or(|check| check.holds(data, start))
-}
-
-/// The character at `at` for a width of 1 (a byte) or 2 (a byte followed
-/// by `\0`), after undoing the xor `key`; `None` when there is none.
-fn char_at(data: &[u8], at: usize, width: usize, key: u8) -> Option<u8> {
-    let first = *data.get(at)? ^ key;
-    match width {
-        1 => Some(first),
-        _ => (*data.get(at + 1)? ^ key == 0).then_some(first),
-    }
-}
-
-/// YARA's `fullword` rule: the character before and after the match is not
-/// alphanumeric. For wide forms a character is a byte followed by `\0`, so
-/// `c\0` before a match fails it and a lone `c` does not (both confirmed
-/// with YARA-X).
-fn is_full_word(data: &[u8], found: &Match, width: usize) -> bool {
-    let key = found.xor_key.unwrap_or(0);
-    let before = found.offset.checked_sub(width).and_then(|at| char_at(data, at, width, key));
-    let after = char_at(data, found.offset + found.length, width, key);
-    !before.is_some_and(|c| c.is_ascii_alphanumeric())
-        && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-}
-
-/// Whether a word boundary lies at `at` in wide text: YARA-X compares the
-/// byte two before `at` (the previous wide character) with the byte at
-/// `at`, without requiring the zero bytes (`/\bA{,2}\w/ wide` does not
-/// match `B\0` after `1\n`).
-fn is_wide_word_boundary(data: &[u8], at: usize) -> bool {
-    let is_word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
-    let before = at.checked_sub(2).and_then(|before| data.get(before));
-    is_word(before) != is_word(data.get(at))
-}
-
-fn accept(form: &Form, data: &[u8], found: Match) -> Option<Match> {
-    let edges = form.wide_word_edges;
-    let edge_holds = |required: Option<bool>, at: usize| {
-        required.is_none_or(|boundary| is_wide_word_boundary(data, at) == boundary)
-    };
-    let full_word = form.fullword.is_none_or(|width| is_full_word(data, &found, width));
-    (full_word
-        && edge_holds(edges.start, found.offset)
-        && edge_holds(edges.end, found.offset + found.length))
-    .then_some(found)
-}
-
-/// Verifies `form` for an atom hit whose form start (for literals) or atom
-/// position (for regexes) is `anchor`; calls `emit` with each match, which
-/// returns `false` to stop.
-pub(crate) fn at_anchor(
-    form: &Form,
-    data: &[u8],
-    anchor: usize,
-    xor_key: Option<u8>,
-    caches: &mut CacheSlot,
-    emit: &mut dyn FnMut(Match) -> bool,
-) {
-    match &form.kind {
-        FormKind::Literal(literal) => {
-            if literal_matches(literal, data, anchor, xor_key.unwrap_or(0)) {
-                let found = Match { offset: anchor, length: literal.bytes.len(), xor_key };
-                if let Some(found) = accept(form, data, found) {
-                    emit(found);
-                }
-            }
-        }
-        FormKind::Regex(verifier) => {
-            let caches = caches.get_or_insert_with(Box::default);
-            let end = verifier.end_limit(data, anchor);
-            let (reverse, forward, ends) =
-                (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
-            verifier.starts(data, anchor, reverse, |start| {
-                let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
-                verifier.accepted_at(form, data, start, end, caches).is_none_or(&mut *emit)
-            });
-        }
-    }
-}
-
-/// Searches a form that has no atom across the whole of `data`: each
-/// unanchored leftmost-first search finds the next start at which a match
-/// exists, and its length is that of the anchored match from there.
-pub(crate) fn everywhere(
-    form: &Form,
-    data: &[u8],
-    caches: &mut CacheSlot,
-    emit: &mut dyn FnMut(Match) -> bool,
-) {
-    let FormKind::Regex(verifier) = &form.kind else { return };
-    let Some(search) = &verifier.search else { return };
-    let caches = caches.get_or_insert_with(Box::default);
-    let mut from = 0;
-    while from < data.len() {
-        let Some(found) = search.search(&Input::new(data).range(from..)) else {
-            return;
-        };
-        let start = found.start();
-        let forward_caches = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
-        if let Some(accepted) = verifier.accepted_at(form, data, start, data.len(), forward_caches)
-            && !emit(accepted)
-        {
-            return;
-        }
-        from = start + 1;
-    }
-}
-
-/// The match of `form` starting exactly at `offset`.
-pub(crate) fn match_at(
-    form: &Form,
-    data: &[u8],
-    offset: usize,
-    limits: &MatcherLimits,
-) -> Option<Match> {
-    let found = match &form.kind {
-        FormKind::Literal(literal) => {
-            let key = match literal.xor {
-                Some((min, max)) => {
-                    let key = data.get(offset)? ^ literal.bytes.first()?;
-                    (min..=max).contains(&key).then_some(key)?
-                }
-                None => 0,
-            };
-            literal_matches(literal, data, offset, key).then_some(Match {
-                offset,
-                length: literal.bytes.len(),
-                xor_key: literal.xor.map(|_| key),
-            })?
-        }
-        FormKind::Regex(verifier) => {
-            if offset > data.len() {
-                return None;
-            }
-            let end = verifier.span.map_or(data.len(), |_| {
-                data.len().min(offset.saturating_add(limits.regex_scan_span))
-            });
-            let caches = ForwardCaches { forward: &mut None, ends: &mut None };
-            return verifier.accepted_at(form, data, offset, end, caches);
-        }
-    };
-    accept(form, data, found)
 }

@@ -48,9 +48,9 @@ impl Algorithm {
     #[must_use]
     pub fn compute(self, bytes: &[u8]) -> Value {
         match self {
-            Algorithm::Md5 => Value::String(hex(&Md5::digest(bytes))),
-            Algorithm::Sha1 => Value::String(hex(&Sha1::digest(bytes))),
-            Algorithm::Sha256 => Value::String(hex(&Sha256::digest(bytes))),
+            Algorithm::Md5 => Value::from(hex(&Md5::digest(bytes))),
+            Algorithm::Sha1 => Value::from(hex(&Sha1::digest(bytes))),
+            Algorithm::Sha256 => Value::from(hex(&Sha256::digest(bytes))),
             Algorithm::Crc32 => Value::Integer(i64::from(crc32fast::hash(bytes))),
             Algorithm::Checksum32 => {
                 let sum = bytes.iter().fold(0u32, |sum, &b| sum.wrapping_add(u32::from(b)));
@@ -110,10 +110,15 @@ fn hash_range(ctx: &CallContext<'_>, args: &[Value], algorithm: Algorithm) -> Va
     }
 }
 
-/// Lowercase hexadecimal digits of `bytes`.
-fn hex(bytes: &[u8]) -> Vec<u8> {
+/// Lowercase hexadecimal digits of `bytes`, as every digest a module
+/// reports is written.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes.iter().flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]).collect()
+    bytes
+        .iter()
+        .flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]

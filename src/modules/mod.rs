@@ -26,9 +26,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::types::StructType;
+pub use functions::Member;
 
 pub mod cache;
 pub mod console;
+pub mod docs;
 pub mod dump;
 pub mod functions;
 pub mod hash;
@@ -44,7 +46,7 @@ mod binary;
 pub mod dotnet;
 pub mod elf;
 pub mod pe;
-mod record;
+pub mod schema;
 
 /// A value of module data, shaped by the module's [`StructType`].
 #[derive(Debug, Clone, Default)]
@@ -124,11 +126,18 @@ pub trait Module: Send + Sync {
     /// panic and must bound its time and memory on hostile input.
     fn parse(&self, data: &[u8]) -> ModuleData;
 
-    /// The implementation of the function declared at `path` (field names
-    /// from the module root joined with `.`, such as `imports` or
-    /// `rich_signature.version`), for the overload at index `overload` of
-    /// its declaration.
-    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl>;
+    /// What the declaration names at `path` (field names from the module
+    /// root joined with `.`, such as `sections.name`, `imports` or
+    /// `rich_signature.version`): a documented field or a function with its
+    /// implementations. Derived from the module's one declaration
+    /// ([`schema`]), so it cannot disagree with [`Module::declaration`].
+    fn member(&self, path: &str) -> Option<Member>;
+
+    /// The implementation of the function declared at `path` for the
+    /// overload at index `overload` of its declaration.
+    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
+        self.member(path)?.implementation(overload)
+    }
 }
 
 /// Index of a module in [`registry`].

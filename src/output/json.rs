@@ -81,7 +81,13 @@ impl Printer for NdjsonPrinter {
         self.out.write_all(&line)
     }
 
-    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        if !summary.actors.is_empty() {
+            let mut line =
+                serde_json::to_vec(&serde_json::json!({ "summary": summary })).map_err(to_io)?;
+            line.push(b'\n');
+            self.out.write_all(&line)?;
+        }
         self.out.flush()
     }
 }

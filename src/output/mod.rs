@@ -21,8 +21,17 @@
 //!   `console` array of strings (a file with messages but no match gets a
 //!   line too); the text format prints them to standard error as
 //!   `console: PATH: message`, keeping standard output to match lines.
+//!   A scan that attributed anything ends with one more line,
+//!   `{"summary": {...}}`, the summary of the `json` format; a scan that
+//!   attributed nothing has no such line, so readers of plain YARA rule
+//!   hits see file objects only.
 //! - `json`: one document `{"files": [...], "errors": [...], "summary": {...}}`
 //!   listing every scanned file, matched or not, each file as in `ndjson`.
+//!   `summary.actors` lists every actor the scan attributed hits to
+//!   ([`ActorSummary`](crate::attribution::summary::ActorSummary): `actor`,
+//!   `name`, `attack_group`, `files`, `confidence`, `families` with their
+//!   `files` and `attack_software`, and all `attack_software` ids); the
+//!   text format prints the same after the hits, one `actor:` line each.
 //! - `sarif`: one SARIF 2.1.0 log, see [`SarifPrinter`].
 //!
 //! # Paths
@@ -40,6 +49,7 @@
 mod baseline;
 mod json;
 mod sarif;
+mod sarif_taxonomy;
 mod text;
 
 use std::io::{self, Write};
@@ -52,6 +62,7 @@ pub use json::{JsonPrinter, NdjsonPrinter};
 pub use sarif::{SarifOptions, SarifPrinter, fingerprint};
 pub use text::TextPrinter;
 
+use crate::attribution::summary::ActorTally;
 use crate::results::FileReport;
 
 /// The output formats of `spoor scan`.
@@ -97,6 +108,9 @@ pub struct Summary {
     pub skipped: u64,
     /// Wall-clock time of the scan.
     pub seconds: f64,
+    /// The actors the scan attributed hits to, with files, families and
+    /// ATT&CK ids (fed by [`ActorTally::add`]).
+    pub actors: ActorTally,
 }
 
 impl Summary {

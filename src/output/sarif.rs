@@ -19,6 +19,9 @@
 //! and its meta. A file that could not be scanned becomes an error
 //! notification of the run's invocation, which is then not
 //! `executionSuccessful`.
+//! The ATT&CK group and software ids of the attributed actors and families
+//! form the run's `taxonomies`, referenced from each result's `taxa` and
+//! each rule's `relationships` (see `sarif_taxonomy`).
 //!
 //! # Artifacts and URIs
 //! Every file with a result is an entry of `run.artifacts`. An absolute
@@ -45,8 +48,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::baseline::Baseline;
+use super::sarif_taxonomy::{AttackTaxonomy, relationships};
 use super::{Printer, Summary};
-use crate::attribution::Confidence;
+use crate::attribution::{Confidence, Profiles};
 use crate::results::{FileReport, MetaValue, Outcome, RuleMatch};
 
 /// The `uriBaseId` of paths below `--sarif-base`.
@@ -78,6 +82,7 @@ pub struct SarifPrinter {
     artifact_index: HashMap<(Option<usize>, String), usize>,
     seen_fingerprints: HashSet<String>,
     failures: Vec<Value>,
+    attack: AttackTaxonomy,
 }
 
 impl SarifPrinter {
@@ -101,6 +106,7 @@ impl SarifPrinter {
             artifact_index: HashMap::new(),
             seen_fingerprints: HashSet::new(),
             failures: Vec::new(),
+            attack: AttackTaxonomy::default(),
         }
     }
 
@@ -148,13 +154,18 @@ impl SarifPrinter {
         self.artifacts.len() - 1
     }
 
-    /// The index of a rule's descriptor, adding it on first sight.
-    fn rule(&mut self, m: &RuleMatch) -> usize {
+    /// The index of a rule's descriptor, adding it on first sight with
+    /// `relationships` to its ATT&CK taxa.
+    fn rule(&mut self, m: &RuleMatch, taxa: &[Value]) -> usize {
         let key = (m.namespace.clone(), m.rule.clone());
         if let Some(&index) = self.rule_index.get(&key) {
             return index;
         }
-        self.rules.push(descriptor(m));
+        let mut rule = descriptor(m);
+        if !taxa.is_empty() {
+            rule["relationships"] = json!(relationships(taxa));
+        }
+        self.rules.push(rule);
         self.rule_index.insert(key, self.rules.len() - 1);
         self.rules.len() - 1
     }
@@ -277,7 +288,18 @@ pub fn fingerprint(m: &RuleMatch, report: &FileReport) -> String {
     format!("{hash:016x}")
 }
 
-fn result(report: &FileReport, m: &RuleMatch, rule_index: usize, artifact: &Value) -> Value {
+/// The file's attribution entries that name this rule.
+fn entries_of<'a>(report: &'a FileReport, m: &RuleMatch) -> Vec<&'a crate::results::Attribution> {
+    report.attribution.iter().filter(|a| a.rules.contains(&m.rule)).collect()
+}
+
+fn result(
+    report: &FileReport,
+    m: &RuleMatch,
+    rule_index: usize,
+    artifact: &Value,
+    taxa: Vec<Value>,
+) -> Value {
     let mut locations: Vec<Value> = m
         .strings
         .iter()
@@ -291,14 +313,14 @@ fn result(report: &FileReport, m: &RuleMatch, rule_index: usize, artifact: &Valu
     if locations.is_empty() {
         locations.push(json!({ "physicalLocation": { "artifactLocation": artifact } }));
     }
-    let entries: Vec<_> = report.attribution.iter().filter(|a| a.rules.contains(&m.rule)).collect();
-    let actors: Vec<&str> = entries.iter().filter_map(|a| a.actor.as_deref()).collect();
-    let high = entries.iter().any(|a| a.actor.is_some() && a.confidence == Some(Confidence::High));
+    let entries = entries_of(report, m);
+    let actors: Vec<&str> = entries.iter().map(|a| a.actor.as_str()).collect();
+    let high = entries.iter().any(|a| a.confidence == Some(Confidence::High));
     let mut message = format!("{} matched {}", m.rule, super::display_path(report));
     if !actors.is_empty() {
         message.push_str(&format!(", attributed to {}", actors.join(" and ")));
     }
-    json!({
+    let mut result = json!({
         "ruleId": rule_id(m),
         "partialFingerprints": { FINGERPRINT_KEY: fingerprint(m, report) },
         "ruleIndex": rule_index,
@@ -310,7 +332,11 @@ fn result(report: &FileReport, m: &RuleMatch, rule_index: usize, artifact: &Valu
             "actors": actors,
             "attribution": entries,
         },
-    })
+    });
+    if !taxa.is_empty() {
+        result["taxa"] = json!(taxa);
+    }
+    result
 }
 
 impl SarifPrinter {
@@ -361,9 +387,10 @@ impl Printer for SarifPrinter {
         match &report.outcome {
             Outcome::Scanned { matches, .. } => {
                 for m in matches {
-                    let index = self.rule(m);
+                    let taxa = self.attack.references(&entries_of(report, m), Profiles::bundled());
+                    let index = self.rule(m, &taxa);
                     let artifact = self.artifact(report);
-                    let mut result = result(report, m, index, &artifact);
+                    let mut result = result(report, m, index, &artifact, taxa);
                     self.mark_baseline_state(&mut result);
                     self.write_result(&result)?;
                 }
@@ -399,6 +426,10 @@ impl Printer for SarifPrinter {
         if let Some(base) = &self.options.base {
             let uri = format!("file://{}/", path_uri(base).trim_end_matches('/'));
             tail["originalUriBaseIds"] = json!({ BASE_ID: { "uri": uri } });
+        }
+        let taxonomies = self.attack.taxonomies();
+        if !taxonomies.is_empty() {
+            tail["taxonomies"] = json!(taxonomies);
         }
         let tail = serde_json::to_string(&tail).map_err(io::Error::other)?;
         // Close `results`, then splice the tail object's members into the run.

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Printer, Summary, TextOptions};
+use crate::attribution::summary::describe;
 use crate::results::{Attribution, FileReport, MetaValue, Outcome, RuleMatch};
 
 /// `RULE [tags] [meta] PATH` per match, like `yara -g -m -s`.
@@ -40,10 +41,9 @@ impl TextPrinter {
 
 /// `attribution: ACTOR/FAMILY,... (CONFIDENCE, SCORE) PATH`, after the
 /// file's match lines. No rule name contains `:`, so a reader of `RULE PATH`
-/// lines tells these apart by their first word; an entry with no actor
-/// prints `-` for it.
+/// lines tells these apart by their first word.
 fn render_attribution(a: &Attribution, path: &str, buf: &mut String) {
-    let actor = a.actor.as_deref().unwrap_or("-");
+    let actor = &a.actor;
     let families =
         if a.families.is_empty() { String::new() } else { format!("/{}", a.families.join(",")) };
     let confidence = a.confidence.map_or("none", |c| c.as_str());
@@ -118,7 +118,15 @@ impl Printer for TextPrinter {
         }
     }
 
+    /// After the hits, one `actor: ...` line per actor the scan attributed
+    /// hits to ([`describe`]), when there is any; then the summary line on
+    /// standard error.
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let mut buf = String::new();
+        for actor in summary.actors.actors() {
+            let _ = writeln!(buf, "actor: {}", describe(actor));
+        }
+        self.out.write_all(buf.as_bytes())?;
         self.out.flush()?;
         eprintln!("{}", summary_line(summary));
         Ok(())
@@ -161,7 +169,7 @@ mod tests {
                 warnings: vec![],
             },
             attribution: vec![Attribution {
-                actor: Some("lazarus".into()),
+                actor: "lazarus".into(),
                 score: 0.9,
                 confidence: Some(crate::attribution::Confidence::High),
                 families: vec!["fallchill".into(), "applejeus".into()],
@@ -169,6 +177,7 @@ mod tests {
                 evidence: "r: lazarus/fallchill (high) by rule meta".into(),
                 conflicts: vec![],
                 country: Some("KP".into()),
+                weak: false,
             }],
             console: vec![],
         };

@@ -22,7 +22,6 @@
 pub mod error;
 mod eval;
 pub mod input;
-pub(crate) mod matches;
 pub(crate) mod module_data;
 
 use std::cell::{Cell, OnceCell, RefCell};
@@ -30,13 +29,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::compiler::ir::{PatternId, RuleId};
-use crate::matcher::Scratch;
+use crate::matcher::{Match, PatternMatches, Scratch};
 use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
 use crate::rules::{PatternPlan, Rules};
 use error::ScanError;
 use eval::{Clock, ScanState, Stop, Val, Verdict, eval_rule};
 use input::LoadOptions;
-use matches::{Match, PatternMatches};
 use module_data::ModuleCache;
 
 /// YARA's default cap on the matches kept per pattern and input.
@@ -201,7 +199,7 @@ impl<'r> Scanner<'r> {
         let timeout = self.options.timeout;
         let timed_out = |_| ScanError::Timeout(timeout.unwrap_or_default());
         let rules = self.rules;
-        let modules = ModuleCache::new(&rules.program().modules, rules.entry_points());
+        let modules = ModuleCache::new(&rules.program().modules);
         let anchored: Vec<OnceCell<Option<Match>>> = vec![OnceCell::new(); rules.anchored_count()];
         let anchored_checks = Cell::new(0);
         let messages = RefCell::new(Vec::new());
@@ -219,6 +217,8 @@ impl<'r> Scanner<'r> {
         self.stats.inputs += 1;
 
         let mut decisions = Decisions::new(rules.len());
+        // Hash rules whose digests are not this input's are false, unevaluated.
+        rules.indicators().rule_out(data, |id| decisions.verdicts[id.0 as usize] = Verdict::False);
         let undecided = decisions.evaluate(&state, Pass::BeforeSearch).map_err(timed_out)?;
         let searched = if undecided || self.strings_need_search(&decisions.verdicts) {
             self.stats.searches += 1;

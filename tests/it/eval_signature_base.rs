@@ -9,6 +9,7 @@
 
 use std::time::Instant;
 
+use spoor::compiler::MatcherInput;
 use spoor::compiler::ir::Constant;
 use spoor::matcher::MatcherLimits;
 use spoor::{Compiler, Rules, Scanner};
@@ -115,11 +116,8 @@ fn small_inputs() {
 fn matcher_share() {
     let Some(rules) = corpus_rules() else { return };
     let program = rules.program();
-    let specs: Vec<_> = program
-        .patterns
-        .iter()
-        .map(|p| spoor::matcher::PatternSpec { value: &p.value, modifiers: &p.modifiers })
-        .collect();
+    let inputs: Vec<_> = program.patterns.iter().map(MatcherInput::new).collect();
+    let specs: Vec<_> = inputs.iter().map(MatcherInput::spec).collect();
     let matcher = spoor::matcher::Matcher::build(&specs, &MatcherLimits::default()).unwrap();
     let data = std::fs::read("/usr/bin/cargo").or_else(|_| std::fs::read("/bin/ls")).unwrap();
     let mut scratch = matcher.scratch();

@@ -5,6 +5,7 @@ mod util;
 
 mod archives;
 mod attribution_signature_base;
+mod attribution_summary;
 mod bundled_files;
 mod bundled_samples;
 mod check_cli;
@@ -17,6 +18,9 @@ mod differential;
 mod eval_conditions;
 mod eval_modules;
 mod eval_signature_base;
+mod fmt;
+mod indicators;
+mod ioc;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;
 mod modules_pe_reference;

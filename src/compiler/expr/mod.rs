@@ -20,12 +20,14 @@ mod operators;
 mod sets;
 
 use super::externals::Externals;
-use super::fold::{self, FoldError};
+use super::fold::{self, Overflow};
 use super::ir::{self, CmpOp, Constant, Expr, FunctionRef, RuleId, VarId};
+use super::pattern_ir::lower_regex;
 use super::patterns::{DeclaredPatterns, check_regex};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::modules::{self, CallContext, ModuleId, Value};
 use crate::parser::ast::{self, ExprKind, Ident};
+use crate::semantics::IntWidth;
 use crate::source::{SourceFile, Span};
 use crate::types::{self, StructType, Type};
 
@@ -150,7 +152,7 @@ pub(super) struct ExprChecker<'a> {
     source: &'a Arc<SourceFile>,
     diags: &'a mut Vec<Diagnostic>,
     patterns: &'a mut DeclaredPatterns,
-    regexes: &'a mut Vec<ast::Regex>,
+    regexes: &'a mut Vec<ir::Regex>,
     /// Loop and `with` variables in scope, innermost last.
     scopes: Vec<ScopeVar>,
     /// Slots of the enclosing `for ... of` loops, innermost last.
@@ -166,7 +168,7 @@ impl<'a> ExprChecker<'a> {
         source: &'a Arc<SourceFile>,
         diags: &'a mut Vec<Diagnostic>,
         patterns: &'a mut DeclaredPatterns,
-        regexes: &'a mut Vec<ast::Regex>,
+        regexes: &'a mut Vec<ir::Regex>,
     ) -> Self {
         Self {
             env,
@@ -207,22 +209,18 @@ impl<'a> ExprChecker<'a> {
 
     fn folded(
         &mut self,
-        result: Option<Result<Constant, FoldError>>,
+        result: Option<Result<Constant, Overflow>>,
         span: Span,
     ) -> Option<Option<Constant>> {
         match result {
             None => Some(None),
             Some(Ok(c)) => Some(Some(c)),
-            Some(Err(FoldError::Overflow)) => {
+            Some(Err(Overflow)) => {
                 self.error(
                     codes::INTEGER_OVERFLOW,
                     "integer overflow: the constant expression does not fit in 64 bits",
                     span,
                 );
-                None
-            }
-            Some(Err(FoldError::NegativeShift)) => {
-                self.error(codes::INVALID_VALUE, "shift by a negative amount", span);
                 None
             }
         }
@@ -351,7 +349,10 @@ impl<'a> ExprChecker<'a> {
                     );
                     return None;
                 }
-                let expr = Expr::ReadInt { reader: *reader, offset: Box::new(offset_expr.expr) };
+                let expr = Expr::ReadInt {
+                    reader: int_reader(*reader),
+                    offset: Box::new(offset_expr.expr),
+                };
                 Some(Typed::new(expr, Type::Integer))
             }
             ExprKind::PatternMatch { id, anchor } => {
@@ -419,7 +420,7 @@ impl<'a> ExprChecker<'a> {
             return None;
         }
         let id = ir::RegexId(u32::try_from(self.regexes.len()).ok()?);
-        self.regexes.push(regex.clone());
+        self.regexes.push(lower_regex(regex));
         Some(id)
     }
 
@@ -654,6 +655,16 @@ fn module_constant(c: &types::Constant) -> Constant {
         types::Constant::Float(f) => Constant::Float(*f),
         types::Constant::String(s) => Constant::String(Arc::from(s.as_bytes())),
     }
+}
+
+/// The reader the IR uses for the one the parser read.
+fn int_reader(reader: ast::IntReader) -> ir::IntReader {
+    let width = match reader.width() {
+        1 => IntWidth::Byte,
+        2 => IntWidth::Half,
+        _ => IntWidth::Word,
+    };
+    ir::IntReader { width, signed: reader.is_signed(), big_endian: reader.is_big_endian() }
 }
 
 fn type_list(types: &[Type]) -> String {
