@@ -42,6 +42,7 @@ pub mod compiler;
 pub mod config;
 pub mod diagnostics;
 pub mod fmt;
+pub mod inputs;
 pub mod matcher;
 pub mod modules;
 pub mod output;

@@ -12,8 +12,12 @@ use serde::{Serialize, Serializer};
 /// One file and what scanning it produced.
 #[derive(Debug)]
 pub struct FileReport {
-    /// The path as it was found (walked or given).
+    /// The path as it was found (walked or given); for a member of an
+    /// archive, the archive's path on disk.
     pub path: PathBuf,
+    /// For a member of an archive, its path inside each container,
+    /// outermost first; empty for a file on disk.
+    pub member: Vec<String>,
     /// Bytes scanned (0 when the file could not be read).
     pub size: u64,
     /// Matches, or why the file could not be scanned.
@@ -51,6 +55,7 @@ impl FileReport {
     ) -> Self {
         Self {
             path,
+            member: Vec::new(),
             size,
             outcome: Outcome::Scanned { matches, warnings },
             attribution: Vec::new(),
@@ -63,6 +68,7 @@ impl FileReport {
     pub fn failed(path: PathBuf, error: impl Into<String>) -> Self {
         Self {
             path,
+            member: Vec::new(),
             size: 0,
             outcome: Outcome::Failed(error.into()),
             attribution: Vec::new(),

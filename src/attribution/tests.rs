@@ -325,6 +325,7 @@ fn retain_actor_keeps_that_actors_matches_only() {
     let attribution = attribute(&matches, Profiles::bundled());
     let outcome = crate::results::Outcome::Scanned { matches, warnings: vec![] };
     let mut report = crate::results::FileReport {
+        member: Vec::new(),
         path: "f".into(),
         size: 1,
         outcome,

@@ -12,18 +12,21 @@
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use spoor::attribution::{self, Profiles};
-use spoor::output::{self, Format, Summary, TextOptions};
+use spoor::inputs::limits::{self, ArchiveLimits};
+use spoor::inputs::scan::scan_path;
+use spoor::output::{self, Baseline, Format, SarifOptions, SarifPrinter, Summary, TextOptions};
 use spoor::results::{FileReport, Outcome};
 use spoor::scanner::ScanOptions;
 use spoor::scanner::input::LoadOptions;
-use spoor::walk::{self, Entry, WalkOptions};
+use spoor::walk::{self, Entry, PathFilter, WalkOptions};
 use spoor::{Rules, Scanner};
 
 use super::progress::Progress;
@@ -76,12 +79,49 @@ pub struct ScanArgs {
     /// Which hits make the exit status 1.
     #[arg(long, value_enum, default_value = "any")]
     fail_on: FailOn,
+    /// Do not look inside archives and compressed files (they are still
+    /// scanned as files).
+    #[arg(long)]
+    no_archives: bool,
+    /// How many levels of archives inside archives are opened.
+    #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_MAX_DEPTH)]
+    archive_depth: u32,
+    /// Skip walked files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Scan only walked files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<String>,
+    /// Descend at most N directory levels below each path.
+    #[arg(long, value_name = "N")]
+    max_depth: Option<usize>,
+    /// Skip files larger than SIZE (`10M`, `1G`), counted as skipped.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    skip_larger: Option<u64>,
+    /// Also scan the paths listed in FILE, one per line.
+    #[arg(long, value_name = "FILE")]
+    scan_list: Option<PathBuf>,
+    /// Largest archive member scanned; a larger one is reported.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size,
+          default_value_t = limits::DEFAULT_MAX_MEMBER)]
+    archive_max_member: u64,
+    /// Bytes the archives of one file may expand to in total.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size,
+          default_value_t = limits::DEFAULT_MAX_EXPANDED)]
+    archive_max_expanded: u64,
+    /// Write SARIF paths below DIR relative to it, with a `uriBaseId`.
+    #[arg(long, value_name = "DIR")]
+    sarif_base: Option<PathBuf>,
+    /// Compare with an earlier SARIF log: results are marked new,
+    /// unchanged or absent, and `--fail-on new` looks only at new ones.
+    #[arg(long, value_name = "OLD.sarif")]
+    baseline: Option<PathBuf>,
     /// Never show a progress bar.
     #[arg(long)]
     no_progress: bool,
     /// Files and directories to scan; `-` reads one path per line from
     /// standard input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "scan_list", value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
 
@@ -92,6 +132,9 @@ pub enum FailOn {
     Any,
     /// Exit 1 only when a match is attributed to an actor.
     Actor,
+    /// Exit 1 only for a match not in the `--baseline` log (any match
+    /// without a baseline).
+    New,
     /// Exit 0 whatever matched (errors still give 2).
     None,
 }
@@ -128,8 +171,24 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         tags: args.print_tags,
         attribution: args.print_attribution,
     };
-    let printer = output::printer(args.format, text, out);
-    match scan_all(args, actor.as_deref(), &rules, printer) {
+    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+        Ok(baseline) => baseline,
+        Err(e) => {
+            eprintln!("error: --baseline {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let printer: Box<dyn output::Printer> = if args.format == Format::Sarif {
+        let base = args
+            .sarif_base
+            .as_deref()
+            .map(|dir| std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()));
+        let options = SarifOptions { base, baseline: baseline.clone() };
+        Box::new(SarifPrinter::with_options(out, options))
+    } else {
+        output::printer(args.format, text, out)
+    };
+    match scan_all(args, actor.as_deref(), &rules, printer, baseline.as_ref()) {
         Ok(status) => status.exit_code(args.fail_on),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
@@ -144,15 +203,19 @@ pub fn run(args: &ScanArgs) -> ExitCode {
 struct Status {
     matched: bool,
     attributed: bool,
+    new_match: bool,
     errored: bool,
 }
 
 impl Status {
-    fn record(&mut self, report: &FileReport) {
+    fn record(&mut self, report: &FileReport, baseline: Option<&Baseline>) {
         match &report.outcome {
             Outcome::Scanned { matches, .. } => {
                 self.matched |= !matches.is_empty();
                 self.attributed |= !report.attribution.is_empty();
+                self.new_match |= matches
+                    .iter()
+                    .any(|m| baseline.is_none_or(|b| !b.contains(&output::fingerprint(m, report))));
             }
             Outcome::Failed(_) => self.errored = true,
         }
@@ -162,6 +225,7 @@ impl Status {
         let failed = match policy {
             FailOn::Any => self.matched,
             FailOn::Actor => self.attributed,
+            FailOn::New => self.new_match,
             FailOn::None => false,
         };
         if self.errored {
@@ -179,6 +243,7 @@ fn scan_all(
     actor: Option<&str>,
     rules: &Rules,
     mut printer: Box<dyn output::Printer>,
+    baseline: Option<&Baseline>,
 ) -> io::Result<Status> {
     let started = Instant::now();
     let load = LoadOptions {
@@ -187,13 +252,29 @@ fn scan_all(
         ..LoadOptions::default()
     };
     let timeout = args.timeout.map(Duration::from_secs);
+    let archives = (!args.no_archives).then(|| ArchiveLimits {
+        max_depth: args.archive_depth,
+        max_member: args.archive_max_member,
+        max_expanded: args.archive_max_expanded,
+        ..ArchiveLimits::default()
+    });
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()
     {
         Ok(pool) => pool,
         Err(e) => return Err(io::Error::other(e)),
     };
-    let roots = expand_stdin(&args.paths)?;
-    let walk_options = WalkOptions { follow_symlinks: args.follow_symlinks };
+    let mut roots = expand_stdin(&args.paths)?;
+    if let Some(list) = &args.scan_list {
+        roots.extend(path_lines(io::BufReader::new(std::fs::File::open(list)?))?);
+    }
+    let filter = PathFilter::new(&args.include, &args.exclude).map_err(io::Error::other)?;
+    let walk_options = WalkOptions {
+        follow_symlinks: args.follow_symlinks,
+        max_depth: args.max_depth,
+        skip_larger: args.skip_larger,
+        filter: Arc::new(filter),
+    };
+    let skipped = AtomicU64::new(0);
     let profiles = Profiles::bundled();
     let progress = Progress::new(!args.no_progress && args.output.is_none());
 
@@ -213,13 +294,20 @@ fn scan_all(
                         (Scanner::with_options(rules, options), sender.clone())
                     },
                     |(scanner, sender), entry| {
-                        let report = match entry {
-                            Entry::File(path) => scanner.scan_file_report(&path, &load),
-                            Entry::Error(path, message) => FileReport::failed(path, message),
-                        };
                         // The receiver only goes away when output failed;
                         // the remaining files are then not worth scanning.
-                        let _ = sender.send(report);
+                        let mut send = |report| {
+                            let _ = sender.send(report);
+                        };
+                        match entry {
+                            Entry::File(path) => {
+                                scan_path(scanner, &path, &load, archives.as_ref(), &mut send);
+                            }
+                            Entry::Error(path, message) => send(FileReport::failed(path, message)),
+                            Entry::Skipped(..) => {
+                                let _ = skipped.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
                     },
                 );
             });
@@ -231,7 +319,7 @@ fn scan_all(
                 attribution::retain_actor(&mut report, actor);
             }
             progress.file_done(&report);
-            status.record(&report);
+            status.record(&report, baseline);
             summary.add(&report);
             summary.actors.add(&report.attribution, profiles);
             printer.file(&report)?;
@@ -240,6 +328,7 @@ fn scan_all(
     })?;
     progress.finish();
     summary.seconds = started.elapsed().as_secs_f64();
+    summary.skipped = skipped.load(Ordering::Relaxed);
     printer.finish(&summary)?;
     Ok(status)
 }
@@ -249,20 +338,47 @@ fn expand_stdin(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
     let mut roots = Vec::with_capacity(paths.len());
     for path in paths {
         if path.as_os_str() == "-" {
-            for line in io::stdin().lock().split(b'\n') {
-                let mut line = line?;
-                if line.last() == Some(&b'\r') {
-                    let _ = line.pop();
-                }
-                if !line.is_empty() {
-                    roots.push(path_from_bytes(line));
-                }
-            }
+            roots.extend(path_lines(io::stdin().lock())?);
         } else {
             roots.push(path.clone());
         }
     }
     Ok(roots)
+}
+
+/// One path per line (`\r\n` too); empty lines are left out.
+fn path_lines(reader: impl BufRead) -> io::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for line in reader.split(b'\n') {
+        let mut line = line?;
+        if line.last() == Some(&b'\r') {
+            let _ = line.pop();
+        }
+        if !line.is_empty() {
+            paths.push(path_from_bytes(line));
+        }
+    }
+    Ok(paths)
+}
+
+/// A size with an optional binary suffix: `512`, `64K`, `10M`, `2G` (also
+/// `KB`/`KiB` and lower case).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let digits = lower.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let shift = match &lower[digits.len()..] {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        other => return Err(format!("unknown size suffix `{other}` (use K, M, G or T)")),
+    };
+    let number: u64 = digits.parse().map_err(|_| format!("`{text}` is not a size"))?;
+    number
+        .checked_shl(shift)
+        .filter(|n| n >> shift == number)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// A path from raw bytes, exact even when they are not UTF-8.

@@ -22,7 +22,7 @@ pub fn rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
         for entry in walk::walk(vec![root.clone()], WalkOptions::default()) {
             match entry {
                 Entry::File(path) if explicit_file || is_rule_file(&path) => found.push(path),
-                Entry::File(_) => {}
+                Entry::File(_) | Entry::Skipped(..) => {}
                 Entry::Error(path, message) => errors.push(Diagnostic::global(
                     codes::IO,
                     format!("cannot read `{}`: {message}", path.display()),

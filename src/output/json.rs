@@ -13,6 +13,8 @@ use crate::results::{Attribution, FileReport, Outcome, RuleMatch};
 struct FileJson<'a> {
     #[serde(flatten)]
     path: PathJson,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    member: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     matches: Option<&'a [RuleMatch]>,
     #[serde(skip_serializing_if = "<[Attribution]>::is_empty")]
@@ -31,6 +33,7 @@ impl<'a> FileJson<'a> {
         match &report.outcome {
             Outcome::Scanned { matches, warnings } => Self {
                 path,
+                member: &report.member,
                 matches: Some(matches),
                 attribution: &report.attribution,
                 warnings,
@@ -39,6 +42,7 @@ impl<'a> FileJson<'a> {
             },
             Outcome::Failed(error) => Self {
                 path,
+                member: &report.member,
                 matches: None,
                 attribution: &[],
                 warnings: &[],
@@ -150,8 +154,14 @@ mod tests {
         }];
         let attribution = attribute(&matches, Profiles::bundled());
         let outcome = Outcome::Scanned { matches, warnings: vec![] };
-        let report =
-            FileReport { path: "f".into(), size: 1, outcome, attribution, console: vec![] };
+        let report = FileReport {
+            path: "f".into(),
+            member: vec![],
+            size: 1,
+            outcome,
+            attribution,
+            console: vec![],
+        };
         let out = SharedBuffer::default();
         let mut printer = NdjsonPrinter::new(Box::new(out.clone()));
         printer.file(&report).unwrap();

@@ -50,6 +50,20 @@ fn render_attribution(a: &Attribution, path: &str, buf: &mut String) {
     let _ = writeln!(buf, "attribution: {actor}{families} ({confidence}, {:.2}) {path}", a.score);
 }
 
+/// The line closing a text scan on standard error, like ripgrep's stats.
+fn summary_line(s: &Summary) -> String {
+    format!(
+        "scanned {} files, {} members, {} bytes; {} hits, {} skipped, {} errors in {:.2}s",
+        s.files_scanned,
+        s.members_scanned,
+        s.bytes,
+        s.matches,
+        s.skipped,
+        s.files_failed,
+        s.seconds
+    )
+}
+
 /// Meta as YARA prints it: strings quoted and escaped.
 fn meta_text(value: &MetaValue) -> String {
     match value {
@@ -76,7 +90,7 @@ fn escape(bytes: &[u8]) -> String {
 
 impl Printer for TextPrinter {
     fn file(&mut self, report: &FileReport) -> io::Result<()> {
-        let path = report.path.to_string_lossy();
+        let path = super::display_path(report);
         match &report.outcome {
             Outcome::Scanned { matches, warnings } => {
                 for warning in warnings {
@@ -105,14 +119,17 @@ impl Printer for TextPrinter {
     }
 
     /// After the hits, one `actor: ...` line per actor the scan attributed
-    /// hits to ([`describe`]), when there is any.
+    /// hits to ([`describe`]), when there is any; then the summary line on
+    /// standard error.
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         let mut buf = String::new();
         for actor in summary.actors.actors() {
             let _ = writeln!(buf, "actor: {}", describe(actor));
         }
         self.out.write_all(buf.as_bytes())?;
-        self.out.flush()
+        self.out.flush()?;
+        eprintln!("{}", summary_line(summary));
+        Ok(())
     }
 }
 
@@ -130,6 +147,7 @@ mod tests {
         let mut printer = TextPrinter::new(Box::new(out.clone()), options);
         let report = FileReport {
             path: "dir/f.bin".into(),
+            member: vec![],
             size: 10,
             outcome: Outcome::Scanned {
                 matches: vec![RuleMatch {

@@ -180,7 +180,10 @@ impl<'r> Scanner<'r> {
     }
 
     /// Scans a loaded file; its results are void if it shrank meanwhile.
-    fn scan_input(&mut self, input: &input::Input) -> Result<ScanResults, ScanError> {
+    ///
+    /// # Errors
+    /// On a timeout, or when the mapped file shrank during the scan.
+    pub fn scan_input(&mut self, input: &input::Input) -> Result<ScanResults, ScanError> {
         let results = self.scan_bytes(input)?;
         if input.was_truncated() {
             return Err(ScanError::FileChanged);

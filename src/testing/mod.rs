@@ -31,7 +31,6 @@ use serde::Deserialize;
 use crate::Rules;
 use crate::attribution::{Profiles, attribute};
 use crate::compiler::Compiler;
-use crate::matcher::MatcherLimits;
 use crate::results::RuleMatch;
 use crate::scanner::{ScanOptions, Scanner};
 
@@ -222,11 +221,10 @@ fn compile(files: &[PathBuf]) -> Result<Rules, String> {
     for file in files {
         compiler.add_path(file);
     }
-    let program = compiler.build().map_err(|diagnostics| {
+    compiler.build().map_err(|diagnostics| {
         let rendered: String = diagnostics.iter().map(|d| d.render()).collect();
         format!("the rules do not compile:\n{rendered}")
-    })?;
-    Rules::new(program, &MatcherLimits::default()).map_err(|e| e.to_string())
+    })
 }
 
 /// The profiles of the nearest `actors/` directory at or above `dir`.

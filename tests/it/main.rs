@@ -3,6 +3,7 @@
 
 mod util;
 
+mod archives;
 mod attribution_signature_base;
 mod attribution_summary;
 mod build_check;
@@ -35,4 +36,5 @@ mod parser_fuzz;
 mod parser_limits;
 mod parser_roundtrip;
 mod rule_tests;
+mod sarif_github;
 mod sarif_schema;
