@@ -19,7 +19,7 @@ enum Command {
     /// Parse and check rule files; exit 0 when all compile, 2 otherwise.
     Check(cli::check::CheckArgs),
     /// Scan files and directories with the given rules, or the bundled ones.
-    Scan(cli::scan::ScanArgs),
+    Scan(Box<cli::scan::ScanArgs>),
     /// Print a module's values for a file as JSON, for rule authors.
     Dump(cli::dump::DumpArgs),
     /// List the actor profiles, or show one.

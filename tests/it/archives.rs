@@ -460,7 +460,7 @@ fn unreadable_members_are_reported_and_the_scan_goes_on() {
     assert_eq!(encrypted.1, ["secret.bin"]);
     assert!(encrypted.2.contains("encrypted"), "{errors:?}");
     let implode = find("implode.zip");
-    assert_eq!(implode.1, [sample.0.clone()]);
+    assert_eq!(implode.1, std::slice::from_ref(&sample.0));
     assert!(
         implode.2.to_lowercase().contains("unsupported") || implode.2.contains("method"),
         "{errors:?}"
