@@ -6,8 +6,21 @@
 //! indent = 4      # spaces per level (default 2)
 //! width = 120     # widest condition line (default 100)
 //! align = false   # align the `=` of meta entries and patterns (default true)
+//!
+//! [check]
+//! rule_name = "^[A-Z][A-Za-z0-9_]+$"   # every rule name must match
+//! tags = ["APT", "Lazarus"]            # the only tags allowed
+//!
+//! [check.meta]                         # metadata every rule must have
+//! author = "string"                    # string, integer, float, bool, date,
+//! hash = "sha256"                      # md5, sha1, sha256 or url
+//!
+//! [warnings]
+//! disabled = ["slow_pattern", "W005"]  # codes or YARA-X names
+//! as_errors = true                     # warnings fail `spoor check`
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -24,6 +37,61 @@ pub struct Config {
     /// `[fmt]`: the formatter's layout.
     #[serde(default)]
     pub fmt: FmtConfig,
+    /// `[check]`: conventions rules must follow.
+    #[serde(default)]
+    pub check: CheckConfig,
+    /// `[warnings]`: which warnings show.
+    #[serde(default)]
+    pub warnings: WarningsConfig,
+}
+
+/// `[check]`: a project's rule conventions, reported as warnings.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// A regular expression every rule name must match.
+    pub rule_name: Option<String>,
+    /// The only tags allowed, when given.
+    pub tags: Option<Vec<String>>,
+    /// Metadata every rule must have, with its type.
+    #[serde(default)]
+    pub meta: BTreeMap<String, MetaType>,
+}
+
+/// The type a required metadata value must have.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MetaType {
+    /// Any string.
+    String,
+    /// An integer.
+    Integer,
+    /// A float (an integer is accepted).
+    Float,
+    /// `true` or `false`.
+    Bool,
+    /// A string `YYYY-MM-DD`.
+    Date,
+    /// 32 hex digits.
+    Md5,
+    /// 40 hex digits.
+    Sha1,
+    /// 64 hex digits.
+    Sha256,
+    /// A string starting `http://` or `https://`.
+    Url,
+}
+
+/// `[warnings]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WarningsConfig {
+    /// Codes or names of warnings not shown.
+    #[serde(default)]
+    pub disabled: Vec<String>,
+    /// Whether warnings count as errors.
+    #[serde(default)]
+    pub as_errors: bool,
 }
 
 /// `[fmt]`: every key optional, defaults as [`Style::default`].
@@ -87,5 +155,18 @@ mod tests {
         assert_eq!((style.indent, style.width, style.align), (4, Style::DEFAULT_WIDTH, false));
         std::fs::write(dir.path().join("a").join(FILE_NAME), "[fmt]\nindnet = 4\n").unwrap();
         assert!(for_path(&rule).unwrap_err().contains("indnet"));
+    }
+
+    #[test]
+    fn check_and_warnings_tables_parse() {
+        let config: Config = toml::from_str(
+            "[check]\nrule_name = \"^A\"\ntags = [\"x\"]\n[check.meta]\nauthor = \"string\"\n\
+             hash = \"sha256\"\n[warnings]\ndisabled = [\"W005\"]\nas_errors = true\n",
+        )
+        .unwrap();
+        assert_eq!(config.check.meta["hash"], MetaType::Sha256);
+        assert_eq!(config.check.tags.as_deref(), Some(&["x".to_owned()][..]));
+        assert!(config.warnings.as_errors);
+        assert!(toml::from_str::<Config>("[check.meta]\na = \"strng\"\n").is_err());
     }
 }

@@ -40,6 +40,7 @@
 //! ```
 
 mod check;
+pub mod conventions;
 mod expr;
 pub mod externals;
 mod fold;
@@ -47,6 +48,7 @@ mod includes;
 pub mod ir;
 mod lints;
 mod pattern_ir;
+mod pattern_lints;
 mod patterns;
 mod plan;
 pub mod requirements;
@@ -56,12 +58,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::warnings::WarningPolicy;
+use crate::diagnostics::{Diagnostic, codes};
 use crate::matcher::{CompiledPattern, MatcherLimits};
 use crate::modules::ModuleId;
 use crate::parser::ast;
 use crate::rules::Rules;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 use crate::types::StructType;
 use expr::RuleTable;
 pub use externals::Define;
@@ -84,6 +87,14 @@ pub trait RuleCheck: Send + Sync + std::fmt::Debug {
     fn check(&self, rule: &ast::Rule, source: &Arc<SourceFile>) -> Vec<Diagnostic>;
 }
 
+/// Where a rule was declared: its name, file and the span of its name.
+#[derive(Debug, Clone)]
+struct Declared {
+    name: String,
+    source: Arc<SourceFile>,
+    span: Span,
+}
+
 /// Builds [`Rules`] from rule sources.
 #[derive(Debug)]
 pub struct Compiler {
@@ -98,6 +109,16 @@ pub struct Compiler {
     limits: MatcherLimits,
     modules: BTreeSet<ModuleId>,
     rule_checks: Vec<Arc<dyn RuleCheck>>,
+    warnings: WarningPolicy,
+    /// Where each rule of each namespace was declared, for labels.
+    declared: HashMap<(String, String), Declared>,
+    /// Each namespace's rule bodies so far (patterns and condition as
+    /// printed), to find a rule that repeats an earlier one (W010).
+    bodies: HashMap<(String, String), Declared>,
+    /// Private rules that checked, to warn about those never used (W006).
+    private_rules: Vec<(String, ir::RuleId, Declared)>,
+    /// Whether [`Compiler::finish`] ran.
+    finished: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -122,6 +143,11 @@ impl Compiler {
             limits: MatcherLimits::default(),
             modules: BTreeSet::new(),
             rule_checks: Vec::new(),
+            warnings: WarningPolicy::default(),
+            declared: HashMap::new(),
+            bodies: HashMap::new(),
+            private_rules: Vec::new(),
+            finished: false,
             diagnostics: Vec::new(),
         }
     }
@@ -155,18 +181,29 @@ impl Compiler {
         self
     }
 
+    /// Which warnings the sources added from now on get, and whether they
+    /// are errors (then [`Compiler::build`] fails on them).
+    pub fn warning_policy(&mut self, policy: WarningPolicy) -> &mut Self {
+        self.warnings = policy;
+        self
+    }
+
     /// Parses and checks rule text; `origin` names it in diagnostics.
     /// Includes are resolved relative to the current directory.
     pub fn add_source(&mut self, text: &str, origin: &str) -> &mut Self {
         let source = SourceFile::new(origin, text);
+        let from = self.diagnostics.len();
         includes::compile_unit(self, &source);
+        self.warnings.apply(&mut self.diagnostics, from);
         self
     }
 
     /// Reads, parses and checks a rule file; includes are resolved relative
     /// to the including file.
     pub fn add_file(&mut self, path: &Path) -> &mut Self {
+        let from = self.diagnostics.len();
         includes::compile_path(self, path);
+        self.warnings.apply(&mut self.diagnostics, from);
         self
     }
 
@@ -204,6 +241,7 @@ impl Compiler {
     /// When any source had an error, or (a global E123) the atoms of all
     /// patterns together do not fit one search index.
     pub fn build(mut self) -> Result<Rules, Vec<Diagnostic>> {
+        self.finish();
         if self.has_errors() {
             return Err(self.diagnostics);
         }
@@ -221,6 +259,80 @@ impl Compiler {
         })
     }
 
+    /// Adds what can only be said once every source is in: private rules
+    /// that no rule uses (W006). [`Compiler::build`] calls it; call it
+    /// first to see these warnings from [`Compiler::diagnostics`].
+    pub fn finish(&mut self) {
+        if std::mem::replace(&mut self.finished, true) {
+            return;
+        }
+        let from = self.diagnostics.len();
+        for (namespace, id, rule) in &self.private_rules {
+            let used = self.namespaces.get(namespace).is_some_and(|t| t.is_used(*id));
+            if !used {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        codes::UNUSED_RULE,
+                        format!(
+                            "private rule `{}` is used by no rule, so it can never show",
+                            rule.name
+                        ),
+                        &rule.source,
+                        rule.span,
+                    )
+                    .with_note("use it in a condition, or drop `private`"),
+                );
+            }
+        }
+        self.warnings.apply(&mut self.diagnostics, from);
+    }
+
+    /// W010: `rule`, if it checked, has the body of an earlier rule. Only
+    /// rules with patterns count: two rules that test the same file
+    /// property (`condition: true`, a size check) are often meant as
+    /// building blocks, while two identical pattern sets are a copy.
+    fn duplicate_body(&mut self, rule: &ast::Rule, source: &Arc<SourceFile>) {
+        if rule.patterns.is_empty() {
+            return;
+        }
+        let mut body = rule.clone();
+        body.name.name = String::new();
+        body.tags.clear();
+        body.meta.clear();
+        body.is_private = false;
+        body.is_global = false;
+        let printed = crate::parser::print(&ast::File { items: vec![ast::Item::Rule(body)] });
+        let here = Declared {
+            name: rule.name.name.clone(),
+            source: Arc::clone(source),
+            span: rule.name.span,
+        };
+        match self.bodies.entry((self.namespace.clone(), printed)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = first.get();
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        codes::DUPLICATE_RULE_BODY,
+                        format!(
+                            "rule `{}` has the same patterns and condition as `{}`",
+                            rule.name.name, first.name
+                        ),
+                        source,
+                        rule.name.span,
+                    )
+                    .with_label(
+                        &first.source,
+                        first.span,
+                        "first declared here",
+                    ),
+                );
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(here);
+            }
+        }
+    }
+
     /// Checks one rule and, if it is valid and its name is new in the
     /// namespace, adds it to the program.
     fn add_rule(
@@ -233,16 +345,31 @@ impl Compiler {
         for check in &self.rule_checks {
             self.diagnostics.extend(check.check(rule, source));
         }
-        let table = self.namespaces.entry(self.namespace.clone()).or_default();
-        let duplicate = table.contains(&rule.name.name);
-        if duplicate {
-            self.diagnostics.push(Diagnostic::error(
-                crate::diagnostics::codes::DUPLICATE_RULE,
-                format!("duplicate rule `{}` in namespace `{}`", rule.name.name, self.namespace),
-                source,
-                rule.name.span,
-            ));
+        let key = (self.namespace.clone(), rule.name.name.clone());
+        let duplicate = self.declared.get(&key).cloned();
+        if let Some(first) = &duplicate {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_RULE,
+                    format!(
+                        "duplicate rule `{}` in namespace `{}`",
+                        rule.name.name, self.namespace
+                    ),
+                    source,
+                    rule.name.span,
+                )
+                .with_label(&first.source, first.span, "first declared here"),
+            );
+        } else {
+            let here = Declared {
+                name: rule.name.name.clone(),
+                source: Arc::clone(source),
+                span: rule.name.span,
+            };
+            self.declared.insert(key, here);
         }
+        let duplicate = duplicate.is_some();
+        let table = self.namespaces.entry(self.namespace.clone()).or_default();
         let env = expr::Env {
             current_rule: &rule.name.name,
             rules: table,
@@ -267,10 +394,19 @@ impl Compiler {
         }
         match checked {
             Some(checked) => {
+                if rule.is_private {
+                    let here = Declared {
+                        name: rule.name.name.clone(),
+                        source: Arc::clone(source),
+                        span: rule.name.span,
+                    };
+                    self.private_rules.push((self.namespace.clone(), id, here));
+                }
                 self.rules.push(checked.rule);
                 self.patterns.extend(checked.patterns);
                 self.compiled.extend(checked.compiled);
                 table.insert(&rule.name.name, Some(id));
+                self.duplicate_body(rule, source);
             }
             None => table.insert(&rule.name.name, None),
         }

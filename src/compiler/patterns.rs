@@ -15,6 +15,7 @@ use regex_automata::meta;
 
 use super::ir::{self, PatternId, RegexId, RuleId};
 use super::pattern_ir::{lower_modifiers, lower_regex, lower_value};
+use super::pattern_lints::lint_pattern;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::matcher::regex::{RegexError, RegexFlags, compile_search};
 use crate::matcher::{CompiledPattern, MatcherLimits, PatternError, PatternSpec};
@@ -81,6 +82,7 @@ pub(super) fn check_patterns(
                         source,
                         pattern.id.span,
                     )
+                    .with_label(source, first.id.span, "first declared here")
                     .with_note(format!("`${name}` is first declared at {line}:{col}")),
                 );
             } else {
@@ -89,7 +91,10 @@ pub(super) fn check_patterns(
         }
         let spec = PatternSpec { value: &pattern.value, modifiers: &pattern.modifiers };
         match CompiledPattern::new(&spec, limits) {
-            Ok(pattern) => compiled.push(pattern),
+            Ok(done) => {
+                lint_pattern(pattern, Some(&done), source, diags);
+                compiled.push(done);
+            }
             Err(error) => diags.push(pattern_diagnostic(pattern, &error, source)),
         }
         lowered.push(ir::Pattern {

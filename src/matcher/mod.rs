@@ -208,6 +208,14 @@ impl CompiledPattern {
     pub fn is_slow(&self) -> bool {
         self.forms.iter().any(|form| form.atoms.is_empty())
     }
+
+    /// The length of the shortest atom of any form, 0 when a form has
+    /// none: how selective the pattern's search is at its weakest.
+    #[must_use]
+    pub fn shortest_atom(&self) -> usize {
+        let shortest = |form: &Form| form.atoms.iter().map(|a| a.bytes.len()).min().unwrap_or(0);
+        self.forms.iter().map(shortest).min().unwrap_or(0)
+    }
 }
 
 /// All patterns compiled for one multi-pattern pass. Immutable once built,

@@ -167,6 +167,11 @@ static REGISTRY: [&dyn Module; 9] = [
     &lnk::Lnk,
 ];
 
+/// The names of every module, as `import` spells them.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    registry().iter().map(|m| m.name())
+}
+
 /// The module imported as `name`, with its id.
 #[must_use]
 pub fn find(name: &str) -> Option<(ModuleId, &'static dyn Module)> {

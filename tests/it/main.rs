@@ -12,6 +12,7 @@ mod bundled_samples;
 mod check_cli;
 mod check_fuzz;
 mod check_golden;
+mod check_warnings;
 mod cli_attribution;
 mod cli_scan;
 mod completion;

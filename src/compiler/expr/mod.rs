@@ -13,7 +13,8 @@
 //! floats and strings (non-zero, non-empty is true), which the lowering
 //! makes explicit with a comparison so the evaluator only sees booleans.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 mod operators;
@@ -23,7 +24,7 @@ use super::externals::Externals;
 use super::fold::{self, Overflow};
 use super::ir::{self, CmpOp, Constant, Expr, FunctionRef, RuleId, VarId};
 use super::patterns::{DeclaredPatterns, RegexTable};
-use crate::diagnostics::{Diagnostic, codes};
+use crate::diagnostics::{Diagnostic, codes, suggest};
 use crate::modules::{self, CallContext, ModuleId, Value};
 use crate::parser::ast::{self, ExprKind, Ident};
 use crate::semantics::IntWidth;
@@ -38,26 +39,43 @@ use crate::types::{self, StructType, Type};
 pub(super) struct RuleTable {
     order: Vec<(String, Option<RuleId>)>,
     by_name: HashMap<String, Option<RuleId>>,
+    /// Rules some condition refers to, recorded as names are resolved (the
+    /// table is shared read-only while a condition is checked), for the
+    /// unused private rule warning.
+    used: RefCell<HashSet<RuleId>>,
 }
 
 impl RuleTable {
-    /// Whether a rule of that name exists (checked or failed).
-    pub(super) fn contains(&self, name: &str) -> bool {
-        self.by_name.contains_key(name)
-    }
-
     /// Records a rule; `None` for a rule that failed.
     pub(super) fn insert(&mut self, name: &str, id: Option<RuleId>) {
         self.order.push((name.to_owned(), id));
         self.by_name.insert(name.to_owned(), id);
     }
 
+    /// Whether a condition referred to rule `id`.
+    pub(super) fn is_used(&self, id: RuleId) -> bool {
+        self.used.borrow().contains(&id)
+    }
+
     fn get(&self, name: &str) -> Option<Option<RuleId>> {
-        self.by_name.get(name).copied()
+        let found = self.by_name.get(name).copied();
+        if let Some(Some(id)) = found {
+            self.used.borrow_mut().insert(id);
+        }
+        found
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(|(name, _)| name.as_str())
     }
 
     fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = Option<RuleId>> + 'a {
-        self.order.iter().filter(move |(n, _)| n.starts_with(prefix)).map(|(_, id)| *id)
+        self.order.iter().filter(move |(n, _)| n.starts_with(prefix)).map(|(_, id)| {
+            if let Some(id) = id {
+                self.used.borrow_mut().insert(*id);
+            }
+            *id
+        })
     }
 }
 
@@ -236,6 +254,18 @@ impl<'a> ExprChecker<'a> {
     fn truth_value(&mut self, typed: Typed, span: Span) -> Option<Expr> {
         if let Some(c) = typed.as_const() {
             return Some(Expr::Const(Constant::Bool(fold::truthiness(c))));
+        }
+        if matches!(typed.ty, Type::Integer | Type::Float | Type::String) {
+            let zero = if typed.ty == Type::String { "\"\"" } else { "0" };
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::NON_BOOLEAN,
+                    format!("`{}` expression used as a boolean", typed.ty),
+                    self.source,
+                    span,
+                )
+                .with_note(format!("it is true when it is not {zero}; compare it to say so")),
+            );
         }
         let zero = match typed.ty {
             Type::Bool => return Some(typed.expr),
@@ -452,9 +482,22 @@ impl<'a> ExprChecker<'a> {
         None
     }
 
-    /// Reports a name that resolves to nothing, with the likeliest cause.
+    /// Reports a name that resolves to nothing, with the likeliest cause
+    /// and the known name closest to it.
     fn unknown_name(&mut self, id: &Ident) {
         let name = &id.name;
+        let mut known: Vec<&str> = self
+            .scopes
+            .iter()
+            .map(|v| v.name.as_str())
+            .chain(self.env.rules.names())
+            .chain(self.env.externals.names())
+            .chain(self.env.imports.keys().map(String::as_str))
+            .collect();
+        for module in modules::names() {
+            known.push(module);
+        }
+        let hint = suggest::hint(name, known, "");
         let diagnostic = if *name == self.env.current_rule {
             Diagnostic::error(
                 codes::RULE_CYCLE,
@@ -490,6 +533,7 @@ impl<'a> ExprChecker<'a> {
                 "if `{name}` is an external variable, define it: --define {name}=VALUE"
             ))
         };
+        let diagnostic = if hint.is_empty() { diagnostic } else { diagnostic.with_note(hint) };
         self.diags.push(diagnostic);
     }
 
@@ -504,11 +548,17 @@ impl<'a> ExprChecker<'a> {
                 .module_path
                 .map(|p| format!(" in `{}`", p.display()))
                 .unwrap_or_default();
-            self.error(
+            let hint = suggest::hint(&field.name, structure.fields.iter().map(|f| f.name), "");
+            let mut d = Diagnostic::error(
                 codes::UNKNOWN_FIELD,
                 format!("unknown field or function `{}`{owner}", field.name),
+                self.source,
                 field.span,
             );
+            if !hint.is_empty() {
+                d = d.with_note(hint);
+            }
+            self.diags.push(d);
             return None;
         };
         let declared = &structure.fields[index];
