@@ -5,11 +5,15 @@
 //! inside directories are not followed unless asked (a link can point
 //! anywhere, and a link loop would never end). A path given explicitly is
 //! always followed, like ripgrep does. Files that are not regular (FIFOs,
-//! sockets, devices) are skipped silently: reading them may block forever.
+//! sockets, devices) are not read: reading them may block forever. Found
+//! inside a directory they are skipped; named on the command line they are
+//! an error entry, so that nothing asked for is left out silently.
 
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
+
+use crate::scanner::input;
 
 /// How to walk.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,7 +41,10 @@ fn walk_root(root: PathBuf, options: WalkOptions) -> Box<dyn Iterator<Item = Ent
     match std::fs::metadata(&root) {
         Err(e) => Box::new(std::iter::once(Entry::Error(root, e.to_string()))),
         Ok(meta) if meta.is_file() => Box::new(std::iter::once(Entry::File(root))),
-        Ok(meta) if !meta.is_dir() => Box::new(std::iter::empty()),
+        Ok(meta) if !meta.is_dir() => {
+            let message = input::require_regular(&meta).err().map(|e| e.to_string());
+            Box::new(std::iter::once(Entry::Error(root, message.unwrap_or_default())))
+        }
         Ok(_) => Box::new(
             WalkDir::new(root)
                 .follow_links(options.follow_symlinks)

@@ -18,6 +18,7 @@ use regex_automata::{Anchored, Input, MatchKind, hybrid, meta};
 use regex_syntax::hir::Hir;
 
 use super::atoms::{self, AtomVariant};
+use super::deadline::Budget;
 use super::forms::{Form, FormKind, Literal};
 use super::regex;
 use super::{Match, MatcherLimits, PatternError};
@@ -47,6 +48,8 @@ pub(crate) struct RegexVerifier {
     /// Whether the regex's repetitions are lazy: then the shortest other
     /// length is preferred, otherwise the longest.
     lazy: bool,
+    /// The shortest match the regex can have.
+    min_len: usize,
     /// The first bytes from the atom on, see
     /// [`RegexVerifier::masks_at_atom`].
     masks_at_atom: Vec<(u8, u8)>,
@@ -118,7 +121,9 @@ impl RegexVerifier {
             .map(|bytes| AtomVariant { bytes, back: 0, xor_key: None })
             .collect();
         let lazy = regex::is_lazy(hir);
-        let verifier = RegexVerifier { forward, search, prefix, span, ends, lazy, masks_at_atom };
+        let min_len = hir.properties().minimum_len().unwrap_or(usize::MAX);
+        let verifier =
+            RegexVerifier { forward, search, prefix, span, ends, lazy, min_len, masks_at_atom };
         Ok((verifier, atoms))
     }
 
@@ -130,12 +135,14 @@ impl RegexVerifier {
     }
 
     /// Calls `each` with every start from which the prefix reaches the atom
-    /// at `atom`, nearest first; stops when `each` returns `false`.
+    /// at `atom`, nearest first; stops when `each` returns `false` or the
+    /// budget is spent.
     fn starts(
         &self,
         data: &[u8],
         atom: usize,
         cache: &mut Option<hybrid::dfa::Cache>,
+        budget: &Budget,
         mut each: impl FnMut(usize) -> bool,
     ) {
         let Some(dfa) = &self.prefix else {
@@ -151,6 +158,9 @@ impl RegexVerifier {
         // `data[at]` means the prefix matches from `at + 1`.
         let mut at = atom;
         while at > lowest {
+            if !budget.spend(1) {
+                return;
+            }
             at -= 1;
             state = match dfa.next_state(cache, state, data[at]) {
                 Ok(next) => next,
@@ -185,10 +195,11 @@ impl RegexVerifier {
         start: usize,
         end: usize,
         cache: &mut Option<hybrid::dfa::Cache>,
+        budget: &Budget,
     ) -> Option<usize> {
         let cache = cache.get_or_insert_with(|| self.forward.create_cache());
         let mut last = None;
-        walk_forward(&self.forward, cache, data, start, end, |match_end| {
+        walk_forward(&self.forward, cache, data, start, end, budget, |match_end| {
             last = Some(match_end - start);
         });
         last
@@ -204,8 +215,9 @@ impl RegexVerifier {
         start: usize,
         end: usize,
         caches: ForwardCaches,
+        budget: &Budget,
     ) -> Option<Match> {
-        let length = self.length_at(data, start, end, caches.forward)?;
+        let length = self.length_at(data, start, end, caches.forward, budget)?;
         let preferred = Match { offset: start, length, xor_key: None };
         if let Some(accepted) = accept(form, data, preferred) {
             return Some(accepted);
@@ -213,7 +225,7 @@ impl RegexVerifier {
         let dfa = self.ends.as_ref()?;
         let cache = caches.ends.get_or_insert_with(|| dfa.create_cache());
         let mut ends = Vec::new();
-        walk_forward(dfa, cache, data, start, end, |match_end| ends.push(match_end));
+        walk_forward(dfa, cache, data, start, end, budget, |match_end| ends.push(match_end));
         let mut lengths = ends
             .into_iter()
             .map(|match_end| match_end - start)
@@ -272,13 +284,14 @@ fn search_regex(hir: &Hir, limits: &MatcherLimits) -> Result<meta::Regex, Patter
 
 /// Runs `dfa` anchored at `start` over `data[start..end]`, calling
 /// `each_end` with every position where a match ends (ascending), until the
-/// DFA dies.
+/// DFA dies or the budget is spent.
 fn walk_forward(
     dfa: &hybrid::dfa::DFA,
     cache: &mut hybrid::dfa::Cache,
     data: &[u8],
     start: usize,
     end: usize,
+    budget: &Budget,
     mut each_end: impl FnMut(usize),
 ) {
     let look_behind = start.checked_sub(1).map(|before| data[before]);
@@ -287,6 +300,9 @@ fn walk_forward(
     // Match states are delayed by one byte: a match state after reading
     // `data[at]` means a match ends at `at`.
     for (at, &byte) in data.iter().enumerate().take(end).skip(start) {
+        if !budget.spend(1) {
+            return;
+        }
         state = match dfa.next_state(cache, state, byte) {
             Ok(next) => next,
             Err(_) => return,
@@ -376,6 +392,7 @@ pub(crate) fn at_anchor(
     anchor: usize,
     xor_key: Option<u8>,
     caches: &mut CacheSlot,
+    budget: &Budget,
     emit: &mut dyn FnMut(Match) -> bool,
 ) {
     match &form.kind {
@@ -392,9 +409,9 @@ pub(crate) fn at_anchor(
             let end = verifier.end_limit(data, anchor);
             let (reverse, forward, ends) =
                 (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
-            verifier.starts(data, anchor, reverse, |start| {
+            verifier.starts(data, anchor, reverse, budget, |start| {
                 let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
-                verifier.accepted_at(form, data, start, end, caches).is_none_or(&mut *emit)
+                verifier.accepted_at(form, data, start, end, caches, budget).is_none_or(&mut *emit)
             });
         }
     }
@@ -402,31 +419,82 @@ pub(crate) fn at_anchor(
 
 /// Searches a form that has no atom across the whole of `data`: each
 /// unanchored leftmost-first search finds the next start at which a match
-/// exists, and its length is that of the anchored match from there.
+/// exists, and its length is that of the anchored match from there, within
+/// the regex's reach from that start (YARA-X's: `/[^\x00]{4095}/` matches,
+/// `/[^\x00]{4096}/` never does, and is not searched at all).
 pub(crate) fn everywhere(
     form: &Form,
     data: &[u8],
     caches: &mut CacheSlot,
+    budget: &Budget,
     emit: &mut dyn FnMut(Match) -> bool,
 ) {
     let FormKind::Regex(verifier) = &form.kind else { return };
     let Some(search) = &verifier.search else { return };
+    let reach = verifier.span.map(|span| span.saturating_sub(1));
+    if reach.is_some_and(|reach| verifier.min_len > reach) {
+        return;
+    }
     let caches = caches.get_or_insert_with(Box::default);
     let mut from = 0;
+    // After a match the next start is tried directly, anchored: matches
+    // often come in runs (`[^\x00]{100}` over text), and a search per start
+    // would scan the run again each time.
+    let mut after_match = false;
     while from < data.len() {
-        let Some(found) = search.search(&Input::new(data).range(from..)) else {
-            return;
+        if after_match {
+            let end = reach.map_or(data.len(), |reach| data.len().min(from.saturating_add(reach)));
+            let forward_caches =
+                ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
+            match verifier.accepted_at(form, data, from, end, forward_caches, budget) {
+                Some(accepted) if !emit(accepted) => return,
+                Some(_) => {}
+                None => after_match = false,
+            }
+            if budget.is_spent() {
+                return;
+            }
+            from += 1;
+            continue;
+        }
+        // With a reach, each search looks at one window of starts (plus the
+        // reach after it): a regex engine that falls back to a slow
+        // simulation then costs a window between two deadline checks, not
+        // the whole input.
+        let (window_end, haystack_end) = match reach {
+            Some(reach) => {
+                let window_end = data.len().min(from.saturating_add(SEARCH_WINDOW));
+                (window_end, data.len().min(window_end.saturating_add(reach)))
+            }
+            None => (data.len(), data.len()),
         };
-        let start = found.start();
-        let forward_caches = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
-        if let Some(accepted) = verifier.accepted_at(form, data, start, data.len(), forward_caches)
-            && !emit(accepted)
-        {
+        let found = search.search(&Input::new(data).range(from..haystack_end));
+        if !budget.spend(u32::try_from(haystack_end - from).unwrap_or(u32::MAX)) {
             return;
+        }
+        let start = match found {
+            Some(found) if found.start() < window_end => found.start(),
+            _ if haystack_end < data.len() => {
+                from = window_end;
+                continue;
+            }
+            _ => return,
+        };
+        let end = reach.map_or(data.len(), |reach| data.len().min(start.saturating_add(reach)));
+        let forward_caches = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
+        if let Some(accepted) = verifier.accepted_at(form, data, start, end, forward_caches, budget)
+        {
+            if !emit(accepted) {
+                return;
+            }
+            after_match = true;
         }
         from = start + 1;
     }
 }
+
+/// Starts looked at by one search of a form without atoms.
+const SEARCH_WINDOW: usize = 4 << 10;
 
 /// The match of `form` starting exactly at `offset`.
 pub(crate) fn match_at(
@@ -458,7 +526,9 @@ pub(crate) fn match_at(
                 data.len().min(offset.saturating_add(limits.regex_scan_span))
             });
             let caches = ForwardCaches { forward: &mut None, ends: &mut None };
-            return verifier.accepted_at(form, data, offset, end, caches);
+            // One anchored walk, bounded by the input: no deadline needed.
+            let unlimited = super::deadline::Deadline::default();
+            return verifier.accepted_at(form, data, offset, end, caches, &Budget::new(&unlimited));
         }
     };
     accept(form, data, found)

@@ -35,7 +35,7 @@ impl<'a> FileJson<'a> {
                 attribution: &report.attribution,
                 warnings,
                 console: &report.console,
-                error: None,
+                error: report.stopped.as_deref(),
             },
             Outcome::Failed(error) => Self {
                 path,
@@ -68,7 +68,8 @@ impl NdjsonPrinter {
 
 impl Printer for NdjsonPrinter {
     fn file(&mut self, report: &FileReport) -> io::Result<()> {
-        let quiet = report.matches().is_empty() && report.console.is_empty();
+        let quiet =
+            report.matches().is_empty() && report.console.is_empty() && report.stopped.is_none();
         if quiet && matches!(report.outcome, Outcome::Scanned { .. }) {
             return Ok(());
         }
@@ -144,8 +145,14 @@ mod tests {
         }];
         let attribution = attribute(&matches, Profiles::bundled());
         let outcome = Outcome::Scanned { matches, warnings: vec![] };
-        let report =
-            FileReport { path: "f".into(), size: 1, outcome, attribution, console: vec![] };
+        let report = FileReport {
+            path: "f".into(),
+            size: 1,
+            outcome,
+            attribution,
+            console: vec![],
+            stopped: None,
+        };
         let out = SharedBuffer::default();
         let mut printer = NdjsonPrinter::new(Box::new(out.clone()));
         printer.file(&report).unwrap();

@@ -23,6 +23,12 @@
 //!   `console: PATH: message`, keeping standard output to match lines.
 //! - `json`: one document `{"files": [...], "errors": [...], "summary": {...}}`
 //!   listing every scanned file, matched or not, each file as in `ndjson`.
+//!
+//! A file whose scan stopped before the end (`--timeout`, an interrupt)
+//! keeps the rules known to match by then: text prints their lines and an
+//! `error:` line, the JSON formats give the object both `matches` and
+//! `error` (in `files` for `json`), SARIF a result per match and a
+//! notification, and the file counts as failed in the summary.
 //! - `sarif`: one SARIF 2.1.0 log, see [`SarifPrinter`].
 //!
 //! # Paths
@@ -92,8 +98,12 @@ impl Summary {
     pub fn add(&mut self, report: &FileReport) {
         match &report.outcome {
             crate::results::Outcome::Scanned { matches, .. } => {
-                self.files_scanned += 1;
-                self.bytes += report.size;
+                if report.stopped.is_some() {
+                    self.files_failed += 1;
+                } else {
+                    self.files_scanned += 1;
+                    self.bytes += report.size;
+                }
                 self.matches += matches.len() as u64;
             }
             crate::results::Outcome::Failed(_) => self.files_failed += 1,

@@ -181,6 +181,16 @@ fn result(report: &FileReport, m: &RuleMatch, rule_index: usize) -> Value {
     })
 }
 
+/// The tool-execution notification for a file that failed or stopped.
+fn failure(report: &FileReport, error: &str) -> serde_json::Value {
+    json!({
+        "level": "error",
+        "message": { "text": format!("{}: {error}", report.path.display()) },
+        "locations": [{ "physicalLocation": {
+            "artifactLocation": { "uri": path_uri(&report.path) } } }],
+    })
+}
+
 impl Printer for SarifPrinter {
     fn file(&mut self, report: &FileReport) -> io::Result<()> {
         self.start()?;
@@ -190,13 +200,11 @@ impl Printer for SarifPrinter {
                     let index = self.rule(m);
                     self.write_result(&result(report, m, index))?;
                 }
+                if let Some(why) = &report.stopped {
+                    self.failures.push(failure(report, why));
+                }
             }
-            Outcome::Failed(error) => self.failures.push(json!({
-                "level": "error",
-                "message": { "text": format!("{}: {error}", report.path.display()) },
-                "locations": [{ "physicalLocation": {
-                    "artifactLocation": { "uri": path_uri(&report.path) } } }],
-            })),
+            Outcome::Failed(error) => self.failures.push(failure(report, error)),
         }
         Ok(())
     }

@@ -50,6 +50,13 @@ fn render_attribution(a: &Attribution, path: &str, buf: &mut String) {
     let _ = writeln!(buf, "attribution: {actor}{families} ({confidence}, {:.2}) {path}", a.score);
 }
 
+/// Writes one line to standard error. A failure is ignored: the line was
+/// a diagnostic, and the error it reports already sets the exit status;
+/// `eprintln!` would panic instead.
+fn to_stderr(line: std::fmt::Arguments) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
 /// Meta as YARA prints it: strings quoted and escaped.
 fn meta_text(value: &MetaValue) -> String {
     match value {
@@ -80,11 +87,11 @@ impl Printer for TextPrinter {
         match &report.outcome {
             Outcome::Scanned { matches, warnings } => {
                 for warning in warnings {
-                    eprintln!("warning: {path}: {warning}");
+                    to_stderr(format_args!("warning: {path}: {warning}"));
                 }
                 // Keep standard output to `RULE PATH` lines that tools parse.
                 for message in &report.console {
-                    eprintln!("console: {path}: {message}");
+                    to_stderr(format_args!("console: {path}: {message}"));
                 }
                 let mut buf = String::new();
                 for m in matches {
@@ -95,10 +102,13 @@ impl Printer for TextPrinter {
                         render_attribution(a, &path, &mut buf);
                     }
                 }
+                if let Some(why) = &report.stopped {
+                    to_stderr(format_args!("error: {path}: {why}"));
+                }
                 self.out.write_all(buf.as_bytes())
             }
             Outcome::Failed(error) => {
-                eprintln!("error: {path}: {error}");
+                to_stderr(format_args!("error: {path}: {error}"));
                 Ok(())
             }
         }
@@ -154,6 +164,7 @@ mod tests {
                 country: Some("KP".into()),
             }],
             console: vec![],
+            stopped: None,
         };
         printer.file(&report).unwrap();
         let text = String::from_utf8(out.contents()).unwrap();

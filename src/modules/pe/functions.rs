@@ -352,7 +352,12 @@ mod tests {
         let receiver = signature.finish();
         let module = crate::modules::ModuleData::default();
         let messages = std::cell::RefCell::new(Vec::new());
-        let ctx = CallContext { data: &[], module: &module, messages: &messages };
+        let ctx = CallContext {
+            data: &[],
+            module: &module,
+            messages: &messages,
+            deadline: &Default::default(),
+        };
         let call = |t: i64| valid_on(&ctx, &[receiver.clone(), Value::Integer(t)]);
         assert!(matches!(call(150), Value::Integer(1)));
         assert!(matches!(call(201), Value::Integer(0)));
