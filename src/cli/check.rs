@@ -36,6 +36,9 @@ pub struct CheckArgs {
     /// float, `true`/`false`, else string; `NAME=` is the empty string).
     #[arg(long, short = 'd', value_name = "NAME=VALUE", value_parser = Define::parse)]
     pub define: Vec<Define>,
+    /// Accept files that hold no rule (otherwise an error, E203).
+    #[arg(long)]
+    pub allow_empty: bool,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
@@ -62,7 +65,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Ok(code) => code,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(2),
         Err(e) => {
-            eprintln!("error: {e}");
+            super::terminal::eprint_line(format_args!("error: {e}"));
             ExitCode::from(2)
         }
     }
@@ -80,7 +83,7 @@ pub fn check(
 ) -> io::Result<ExitCode> {
     let mut diagnostics = Vec::new();
     let files = files_to_check(&args.paths, &mut diagnostics);
-    let per_file: Vec<Vec<Diagnostic>> = files
+    let per_file: Vec<(Vec<Diagnostic>, usize)> = files
         .par_iter()
         .map(|(file, meta)| {
             let mut compiler = Compiler::new();
@@ -91,10 +94,18 @@ pub fn check(
                 compiler.add_rule_check(Arc::clone(meta));
             }
             compiler.add_file(file);
-            compiler.diagnostics().to_vec()
+            let found = compiler.diagnostics().to_vec();
+            (found, compiler.build().map_or(0, |program| program.rules.len()))
         })
         .collect();
-    diagnostics.extend(per_file.into_iter().flatten());
+    let mut rules = 0;
+    for (found, count) in per_file {
+        diagnostics.extend(found);
+        rules += count;
+    }
+    if rules == 0 && !args.allow_empty && !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.push(super::rules::no_rules());
+    }
     match args.format {
         CheckFormat::Text => {
             for diagnostic in &diagnostics {

@@ -6,3 +6,4 @@ pub mod profiles;
 pub mod progress;
 pub mod rules;
 pub mod scan;
+pub mod terminal;

@@ -7,7 +7,10 @@ use clap::Args;
 
 use spoor::Rules;
 use spoor::compiler::{Compiler, Define};
+use spoor::diagnostics::{Diagnostic, codes};
 use spoor::matcher::MatcherLimits;
+
+use super::terminal::{eprint_line, eprint_text};
 
 /// Rule selection shared by the commands that compile rules.
 #[derive(Debug, Args)]
@@ -20,6 +23,19 @@ pub struct RuleArgs {
     /// float, `true`/`false`, else string).
     #[arg(long, short = 'd', value_name = "NAME=VALUE", value_parser = Define::parse)]
     pub define: Vec<Define>,
+    /// Accept rule files that hold no rule (otherwise an error: an empty
+    /// directory or `/dev/null` would scan nothing and report success).
+    #[arg(long)]
+    pub allow_empty: bool,
+}
+
+/// The error for a rule selection that compiled to no rule at all.
+#[must_use]
+pub fn no_rules() -> Diagnostic {
+    Diagnostic::global(
+        codes::NO_RULES,
+        "no rules: the rule files given hold no rule (--allow-empty accepts that)",
+    )
 }
 
 /// Compiles the selected rules, printing every diagnostic to standard
@@ -37,13 +53,17 @@ pub fn load_rules(args: &RuleArgs) -> Option<Rules> {
         }
     }
     for diagnostic in compiler.diagnostics() {
-        eprint!("{}", diagnostic.render());
+        eprint_text(&diagnostic.render());
     }
     let program = compiler.build().ok()?;
+    if program.rules.is_empty() && !args.allow_empty {
+        eprint_text(&no_rules().render());
+        return None;
+    }
     match Rules::new(program, &MatcherLimits::default()) {
         Ok(rules) => Some(rules),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint_line(format_args!("error: {e}"));
             None
         }
     }

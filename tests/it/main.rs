@@ -16,6 +16,7 @@ mod differential;
 mod eval_conditions;
 mod eval_modules;
 mod eval_signature_base;
+mod hostile;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;
 mod modules_pe_reference;
