@@ -278,6 +278,8 @@ pub mod codes {
     pub const IO: &str = "E201";
     /// Malformed `--define NAME=VALUE`.
     pub const INVALID_DEFINE: &str = "E202";
+    /// The rule files given hold no rule at all (without `--allow-empty`).
+    pub const NO_RULES: &str = "E203";
 
     /// An actor profile file that is not valid TOML or does not follow the
     /// profile schema (unknown key, wrong type, missing key).

@@ -39,6 +39,9 @@ pub struct CheckArgs {
     /// float, `true`/`false`, else string; `NAME=` is the empty string).
     #[arg(long, short = 'd', value_name = "NAME=VALUE", value_parser = Define::parse)]
     pub define: Vec<Define>,
+    /// Accept files that hold no rule (otherwise an error, E203).
+    #[arg(long)]
+    pub allow_empty: bool,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
@@ -65,7 +68,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Ok(code) => code,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(2),
         Err(e) => {
-            eprintln!("error: {e}");
+            super::terminal::eprint_line(format_args!("error: {e}"));
             ExitCode::from(2)
         }
     }
@@ -83,7 +86,7 @@ pub fn check(
 ) -> io::Result<ExitCode> {
     let mut diagnostics = Vec::new();
     let files = files_to_check(&args.paths, &mut diagnostics);
-    let per_file: Vec<Vec<Diagnostic>> = files
+    let per_file: Vec<(Vec<Diagnostic>, usize)> = files
         .par_iter()
         .map(|(file, meta)| {
             let mut compiler = Compiler::new();
@@ -95,10 +98,20 @@ pub fn check(
             }
             compiler.add_file(file);
             let warnings = compiler.diagnostics().to_vec();
-            compiler.build().map_or_else(|diagnostics| diagnostics, |_| warnings)
+            match compiler.build() {
+                Ok(rules) => (warnings, rules.len()),
+                Err(diagnostics) => (diagnostics, 0),
+            }
         })
         .collect();
-    diagnostics.extend(per_file.into_iter().flatten());
+    let mut rules = 0;
+    for (found, count) in per_file {
+        diagnostics.extend(found);
+        rules += count;
+    }
+    if rules == 0 && !args.allow_empty && !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.push(super::rules::no_rules());
+    }
     match args.format {
         CheckFormat::Text => {
             for diagnostic in &diagnostics {

@@ -203,7 +203,12 @@ fn exercise(data: &[u8], checksum: bool) -> Duration {
         let (_, module) = modules::find(name).expect("registered");
         let module_data = module.parse(data);
         let messages = RefCell::new(Vec::new());
-        let ctx = CallContext { data, module: &module_data, messages: &messages };
+        let ctx = CallContext {
+            data,
+            module: &module_data,
+            messages: &messages,
+            deadline: &Default::default(),
+        };
         for (path, args) in calls(module) {
             if path == "calculate_checksum" && !checksum {
                 continue;
