@@ -85,7 +85,9 @@ pub fn run(args: &IocArgs) -> ExitCode {
     let source: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
     let (text, file_names) = import::render(&resolved, &source.join(", "));
     if file_names > 0 {
-        eprint_line(format_args!("note: {file_names} file-name indicators have no content form and were left out"));
+        eprint_line(format_args!(
+            "note: {file_names} file-name indicators have no content form and were left out"
+        ));
     }
     if let Err(e) = std::fs::write(&args.output, text) {
         eprint_line(format_args!("error: cannot write {}: {e}", args.output.display()));

@@ -414,9 +414,8 @@ impl Job<'_> {
         let mut summary = Summary::default();
         let mut end = End::Done;
         std::thread::scope(|scope| {
-            let walker = std::thread::Builder::new().name("walk".to_owned()).spawn_scoped(
-                scope,
-                || {
+            let walker =
+                std::thread::Builder::new().name("walk".to_owned()).spawn_scoped(scope, || {
                     self.pool.install(|| {
                         walk::walk(roots, walk_options)
                             .take_while(|_| !stopped())
@@ -460,8 +459,7 @@ impl Job<'_> {
                             );
                     });
                     drop(sender);
-                },
-            );
+                });
             if let Err(e) = walker {
                 end = End::OutputFailed(io::Error::other(format!("cannot start a thread: {e}")));
                 return;

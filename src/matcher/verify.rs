@@ -288,7 +288,8 @@ impl RegexVerifier {
         let mut after_match = false;
         while from < data.len() {
             if after_match {
-                let forward = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
+                let forward =
+                    ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
                 match self.accepted_at(edges, data, from, end_from(from), forward, budget) {
                     Some(accepted) if !emit(accepted) => return,
                     Some(_) => {}
@@ -324,7 +325,8 @@ impl RegexVerifier {
                 _ => return,
             };
             let forward = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
-            if let Some(accepted) = self.accepted_at(edges, data, start, end_from(start), forward, budget)
+            if let Some(accepted) =
+                self.accepted_at(edges, data, start, end_from(start), forward, budget)
             {
                 if !emit(accepted) {
                     return;

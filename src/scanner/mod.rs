@@ -31,8 +31,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::compiler::ir::{PatternId, RuleId};
-use crate::matcher::{Match, PatternMatches, Scratch};
 use crate::matcher::deadline::Deadline;
+use crate::matcher::{Match, PatternMatches, Scratch};
 use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
 use crate::rules::{PatternPlan, Rules};
 use error::ScanError;
@@ -228,7 +228,9 @@ impl<'r> Scanner<'r> {
 
         let mut decisions = Decisions::new(rules.len());
         // Hash rules whose digests are not this input's are false, unevaluated.
-        rules.indicators().rule_out(data, |id| decisions.verdicts[id.0 as usize] = Verdict::False);
+        rules.indicators().rule_out(data, clock.deadline(), |id| {
+            decisions.verdicts[id.0 as usize] = Verdict::False;
+        });
         let mut stopped = false;
         let undecided = match decisions.evaluate(&state, Pass::BeforeSearch) {
             Ok(undecided) => undecided,
