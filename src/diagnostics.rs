@@ -476,6 +476,8 @@ pub mod codes {
     pub const IO: &str = "E201";
     /// Malformed `--define NAME=VALUE`.
     pub const INVALID_DEFINE: &str = "E202";
+    /// The rule files given hold no rule at all (without `--allow-empty`).
+    pub const NO_RULES: &str = "E203";
     /// A `spoor.toml` that cannot be read or is invalid, or a warning id
     /// that names no warning.
     pub const CONFIG: &str = "E204";

@@ -28,6 +28,10 @@ pub struct FileReport {
     /// What the rules printed with `console.log`/`console.hex` while the
     /// file was scanned, in order.
     pub console: Vec<String>,
+    /// Why the scan stopped before the end (it timed out, it was
+    /// interrupted): `outcome` then holds the rules known to match by
+    /// then, and the file counts as an error.
+    pub stopped: Option<String>,
 }
 
 /// Result of scanning one file.
@@ -60,6 +64,7 @@ impl FileReport {
             outcome: Outcome::Scanned { matches, warnings },
             attribution: Vec::new(),
             console: Vec::new(),
+            stopped: None,
         }
     }
 
@@ -73,7 +78,14 @@ impl FileReport {
             outcome: Outcome::Failed(error.into()),
             attribution: Vec::new(),
             console: Vec::new(),
+            stopped: None,
         }
+    }
+
+    /// Whether the file failed or its scan stopped before the end.
+    #[must_use]
+    pub fn is_error(&self) -> bool {
+        self.stopped.is_some() || matches!(self.outcome, Outcome::Failed(_))
     }
 
     /// The matches, empty for a failed file.

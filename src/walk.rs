@@ -5,7 +5,9 @@
 //! inside directories are not followed unless asked (a link can point
 //! anywhere, and a link loop would never end). A path given explicitly is
 //! always followed, like ripgrep does. Files that are not regular (FIFOs,
-//! sockets, devices) are skipped silently: reading them may block forever.
+//! sockets, devices) are not read: reading them may block forever. Found
+//! inside a directory they are skipped; named on the command line they are
+//! an error entry, so that nothing asked for is left out silently.
 //!
 //! The selection flags behave as in ripgrep: `--exclude` and `--include`
 //! take globset globs, matched against the file name when the glob has no
@@ -19,6 +21,8 @@ use std::sync::Arc;
 
 use globset::{GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
+
+use crate::scanner::input;
 
 /// How to walk.
 #[derive(Debug, Clone, Default)]
@@ -123,7 +127,10 @@ fn walk_root(root: PathBuf, options: WalkOptions) -> Box<dyn Iterator<Item = Ent
         Ok(meta) if meta.is_file() => {
             Box::new(std::iter::once(file_entry(root, meta.len(), &options)))
         }
-        Ok(meta) if !meta.is_dir() => Box::new(std::iter::empty()),
+        Ok(meta) if !meta.is_dir() => {
+            let message = input::require_regular(&meta).err().map(|e| e.to_string());
+            Box::new(std::iter::once(Entry::Error(root, message.unwrap_or_default())))
+        }
         Ok(_) => Box::new(
             WalkDir::new(&root)
                 .follow_links(options.follow_symlinks)

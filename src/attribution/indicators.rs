@@ -31,6 +31,7 @@
 use std::collections::HashMap;
 
 use crate::compiler::ir::{CmpOp, Constant, Expr, Program, RuleId};
+use crate::matcher::deadline::Deadline;
 use crate::modules::hash::Algorithm;
 use crate::modules::{self, Value};
 
@@ -81,8 +82,10 @@ impl IndicatorSet {
 
     /// Calls `rule_false` for every indexed rule that cannot be true on
     /// `data`: its digests do not include `data`'s. Each algorithm in use
-    /// hashes `data` once.
-    pub fn rule_out(&self, data: &[u8], mut rule_false: impl FnMut(RuleId)) {
+    /// hashes `data` once. When `deadline` passes while hashing, no rule
+    /// is ruled out: the scan is stopping, and an unfinished digest says
+    /// nothing.
+    pub fn rule_out(&self, data: &[u8], deadline: &Deadline, mut rule_false: impl FnMut(RuleId)) {
         if self.rules.is_empty() {
             return;
         }
@@ -91,7 +94,8 @@ impl IndicatorSet {
             if self.by_digest[slot].is_empty() {
                 continue;
             }
-            let Value::String(hex) = algorithm.compute(data) else { continue };
+            let Some(digest) = algorithm.compute_until(data, deadline) else { return };
+            let Value::String(hex) = digest else { continue };
             if let Some(rules) = self.by_digest[slot].get(hex.as_slice()) {
                 candidates.extend(rules);
             }
@@ -170,11 +174,15 @@ mod tests {
         let set = IndicatorSet::recognize(&p);
         assert_eq!(set.rules, [RuleId(0), RuleId(1), RuleId(2)]);
         let mut ruled_out = Vec::new();
-        set.rule_out(b"hello", |id| ruled_out.push(id));
+        set.rule_out(b"hello", &Deadline::default(), |id| ruled_out.push(id));
         assert_eq!(ruled_out, [RuleId(2)], "a and b list hello's digests");
         ruled_out.clear();
-        set.rule_out(b"other", |id| ruled_out.push(id));
+        set.rule_out(b"other", &Deadline::default(), |id| ruled_out.push(id));
         assert_eq!(ruled_out, [RuleId(0), RuleId(1), RuleId(2)]);
+        ruled_out.clear();
+        let passed = Deadline::after(Some(std::time::Duration::ZERO), None);
+        set.rule_out(b"other", &passed, |id| ruled_out.push(id));
+        assert_eq!(ruled_out, [], "an unfinished digest rules nothing out");
     }
 
     #[test]
@@ -185,7 +193,7 @@ mod tests {
         ));
         let set = IndicatorSet::recognize(&p);
         let mut ruled_out = Vec::new();
-        set.rule_out(b"hello", |id| ruled_out.push(id));
+        set.rule_out(b"hello", &Deadline::default(), |id| ruled_out.push(id));
         assert_eq!(ruled_out, [RuleId(0)], "hash.md5 is lower case, so never equal");
     }
 }

@@ -331,6 +331,7 @@ fn retain_actor_keeps_that_actors_matches_only() {
         outcome,
         attribution,
         console: vec![],
+        stopped: None,
     };
     retain_actor(&mut report, "scarcruft");
     let kept: Vec<&str> = report.matches().iter().map(|m| m.rule.as_str()).collect();

@@ -51,6 +51,9 @@ pub struct CheckArgs {
     /// float, `true`/`false`, else string; `NAME=` is the empty string).
     #[arg(long, short = 'd', value_name = "NAME=VALUE", value_parser = Define::parse)]
     pub define: Vec<Define>,
+    /// Accept files that hold no rule (otherwise an error, E203).
+    #[arg(long)]
+    pub allow_empty: bool,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
@@ -94,7 +97,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Ok(code) => code,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(2),
         Err(e) => {
-            eprintln!("error: {e}");
+            super::terminal::eprint_line(format_args!("error: {e}"));
             ExitCode::from(2)
         }
     }
@@ -118,17 +121,24 @@ pub fn check(
     }
     let mut diagnostics = Vec::new();
     let files = files_to_check(&args.paths, &mut diagnostics);
-    let per_file: Vec<Vec<Diagnostic>> = files
+    let per_file: Vec<(Vec<Diagnostic>, usize)> = files
         .par_iter()
         .map(|(file, meta)| {
             let found = check_file(args, file, meta.as_ref());
-            if args.fix && apply_fixes(&found, summary_line) > 0 {
+            if args.fix && apply_fixes(&found.0, summary_line) > 0 {
                 return check_file(args, file, meta.as_ref());
             }
             found
         })
         .collect();
-    diagnostics.extend(per_file.into_iter().flatten());
+    let mut rules = 0;
+    for (found, count) in per_file {
+        diagnostics.extend(found);
+        rules += count;
+    }
+    if rules == 0 && !args.allow_empty && !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.push(super::rules::no_rules());
+    }
     match args.format {
         CheckFormat::Text => {
             for diagnostic in &diagnostics {
@@ -149,7 +159,13 @@ pub fn check(
 
 /// Every diagnostic of one file, built as the scan builds it, under the
 /// warning policy of its `spoor.toml` and the command line.
-fn check_file(args: &CheckArgs, file: &Path, meta: Option<&Arc<dyn RuleCheck>>) -> Vec<Diagnostic> {
+/// Builds `file` as the scan would: its diagnostics, and how many rules it
+/// holds when it compiles.
+fn check_file(
+    args: &CheckArgs,
+    file: &Path,
+    meta: Option<&Arc<dyn RuleCheck>>,
+) -> (Vec<Diagnostic>, usize) {
     let mut compiler = Compiler::new();
     for define in &args.define {
         compiler.define(&define.name, define.value.clone());
@@ -164,12 +180,15 @@ fn check_file(args: &CheckArgs, file: &Path, meta: Option<&Arc<dyn RuleCheck>>) 
                 compiler.add_rule_check(conventions);
             }
         }
-        Err(message) => return vec![Diagnostic::global(codes::CONFIG, message)],
+        Err(message) => return (vec![Diagnostic::global(codes::CONFIG, message)], 0),
     }
     compiler.add_file(file);
     compiler.finish();
     let found = compiler.diagnostics().to_vec();
-    compiler.build().map_or_else(|diagnostics| diagnostics, |_| found)
+    match compiler.build() {
+        Ok(rules) => (found, rules.len()),
+        Err(diagnostics) => (diagnostics, 0),
+    }
 }
 
 /// The warning policy and conventions for `file`: its `spoor.toml`'s, then

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::{Args, Command};
 use clap_complete::Shell;
 
+use super::terminal::{eprint_line, print_all};
+
 /// Arguments of `spoor completion`.
 #[derive(Debug, Args)]
 pub struct CompletionArgs {
@@ -16,11 +18,13 @@ pub struct CompletionArgs {
     pub shell: Shell,
 }
 
-/// Prints the completion script for `args.shell`.
+/// Prints the completion script for `args.shell`. It is rendered first:
+/// `clap_complete` panics when its writer fails (`>/dev/full`).
 pub fn completion(args: &CompletionArgs, mut command: Command) -> ExitCode {
     let name = command.get_name().to_owned();
-    clap_complete::generate(args.shell, &mut command, name, &mut io::stdout().lock());
-    ExitCode::SUCCESS
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, name, &mut script);
+    print_all(&String::from_utf8_lossy(&script))
 }
 
 /// Prints the man page (roff) of `command` and its subcommands.
@@ -31,7 +35,7 @@ pub fn man(command: Command) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint_line(format_args!("error: {e}"));
             ExitCode::from(2)
         }
     }

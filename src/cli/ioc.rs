@@ -11,6 +11,8 @@ use clap::{Args, Subcommand};
 use spoor::attribution::Profiles;
 use spoor::attribution::import::{self, Kind};
 
+use super::terminal::eprint_line;
+
 /// Arguments of `spoor ioc`.
 #[derive(Debug, Args)]
 pub struct IocArgs {
@@ -52,7 +54,7 @@ pub fn run(args: &IocArgs) -> ExitCode {
         Some(name) => match profiles.resolve(name) {
             Some(profile) => Some(profile.id().to_string()),
             None => {
-                eprintln!("error: no actor profile `{name}`");
+                eprint_line(format_args!("error: no actor profile `{name}`"));
                 return ExitCode::from(2);
             }
         },
@@ -63,7 +65,7 @@ pub fn run(args: &IocArgs) -> ExitCode {
         match read.and_then(|text| import::read(&text).map_err(|e| e.to_string())) {
             Ok(found) => indicators.extend(found),
             Err(e) => {
-                eprintln!("error: {}: {e}", path.display());
+                eprint_line(format_args!("error: {}: {e}", path.display()));
                 return ExitCode::from(2);
             }
         }
@@ -71,24 +73,26 @@ pub fn run(args: &IocArgs) -> ExitCode {
     let (resolved, unknown) =
         import::resolve(indicators, profiles, actor.as_deref(), args.family.as_deref());
     for name in &unknown {
-        eprintln!(
+        eprint_line(format_args!(
             "warning: `{name}` matches no actor profile or family; its indicators keep no such meta"
-        );
+        ));
     }
     let converted = resolved.iter().filter(|r| r.indicator.kind != Kind::FileName).count();
     if converted == 0 {
-        eprintln!("error: no hash or text indicator to convert");
+        eprint_line(format_args!("error: no hash or text indicator to convert"));
         return ExitCode::from(2);
     }
     let source: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
     let (text, file_names) = import::render(&resolved, &source.join(", "));
     if file_names > 0 {
-        eprintln!("note: {file_names} file-name indicators have no content form and were left out");
+        eprint_line(format_args!(
+            "note: {file_names} file-name indicators have no content form and were left out"
+        ));
     }
     if let Err(e) = std::fs::write(&args.output, text) {
-        eprintln!("error: cannot write {}: {e}", args.output.display());
+        eprint_line(format_args!("error: cannot write {}: {e}", args.output.display()));
         return ExitCode::from(2);
     }
-    eprintln!("{converted} indicators written to {}", args.output.display());
+    eprint_line(format_args!("{converted} indicators written to {}", args.output.display()));
     ExitCode::SUCCESS
 }

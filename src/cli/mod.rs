@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod completion;
+pub mod destination;
 pub mod dump;
 pub mod fmt;
 pub mod ioc;
@@ -9,4 +10,5 @@ pub mod profiles;
 pub mod progress;
 pub mod rules;
 pub mod scan;
+pub mod terminal;
 pub mod test;

@@ -7,6 +7,9 @@ use clap::Args;
 
 use spoor::Rules;
 use spoor::compiler::{Compiler, Define};
+use spoor::diagnostics::{Diagnostic, codes};
+
+use super::terminal::eprint_text;
 
 /// Rule selection shared by the commands that compile rules.
 #[derive(Debug, Args)]
@@ -19,6 +22,19 @@ pub struct RuleArgs {
     /// float, `true`/`false`, else string).
     #[arg(long, short = 'd', value_name = "NAME=VALUE", value_parser = Define::parse)]
     pub define: Vec<Define>,
+    /// Accept rule files that hold no rule (otherwise an error: an empty
+    /// directory or `/dev/null` would scan nothing and report success).
+    #[arg(long)]
+    pub allow_empty: bool,
+}
+
+/// The error for a rule selection that compiled to no rule at all.
+#[must_use]
+pub fn no_rules() -> Diagnostic {
+    Diagnostic::global(
+        codes::NO_RULES,
+        "no rules: the rule files given hold no rule (--allow-empty accepts that)",
+    )
 }
 
 /// Compiles the selected rules, printing every diagnostic to standard
@@ -41,7 +57,12 @@ pub fn load_rules(args: &RuleArgs) -> Option<Rules> {
         Err(diagnostics) => (None, diagnostics),
     };
     for diagnostic in &diagnostics {
-        eprint!("{}", diagnostic.render());
+        eprint_text(&diagnostic.render());
     }
-    rules
+    let rules = rules?;
+    if rules.is_empty() && !args.allow_empty {
+        eprint_text(&no_rules().render());
+        return None;
+    }
+    Some(rules)
 }

@@ -14,6 +14,8 @@ use rayon::prelude::*;
 
 use spoor::testing::{CaseResult, discover, run_file, write_junit};
 
+use super::terminal::eprint_line;
+
 /// Arguments of `spoor test`.
 #[derive(Debug, Args)]
 pub struct TestArgs {
@@ -40,7 +42,7 @@ pub fn run(args: &TestArgs) -> ExitCode {
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let files = discover(&paths);
     if files.is_empty() {
-        eprintln!("error: no *.test.toml file under the given paths");
+        eprint_line(format_args!("error: no *.test.toml file under the given paths"));
         return ExitCode::from(2);
     }
     let results: Vec<CaseResult> = files.par_iter().flat_map(|f| run_file(f)).collect();
@@ -51,7 +53,7 @@ pub fn run(args: &TestArgs) -> ExitCode {
     };
     if let Err(e) = written {
         if e.kind() != io::ErrorKind::BrokenPipe {
-            eprintln!("error: {e}");
+            eprint_line(format_args!("error: {e}"));
         }
         return ExitCode::from(2);
     }

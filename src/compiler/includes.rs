@@ -45,11 +45,11 @@ pub(super) fn compile_unit(compiler: &mut Compiler, source: &Arc<SourceFile>) {
     compile_source(compiler, source, None, &mut IncludeChain::new(), &mut Imports::new());
 }
 
+/// The canonical path and text of a rule file, read as
+/// [`super::sources::read_source`] allows.
 fn read(path: &Path) -> std::io::Result<(PathBuf, String)> {
     let canonical = std::fs::canonicalize(path)?;
-    let bytes = std::fs::read(&canonical)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8"))?;
+    let text = super::sources::read_source(&canonical)?;
     Ok((canonical, text))
 }
 

@@ -8,6 +8,7 @@ use crate::Scanner;
 use crate::results::{FileReport, Outcome};
 use crate::scanner::error::ScanError;
 use crate::scanner::input::{self, LoadOptions};
+use crate::scanner::report_of;
 
 /// Scans the file at `path`, then (with `archives`) every member of it
 /// that is a container, recursively; each report goes to `emit` as soon as
@@ -26,11 +27,7 @@ pub fn scan_path(
             return;
         }
     };
-    let report = match scanner.scan_input(&input) {
-        Ok(results) => results.into_report(path, input.len() as u64),
-        Err(error) => FileReport::failed(path.to_path_buf(), error.to_string()),
-    };
-    emit(report);
+    emit(report_of(scanner.scan_input(&input), path, input.len() as u64));
     let Some(limits) = archives else { return };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     expand(&input, &name, limits, &mut |event| emit(member_report(scanner, path, event)));
@@ -43,10 +40,7 @@ pub fn scan_path(
 fn member_report(scanner: &mut Scanner<'_>, path: &Path, event: Event<'_>) -> FileReport {
     let (chain, mut report) = match event {
         Event::Member { chain, data, warning } => {
-            let mut report = match scanner.scan_bytes(data) {
-                Ok(results) => results.into_report(path, data.len() as u64),
-                Err(error) => FileReport::failed(path.to_path_buf(), error.to_string()),
-            };
+            let mut report = report_of(scanner.scan_bytes(data), path, data.len() as u64);
             if let (Some(warning), Outcome::Scanned { warnings, .. }) =
                 (warning, &mut report.outcome)
             {

@@ -10,6 +10,7 @@
 use super::Match;
 use super::MatcherLimits;
 use super::atoms::AtomVariant;
+use super::deadline::Budget;
 use super::edges::Edges;
 use super::literal::Literal;
 use super::verify::{self, CacheSlot, RegexVerifier};
@@ -60,13 +61,15 @@ impl Form {
 
     /// Verifies the form for an atom hit whose form start (for literals)
     /// or atom position (for regexes) is `anchor`; calls `emit` with each
-    /// match, which returns `false` to stop.
+    /// match, which returns `false` to stop; a regex's walks stop once
+    /// `budget` is spent.
     pub(crate) fn at_anchor(
         &self,
         data: &[u8],
         anchor: usize,
         xor_key: Option<u8>,
         caches: &mut CacheSlot,
+        budget: &Budget,
         emit: &mut dyn FnMut(Match) -> bool,
     ) {
         match &self.kind {
@@ -79,20 +82,22 @@ impl Form {
                 }
             }
             FormKind::Regex(verifier) => {
-                verifier.at_atom(&self.edges, data, anchor, caches, emit);
+                verifier.at_atom(&self.edges, data, anchor, caches, budget, emit);
             }
         }
     }
 
-    /// Searches the form, which has no atom, across the whole of `data`.
+    /// Searches the form, which has no atom, across the whole of `data`
+    /// until `budget` is spent.
     pub(crate) fn everywhere(
         &self,
         data: &[u8],
         caches: &mut CacheSlot,
+        budget: &Budget,
         emit: &mut dyn FnMut(Match) -> bool,
     ) {
         if let FormKind::Regex(verifier) = &self.kind {
-            verifier.everywhere(&self.edges, data, caches, emit);
+            verifier.everywhere(&self.edges, data, caches, budget, emit);
         }
     }
 

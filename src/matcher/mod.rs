@@ -68,6 +68,7 @@
 mod atom_index;
 mod atoms;
 mod base64;
+pub mod deadline;
 mod edges;
 mod expand;
 mod forms;
@@ -116,13 +117,15 @@ pub struct MatcherLimits {
     /// hex strings with jumps of a few thousand bytes, and refuses
     /// `/(a{1000}){1000}/`-style blow-ups.
     pub regex_size_limit: usize,
-    /// Bytes of lazy DFA cache per regex form and thread (a form has up to
-    /// three lazy DFAs). The states a pattern's DFA visits are few: 256 KiB
-    /// holds hundreds of them even with 256 byte classes; a form that needs
-    /// more clears its cache and rebuilds states (slower, still correct), and
-    /// a form whose NFA needs a larger minimum gets that minimum. This
-    /// bounds a scratch space at (forms × 3 × this) in the worst case,
-    /// typically a few KiB per form actually verified.
+    /// Most bytes of lazy DFA cache per regex form and thread (a form has
+    /// up to three lazy DFAs); a cache only grows to what its states take.
+    /// The states most patterns visit are few, but a counted repetition
+    /// such as `[^\x00]{4000}` walks one state per count: 2 MiB (the
+    /// regex crate's default) holds those thousands, where 256 KiB made
+    /// every match rebuild them (27 s for 10 KB). A form that needs more
+    /// clears its cache and rebuilds states (slower, still correct), and a
+    /// form whose NFA needs a larger minimum gets that minimum. The
+    /// scratch budget below bounds the sum over forms.
     pub regex_cache_capacity: usize,
     /// How far a regular expression's match may extend before and after
     /// the atom that found it. YARA-X scans at most 4,096 bytes each way
@@ -143,7 +146,7 @@ impl Default for MatcherLimits {
             max_matches_per_pattern: MAX_MATCHES_PER_PATTERN,
             max_atoms_per_form: 4096,
             regex_size_limit: 8 << 20,
-            regex_cache_capacity: 256 << 10,
+            regex_cache_capacity: 2 << 20,
             regex_scan_span: 4096,
             scratch_cache_budget: 32 << 20,
         }

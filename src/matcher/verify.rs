@@ -17,6 +17,7 @@ use regex_automata::{Anchored, Input, MatchKind, hybrid, meta};
 use regex_syntax::hir::Hir;
 
 use super::atoms::{self, AtomVariant};
+use super::deadline::{Budget, Deadline};
 use super::edges::Edges;
 use super::regex;
 use super::{Match, MatcherLimits, PatternError};
@@ -46,6 +47,8 @@ pub(crate) struct RegexVerifier {
     /// Whether the regex's repetitions are lazy: then the shortest other
     /// length is preferred, otherwise the longest.
     lazy: bool,
+    /// The shortest match the regex can have.
+    min_len: usize,
     /// The first bytes from the atom on, see
     /// [`RegexVerifier::masks_at_atom`].
     masks_at_atom: Vec<(u8, u8)>,
@@ -117,7 +120,9 @@ impl RegexVerifier {
             .map(|bytes| AtomVariant { bytes, back: 0, xor_key: None })
             .collect();
         let lazy = regex::is_lazy(hir);
-        let verifier = RegexVerifier { forward, search, prefix, span, ends, lazy, masks_at_atom };
+        let min_len = hir.properties().minimum_len().unwrap_or(usize::MAX);
+        let verifier =
+            RegexVerifier { forward, search, prefix, span, ends, lazy, min_len, masks_at_atom };
         Ok((verifier, atoms))
     }
 
@@ -129,12 +134,14 @@ impl RegexVerifier {
     }
 
     /// Calls `each` with every start from which the prefix reaches the atom
-    /// at `atom`, nearest first; stops when `each` returns `false`.
+    /// at `atom`, nearest first; stops when `each` returns `false` or the
+    /// budget is spent.
     fn starts(
         &self,
         data: &[u8],
         atom: usize,
         cache: &mut Option<hybrid::dfa::Cache>,
+        budget: &Budget,
         mut each: impl FnMut(usize) -> bool,
     ) {
         let Some(dfa) = &self.prefix else {
@@ -150,6 +157,9 @@ impl RegexVerifier {
         // `data[at]` means the prefix matches from `at + 1`.
         let mut at = atom;
         while at > lowest {
+            if !budget.spend(1) {
+                return;
+            }
             at -= 1;
             state = match dfa.next_state(cache, state, data[at]) {
                 Ok(next) => next,
@@ -184,10 +194,11 @@ impl RegexVerifier {
         start: usize,
         end: usize,
         cache: &mut Option<hybrid::dfa::Cache>,
+        budget: &Budget,
     ) -> Option<usize> {
         let cache = cache.get_or_insert_with(|| self.forward.create_cache());
         let mut last = None;
-        walk_forward(&self.forward, cache, data, start, end, |match_end| {
+        walk_forward(&self.forward, cache, data, start, end, budget, |match_end| {
             last = Some(match_end - start);
         });
         last
@@ -203,8 +214,9 @@ impl RegexVerifier {
         start: usize,
         end: usize,
         caches: ForwardCaches,
+        budget: &Budget,
     ) -> Option<Match> {
-        let length = self.length_at(data, start, end, caches.forward)?;
+        let length = self.length_at(data, start, end, caches.forward, budget)?;
         let preferred = Match { offset: start, length, xor_key: None };
         if let Some(accepted) = edges.accept(data, preferred) {
             return Some(accepted);
@@ -212,7 +224,7 @@ impl RegexVerifier {
         let dfa = self.ends.as_ref()?;
         let cache = caches.ends.get_or_insert_with(|| dfa.create_cache());
         let mut ends = Vec::new();
-        walk_forward(dfa, cache, data, start, end, |match_end| ends.push(match_end));
+        walk_forward(dfa, cache, data, start, end, budget, |match_end| ends.push(match_end));
         let mut lengths = ends
             .into_iter()
             .map(|match_end| match_end - start)
@@ -227,48 +239,99 @@ impl RegexVerifier {
     }
 
     /// Calls `emit` with each match whose atom is at `atom`; `emit`
-    /// returns `false` to stop.
+    /// returns `false` to stop, and the walks stop when `budget` is spent.
     pub(crate) fn at_atom(
         &self,
         edges: &Edges,
         data: &[u8],
         atom: usize,
         caches: &mut CacheSlot,
+        budget: &Budget,
         emit: &mut dyn FnMut(Match) -> bool,
     ) {
         let caches = caches.get_or_insert_with(Box::default);
         let end = self.end_limit(data, atom);
         let (reverse, forward, ends) = (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
-        self.starts(data, atom, reverse, |start| {
+        self.starts(data, atom, reverse, budget, |start| {
             let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
-            self.accepted_at(edges, data, start, end, caches).is_none_or(&mut *emit)
+            self.accepted_at(edges, data, start, end, caches, budget).is_none_or(&mut *emit)
         });
     }
 
     /// Searches a form that has no atom across the whole of `data`: each
     /// unanchored leftmost-first search finds the next start at which a
     /// match exists, and its length is that of the anchored match from
-    /// there.
+    /// there, within the regex's reach from that start (YARA-X's:
+    /// `/[^\x00]{4095}/` matches, `/[^\x00]{4096}/` never does, and is not
+    /// searched at all).
     pub(crate) fn everywhere(
         &self,
         edges: &Edges,
         data: &[u8],
         caches: &mut CacheSlot,
+        budget: &Budget,
         emit: &mut dyn FnMut(Match) -> bool,
     ) {
         let Some(search) = &self.search else { return };
+        let reach = self.span.map(|span| span.saturating_sub(1));
+        if reach.is_some_and(|reach| self.min_len > reach) {
+            return;
+        }
         let caches = caches.get_or_insert_with(Box::default);
+        let end_from = |start: usize| {
+            reach.map_or(data.len(), |reach| data.len().min(start.saturating_add(reach)))
+        };
         let mut from = 0;
+        // After a match the next start is tried directly, anchored: matches
+        // often come in runs (`[^\x00]{100}` over text), and a search per
+        // start would scan the run again each time.
+        let mut after_match = false;
         while from < data.len() {
-            let Some(found) = search.search(&Input::new(data).range(from..)) else {
-                return;
+            if after_match {
+                let forward =
+                    ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
+                match self.accepted_at(edges, data, from, end_from(from), forward, budget) {
+                    Some(accepted) if !emit(accepted) => return,
+                    Some(_) => {}
+                    None => after_match = false,
+                }
+                if budget.is_spent() {
+                    return;
+                }
+                from += 1;
+                continue;
+            }
+            // With a reach, each search looks at one window of starts (plus
+            // the reach after it): a regex engine that falls back to a slow
+            // simulation then costs a window between two deadline checks,
+            // not the whole input.
+            let (window_end, haystack_end) = match reach {
+                Some(reach) => {
+                    let window_end = data.len().min(from.saturating_add(SEARCH_WINDOW));
+                    (window_end, data.len().min(window_end.saturating_add(reach)))
+                }
+                None => (data.len(), data.len()),
             };
-            let start = found.start();
-            let forward = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
-            if let Some(accepted) = self.accepted_at(edges, data, start, data.len(), forward)
-                && !emit(accepted)
-            {
+            let found = search.search(&Input::new(data).range(from..haystack_end));
+            if !budget.spend(u32::try_from(haystack_end - from).unwrap_or(u32::MAX)) {
                 return;
+            }
+            let start = match found {
+                Some(found) if found.start() < window_end => found.start(),
+                _ if haystack_end < data.len() => {
+                    from = window_end;
+                    continue;
+                }
+                _ => return,
+            };
+            let forward = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
+            if let Some(accepted) =
+                self.accepted_at(edges, data, start, end_from(start), forward, budget)
+            {
+                if !emit(accepted) {
+                    return;
+                }
+                after_match = true;
             }
             from = start + 1;
         }
@@ -289,9 +352,14 @@ impl RegexVerifier {
             .span
             .map_or(data.len(), |_| data.len().min(offset.saturating_add(limits.regex_scan_span)));
         let caches = ForwardCaches { forward: &mut None, ends: &mut None };
-        self.accepted_at(edges, data, offset, end, caches)
+        // One anchored walk, bounded by the input: no deadline needed.
+        let unlimited = Deadline::default();
+        self.accepted_at(edges, data, offset, end, caches, &Budget::new(&unlimited))
     }
 }
+
+/// Starts looked at by one search of a form without atoms.
+const SEARCH_WINDOW: usize = 4 << 10;
 
 /// A lazy DFA over `hir` (forward, or backward for `reverse`).
 fn lazy_dfa(
@@ -344,6 +412,7 @@ fn walk_forward(
     data: &[u8],
     start: usize,
     end: usize,
+    budget: &Budget,
     mut each_end: impl FnMut(usize),
 ) {
     let look_behind = start.checked_sub(1).map(|before| data[before]);
@@ -352,6 +421,9 @@ fn walk_forward(
     // Match states are delayed by one byte: a match state after reading
     // `data[at]` means a match ends at `at`.
     for (at, &byte) in data.iter().enumerate().take(end).skip(start) {
+        if !budget.spend(1) {
+            return;
+        }
         state = match dfa.next_state(cache, state, byte) {
             Ok(next) => next,
             Err(_) => return,

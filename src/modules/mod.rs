@@ -108,6 +108,10 @@ pub struct CallContext<'a> {
     /// Messages for the user (`console.log`); the scanner decides whether
     /// they go to standard error or into the report.
     pub messages: &'a RefCell<Vec<String>>,
+    /// When the scan must stop: functions that walk the input (hashes,
+    /// statistics over a range) look at it and give up with an undefined
+    /// value once it has passed.
+    pub deadline: &'a crate::matcher::deadline::Deadline,
 }
 
 /// A module function: arguments in, value (maybe undefined) out. Argument

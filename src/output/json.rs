@@ -38,7 +38,7 @@ impl<'a> FileJson<'a> {
                 attribution: &report.attribution,
                 warnings,
                 console: &report.console,
-                error: None,
+                error: report.stopped.as_deref(),
             },
             Outcome::Failed(error) => Self {
                 path,
@@ -72,7 +72,8 @@ impl NdjsonPrinter {
 
 impl Printer for NdjsonPrinter {
     fn file(&mut self, report: &FileReport) -> io::Result<()> {
-        let quiet = report.matches().is_empty() && report.console.is_empty();
+        let quiet =
+            report.matches().is_empty() && report.console.is_empty() && report.stopped.is_none();
         if quiet && matches!(report.outcome, Outcome::Scanned { .. }) {
             return Ok(());
         }
@@ -161,6 +162,7 @@ mod tests {
             outcome,
             attribution,
             console: vec![],
+            stopped: None,
         };
         let out = SharedBuffer::default();
         let mut printer = NdjsonPrinter::new(Box::new(out.clone()));

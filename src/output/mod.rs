@@ -32,6 +32,12 @@
 //!   `name`, `attack_group`, `files`, `confidence`, `families` with their
 //!   `files` and `attack_software`, and all `attack_software` ids); the
 //!   text format prints the same after the hits, one `actor:` line each.
+//!
+//! A file whose scan stopped before the end (`--timeout`, an interrupt)
+//! keeps the rules known to match by then: text prints their lines and an
+//! `error:` line, the JSON formats give the object both `matches` and
+//! `error` (in `files` for `json`), SARIF a result per match and a
+//! notification, and the file counts as failed in the summary.
 //! - `sarif`: one SARIF 2.1.0 log, see [`SarifPrinter`].
 //!
 //! # Paths
@@ -118,12 +124,16 @@ impl Summary {
     pub fn add(&mut self, report: &FileReport) {
         match &report.outcome {
             crate::results::Outcome::Scanned { matches, .. } => {
-                if report.member.is_empty() {
-                    self.files_scanned += 1;
+                if report.stopped.is_some() {
+                    self.files_failed += 1;
                 } else {
-                    self.members_scanned += 1;
+                    if report.member.is_empty() {
+                        self.files_scanned += 1;
+                    } else {
+                        self.members_scanned += 1;
+                    }
+                    self.bytes += report.size;
                 }
-                self.bytes += report.size;
                 self.matches += matches.len() as u64;
             }
             crate::results::Outcome::Failed(_) => self.files_failed += 1,

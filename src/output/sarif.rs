@@ -126,6 +126,16 @@ impl SarifPrinter {
         }
     }
 
+    /// The tool-execution notification for a file that failed or stopped.
+    fn failure(&mut self, report: &FileReport, error: &str) -> Value {
+        let artifact = self.artifact(report);
+        json!({
+            "level": "error",
+            "message": { "text": format!("{}: {error}", super::display_path(report)) },
+            "locations": [{ "physicalLocation": { "artifactLocation": artifact } }],
+        })
+    }
+
     /// The artifact of `report` (its file, or its innermost member, each
     /// container registered as the parent of the next); its location with
     /// the artifact's `index`.
@@ -394,14 +404,14 @@ impl Printer for SarifPrinter {
                     self.mark_baseline_state(&mut result);
                     self.write_result(&result)?;
                 }
+                if let Some(why) = &report.stopped {
+                    let failure = self.failure(report, why);
+                    self.failures.push(failure);
+                }
             }
             Outcome::Failed(error) => {
-                let artifact = self.artifact(report);
-                self.failures.push(json!({
-                    "level": "error",
-                    "message": { "text": format!("{}: {error}", super::display_path(report)) },
-                    "locations": [{ "physicalLocation": { "artifactLocation": artifact } }],
-                }));
+                let failure = self.failure(report, error);
+                self.failures.push(failure);
             }
         }
         Ok(())

@@ -64,6 +64,13 @@ fn summary_line(s: &Summary) -> String {
     )
 }
 
+/// Writes one line to standard error. A failure is ignored: the line was
+/// a diagnostic, and the error it reports already sets the exit status;
+/// `eprintln!` would panic instead.
+fn to_stderr(line: std::fmt::Arguments) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
 /// Meta as YARA prints it: strings quoted and escaped.
 fn meta_text(value: &MetaValue) -> String {
     match value {
@@ -94,11 +101,11 @@ impl Printer for TextPrinter {
         match &report.outcome {
             Outcome::Scanned { matches, warnings } => {
                 for warning in warnings {
-                    eprintln!("warning: {path}: {warning}");
+                    to_stderr(format_args!("warning: {path}: {warning}"));
                 }
                 // Keep standard output to `RULE PATH` lines that tools parse.
                 for message in &report.console {
-                    eprintln!("console: {path}: {message}");
+                    to_stderr(format_args!("console: {path}: {message}"));
                 }
                 let mut buf = String::new();
                 for m in matches {
@@ -109,10 +116,13 @@ impl Printer for TextPrinter {
                         render_attribution(a, &path, &mut buf);
                     }
                 }
+                if let Some(why) = &report.stopped {
+                    to_stderr(format_args!("error: {path}: {why}"));
+                }
                 self.out.write_all(buf.as_bytes())
             }
             Outcome::Failed(error) => {
-                eprintln!("error: {path}: {error}");
+                to_stderr(format_args!("error: {path}: {error}"));
                 Ok(())
             }
         }
@@ -128,7 +138,7 @@ impl Printer for TextPrinter {
         }
         self.out.write_all(buf.as_bytes())?;
         self.out.flush()?;
-        eprintln!("{}", summary_line(summary));
+        to_stderr(format_args!("{}", summary_line(summary)));
         Ok(())
     }
 }
@@ -180,6 +190,7 @@ mod tests {
                 weak: false,
             }],
             console: vec![],
+            stopped: None,
         };
         printer.file(&report).unwrap();
         let text = String::from_utf8(out.contents()).unwrap();

@@ -26,7 +26,8 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
-use std::time::Instant;
+
+use crate::matcher::deadline::Deadline;
 
 use crate::compiler::ir::{
     Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Quantifier, RegexId, RuleId,
@@ -65,12 +66,12 @@ const STEPS_PER_CLOCK_CHECK: u32 = 4096;
 /// The scan deadline, checked every [`STEPS_PER_CLOCK_CHECK`] steps.
 #[derive(Debug)]
 pub(crate) struct Clock {
-    deadline: Option<Instant>,
+    deadline: Deadline,
     steps: Cell<u32>,
 }
 
 impl Clock {
-    pub(crate) fn new(deadline: Option<Instant>) -> Self {
+    pub(crate) fn new(deadline: Deadline) -> Self {
         Self { deadline, steps: Cell::new(0) }
     }
 
@@ -82,10 +83,12 @@ impl Clock {
 
     /// Fails when the deadline has passed.
     pub(crate) fn check(&self) -> Result<(), Stop> {
-        match self.deadline {
-            Some(deadline) if Instant::now() >= deadline => Err(Stop::Timeout),
-            _ => Ok(()),
-        }
+        if self.deadline.passed() { Err(Stop::Timeout) } else { Ok(()) }
+    }
+
+    /// The deadline, for module functions that walk the input.
+    pub(crate) fn deadline(&self) -> &Deadline {
+        &self.deadline
     }
 }
 
@@ -393,9 +396,17 @@ impl<'a> Eval<'_, 'a> {
                 let Some(data) = self.st.modules.get(*module, self.st.data) else {
                     return Ok(Val::Undef);
                 };
-                let context =
-                    CallContext { data: self.st.data, module: data, messages: self.st.messages };
-                match (function.implementation)(&context, &values) {
+                let context = CallContext {
+                    data: self.st.data,
+                    module: data,
+                    messages: self.st.messages,
+                    deadline: self.st.clock.deadline(),
+                };
+                let value = (function.implementation)(&context, &values);
+                // A function that walks the input gives up at the deadline
+                // with an undefined value, which must not become a verdict.
+                self.st.clock.check()?;
+                match value {
                     Value::Integer(n) => Val::Int(n),
                     Value::Float(x) => Val::Float(x),
                     Value::String(s) => Val::Str(Cow::Owned(s)),

@@ -2,6 +2,8 @@
 //! strings, caps, timeouts, files. Condition semantics are tested from rule
 //! text in `tests/eval_conditions.rs`.
 
+use std::time::Instant;
+
 use super::*;
 use crate::compiler::Compiler;
 use crate::results::Outcome;
@@ -143,7 +145,7 @@ fn a_long_evaluation_times_out() {
     let mut scanner = Scanner::new(&rules);
     scanner.options_mut().timeout = Some(Duration::from_millis(50));
     let started = Instant::now();
-    assert!(matches!(scanner.scan_bytes(b""), Err(ScanError::Timeout(_))));
+    assert!(matches!(scanner.scan_bytes(b""), Err(ScanError::Timeout { .. })));
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 

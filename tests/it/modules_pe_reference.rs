@@ -201,7 +201,12 @@ fn check_call(data: &[u8], module_data: &ModuleData, call: &Json, t: &mut Tally)
         return t.mismatch(&format!("{module_name}.{path}()"), format!("{label}: not implemented"));
     };
     let messages = RefCell::new(Vec::new());
-    let ctx = CallContext { data, module: module_data, messages: &messages };
+    let ctx = CallContext {
+        data,
+        module: module_data,
+        messages: &messages,
+        deadline: &Default::default(),
+    };
     let got = implementation(&ctx, &args);
     t.compared += 1;
     let equal = match (&call["value"], &got) {

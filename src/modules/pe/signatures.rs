@@ -110,7 +110,9 @@ mod tests {
                 .into_value();
         let module = crate::modules::ModuleData::default();
         let messages = std::cell::RefCell::new(Vec::new());
-        let ctx = CallContext { data: &[], module: &module, messages: &messages };
+        let deadline = Default::default();
+        let ctx =
+            CallContext { data: &[], module: &module, messages: &messages, deadline: &deadline };
         let call = |t: i64| valid_on(&ctx, &[receiver.clone(), Value::Integer(t)]);
         assert!(matches!(call(150), Value::Integer(1)));
         assert!(matches!(call(201), Value::Integer(0)));
