@@ -287,6 +287,13 @@ impl Diagnostic {
     }
 }
 
+/// Longest excerpt line printed, in characters; a longer line (generated
+/// rules, minified files, 50 MB of one line) is cut to a window around the
+/// span, marked with `...`.
+const EXCERPT_WIDTH: usize = 120;
+/// Characters kept before the span when a line is cut.
+const EXCERPT_CONTEXT: usize = 40;
+
 /// Writes the line of `span` with `marker`s under it, and `label` after
 /// them.
 fn excerpt(out: &mut String, src: &SourceFile, span: Span, marker: char, label: Option<&str>) {
@@ -296,16 +303,36 @@ fn excerpt(out: &mut String, src: &SourceFile, span: Span, marker: char, label: 
     let pad = " ".repeat(gutter.len());
     let (end_line, end_col) = src.line_col(span.end.max(span.start));
     let width = if end_line == line && end_col > col { end_col - col } else { 1 };
+    let (shown, first, cut_start) = window(text, col - 1);
+    let cut_end = first + shown.chars().count() < text.chars().count();
+    let (lead, trail) = (if cut_start { "..." } else { "" }, if cut_end { "..." } else { "" });
     let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{gutter} | {text}");
-    let indent: String =
-        text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-    let markers: String = std::iter::repeat_n(marker, width).collect();
+    let _ = writeln!(out, "{gutter} | {lead}{shown}{trail}");
+    let indent: String = lead
+        .chars()
+        .map(|_| ' ')
+        .chain(shown.chars().take(col - 1 - first).map(|c| if c == '\t' { '\t' } else { ' ' }))
+        .collect();
+    let room = shown.chars().count().saturating_sub(col - 1 - first).max(1);
+    let markers: String = std::iter::repeat_n(marker, width.min(room)).collect();
     match label {
         Some(label) => writeln!(out, "{pad} | {indent}{markers} {label}"),
         None => writeln!(out, "{pad} | {indent}{markers}"),
     }
     .unwrap_or(());
+}
+
+/// The part of `text` an excerpt shows when the span starts at character
+/// `col0`: the slice, the index of its first character, and whether the
+/// start was cut.
+fn window(text: &str, col0: usize) -> (&str, usize, bool) {
+    if text.chars().count() <= EXCERPT_WIDTH {
+        return (text, 0, false);
+    }
+    let first = col0.saturating_sub(EXCERPT_CONTEXT);
+    let byte = |chars: usize| text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i);
+    let (start, end) = (byte(first), byte(first + EXCERPT_WIDTH));
+    (&text[start..end], first, first > 0)
 }
 
 impl Label {
@@ -535,6 +562,26 @@ pub mod codes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_line_is_cut_to_a_window_around_the_span() {
+        let text = format!("rule a {{ condition: {} and $b }}", "true and ".repeat(200));
+        let start = text.find("$b").unwrap();
+        let src = SourceFile::new("r.yar", text.as_str());
+        let d = Diagnostic::error(
+            codes::UNDEFINED_PATTERN,
+            "unknown pattern `$b`",
+            &src,
+            Span::new(start, start + 2),
+        );
+        let rendered = d.render();
+        let lines: Vec<&str> = rendered.lines().collect();
+        assert!(lines[0].starts_with(&format!("r.yar:1:{}:", start + 1)), "{rendered}");
+        assert!(lines[2].starts_with("1 | ...") && lines[2].contains("$b"), "{rendered}");
+        assert!(lines[2].chars().count() < EXCERPT_WIDTH + 20, "{rendered}");
+        let caret = lines[3].find('^').unwrap();
+        assert_eq!(&lines[2][caret..caret + 2], "$b", "{rendered}");
+    }
 
     #[test]
     fn renders_headline_excerpt_and_caret() {

@@ -51,9 +51,11 @@ fn with_defines<'c>(command: &'c mut Command, defines: &[&str]) -> &'c mut Comma
     command
 }
 
-/// Every error names the file, a line and a column.
+/// Every error names the file, a line and a column, but for E203 (no
+/// rules at all, as in a file whose rules are all commented out): that one
+/// is about the whole set of files given, not a place in one.
 fn assert_located(file: &Path, errors: &[serde_json::Value]) {
-    for error in errors {
+    for error in errors.iter().filter(|e| e["code"] != "E203") {
         assert_eq!(error["file"], file.display().to_string(), "{error}");
         assert!(error["line"].as_u64().is_some_and(|l| l > 0), "no line: {error}");
         assert!(error["column"].as_u64().is_some_and(|c| c > 0), "no column: {error}");

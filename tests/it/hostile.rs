@@ -4,7 +4,7 @@
 //! limit is tried below, at and above where it is.
 
 use std::fs;
-use std::io::Read as _;
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -65,17 +65,32 @@ fn run_within(cmd: &mut Command, limit: Duration) -> (Output, Duration) {
     (output, started.elapsed())
 }
 
+/// Waits for `child`, draining its output meanwhile (a child that fills
+/// a pipe nobody reads would block forever and look like a hang).
 fn wait_within(mut child: Child, limit: Duration) -> Output {
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let started = Instant::now();
+    let mut timed_out = false;
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > limit {
             let _ = child.kill();
-            let output = child.wait_with_output().unwrap();
-            panic!("still running after {limit:?}: {output:?}");
+            timed_out = true;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let output = child.wait_with_output().unwrap();
+    let status = child.wait().unwrap();
+    let output = Output { status, stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() };
+    assert!(!timed_out, "still running after {limit:?}: {output:?}");
     assert_no_panic(&output);
     output
 }
