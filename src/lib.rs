@@ -40,6 +40,7 @@
 
 pub mod attribution;
 pub mod bundled;
+mod byte_strings;
 pub mod compiler;
 pub mod diagnostics;
 pub mod matcher;

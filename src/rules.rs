@@ -18,12 +18,17 @@
 //!   on the input (`filesize`, `uint16(0) == 0x5A4D`) it needs (see
 //!   [`crate::compiler::requirements`]).
 
+mod depth_limit;
+mod regexes;
+mod serialize;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use regex_automata::meta;
+use serde::{Deserialize, Serialize};
 
-use crate::matcher::regex::{RegexFlags, translate};
+pub use serialize::{CompiledError, FORMAT_VERSION, MAGIC, is_compiled};
 
 use crate::compiler::ir::{
     Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier, RegexId,
@@ -32,12 +37,11 @@ use crate::compiler::ir::{
 use crate::compiler::requirements::{InputGuard, Requirement, rule_guards, rule_requirements};
 use crate::matcher::{Match, Matcher, MatcherLimits, PatternError, PatternSpec, Scratch};
 use crate::modules::ModuleId;
-use crate::parser::ast;
 use crate::scanner::matches::PatternMatches;
 use crate::scanner::module_data::entrypoint_fields;
 
 /// How the scanner finds the matches of one pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum PatternPlan {
     /// Found by the one search pass over the input.
     Searched {
@@ -89,9 +93,14 @@ pub enum RulesError {
 }
 
 /// A compiled, immutable rule set.
+///
+/// Stored with [`Rules::serialize`] and loaded with [`Rules::deserialize`],
+/// which check the file's format; the serde impls are that format's
+/// payload.
+#[derive(Serialize, Deserialize)]
 pub struct Rules {
     program: Program,
-    regexes: Vec<Arc<meta::Regex>>,
+    regexes: Vec<regexes::ConditionRegex>,
     /// Matcher over the searched patterns; its pattern `i` is
     /// `searched_ids[i]`.
     searched: Matcher,
@@ -133,7 +142,7 @@ impl Rules {
         let regexes = program
             .regexes
             .iter()
-            .map(|r| compile_regex(r).map(Arc::new))
+            .map(regexes::ConditionRegex::compile)
             .collect::<Result<Vec<_>, _>>()?;
         let plans = pattern_plans(&program);
         let ids = |anchored: bool| -> Vec<PatternId> {
@@ -189,7 +198,7 @@ impl Rules {
     }
 
     pub(crate) fn regex(&self, id: RegexId) -> &Arc<meta::Regex> {
-        &self.regexes[id.0 as usize]
+        self.regexes[id.0 as usize].get()
     }
 
     /// A scratch space for [`Rules::search`]; one per scanner.
@@ -314,22 +323,6 @@ fn globals_by_rule(rules: &[Rule]) -> Vec<Vec<RuleId>> {
             })
         })
         .collect()
-}
-
-/// Compiles a condition's regular expression (`matches`, function
-/// arguments) for an unanchored search over bytes, in YARA's dialect: the
-/// same translation as the patterns' (`{,n}`, `\b` over bytes, ...).
-fn compile_regex(regex: &ast::Regex) -> Result<meta::Regex, RulesError> {
-    let error = |message: String| RulesError::Regex { pattern: regex.pattern.clone(), message };
-    let flags = RegexFlags {
-        case_insensitive: regex.case_insensitive,
-        dot_matches_new_line: regex.dot_matches_new_line,
-    };
-    let hir = translate(&regex.pattern, flags).map_err(|e| error(e.message))?;
-    meta::Builder::new()
-        .configure(meta::Config::new().utf8_empty(false))
-        .build_from_hir(&hir)
-        .map_err(|e| error(e.to_string()))
 }
 
 /// How each pattern of `program` is to be found: anchored when every use

@@ -17,34 +17,36 @@
 
 use std::sync::Arc;
 
-use crate::modules::{FunctionImpl, ModuleId};
+use serde::{Deserialize, Serialize};
+
+use crate::modules::{self, CallContext, FunctionImpl, ModuleId, Value};
 use crate::parser::ast::{self, IntReader};
 use crate::results::MetaValue;
 use crate::types::Type;
 
 /// Index of a rule in [`Program::rules`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RuleId(pub u32);
 
 /// Index of a pattern in [`Program::patterns`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PatternId(pub u32);
 
 /// Index of a regular expression in [`Program::regexes`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RegexId(pub u32);
 
 /// Index of an external variable in [`Program::externals`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ExternalId(pub u32);
 
 /// A slot in a rule's variable frame, for loop and `with` variables. Slots
 /// are numbered per rule from 0 to [`Rule::frame_size`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct VarId(pub u32);
 
 /// A whole checked rule set, ready to be compiled into `Rules`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Program {
     /// Rules in source order (which is also a valid evaluation order).
     pub rules: Vec<Rule>,
@@ -59,7 +61,7 @@ pub struct Program {
 }
 
 /// A checked rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rule {
     /// Rule name.
     pub name: String,
@@ -83,7 +85,7 @@ pub struct Rule {
 }
 
 /// A checked pattern.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pattern {
     /// The rule that declares it.
     pub rule: RuleId,
@@ -98,7 +100,7 @@ pub struct Pattern {
 }
 
 /// An external variable.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct External {
     /// Its name.
     pub name: String,
@@ -107,7 +109,7 @@ pub struct External {
 }
 
 /// A constant value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Constant {
     /// A boolean.
     Bool(bool),
@@ -137,7 +139,7 @@ impl Constant {
 /// Arithmetic, comparisons and bitwise operators carry no type tag: the
 /// operand values say whether integer or float semantics apply (YARA
 /// promotes an integer to float when the other side is a float).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Expr {
     /// A literal or folded constant.
     Const(Constant),
@@ -328,8 +330,29 @@ pub struct FunctionRef {
     /// Declared path, such as `imports` or `rich_signature.version`, for
     /// messages and dumps.
     pub path: Arc<str>,
+    /// The module declaring it.
+    pub module: ModuleId,
+    /// The overload the checker chose, an index into its declaration.
+    pub overload: usize,
     /// The implementation.
     pub implementation: FunctionImpl,
+}
+
+impl FunctionRef {
+    /// The reference to overload `overload` of the function declared at
+    /// `path` in `module`; `None` when there is no such module. A function
+    /// the module declares but does not evaluate yet gives YARA's
+    /// undefined value, as missing module data does.
+    #[must_use]
+    pub fn resolve(module: ModuleId, path: &str, overload: usize) -> Option<FunctionRef> {
+        let found = modules::registry().get(usize::from(module.0))?;
+        let implementation = found.function(path, overload).unwrap_or(undefined_result);
+        Some(FunctionRef { path: Arc::from(path), module, overload, implementation })
+    }
+}
+
+fn undefined_result(_: &CallContext<'_>, _: &[Value]) -> Value {
+    Value::Undefined
 }
 
 impl std::fmt::Debug for FunctionRef {
@@ -339,7 +362,7 @@ impl std::fmt::Debug for FunctionRef {
 }
 
 /// Which pattern a pattern expression is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PatternRef {
     /// A named pattern.
     Id(PatternId),
@@ -349,7 +372,7 @@ pub enum PatternRef {
 }
 
 /// `at e` or `in (lo..hi)`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Anchor {
     /// At exactly this offset.
     At(Box<Expr>),
@@ -358,7 +381,7 @@ pub enum Anchor {
 }
 
 /// How many members of a set must be true.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Quantifier {
     /// All of them (vacuously true on an empty set).
     All,
@@ -373,7 +396,7 @@ pub enum Quantifier {
 }
 
 /// What an `of` ranges over.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum OfItems {
     /// Patterns of the rule.
     Patterns(Vec<PatternId>),
@@ -384,7 +407,7 @@ pub enum OfItems {
 }
 
 /// What a `for ... in` loop iterates over.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Iterable {
     /// Integers `lo..=hi`; undefined bounds make the loop undefined.
     Range(Box<Expr>, Box<Expr>),
@@ -397,7 +420,7 @@ pub enum Iterable {
 }
 
 /// Arithmetic operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum ArithOp {
     Add,
@@ -408,7 +431,7 @@ pub enum ArithOp {
 }
 
 /// Bitwise operators (integers only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum BitOp {
     And,
@@ -419,7 +442,7 @@ pub enum BitOp {
 }
 
 /// Comparison operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum CmpOp {
     Eq,
@@ -448,7 +471,7 @@ impl CmpOp {
 }
 
 /// String operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum StrOp {
     Contains,

@@ -8,6 +8,7 @@
 //! forms; only their atoms are expanded.
 
 use regex_syntax::hir::Hir;
+use serde::{Deserialize, Serialize};
 
 use super::atoms::{self, AtomVariant};
 use super::regex::WideWordEdges;
@@ -16,7 +17,7 @@ use super::{MatcherLimits, PatternError, PatternSpec, base64, hex, regex};
 use crate::parser::ast::{ModifierKind, PatternValue};
 
 /// One concrete form of a pattern.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Form {
     /// Index of the pattern this form belongs to.
     pub pattern: usize,
@@ -26,7 +27,9 @@ pub(crate) struct Form {
     /// must not be alphanumeric (1 for ascii, 2 for wide forms).
     pub fullword: Option<usize>,
     /// The atoms that find candidates; empty when the form has none and is
-    /// searched on its own.
+    /// searched on its own. Only read while the search is built, and
+    /// emptied then (the search keeps what it needs), so not stored.
+    #[serde(skip)]
     pub atoms: Vec<AtomVariant>,
     /// Word assertions checked on wide characters around a match.
     pub wide_word_edges: WideWordEdges,
@@ -55,7 +58,7 @@ impl Form {
 }
 
 /// How a form matches.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum FormKind {
     /// A fixed byte string.
     Literal(Literal),
@@ -64,9 +67,10 @@ pub(crate) enum FormKind {
 }
 
 /// A fixed byte string, compared under a case and xor rule.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Literal {
     /// The bytes before any xor.
+    #[serde(with = "crate::byte_strings::bytes")]
     pub bytes: Vec<u8>,
     /// ASCII letters compare case-insensitively.
     pub nocase: bool,

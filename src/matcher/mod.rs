@@ -63,9 +63,13 @@ mod atoms;
 mod base64;
 mod forms;
 mod hex;
+mod hir_codec;
+mod persist;
 pub mod regex;
 mod scan;
 mod verify;
+
+use serde::{Deserialize, Serialize};
 
 use crate::parser::ast;
 
@@ -88,7 +92,7 @@ pub struct PatternSpec<'a> {
 }
 
 /// Bounds on what compiling and scanning may cost.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MatcherLimits {
     /// Matches kept per pattern per scan; YARA's is 1,000,000.
     pub max_matches_per_pattern: usize,
@@ -210,6 +214,9 @@ impl Matcher {
         // no single pattern causes: the error goes to the last pattern.
         let search = scan::Search::build(&forms)
             .map_err(|error| vec![(patterns.len().saturating_sub(1), error)])?;
+        // The search holds what the atoms are for; the forms' copies would
+        // only take memory.
+        forms.iter_mut().for_each(|form| drop(std::mem::take(&mut form.atoms)));
         Ok(Matcher { forms, forms_of_pattern, search, limits: limits.clone() })
     }
 

@@ -14,6 +14,7 @@
 use regex_syntax::ast::{self, Ast};
 use regex_syntax::hir::translate::TranslatorBuilder;
 use regex_syntax::hir::{Hir, HirKind, Look, Repetition};
+use serde::{Deserialize, Serialize};
 
 use super::PatternError;
 
@@ -182,7 +183,7 @@ fn rewrite_open_lower_bound(pattern: &str) -> (String, Vec<usize>) {
 /// text; YARA-X instead tests them on wide characters (`/ab\b/ wide`
 /// matches `a\0b\0 \0`). The edge assertions are taken out of the regex and
 /// checked on wide characters after matching; `true` is `\b`, `false` `\B`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct WideWordEdges {
     /// Assertion before the first character.
     pub start: Option<bool>,
