@@ -24,7 +24,7 @@ use serde::Deserialize;
 const MAX_DIFFERING_PERCENT: f64 = 0.5;
 
 /// The externals signature-base reads, defined as empty strings.
-const EXTERNALS: [&str; 5] = ["filename", "filepath", "extension", "filetype", "owner"];
+pub(crate) const EXTERNALS: [&str; 5] = ["filename", "filepath", "extension", "filetype", "owner"];
 
 #[derive(Deserialize)]
 struct Expected {
@@ -51,12 +51,12 @@ struct RuleLine {
     rule: String,
 }
 
-fn python_available() -> bool {
+pub(crate) fn python_available() -> bool {
     Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 /// Builds the synthesized corpus in `dir/corpus` and returns its path.
-fn build_corpus(dir: &Path, rules: &Path) -> PathBuf {
+pub(crate) fn build_corpus(dir: &Path, rules: &Path) -> PathBuf {
     let corpus = dir.join("corpus");
     let status = Command::new("python3")
         .arg(repo().join("scripts/build_diff_corpus.py"))

@@ -11,6 +11,7 @@ mod check_fuzz;
 mod check_golden;
 mod cli_attribution;
 mod cli_scan;
+mod compiled;
 mod conformance;
 mod differential;
 mod eval_conditions;
