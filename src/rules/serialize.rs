@@ -145,10 +145,7 @@ impl Rules {
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        let mut version = [0u8; VERSION_FIELD];
-        let len = SPOOR_VERSION.len().min(VERSION_FIELD);
-        version[..len].copy_from_slice(&SPOOR_VERSION.as_bytes()[..len]);
-        out.extend_from_slice(&version);
+        out.extend_from_slice(&version_field());
         out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
         out.extend_from_slice(&payload);
@@ -200,6 +197,14 @@ impl Rules {
     }
 }
 
+/// The header's version field: this build's version, NUL-padded.
+fn version_field() -> [u8; VERSION_FIELD] {
+    let mut field = [0u8; VERSION_FIELD];
+    let len = SPOOR_VERSION.len().min(VERSION_FIELD);
+    field[..len].copy_from_slice(&SPOOR_VERSION.as_bytes()[..len]);
+    field
+}
+
 /// The payload of `data` once its header, length and checksum check out.
 fn checked_payload(data: &[u8]) -> Result<&[u8], CompiledError> {
     let magic_len = MAGIC.len().min(data.len());
@@ -221,11 +226,11 @@ fn checked_payload(data: &[u8]) -> Result<&[u8], CompiledError> {
     if format != FORMAT_VERSION {
         return Err(CompiledError::FormatVersion { found: format, expected: FORMAT_VERSION });
     }
-    let version_len = version.iter().position(|&b| b == 0).unwrap_or(VERSION_FIELD);
-    let version = String::from_utf8_lossy(&version[..version_len]);
-    if version != SPOOR_VERSION {
+    // The whole field, padding included, must be this build's.
+    if version != version_field() {
+        let found = String::from_utf8_lossy(version);
         return Err(CompiledError::SpoorVersion {
-            found: version.into_owned(),
+            found: found.trim_end_matches('\0').escape_debug().to_string(),
             expected: SPOOR_VERSION,
         });
     }
