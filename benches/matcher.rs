@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use spoor::compiler::{Compiler, ir::Constant, sources};
+use spoor::compiler::{Compiler, MatcherInput, ir::Constant, sources};
 use spoor::matcher::{Matcher, MatcherLimits, PatternSpec};
 use spoor::parser::ast::{Modifier, ModifierKind, PatternValue};
 use spoor::source::Span;
@@ -188,8 +188,8 @@ fn all_patterns() -> Vec<spoor::compiler::ir::Pattern> {
             compiler.define(name, Constant::String(Vec::new().into()));
         }
         compiler.add_file(&file);
-        if let Ok(program) = compiler.build() {
-            patterns.extend(program.patterns);
+        if let Ok(rules) = compiler.build() {
+            patterns.extend(rules.program().patterns.iter().cloned());
         }
     }
     patterns
@@ -203,10 +203,8 @@ fn bench_full_ruleset(c: &mut Criterion) {
         return;
     }
     let patterns = all_patterns();
-    let specs: Vec<PatternSpec> = patterns
-        .iter()
-        .map(|pattern| PatternSpec { value: &pattern.value, modifiers: &pattern.modifiers })
-        .collect();
+    let inputs: Vec<MatcherInput> = patterns.iter().map(MatcherInput::new).collect();
+    let specs: Vec<PatternSpec> = inputs.iter().map(MatcherInput::spec).collect();
     let started = Instant::now();
     let matcher = Matcher::build(&specs, &MatcherLimits::default()).expect("patterns compile");
     eprintln!("built {} patterns in {:?}", specs.len(), started.elapsed());

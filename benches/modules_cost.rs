@@ -25,7 +25,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use spoor::compiler::{Compiler, ir::Constant, sources};
-use spoor::matcher::MatcherLimits;
 use spoor::{Rules, Scanner};
 
 const SIGNATURE_BASE: &str =
@@ -54,8 +53,7 @@ fn compile(texts: &[(String, String)], extra: Option<&str>) -> Rules {
     if let Some(text) = extra {
         compiler.add_source(text, "extra.yar");
     }
-    let program = compiler.build().unwrap_or_else(|d| panic!("{} errors: {:?}", d.len(), d[0]));
-    Rules::new(program, &MatcherLimits::default()).expect("patterns compile")
+    compiler.build().unwrap_or_else(|d| panic!("{} errors: {:?}", d.len(), d[0]))
 }
 
 fn read_corpus(root: &Path) -> Vec<Vec<u8>> {

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Checks the bundled ruleset with the PyPI `yara-x` package (issue 5, acceptance 1).
 
-For every recipe of tests/data/bundled_samples.toml it builds the positive
-and the near-miss negative sample (the same way tests/it/util/samples.rs
-does), scans both with all bundled rules, and checks that the rule matches
+For every rule test of rules/*/*.test.toml (the `spoor test` format) it
+builds the positive and the near-miss sample of each rule (the same way
+src/testing/sample.rs does), scans both with all bundled rules, and checks that the rule matches
 the positive only. It also checks that every bundled rule has a recipe, that
 each rule file compiles without warnings (in yara-x, and in yara-python when
 installed), and that every rule carries the
@@ -86,19 +86,32 @@ def build(kind, sections, size, parts):
     return bytes(data)
 
 
-def samples(recipe):
-    sections = recipe.get("sections", [".text"])
-    parts = recipe["parts"]
-    positive = build(recipe["container"], sections, recipe.get("size"), parts)
-    swaps = {i: p for i, p in recipe.get("swap", [])}
-    negative_parts = [swaps.get(i, p) for i, p in enumerate(parts) if i not in recipe.get("omit", [])]
-    negative = build(
-        recipe.get("negative_container", recipe["container"]),
-        recipe.get("negative_sections", sections),
-        recipe.get("negative_size", recipe.get("size")),
-        negative_parts,
-    )
-    return positive, negative
+def build_case(case):
+    spec = case["build"]
+    return build(spec["container"], spec.get("sections", [".text"]), spec.get("size"), spec.get("parts", []))
+
+
+def load_recipes():
+    """(rule, positive, near miss) per rule test pair, in `spoor test` order:
+    test files sorted by path, cases in file order; the k-th case a rule must
+    match pairs with the k-th case it must not match."""
+    recipes = []
+    for path in sorted(RULES.glob("*/*.test.toml")):
+        positives, negatives = {}, {}
+        order = []
+        for case in tomllib.loads(path.read_text()).get("case", []):
+            for rule in case.get("matches", []):
+                positives.setdefault(rule, []).append(build_case(case))
+                order.append(rule)
+            for rule in case.get("not_matches", []):
+                negatives.setdefault(rule, []).append(build_case(case))
+        seen = {}
+        for rule in order:
+            k = seen.get(rule, 0)
+            seen[rule] = k + 1
+            negative = negatives.get(rule, [])
+            recipes.append((rule, positives[rule][k], negative[k] if k < len(negative) else None))
+    return recipes
 
 
 def main():
@@ -135,15 +148,16 @@ def main():
             if not meta.get("description"):
                 failures.append(f"{rule.identifier}: no description")
     rules = compiler.build()
-    recipes = tomllib.loads((ROOT / "tests/data/bundled_samples.toml").read_text())["sample"]
-    for name in sorted(set(declared) - {r["rule"] for r in recipes}):
-        failures.append(f"{name}: no sample recipe")
-    for n, recipe in enumerate(recipes):
-        name = recipe["rule"]
+    recipes = load_recipes()
+    for name in sorted(set(declared) - {rule for rule, _, _ in recipes}):
+        failures.append(f"{name}: no rule test")
+    for n, (name, positive, negative) in enumerate(recipes):
         if name not in declared:
             failures.append(f"recipe {n}: unknown rule {name}")
             continue
-        positive, negative = samples(recipe)
+        if negative is None:
+            failures.append(f"recipe {n}: {name} has no near miss")
+            continue
         if keep:
             keep.mkdir(parents=True, exist_ok=True)
             (keep / f"{n:02}-{name}.pos").write_bytes(positive)

@@ -4,7 +4,15 @@
 //! `file:line:col: error[CODE]: message` followed by the source line and a
 //! caret under the span (like rustc), or serializes to JSON for tools.
 //! Codes are stable: they are part of the `spoor check` output contract and
-//! are listed, with what each means, in [`codes`].
+//! are listed, with what each means, in [`codes`]; warnings also have
+//! YARA-X's names, so either can disable them ([`warnings`]).
+//!
+//! A diagnostic may carry secondary [`Label`]s ("first declared here"),
+//! and a [`Fix`] when the remedy is mechanical: `spoor check --fix`
+//! applies fixes to the files.
+
+pub mod suggest;
+pub mod warnings;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -48,6 +56,84 @@ pub struct Diagnostic {
     pub span: Span,
     /// Extra lines printed after the excerpt (`note: ...`).
     pub notes: Vec<String>,
+    /// Other places the message is about, each with what it is.
+    pub labels: Vec<Label>,
+    /// The edit that resolves it, when it is mechanical (boxed: most
+    /// diagnostics have none, and `Result<_, Diagnostic>` stays small).
+    pub fix: Option<Box<Fix>>,
+}
+
+/// A secondary place of a [`Diagnostic`]: "first declared here".
+#[derive(Debug, Clone)]
+pub struct Label {
+    /// Its file (the diagnostic's own, or an included one).
+    pub source: Arc<SourceFile>,
+    /// Where.
+    pub span: Span,
+    /// What is there.
+    pub message: String,
+}
+
+/// A mechanical remedy: replacements of spans of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, shown as `help:`.
+    pub description: String,
+    /// Non-overlapping replacements in the diagnostic's file.
+    pub edits: Vec<Edit>,
+}
+
+/// Replace `span` with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// The bytes replaced.
+    pub span: Span,
+    /// What goes in their place.
+    pub replacement: String,
+}
+
+impl Fix {
+    /// A fix of one replacement.
+    #[must_use]
+    pub fn replace(
+        description: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
+        Self {
+            description: description.into(),
+            edits: vec![Edit { span, replacement: replacement.into() }],
+        }
+    }
+
+    /// `text` with `fixes` applied. Fixes whose edits overlap an edit
+    /// already taken are left out (a second `--fix` run applies them), so
+    /// the result never mixes two remedies of one place.
+    #[must_use]
+    pub fn apply_all<'a>(text: &str, fixes: impl IntoIterator<Item = &'a Fix>) -> (String, usize) {
+        let mut taken: Vec<&Edit> = Vec::new();
+        let mut applied = 0;
+        for fix in fixes {
+            let overlaps = fix.edits.iter().any(|e| {
+                taken.iter().any(|t| e.span.start < t.span.end && t.span.start < e.span.end)
+                    || text.get(e.span.start as usize..e.span.end as usize).is_none()
+            });
+            if !overlaps {
+                taken.extend(&fix.edits);
+                applied += 1;
+            }
+        }
+        taken.sort_by_key(|e| e.span.start);
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for edit in taken {
+            out.push_str(&text[at..edit.span.start as usize]);
+            out.push_str(&edit.replacement);
+            at = edit.span.end as usize;
+        }
+        out.push_str(&text[at..]);
+        (out, applied)
+    }
 }
 
 impl Diagnostic {
@@ -66,6 +152,8 @@ impl Diagnostic {
             source: Some(Arc::clone(source)),
             span,
             notes: Vec::new(),
+            labels: Vec::new(),
+            fix: None,
         }
     }
 
@@ -90,6 +178,8 @@ impl Diagnostic {
             source: None,
             span: Span::default(),
             notes: Vec::new(),
+            labels: Vec::new(),
+            fix: None,
         }
     }
 
@@ -97,6 +187,25 @@ impl Diagnostic {
     #[must_use]
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
+        self
+    }
+
+    /// Adds a secondary label at `span` of `source`.
+    #[must_use]
+    pub fn with_label(
+        mut self,
+        source: &Arc<SourceFile>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        self.labels.push(Label { source: Arc::clone(source), span, message: message.into() });
+        self
+    }
+
+    /// Attaches the mechanical remedy.
+    #[must_use]
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(Box::new(fix));
         self
     }
 
@@ -126,25 +235,28 @@ impl Diagnostic {
         }
     }
 
-    /// The full text form: headline, source line, caret line, notes.
+    /// The full text form: headline, source line, caret line, secondary
+    /// labels, notes, and the fix as `help:`.
     #[must_use]
     pub fn render(&self) -> String {
         let mut out = self.headline();
         out.push('\n');
-        if let (Some(src), Some((line, col))) = (&self.source, self.line_col()) {
-            let text = src.line_text(line);
-            let gutter = line.to_string();
-            let pad = " ".repeat(gutter.len());
-            let (end_line, end_col) = src.line_col(self.span.end.max(self.span.start));
-            let width = if end_line == line && end_col > col { end_col - col } else { 1 };
-            let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{gutter} | {text}");
-            let indent: String =
-                text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-            let _ = writeln!(out, "{pad} | {indent}{}", "^".repeat(width));
+        if let Some(src) = &self.source {
+            excerpt(&mut out, src, self.span, '^', None);
+        }
+        for label in &self.labels {
+            let same_file = self.source.as_ref().is_some_and(|s| Arc::ptr_eq(s, &label.source));
+            if !same_file {
+                let (line, col) = label.source.line_col(label.span.start);
+                let _ = writeln!(out, "  --> {}:{line}:{col}", label.source.origin());
+            }
+            excerpt(&mut out, &label.source, label.span, '-', Some(&label.message));
         }
         for note in &self.notes {
             let _ = writeln!(out, "  = note: {note}");
+        }
+        if let Some(fix) = &self.fix {
+            let _ = writeln!(out, "  = help: {} (spoor check --fix applies it)", fix.description);
         }
         out
     }
@@ -157,11 +269,54 @@ impl Diagnostic {
             file: self.source.as_ref().map(|s| s.origin()),
             line,
             column,
-            span: SpanJson { start: self.span.start, end: self.span.end },
+            span: self.span.into(),
             severity: self.severity,
             code: self.code,
             message: &self.message,
             notes: &self.notes,
+            labels: self.labels.iter().map(Label::to_json).collect(),
+            fix: self.fix.as_ref().map(|fix| FixJson {
+                description: &fix.description,
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|e| EditJson { span: e.span.into(), replacement: &e.replacement })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+/// Writes the line of `span` with `marker`s under it, and `label` after
+/// them.
+fn excerpt(out: &mut String, src: &SourceFile, span: Span, marker: char, label: Option<&str>) {
+    let (line, col) = src.line_col(span.start);
+    let text = src.line_text(line);
+    let gutter = line.to_string();
+    let pad = " ".repeat(gutter.len());
+    let (end_line, end_col) = src.line_col(span.end.max(span.start));
+    let width = if end_line == line && end_col > col { end_col - col } else { 1 };
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{gutter} | {text}");
+    let indent: String =
+        text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let markers: String = std::iter::repeat_n(marker, width).collect();
+    match label {
+        Some(label) => writeln!(out, "{pad} | {indent}{markers} {label}"),
+        None => writeln!(out, "{pad} | {indent}{markers}"),
+    }
+    .unwrap_or(());
+}
+
+impl Label {
+    fn to_json(&self) -> LabelJson<'_> {
+        let (line, column) = self.source.line_col(self.span.start);
+        LabelJson {
+            file: self.source.origin(),
+            line,
+            column,
+            span: self.span.into(),
+            message: &self.message,
         }
     }
 }
@@ -185,6 +340,43 @@ pub struct DiagnosticJson<'a> {
     pub message: &'a str,
     /// Extra notes.
     pub notes: &'a [String],
+    /// Secondary places.
+    pub labels: Vec<LabelJson<'a>>,
+    /// The mechanical remedy, if any.
+    pub fix: Option<FixJson<'a>>,
+}
+
+/// Serialized form of a [`Label`].
+#[derive(Debug, Serialize)]
+pub struct LabelJson<'a> {
+    /// Its file.
+    pub file: &'a str,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Byte offsets.
+    pub span: SpanJson,
+    /// What is there.
+    pub message: &'a str,
+}
+
+/// Serialized form of a [`Fix`].
+#[derive(Debug, Serialize)]
+pub struct FixJson<'a> {
+    /// What it does.
+    pub description: &'a str,
+    /// The replacements.
+    pub edits: Vec<EditJson<'a>>,
+}
+
+/// Serialized form of an [`Edit`].
+#[derive(Debug, Serialize)]
+pub struct EditJson<'a> {
+    /// The bytes replaced.
+    pub span: SpanJson,
+    /// Their replacement.
+    pub replacement: &'a str,
 }
 
 /// Byte range of a diagnostic in JSON.
@@ -194,6 +386,12 @@ pub struct SpanJson {
     pub start: u32,
     /// One past the last byte.
     pub end: u32,
+}
+
+impl From<Span> for SpanJson {
+    fn from(span: Span) -> Self {
+        Self { start: span.start, end: span.end }
+    }
 }
 
 /// The stable diagnostic codes.
@@ -262,11 +460,27 @@ pub mod codes {
     pub const DUPLICATE_IDENTIFIER: &str = "E118";
     /// Rule reference that would make a rule depend on itself.
     pub const RULE_CYCLE: &str = "E119";
+    /// Regex or hex pattern that can match the empty string (`/a*/`,
+    /// `/a|/`, `/\b/`): it would match at every offset.
+    pub const PATTERN_MATCHES_EMPTY: &str = "E120";
+    /// Pattern YARA-X refuses although its parts are valid: a text shorter
+    /// than 3 bytes with `base64`, a zero-length jump.
+    pub const INVALID_PATTERN: &str = "E121";
+    /// Pattern whose compiled form is over a matcher limit: a regex
+    /// automaton over its size limit, more atoms than one form may add.
+    pub const PATTERN_TOO_LARGE: &str = "E122";
+    /// Rule set whose patterns together are too many for one search index.
+    pub const RULESET_TOO_LARGE: &str = "E123";
 
     /// A rule file or directory that cannot be read.
     pub const IO: &str = "E201";
     /// Malformed `--define NAME=VALUE`.
     pub const INVALID_DEFINE: &str = "E202";
+    /// The rule files given hold no rule at all (without `--allow-empty`).
+    pub const NO_RULES: &str = "E203";
+    /// A `spoor.toml` that cannot be read or is invalid, or a warning id
+    /// that names no warning.
+    pub const CONFIG: &str = "E204";
 
     /// An actor profile file that is not valid TOML or does not follow the
     /// profile schema (unknown key, wrong type, missing key).
@@ -286,6 +500,36 @@ pub mod codes {
     pub const CONSTANT_CONDITION: &str = "W002";
     /// Integer readers or ranges whose result can never match.
     pub const UNSATISFIABLE: &str = "W003";
+    /// An integer, float or string where a boolean is expected.
+    pub const NON_BOOLEAN: &str = "W004";
+    /// Hex pattern of printable bytes only, clearer as a text string.
+    pub const TEXT_AS_HEX: &str = "W005";
+    /// Private rule no other rule uses: it can never show.
+    pub const UNUSED_RULE: &str = "W006";
+    /// `nocase` that changes nothing: on a text without letters, or on a
+    /// regex that has `/i`.
+    pub const REDUNDANT_MODIFIER: &str = "W007";
+    /// Pattern caught by a wildcard set whose other members follow a
+    /// naming scheme it does not.
+    pub const UNINTENDED_SET_MEMBER: &str = "W008";
+    /// Loop over a range as long as the file.
+    pub const SLOW_LOOP: &str = "W009";
+    /// Rule with the same patterns and condition as an earlier one.
+    pub const DUPLICATE_RULE_BODY: &str = "W010";
+    /// Rule without metadata that `spoor.toml` requires.
+    pub const MISSING_METADATA: &str = "W011";
+    /// Metadata of a type other than `spoor.toml` requires.
+    pub const INVALID_METADATA: &str = "W012";
+    /// Tag not in `spoor.toml`'s allowed list.
+    pub const INVALID_TAG: &str = "W013";
+    /// Rule name that does not match `spoor.toml`'s pattern.
+    pub const INVALID_RULE_NAME: &str = "W014";
+    /// Module imported twice in one file.
+    pub const DUPLICATE_IMPORT: &str = "W015";
+    /// Hex jumps one after the other, which act as one.
+    pub const CONSECUTIVE_JUMPS: &str = "W016";
+    /// `0 of` a set, which says `none of` less clearly.
+    pub const AMBIGUOUS_EXPRESSION: &str = "W017";
 }
 
 #[cfg(test)]

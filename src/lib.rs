@@ -12,8 +12,7 @@
 //! one [`Scanner`] per thread:
 //!
 //! ```
-//! use spoor::matcher::MatcherLimits;
-//! use spoor::{Compiler, Rules, Scanner};
+//! use spoor::{Compiler, Scanner};
 //!
 //! let mut compiler = Compiler::new();
 //! compiler.add_source(
@@ -25,8 +24,7 @@
 //!     }"#,
 //!     "demo.yar",
 //! );
-//! let program = compiler.build().expect("the rule is valid");
-//! let rules = Rules::new(program, &MatcherLimits::default()).expect("patterns compile");
+//! let rules = compiler.build().expect("the rule is valid");
 //!
 //! let mut scanner = Scanner::new(&rules);
 //! scanner.options_mut().print_strings = true;
@@ -42,7 +40,10 @@ pub mod attribution;
 pub mod bundled;
 mod byte_strings;
 pub mod compiler;
+pub mod config;
 pub mod diagnostics;
+pub mod fmt;
+pub mod inputs;
 pub mod matcher;
 pub mod modules;
 pub mod output;
@@ -50,7 +51,9 @@ pub mod parser;
 pub mod results;
 pub mod rules;
 pub mod scanner;
+pub mod semantics;
 pub mod source;
+pub mod testing;
 pub mod types;
 pub mod walk;
 

@@ -9,13 +9,15 @@ use std::path::PathBuf;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
 
-pub use crate::attribution::Attribution;
-
 /// One file and what scanning it produced.
 #[derive(Debug)]
 pub struct FileReport {
-    /// The path as it was found (walked or given).
+    /// The path as it was found (walked or given); for a member of an
+    /// archive, the archive's path on disk.
     pub path: PathBuf,
+    /// For a member of an archive, its path inside each container,
+    /// outermost first; empty for a file on disk.
+    pub member: Vec<String>,
     /// Bytes scanned (0 when the file could not be read).
     pub size: u64,
     /// Matches, or why the file could not be scanned.
@@ -26,6 +28,10 @@ pub struct FileReport {
     /// What the rules printed with `console.log`/`console.hex` while the
     /// file was scanned, in order.
     pub console: Vec<String>,
+    /// Why the scan stopped before the end (it timed out, it was
+    /// interrupted): `outcome` then holds the rules known to match by
+    /// then, and the file counts as an error.
+    pub stopped: Option<String>,
 }
 
 /// Result of scanning one file.
@@ -53,10 +59,12 @@ impl FileReport {
     ) -> Self {
         Self {
             path,
+            member: Vec::new(),
             size,
             outcome: Outcome::Scanned { matches, warnings },
             attribution: Vec::new(),
             console: Vec::new(),
+            stopped: None,
         }
     }
 
@@ -65,11 +73,19 @@ impl FileReport {
     pub fn failed(path: PathBuf, error: impl Into<String>) -> Self {
         Self {
             path,
+            member: Vec::new(),
             size: 0,
             outcome: Outcome::Failed(error.into()),
             attribution: Vec::new(),
             console: Vec::new(),
+            stopped: None,
         }
+    }
+
+    /// Whether the file failed or its scan stopped before the end.
+    #[must_use]
+    pub fn is_error(&self) -> bool {
+        self.stopped.is_some() || matches!(self.outcome, Outcome::Failed(_))
     }
 
     /// The matches, empty for a failed file.
@@ -209,6 +225,67 @@ fn serialize_meta<S: Serializer>(meta: &[(String, MetaValue)], s: S) -> Result<S
         map.serialize_entry(key, &Values(values))?;
     }
     map.end()
+}
+
+/// How specific a rule, or an inferred attribution, is to its actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Hunting logic or weak inference; false positives expected.
+    Low,
+    /// Family- or campaign-typical traits, or a name match.
+    Medium,
+    /// Strings or code unique to the family.
+    High,
+}
+
+impl Confidence {
+    /// Parses the meta value (`high`, `medium`, `low`).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Confidence> {
+        match text {
+            "high" => Some(Confidence::High),
+            "medium" => Some(Confidence::Medium),
+            "low" => Some(Confidence::Low),
+            _ => None,
+        }
+    }
+
+    /// The word used in meta and reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+}
+
+/// The attribution of everything that matched one file, per actor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribution {
+    /// Profile id (or a `shared_with` name).
+    pub actor: String,
+    /// `0.0..=1.0`: `1 - Π(1 - weight)` over the entry's rules.
+    pub score: f64,
+    /// The best confidence among the entry's rules.
+    pub confidence: Option<Confidence>,
+    /// Families named by the entry's rules, in order of first appearance.
+    pub families: Vec<String>,
+    /// The rules behind the entry, in match order.
+    pub rules: Vec<String>,
+    /// One `rule: why` summary per rule, `; `-separated.
+    pub evidence: String,
+    /// Other actors some of the entry's rules also point at.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<String>,
+    /// Country of the actor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Every rule of the entry rests on weak names only.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub weak: bool,
 }
 
 #[cfg(test)]

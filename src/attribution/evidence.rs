@@ -167,3 +167,16 @@ pub fn collect(rule: &RuleInfo<'_>, profiles: &Profiles) -> Found {
     }
     found
 }
+
+/// Whether `item`'s name is part of a longer name found in the same place
+/// for someone else: `TEMP.Hermit` (Lazarus) holds `Hermit` (ScarCruft),
+/// and the longer name is the one the author wrote.
+#[must_use]
+pub fn inside_longer_name(item: &Item, items: &[Item]) -> bool {
+    items.iter().any(|other| {
+        other.place == item.place
+            && other.target.profile != item.target.profile
+            && other.text.len() > item.text.len()
+            && other.text.contains(item.text.as_str())
+    })
+}

@@ -13,21 +13,36 @@
 //!   starts at `medium` (tag, meta, name) or `low` (reference, description),
 //!   rises one step (never above `medium`) when a second item supports it,
 //!   and drops one step when another actor also has non-weak evidence; that
-//!   actor is then listed under `conflicts`, never hidden. Weak names only
-//!   support; a family shared with other actors names all of them at `low`;
-//!   a family that does not attribute (public tools) is named, with no actor.
+//!   actor is then listed under `conflicts`, never hidden. A family shared
+//!   with other actors names all of them at `low`; a family that does not
+//!   attribute (public tools) names no actor.
+//! * **Weak.** A rule whose only actor names are weak aliases (`NukeSped`,
+//!   `HIDDEN COBRA`, `Reaper`: umbrella and vendor names that others use
+//!   loosely) names the actor of the best of them at `low`, marked
+//!   [`RuleAttribution::weak`]; it weighs [`WEAK_WEIGHT`], less than any
+//!   other attribution, and the evidence says the names are weak. Weak
+//!   *family* names are common words (`Dolphin`, `VHD`, `Python loader`)
+//!   and never name an actor alone. Next to stronger evidence a weak name
+//!   only supports.
 //!
 //! The rules matched on one file are then grouped by actor into
 //! [`Attribution`] entries ([`attribute`]) with a score in `0.0..=1.0`: each
-//! rule weighs [`Confidence::weight`], and independent rules for one actor
-//! combine as `1 - Π(1 - w)`, so agreement raises the score without ever
-//! reaching 1.
+//! rule weighs [`Confidence::weight`] (weak ones [`WEAK_WEIGHT`]), and
+//! independent rules for one actor combine as `1 - Π(1 - w)`, so agreement
+//! raises the score without ever reaching 1. An entry built from weak rules
+//! alone stays below [`WEAK_SCORE_CAP`], under any single rule with real
+//! evidence. Every entry names an actor: a rule that names none (no
+//! evidence, public tools, country words) has no entry; its hit is still
+//! listed with the file's matches.
 
 mod evidence;
+pub mod import;
+pub mod indicators;
 mod meta_check;
 pub mod names;
 pub mod profile;
 pub mod render;
+pub mod summary;
 
 use std::fmt::Write as _;
 
@@ -37,42 +52,20 @@ pub use evidence::{Kind, Place};
 pub use meta_check::{MetaProblem, MetaProblemKind, check_meta, check_rule};
 pub use profile::{Family, Profile, Profiles};
 
+pub use crate::results::{Attribution, Confidence};
 use crate::results::{MetaValue, RuleMatch};
 
-/// How specific a rule, or an inferred attribution, is to its actor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    /// Hunting logic or weak inference; false positives expected.
-    Low,
-    /// Family- or campaign-typical traits, or a name match.
-    Medium,
-    /// Strings or code unique to the family.
-    High,
-}
+/// What a rule attributed from weak names alone adds to a file's score:
+/// less than the `low` weight of a rule with real evidence.
+pub const WEAK_WEIGHT: f64 = 0.1;
 
+/// The highest score of an entry whose rules are all weak, so that several
+/// weak names never outrank one rule with real evidence
+/// ([`Confidence::Low`]'s weight).
+pub const WEAK_SCORE_CAP: f64 = 0.25;
+
+/// Attribution arithmetic on the confidence levels reports carry.
 impl Confidence {
-    /// Parses the meta value (`high`, `medium`, `low`).
-    #[must_use]
-    pub fn parse(text: &str) -> Option<Confidence> {
-        match text {
-            "high" => Some(Confidence::High),
-            "medium" => Some(Confidence::Medium),
-            "low" => Some(Confidence::Low),
-            _ => None,
-        }
-    }
-
-    /// The word used in meta and reports.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Confidence::High => "high",
-            Confidence::Medium => "medium",
-            Confidence::Low => "low",
-        }
-    }
-
     /// What one rule of this confidence adds to a file's score.
     #[must_use]
     pub fn weight(self) -> f64 {
@@ -199,9 +192,12 @@ pub struct RuleAttribution {
     pub evidence: Vec<Evidence>,
     /// Other actors with non-weak evidence.
     pub conflicts: Vec<String>,
-    /// Country of the attributed actor, or the one that country words or
-    /// weak aliases point at.
+    /// Country of the attributed actor, or the one that country words
+    /// point at.
     pub country: Option<String>,
+    /// The actor rests on weak names only (confidence `low`, weight
+    /// [`WEAK_WEIGHT`]).
+    pub weak: bool,
 }
 
 impl RuleAttribution {
@@ -215,6 +211,17 @@ impl RuleAttribution {
             evidence: Vec::new(),
             conflicts: Vec::new(),
             country: None,
+            weak: false,
+        }
+    }
+
+    /// What the rule adds to its actors' scores.
+    #[must_use]
+    pub fn weight(&self) -> f64 {
+        match self.confidence {
+            _ if self.weak => WEAK_WEIGHT,
+            Some(confidence) => confidence.weight(),
+            None => 0.0,
         }
     }
 
@@ -231,7 +238,8 @@ impl RuleAttribution {
             let _ = write!(out, "/{family}");
         }
         if let Some(confidence) = self.confidence {
-            let _ = write!(out, " ({})", confidence.as_str());
+            let weak = if self.weak { ", weak names only" } else { "" };
+            let _ = write!(out, " ({}{weak})", confidence.as_str());
         }
         match self.source {
             Some(Source::Meta) => out.push_str(" by rule meta"),
@@ -300,14 +308,7 @@ fn inferred_attribution(rule: &RuleInfo<'_>, profiles: &Profiles) -> RuleAttribu
     }
     best.sort_by_key(|item| (item.kind, item.place, item.target.profile));
     let Some(winner) = best.first().copied() else {
-        // Only weak names, public tools or country words: no actor.
-        result.family = named_family(&found.items, None, profiles);
-        let weak_actor =
-            found.items.iter().find(|i| i.kind == Kind::Weak && i.target.family.is_none());
-        if let Some(item) = weak_actor {
-            result.country = profiles.at(item.target.profile).country.clone().or(result.country);
-        }
-        return result;
+        return weak_attribution(result, &found.items, profiles);
     };
     let profile = profiles.at(winner.target.profile);
     let mut confidence = match winner.place {
@@ -340,6 +341,47 @@ fn inferred_attribution(rule: &RuleInfo<'_>, profiles: &Profiles) -> RuleAttribu
         confidence = Confidence::Low;
     }
     result.confidence = Some(confidence);
+    result.country = profile.country.clone().or(result.country);
+    result
+}
+
+/// A rule with no attributing evidence: the actor of its best weak actor
+/// name at `low` (marked weak), with the actors of other weak actor names
+/// as conflicts; else (weak family names, public tools, country words) no
+/// actor, only the family named.
+fn weak_attribution(
+    mut result: RuleAttribution,
+    items: &[evidence::Item],
+    profiles: &Profiles,
+) -> RuleAttribution {
+    let mut weak: Vec<&evidence::Item> = items
+        .iter()
+        .filter(|i| i.kind == Kind::Weak && i.target.family.is_none())
+        .filter(|i| !evidence::inside_longer_name(i, items))
+        .collect();
+    weak.sort_by_key(|i| (i.place, i.target.profile));
+    let Some(winner) = weak.first().copied() else {
+        result.family = named_family(items, None, profiles);
+        return result;
+    };
+    let profile = profiles.at(winner.target.profile);
+    result.actors = vec![profile.id().to_string()];
+    result.family = named_family(items, Some(winner.target.profile), profiles);
+    if let Some(family) = result.family.as_deref().and_then(|id| profile.family(id)) {
+        for other in &family.shared_with {
+            if !result.actors.contains(other) {
+                result.actors.push(other.clone());
+            }
+        }
+    }
+    for other in &weak {
+        let id = profiles.at(other.target.profile).id().to_string();
+        if !result.actors.contains(&id) && !result.conflicts.contains(&id) {
+            result.conflicts.push(id);
+        }
+    }
+    result.confidence = Some(Confidence::Low);
+    result.weak = true;
     result.country = profile.country.clone().or(result.country);
     result
 }
@@ -379,34 +421,11 @@ fn report(item: &evidence::Item, profiles: &Profiles) -> Evidence {
     }
 }
 
-/// The attribution of everything that matched one file, per actor.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Attribution {
-    /// Profile id (or a `shared_with` name); `null` for an entry that only
-    /// names families of public tools or a country.
-    pub actor: Option<String>,
-    /// `0.0..=1.0`: `1 - Π(1 - weight)` over the entry's rules.
-    pub score: f64,
-    /// The best confidence among the entry's rules.
-    pub confidence: Option<Confidence>,
-    /// Families named by the entry's rules, in order of first appearance.
-    pub families: Vec<String>,
-    /// The rules behind the entry, in match order.
-    pub rules: Vec<String>,
-    /// One `rule: why` summary per rule, `; `-separated.
-    pub evidence: String,
-    /// Other actors some of the entry's rules also point at.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub conflicts: Vec<String>,
-    /// Country of the actor.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-}
-
 impl Attribution {
-    fn empty(actor: Option<String>) -> Self {
+    fn empty(actor: String) -> Self {
         Self {
             actor,
+            weak: true,
             score: 0.0,
             confidence: None,
             families: Vec::new(),
@@ -431,16 +450,8 @@ pub fn attribute(matches: &[RuleMatch], profiles: &Profiles) -> Vec<Attribution>
 pub fn group(per_rule: &[RuleAttribution]) -> Vec<Attribution> {
     let mut entries: Vec<Attribution> = Vec::new();
     for rule in per_rule {
-        if rule.source.is_none() {
-            continue;
-        }
-        let keys: Vec<Option<String>> = if rule.actors.is_empty() {
-            vec![None]
-        } else {
-            rule.actors.iter().cloned().map(Some).collect()
-        };
-        for actor in keys {
-            let index = entries.iter().position(|e| e.actor == actor).unwrap_or_else(|| {
+        for actor in &rule.actors {
+            let index = entries.iter().position(|e| &e.actor == actor).unwrap_or_else(|| {
                 entries.push(Attribution::empty(actor.clone()));
                 entries.len() - 1
             });
@@ -449,6 +460,9 @@ pub fn group(per_rule: &[RuleAttribution]) -> Vec<Attribution> {
         }
     }
     for entry in &mut entries {
+        if entry.weak {
+            entry.score = entry.score.min(WEAK_SCORE_CAP);
+        }
         // Reports are diffed by CI tools: two decimals, without the binary
         // noise of `1 - (1 - 0.3)` (0.30000000000000004).
         entry.score = (entry.score * 100.0).round() / 100.0;
@@ -461,7 +475,7 @@ pub fn group(per_rule: &[RuleAttribution]) -> Vec<Attribution> {
 /// that actor's attribution entry. A file left with no match becomes an
 /// unmatched file; failed files are kept as they are.
 pub fn retain_actor(report: &mut crate::results::FileReport, actor: &str) {
-    report.attribution.retain(|a| a.actor.as_deref() == Some(actor));
+    report.attribution.retain(|a| a.actor == actor);
     let rules: Vec<String> = report.attribution.iter().flat_map(|a| a.rules.clone()).collect();
     if let crate::results::Outcome::Scanned { matches, .. } = &mut report.outcome {
         matches.retain(|m| rules.contains(&m.rule));
@@ -469,11 +483,9 @@ pub fn retain_actor(report: &mut crate::results::FileReport, actor: &str) {
 }
 
 fn add_rule(entry: &mut Attribution, rule: &RuleAttribution) {
-    if entry.actor.is_some() {
-        let weight = rule.confidence.map_or(0.0, Confidence::weight);
-        entry.score = 1.0 - (1.0 - entry.score) * (1.0 - weight);
-        entry.confidence = entry.confidence.max(rule.confidence);
-    }
+    entry.score = 1.0 - (1.0 - entry.score) * (1.0 - rule.weight());
+    entry.confidence = entry.confidence.max(rule.confidence);
+    entry.weak &= rule.weak;
     if let Some(family) = &rule.family
         && !entry.families.contains(family)
     {

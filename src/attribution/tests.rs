@@ -77,6 +77,9 @@ fn weak_family_alias_needs_actor_evidence() {
     let alone = rule("apt_malware_win_dolphin", &[], &[]);
     let got = check(&alone, &[], None, None);
     assert_eq!(got.evidence[0].kind, Kind::Weak);
+    let with_weak_actor = rule("apt_malware_win_dolphin", &["Reaper"], &[]);
+    let got = check(&with_weak_actor, &["scarcruft"], Some("dolphin"), Some(Low));
+    assert!(got.weak, "{}", got.summary());
 }
 
 #[test]
@@ -155,11 +158,74 @@ fn misleading_hvs_cred_tool_keeps_the_doubt() {
 }
 
 #[test]
-fn weak_actor_alias_fills_country_only() {
-    let got = check(&rule("HiddenCobra_Rule_1", &[], &[]), &[], None, None);
-    assert_eq!(got.country.as_deref(), Some("KP"));
-    let got = check(&rule("APT_Reaper_Dropper", &[], &[]), &[], None, None);
-    assert_eq!(got.country.as_deref(), Some("KP"));
+fn weak_actor_alias_alone_names_the_actor_at_low() {
+    for (name, actor) in [
+        ("HiddenCobra_Rule_1", "lazarus"),
+        ("Win_Trojan_NukeSped_1", "lazarus"),
+        ("APT_Reaper_Dropper", "scarcruft"),
+    ] {
+        let got = check(&rule(name, &[], &[]), &[actor], None, Some(Low));
+        assert!(got.weak, "{}", got.summary());
+        assert_eq!(got.evidence[0].kind, Kind::Weak, "{}", got.summary());
+        assert!(got.summary().contains("weak names only"), "{}", got.summary());
+        assert!(got.summary().contains(&format!("weak name of {actor}")), "{}", got.summary());
+        assert_eq!(got.country.as_deref(), Some("KP"));
+        assert!(got.weight() < Confidence::Low.weight());
+    }
+}
+
+#[test]
+fn weak_name_in_meta_or_description_attributes_at_low() {
+    let info = rule("Backdoor_1", &[], &[("malware_family", "NukeSped")]);
+    assert!(check(&info, &["lazarus"], None, Some(Low)).weak);
+    let info = rule("Backdoor_2", &[], &[("description", "HIDDEN COBRA implant")]);
+    assert!(check(&info, &["lazarus"], None, Some(Low)).weak);
+}
+
+#[test]
+fn the_longer_weak_name_wins() {
+    // `TEMP.Hermit` is Lazarus; the `Hermit` inside it is ScarCruft's.
+    let got = check(&rule("APT_TEMP_Hermit_Loader", &[], &[]), &["lazarus"], None, Some(Low));
+    assert!(got.conflicts.is_empty(), "{}", got.summary());
+}
+
+#[test]
+fn weak_names_of_two_actors_name_the_better_placed_one_with_a_conflict() {
+    let info = rule("NukeSped_Loader", &[], &[("description", "Reaper tooling")]);
+    let got = check(&info, &["lazarus"], None, Some(Low));
+    assert_eq!(got.conflicts, ["scarcruft"]);
+}
+
+#[test]
+fn weak_names_only_support_next_to_strong_evidence() {
+    let info = rule("Lazarus_NukeSped", &[], &[]);
+    let got = check(&info, &["lazarus"], None, Some(Medium));
+    assert!(!got.weak);
+}
+
+#[test]
+fn weak_entries_score_below_any_strong_attribution() {
+    let weak: Vec<RuleMatch> = (0..8).map(|i| rule_match(&format!("NukeSped_{i}"), &[])).collect();
+    let entries = attribute(&weak, Profiles::bundled());
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    let entry = &entries[0];
+    assert_eq!((entry.actor.as_str(), entry.confidence), ("lazarus", Some(Low)));
+    assert!(entry.weak);
+    assert!(entry.score > 0.0 && entry.score <= WEAK_SCORE_CAP, "{}", entry.score);
+    let low =
+        attribute(&[rule_match("x", &[("description", "Lazarus tool")])], Profiles::bundled());
+    assert!(low[0].score > entry.score && !low[0].weak, "{low:#?}");
+    assert!(entry.evidence.contains("weak names only"), "{}", entry.evidence);
+}
+
+#[test]
+fn no_entry_has_no_actor() {
+    let matches = [
+        rule_match("HKTL_CobaltStrike_Beacon", &[]),
+        rule_match("APT_NK_Unknown_Keylogger", &[]),
+        rule_match("Unrelated", &[]),
+    ];
+    assert!(attribute(&matches, Profiles::bundled()).is_empty());
 }
 
 #[test]
@@ -230,9 +296,9 @@ fn file_entries_group_rules_per_actor_and_combine_scores() {
         rule_match("Unrelated", &[]),
     ];
     let entries = attribute(&matches, Profiles::bundled());
-    assert_eq!(entries.len(), 2, "{entries:#?}");
+    assert_eq!(entries.len(), 1, "public tools name no actor, so no entry: {entries:#?}");
     let lazarus = &entries[0];
-    assert_eq!(lazarus.actor.as_deref(), Some("lazarus"));
+    assert_eq!(lazarus.actor, "lazarus");
     assert_eq!(lazarus.rules, ["A", "B", "Lazarus_Dec_17_1"]);
     assert_eq!(lazarus.families, ["fallchill", "applejeus"]);
     assert_eq!(lazarus.confidence, Some(High));
@@ -243,9 +309,6 @@ fn file_entries_group_rules_per_actor_and_combine_scores() {
         "{}",
         lazarus.evidence
     );
-    let tools = &entries[1];
-    assert_eq!((tools.actor.as_deref(), tools.score), (None, 0.0));
-    assert_eq!(tools.families, ["cobalt_strike"]);
     let json = serde_json::to_value(lazarus).unwrap();
     for key in ["actor", "score", "families", "rules", "evidence"] {
         assert!(json.get(key).is_some(), "{key} missing in {json}");
@@ -262,11 +325,13 @@ fn retain_actor_keeps_that_actors_matches_only() {
     let attribution = attribute(&matches, Profiles::bundled());
     let outcome = crate::results::Outcome::Scanned { matches, warnings: vec![] };
     let mut report = crate::results::FileReport {
+        member: Vec::new(),
         path: "f".into(),
         size: 1,
         outcome,
         attribution,
         console: vec![],
+        stopped: None,
     };
     retain_actor(&mut report, "scarcruft");
     let kept: Vec<&str> = report.matches().iter().map(|m| m.rule.as_str()).collect();

@@ -1,10 +1,20 @@
 //! `spoor check`: parse and check rule files, report every diagnostic.
 //!
-//! Each file is compiled on its own, like YARA-X's `yr check`, so one bad
+//! Each file is built exactly as `spoor scan` builds its rules
+//! ([`Compiler::build`], patterns compiled included), so a file passes
+//! `check` if and only if `scan` can use it. Each file is compiled on its
+//! own, like YARA-X's `yr check`, so one bad
 //! file does not hide the diagnostics of the next one, and the files are
 //! checked in parallel. Output goes in path order whatever the scheduling.
 //! Exit status: 0 when no file has an error (warnings are fine), 2
 //! otherwise.
+//!
+//! Warnings follow the nearest `spoor.toml` of each file (`[warnings]`
+//! disables some or makes them errors, `[check]` adds the project's
+//! conventions), then the command line: `--disable-warnings[=ID,...]`
+//! drops them (all, or those named by code or YARA-X name), `-W error`
+//! makes the rest errors. `--fix` applies the mechanical fixes the
+//! diagnostics carry, rewrites the files, and reports what is left.
 //!
 //! Rules that follow spoor's meta convention (an `actor` that is a profile
 //! id, see [`spoor::attribution::check_meta`]) also have their meta checked
@@ -21,8 +31,13 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use spoor::attribution::{Profiles, check_rule as check_rule_meta};
+use std::collections::BTreeMap;
+
+use spoor::compiler::conventions::Conventions;
 use spoor::compiler::{Compiler, Define, RuleCheck, sources};
-use spoor::diagnostics::Diagnostic;
+use spoor::config::{self, CheckConfig};
+use spoor::diagnostics::warnings::{self, WarningPolicy};
+use spoor::diagnostics::{Diagnostic, Fix, codes};
 use spoor::parser::ast;
 use spoor::source::SourceFile;
 
@@ -36,11 +51,31 @@ pub struct CheckArgs {
     /// float, `true`/`false`, else string; `NAME=` is the empty string).
     #[arg(long, short = 'd', value_name = "NAME=VALUE", value_parser = Define::parse)]
     pub define: Vec<Define>,
+    /// Accept files that hold no rule (otherwise an error, E203).
+    #[arg(long)]
+    pub allow_empty: bool,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+    /// Do not show these warnings (codes like `W005` or names like
+    /// `text_as_hex`, comma-separated); without a list, no warning at all.
+    #[arg(long, value_name = "ID,...", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub disable_warnings: Option<String>,
+    /// `-W error`: treat warnings as errors.
+    #[arg(short = 'W', value_name = "error", value_parser = ["error"])]
+    pub warnings_as: Option<String>,
+    /// Treat warnings as errors (the same as `-W error`).
+    #[arg(long)]
+    pub fail_on_warnings: bool,
+    /// Apply the fixes of fixable warnings to the files, then report what
+    /// is left.
+    #[arg(long)]
+    pub fix: bool,
+    /// List every warning with its code and name, and exit.
+    #[arg(long)]
+    pub list_warnings: bool,
     /// Rule files, or directories searched for `*.yar` and `*.yara`.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "list_warnings", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
 
@@ -62,7 +97,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Ok(code) => code,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(2),
         Err(e) => {
-            eprintln!("error: {e}");
+            super::terminal::eprint_line(format_args!("error: {e}"));
             ExitCode::from(2)
         }
     }
@@ -78,23 +113,32 @@ pub fn check(
     out: &mut dyn Write,
     summary: &mut dyn Write,
 ) -> io::Result<ExitCode> {
+    if args.list_warnings {
+        for kind in warnings::ALL {
+            writeln!(out, "{}  {:<24} {}", kind.code, kind.name, kind.summary)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut diagnostics = Vec::new();
     let files = files_to_check(&args.paths, &mut diagnostics);
-    let per_file: Vec<Vec<Diagnostic>> = files
+    let per_file: Vec<(Vec<Diagnostic>, usize)> = files
         .par_iter()
         .map(|(file, meta)| {
-            let mut compiler = Compiler::new();
-            for define in &args.define {
-                compiler.define(&define.name, define.value.clone());
+            let found = check_file(args, file, meta.as_ref());
+            if args.fix && apply_fixes(&found.0, summary_line) > 0 {
+                return check_file(args, file, meta.as_ref());
             }
-            if let Some(meta) = meta {
-                compiler.add_rule_check(Arc::clone(meta));
-            }
-            compiler.add_file(file);
-            compiler.diagnostics().to_vec()
+            found
         })
         .collect();
-    diagnostics.extend(per_file.into_iter().flatten());
+    let mut rules = 0;
+    for (found, count) in per_file {
+        diagnostics.extend(found);
+        rules += count;
+    }
+    if rules == 0 && !args.allow_empty && !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.push(super::rules::no_rules());
+    }
     match args.format {
         CheckFormat::Text => {
             for diagnostic in &diagnostics {
@@ -111,6 +155,96 @@ pub fn check(
     let warnings = diagnostics.len() - errors;
     writeln!(summary, "checked {} file(s): {errors} error(s), {warnings} warning(s)", files.len())?;
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// Every diagnostic of one file, built as the scan builds it, under the
+/// warning policy of its `spoor.toml` and the command line.
+/// Builds `file` as the scan would: its diagnostics, and how many rules it
+/// holds when it compiles.
+fn check_file(
+    args: &CheckArgs,
+    file: &Path,
+    meta: Option<&Arc<dyn RuleCheck>>,
+) -> (Vec<Diagnostic>, usize) {
+    let mut compiler = Compiler::new();
+    for define in &args.define {
+        compiler.define(&define.name, define.value.clone());
+    }
+    if let Some(meta) = meta {
+        compiler.add_rule_check(Arc::clone(meta));
+    }
+    match project_settings(args, file) {
+        Ok((policy, conventions)) => {
+            compiler.warning_policy(policy);
+            if let Some(conventions) = conventions {
+                compiler.add_rule_check(conventions);
+            }
+        }
+        Err(message) => return (vec![Diagnostic::global(codes::CONFIG, message)], 0),
+    }
+    compiler.add_file(file);
+    compiler.finish();
+    let found = compiler.diagnostics().to_vec();
+    match compiler.build() {
+        Ok(rules) => (found, rules.len()),
+        Err(diagnostics) => (diagnostics, 0),
+    }
+}
+
+/// The warning policy and conventions for `file`: its `spoor.toml`'s, then
+/// the command line's.
+fn project_settings(
+    args: &CheckArgs,
+    file: &Path,
+) -> Result<(WarningPolicy, Option<Arc<dyn RuleCheck>>), String> {
+    let config = config::for_path(file)?;
+    let mut policy = WarningPolicy::default();
+    policy
+        .disable(config.warnings.disabled.iter().map(String::as_str))
+        .map_err(|e| format!("spoor.toml [warnings]: {e}"))?;
+    if config.warnings.as_errors || args.fail_on_warnings || args.warnings_as.is_some() {
+        policy.deny();
+    }
+    match args.disable_warnings.as_deref() {
+        Some("") => policy.disable_all(),
+        Some(ids) => policy.disable(ids.split(','))?,
+        None => {}
+    }
+    let conventions = if config.check == CheckConfig::default() {
+        None
+    } else {
+        Some(Arc::new(Conventions::new(config.check)?) as Arc<dyn RuleCheck>)
+    };
+    Ok((policy, conventions))
+}
+
+/// Applies the fixes `diagnostics` carry to their files; reports each file
+/// rewritten through `report`. The number of fixes applied.
+fn apply_fixes(diagnostics: &[Diagnostic], report: fn(&str)) -> usize {
+    let mut by_file: BTreeMap<&str, (&Arc<SourceFile>, Vec<&Fix>)> = BTreeMap::new();
+    for d in diagnostics {
+        if let (Some(source), Some(fix)) = (&d.source, &d.fix) {
+            by_file.entry(source.origin()).or_insert_with(|| (source, Vec::new())).1.push(fix);
+        }
+    }
+    let mut total = 0;
+    for (origin, (source, fixes)) in by_file {
+        let (fixed, applied) = Fix::apply_all(source.text(), fixes);
+        match std::fs::write(origin, fixed) {
+            Ok(()) => {
+                report(&format!("fixed {applied} issue(s) in {origin}"));
+                total += applied;
+            }
+            Err(e) => report(&format!("error: cannot write the fixes to {origin}: {e}")),
+        }
+    }
+    total
+}
+
+/// One line on standard error, whole even when files are fixed in
+/// parallel.
+fn summary_line(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
 /// A rule file, and the meta check its rules get (none when the profiles

@@ -10,6 +10,7 @@ use clap::Args;
 use spoor::compiler::Define;
 
 use super::rules::compile_rules;
+use super::terminal::eprint_line;
 
 /// Arguments of `spoor compile`.
 #[derive(Debug, Args)]
@@ -29,7 +30,7 @@ pub struct CompileArgs {
 
 /// Runs the command; diagnostics go to standard error.
 pub fn run(args: &CompileArgs) -> ExitCode {
-    let Some(rules) = compile_rules(&args.rules, &args.define) else {
+    let Some(rules) = compile_rules(&args.rules, &args.define, false) else {
         return ExitCode::from(2);
     };
     let written = rules
@@ -39,7 +40,7 @@ pub fn run(args: &CompileArgs) -> ExitCode {
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", args.output.display());
+            eprint_line(format_args!("error: cannot write {}: {e}", args.output.display()));
             ExitCode::from(2)
         }
     }

@@ -9,6 +9,8 @@ use clap::Args;
 use spoor::modules::{self, dump};
 use spoor::scanner::input::{self, LoadOptions};
 
+use super::terminal::{eprint_line, print_all};
+
 /// Arguments of `spoor dump`.
 #[derive(Debug, Args)]
 pub struct DumpArgs {
@@ -25,24 +27,25 @@ pub struct DumpArgs {
 pub fn run(args: &DumpArgs) -> ExitCode {
     let Some((_, module)) = modules::find(&args.module) else {
         let known: Vec<&str> = modules::registry().iter().map(|m| m.name()).collect();
-        eprintln!("error: unknown module `{}` (known: {})", args.module, known.join(", "));
+        eprint_line(format_args!(
+            "error: unknown module `{}` (known: {})",
+            args.module,
+            known.join(", ")
+        ));
         return ExitCode::from(2);
     };
     let data = match input::load(&args.file, &LoadOptions::default()) {
         Ok(data) => data,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.file.display());
+            eprint_line(format_args!("error: {}: {e}", args.file.display()));
             return ExitCode::from(2);
         }
     };
     let value = dump::dump(module, &data);
     match serde_json::to_string_pretty(&value) {
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(text) => print_all(&format!("{text}\n")),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint_line(format_args!("error: {e}"));
             ExitCode::from(2)
         }
     }

@@ -2,8 +2,14 @@
 
 pub mod check;
 pub mod compile;
+pub mod completion;
+pub mod destination;
 pub mod dump;
+pub mod fmt;
+pub mod ioc;
 pub mod profiles;
 pub mod progress;
 pub mod rules;
 pub mod scan;
+pub mod terminal;
+pub mod test;

@@ -7,6 +7,8 @@ use clap::Args;
 
 use spoor::attribution::{Profiles, render};
 
+use super::terminal::{eprint_line, print_all};
+
 /// Arguments of `spoor profiles`.
 #[derive(Debug, Args)]
 pub struct ProfilesArgs {
@@ -20,15 +22,14 @@ pub struct ProfilesArgs {
 pub fn run(args: &ProfilesArgs) -> ExitCode {
     let profiles = Profiles::bundled();
     match &args.id {
-        None => print!("{}", render::list(profiles)),
+        None => print_all(&render::list(profiles)),
         Some(id) => match profiles.get(id) {
-            Some(profile) => print!("{}", render::describe(profile)),
+            Some(profile) => print_all(&render::describe(profile)),
             None => {
                 let known: Vec<&str> = profiles.iter().map(|p| p.id()).collect();
-                eprintln!("error: no profile `{id}` (known: {})", known.join(", "));
-                return ExitCode::from(2);
+                eprint_line(format_args!("error: no profile `{id}` (known: {})", known.join(", ")));
+                ExitCode::from(2)
             }
         },
     }
-    ExitCode::SUCCESS
 }

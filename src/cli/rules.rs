@@ -10,8 +10,10 @@ use clap::Args;
 
 use spoor::Rules;
 use spoor::compiler::{Compiler, Define};
-use spoor::matcher::MatcherLimits;
+use spoor::diagnostics::{Diagnostic, codes};
 use spoor::rules::is_compiled;
+
+use super::terminal::{eprint_line, eprint_text};
 
 /// Rule selection shared by the commands that compile rules.
 #[derive(Debug, Args)]
@@ -29,6 +31,19 @@ pub struct RuleArgs {
     /// rules (its externals are those given to `spoor compile`).
     #[arg(long, short = 'C', value_name = "FILE", conflicts_with_all = ["rules", "define"])]
     pub compiled_rules: Option<PathBuf>,
+    /// Accept rule files that hold no rule (otherwise an error: an empty
+    /// directory or `/dev/null` would scan nothing and report success).
+    #[arg(long)]
+    pub allow_empty: bool,
+}
+
+/// The error for a rule selection that compiled to no rule at all.
+#[must_use]
+pub fn no_rules() -> Diagnostic {
+    Diagnostic::global(
+        codes::NO_RULES,
+        "no rules: the rule files given hold no rule (--allow-empty accepts that)",
+    )
 }
 
 /// The selected rules, compiled or loaded, with every diagnostic printed
@@ -47,21 +62,21 @@ fn select_rules(args: &RuleArgs) -> Option<Rules> {
     }
     let compiled: Vec<&PathBuf> = args.rules.iter().filter(|path| starts_compiled(path)).collect();
     match (compiled.as_slice(), args.rules.len(), args.define.is_empty()) {
-        ([], _, _) => compile_rules(&args.rules, &args.define),
+        ([], _, _) => compile_rules(&args.rules, &args.define, args.allow_empty),
         ([path], 1, true) => load_compiled(path),
         ([path], 1, false) => {
-            eprintln!(
+            eprint_line(format_args!(
                 "error: {} is a compiled ruleset, whose externals were fixed by `spoor compile`: \
                  give --define there",
                 path.display()
-            );
+            ));
             None
         }
         ([path, ..], _, _) => {
-            eprintln!(
+            eprint_line(format_args!(
                 "error: {} is a compiled ruleset, which cannot be combined with other --rules",
                 path.display()
-            );
+            ));
             None
         }
     }
@@ -69,8 +84,8 @@ fn select_rules(args: &RuleArgs) -> Option<Rules> {
 
 /// Compiles the rules of `paths` (the bundled ruleset when empty) with
 /// `defines`, printing every diagnostic to standard error; `None` when any
-/// of them is an error.
-pub fn compile_rules(paths: &[PathBuf], defines: &[Define]) -> Option<Rules> {
+/// of them is an error, or when no rule results and `allow_empty` is off.
+pub fn compile_rules(paths: &[PathBuf], defines: &[Define], allow_empty: bool) -> Option<Rules> {
     let mut compiler = Compiler::new();
     for define in defines {
         let _ = compiler.define(&define.name, define.value.clone());
@@ -82,17 +97,20 @@ pub fn compile_rules(paths: &[PathBuf], defines: &[Define]) -> Option<Rules> {
             let _ = compiler.add_path(path);
         }
     }
-    for diagnostic in compiler.diagnostics() {
-        eprint!("{}", diagnostic.render());
+    let warnings = compiler.diagnostics().to_vec();
+    let (rules, diagnostics) = match compiler.build() {
+        Ok(rules) => (Some(rules), warnings),
+        Err(diagnostics) => (None, diagnostics),
+    };
+    for diagnostic in &diagnostics {
+        eprint_text(&diagnostic.render());
     }
-    let program = compiler.build().ok()?;
-    match Rules::new(program, &MatcherLimits::default()) {
-        Ok(rules) => Some(rules),
-        Err(e) => {
-            eprintln!("error: {e}");
-            None
-        }
+    let rules = rules?;
+    if rules.is_empty() && !allow_empty {
+        eprint_text(&no_rules().render());
+        return None;
     }
+    Some(rules)
 }
 
 /// Whether `path` is a file that starts like a compiled ruleset.
@@ -109,14 +127,14 @@ fn load_compiled(path: &Path) -> Option<Rules> {
     let data = match std::fs::read(path) {
         Ok(data) => data,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+            eprint_line(format_args!("error: cannot read {}: {e}", path.display()));
             return None;
         }
     };
     match Rules::deserialize(&data) {
         Ok(rules) => Some(rules),
         Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
+            eprint_line(format_args!("error: {}: {e}", path.display()));
             None
         }
     }

@@ -12,22 +12,28 @@
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use rayon::iter::{ParallelBridge, ParallelIterator};
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 use spoor::attribution::{self, Profiles};
-use spoor::output::{self, Format, Summary, TextOptions};
-use spoor::results::{FileReport, Outcome};
+use spoor::inputs::limits::{self, ArchiveLimits};
+use spoor::inputs::scan::scan_path;
+use spoor::output::{self, Baseline, Format, SarifOptions, SarifPrinter, Summary, TextOptions};
+use spoor::results::FileReport;
 use spoor::scanner::ScanOptions;
 use spoor::scanner::input::LoadOptions;
-use spoor::walk::{self, Entry, WalkOptions};
+use spoor::walk::{self, Entry, PathFilter, WalkOptions};
 use spoor::{Rules, Scanner};
 
+use super::destination::Destination;
 use super::progress::Progress;
 use super::rules::{RuleArgs, load_rules};
+use super::terminal::eprint_line;
 
 /// How many finished reports may wait for the printer.
 const REPORT_QUEUE: usize = 256;
@@ -40,7 +46,7 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at most 8 per core).
     #[arg(long, short = 'p', value_name = "N")]
     threads: Option<usize>,
     /// Print each string match (offset, identifier, data).
@@ -52,7 +58,8 @@ pub struct ScanArgs {
     /// Print each matching rule's tags.
     #[arg(long, short = 'g')]
     print_tags: bool,
-    /// Give up on a file after this many seconds (reported as an error).
+    /// Give up on a file after this many seconds (reported as an error,
+    /// with the rules matched until then); 0 means no limit.
     #[arg(long, value_name = "SECS")]
     timeout: Option<u64>,
     /// Skip files larger than this (reported as an error).
@@ -76,12 +83,49 @@ pub struct ScanArgs {
     /// Which hits make the exit status 1.
     #[arg(long, value_enum, default_value = "any")]
     fail_on: FailOn,
+    /// Do not look inside archives and compressed files (they are still
+    /// scanned as files).
+    #[arg(long)]
+    no_archives: bool,
+    /// How many levels of archives inside archives are opened.
+    #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_MAX_DEPTH)]
+    archive_depth: u32,
+    /// Skip walked files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Scan only walked files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<String>,
+    /// Descend at most N directory levels below each path.
+    #[arg(long, value_name = "N")]
+    max_depth: Option<usize>,
+    /// Skip files larger than SIZE (`10M`, `1G`), counted as skipped.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    skip_larger: Option<u64>,
+    /// Also scan the paths listed in FILE, one per line.
+    #[arg(long, value_name = "FILE")]
+    scan_list: Option<PathBuf>,
+    /// Largest archive member scanned; a larger one is reported.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size,
+          default_value_t = limits::DEFAULT_MAX_MEMBER)]
+    archive_max_member: u64,
+    /// Bytes the archives of one file may expand to in total.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size,
+          default_value_t = limits::DEFAULT_MAX_EXPANDED)]
+    archive_max_expanded: u64,
+    /// Write SARIF paths below DIR relative to it, with a `uriBaseId`.
+    #[arg(long, value_name = "DIR")]
+    sarif_base: Option<PathBuf>,
+    /// Compare with an earlier SARIF log: results are marked new,
+    /// unchanged or absent, and `--fail-on new` looks only at new ones.
+    #[arg(long, value_name = "OLD.sarif")]
+    baseline: Option<PathBuf>,
     /// Never show a progress bar.
     #[arg(long)]
     no_progress: bool,
     /// Files and directories to scan; `-` reads one path per line from
     /// standard input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "scan_list", value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
 
@@ -92,11 +136,15 @@ pub enum FailOn {
     Any,
     /// Exit 1 only when a match is attributed to an actor.
     Actor,
+    /// Exit 1 only for a match not in the `--baseline` log (any match
+    /// without a baseline).
+    New,
     /// Exit 0 whatever matched (errors still give 2).
     None,
 }
 
-/// Runs the command; the exit status is 0 (no match), 1 (match), 2 (error).
+/// Runs the command; the exit status is 0 (no match), 1 (match), 2 (error,
+/// or part of the work lost: an interrupt, an output that failed).
 pub fn run(args: &ScanArgs) -> ExitCode {
     let actor = match &args.actor {
         None => None,
@@ -104,39 +152,137 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             Some(profile) => Some(profile.id().to_owned()),
             None => {
                 let known: Vec<&str> = Profiles::bundled().iter().map(|p| p.id()).collect();
-                eprintln!("error: no actor profile `{name}` (known: {})", known.join(", "));
+                eprint_line(format_args!(
+                    "error: no actor profile `{name}` (known: {})",
+                    known.join(", ")
+                ));
                 return ExitCode::from(2);
             }
         },
+    };
+    let roots = match roots(args) {
+        Ok(roots) => roots,
+        Err(e) => {
+            eprint_line(format_args!("error: cannot read the paths to scan: {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    let filter = match PathFilter::new(&args.include, &args.exclude) {
+        Ok(filter) => filter,
+        Err(e) => {
+            eprint_line(format_args!("error: {e}"));
+            return ExitCode::from(2);
+        }
     };
     let Some(rules) = load_rules(&args.rules) else {
         return ExitCode::from(2);
     };
-    let out: Box<dyn Write + Send> = match &args.output {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(file) => Box::new(io::BufWriter::new(file)),
-            Err(e) => {
-                eprintln!("error: cannot create {}: {e}", path.display());
-                return ExitCode::from(2);
-            }
-        },
-        None => Box::new(io::BufWriter::new(io::stdout())),
+    let pool = match worker_pool(args.threads) {
+        Ok(pool) => pool,
+        Err(message) => {
+            eprint_line(format_args!("error: {message}"));
+            return ExitCode::from(2);
+        }
     };
+    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+        Ok(baseline) => baseline,
+        Err(e) => {
+            eprint_line(format_args!("error: --baseline {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    let destination = match Destination::open(args.output.as_deref()) {
+        Ok(destination) => destination,
+        Err(e) => {
+            let path = args.output.as_deref().unwrap_or(std::path::Path::new("-"));
+            eprint_line(format_args!("error: cannot create {}: {e}", path.display()));
+            return ExitCode::from(2);
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // A second signal ends the process at once; the first asks the scan
+        // to stop and the report to be finished. Without a handler (an
+        // error here is not expected) the signal ends the process as usual.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
+    }
+    let (out, finisher) = destination.split();
+    let printer = printer(args, out, baseline.clone());
+    let job = Job {
+        args,
+        actor: actor.as_deref(),
+        rules: &rules,
+        pool: &pool,
+        cancel: &cancel,
+        baseline: baseline.as_ref(),
+    };
+    let (status, end) = job.scan_all(roots, filter, printer);
+    let end = match (end, finisher.finish()) {
+        (End::Done | End::Interrupted, Err(e)) => End::OutputFailed(e),
+        (end, _) => end,
+    };
+    end.exit_code(&status, args.fail_on)
+}
+
+/// The paths named on the command line, on standard input (`-`) and in
+/// `--scan-list`.
+fn roots(args: &ScanArgs) -> io::Result<Vec<PathBuf>> {
+    let mut roots = expand_stdin(&args.paths)?;
+    if let Some(list) = &args.scan_list {
+        roots.extend(path_lines(io::BufReader::new(std::fs::File::open(list)?))?);
+    }
+    Ok(roots)
+}
+
+/// The printer for `--format`, writing to `out`.
+fn printer(
+    args: &ScanArgs,
+    out: Box<dyn Write + Send>,
+    baseline: Option<Baseline>,
+) -> Box<dyn output::Printer> {
+    if args.format == Format::Sarif {
+        let base = args
+            .sarif_base
+            .as_deref()
+            .map(|dir| std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()));
+        let options = SarifOptions { base, baseline };
+        return Box::new(SarifPrinter::with_options(out, options));
+    }
     let text = TextOptions {
         strings: args.print_strings,
         meta: args.print_meta,
         tags: args.print_tags,
         attribution: args.print_attribution,
     };
-    let printer = output::printer(args.format, text, out);
-    match scan_all(args, actor.as_deref(), &rules, printer) {
-        Ok(status) => status.exit_code(args.fail_on),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: cannot write the report: {e}");
-            ExitCode::from(2)
+    output::printer(args.format, text, out)
+}
+
+/// Most worker threads per core: scanning is mostly CPU work, a few more
+/// threads than cores hide I/O waits, thousands only cost memory and
+/// start-up time.
+const MAX_THREADS_PER_CORE: usize = 8;
+
+/// The worker pool: `--threads` (0 or absent: one per core), capped at
+/// [`MAX_THREADS_PER_CORE`] per core with a warning.
+fn worker_pool(asked: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let cap = cores.saturating_mul(MAX_THREADS_PER_CORE);
+    let threads = match asked {
+        Some(asked) if asked > cap => {
+            eprint_line(format_args!(
+                "warning: --threads {asked} is more than {MAX_THREADS_PER_CORE} per core; \
+                 using {cap} ({cores} cores)"
+            ));
+            cap
         }
-    }
+        Some(asked) => asked,
+        None => 0,
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start {threads} worker threads: {e}"))
 }
 
 /// What the whole scan amounted to.
@@ -144,29 +290,72 @@ pub fn run(args: &ScanArgs) -> ExitCode {
 struct Status {
     matched: bool,
     attributed: bool,
+    new_match: bool,
     errored: bool,
 }
 
 impl Status {
-    fn record(&mut self, report: &FileReport) {
-        match &report.outcome {
-            Outcome::Scanned { matches, .. } => {
-                self.matched |= !matches.is_empty();
-                self.attributed |= !report.attribution.is_empty();
-            }
-            Outcome::Failed(_) => self.errored = true,
-        }
+    fn record(&mut self, report: &FileReport, baseline: Option<&Baseline>) {
+        let matches = report.matches();
+        self.matched |= !matches.is_empty();
+        self.attributed |= !report.attribution.is_empty();
+        self.new_match |= matches
+            .iter()
+            .any(|m| baseline.is_none_or(|b| !b.contains(&output::fingerprint(m, report))));
+        self.errored |= report.is_error();
     }
 
-    fn exit_code(&self, policy: FailOn) -> ExitCode {
-        let failed = match policy {
+    /// Whether the matches make the exit status 1 under `policy`.
+    fn failed(&self, policy: FailOn) -> bool {
+        match policy {
             FailOn::Any => self.matched,
             FailOn::Actor => self.attributed,
+            FailOn::New => self.new_match,
             FailOn::None => false,
+        }
+    }
+}
+
+/// How the scan ended.
+#[derive(Debug)]
+enum End {
+    /// Every file was scanned and reported.
+    Done,
+    /// An interrupt stopped it; the report covers the files done so far
+    /// and is complete as a document.
+    Interrupted,
+    /// The reader of the report went away (`| head`).
+    OutputClosed,
+    /// Writing the report failed.
+    OutputFailed(io::Error),
+}
+
+impl End {
+    /// The end for a failed write: a closed reader or another failure.
+    fn of_write_error(e: io::Error) -> End {
+        if e.kind() == io::ErrorKind::BrokenPipe { End::OutputClosed } else { End::OutputFailed(e) }
+    }
+
+    /// 2 on an error or a loss; 1 for a match, also when the reader left
+    /// after seeing it; 0 only when everything was scanned and reported.
+    fn exit_code(self, status: &Status, policy: FailOn) -> ExitCode {
+        let lost = match self {
+            End::Done => false,
+            End::Interrupted => {
+                eprint_line(format_args!(
+                    "error: interrupted: the report covers only the files scanned so far"
+                ));
+                true
+            }
+            End::OutputClosed => !status.failed(policy),
+            End::OutputFailed(e) => {
+                eprint_line(format_args!("error: cannot write the report: {e}"));
+                true
+            }
         };
-        if self.errored {
+        if status.errored || lost {
             ExitCode::from(2)
-        } else if failed {
+        } else if status.failed(policy) {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
@@ -174,73 +363,136 @@ impl Status {
     }
 }
 
-fn scan_all(
-    args: &ScanArgs,
-    actor: Option<&str>,
-    rules: &Rules,
-    mut printer: Box<dyn output::Printer>,
-) -> io::Result<Status> {
-    let started = Instant::now();
-    let load = LoadOptions {
-        no_mmap: args.no_mmap,
-        max_filesize: args.max_filesize,
-        ..LoadOptions::default()
-    };
-    let timeout = args.timeout.map(Duration::from_secs);
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()
-    {
-        Ok(pool) => pool,
-        Err(e) => return Err(io::Error::other(e)),
-    };
-    let roots = expand_stdin(&args.paths)?;
-    let walk_options = WalkOptions { follow_symlinks: args.follow_symlinks };
-    let profiles = Profiles::bundled();
-    let progress = Progress::new(!args.no_progress && args.output.is_none());
+/// One scan's shared inputs.
+struct Job<'a> {
+    args: &'a ScanArgs,
+    actor: Option<&'a str>,
+    rules: &'a Rules,
+    pool: &'a rayon::ThreadPool,
+    /// Set by an interrupt or a failed output: workers stop their file and
+    /// take no new one.
+    cancel: &'a Arc<AtomicBool>,
+    baseline: Option<&'a Baseline>,
+}
 
-    let (sender, receiver) = mpsc::sync_channel::<FileReport>(REPORT_QUEUE);
-    let mut status = Status::default();
-    let mut summary = Summary::default();
-    std::thread::scope(|scope| -> io::Result<()> {
-        scope.spawn(|| {
-            pool.install(|| {
-                walk::walk(roots, walk_options).par_bridge().for_each_init(
-                    || {
-                        let options = ScanOptions {
-                            timeout,
-                            print_strings: args.print_strings || args.format == Format::Sarif,
-                            ..ScanOptions::default()
-                        };
-                        (Scanner::with_options(rules, options), sender.clone())
-                    },
-                    |(scanner, sender), entry| {
-                        let report = match entry {
-                            Entry::File(path) => scanner.scan_file_report(&path, &load),
-                            Entry::Error(path, message) => FileReport::failed(path, message),
-                        };
-                        // The receiver only goes away when output failed;
-                        // the remaining files are then not worth scanning.
-                        let _ = sender.send(report);
-                    },
-                );
-            });
-            drop(sender);
+impl Job<'_> {
+    fn scan_all(
+        &self,
+        roots: Vec<PathBuf>,
+        filter: PathFilter,
+        mut printer: Box<dyn output::Printer>,
+    ) -> (Status, End) {
+        let args = self.args;
+        let started = Instant::now();
+        let load = LoadOptions {
+            no_mmap: args.no_mmap,
+            max_filesize: args.max_filesize,
+            ..LoadOptions::default()
+        };
+        // `--timeout 0` means no limit, as in YARA.
+        let timeout = args.timeout.filter(|&secs| secs > 0).map(Duration::from_secs);
+        let archives = (!args.no_archives).then(|| ArchiveLimits {
+            max_depth: args.archive_depth,
+            max_member: args.archive_max_member,
+            max_expanded: args.archive_max_expanded,
+            ..ArchiveLimits::default()
         });
-        for mut report in receiver {
-            report.attribution = attribution::attribute(report.matches(), profiles);
-            if let Some(actor) = actor {
-                attribution::retain_actor(&mut report, actor);
+        let walk_options = WalkOptions {
+            follow_symlinks: args.follow_symlinks,
+            max_depth: args.max_depth,
+            skip_larger: args.skip_larger,
+            filter: Arc::new(filter),
+        };
+        let skipped = AtomicU64::new(0);
+        let profiles = Profiles::bundled();
+        let progress = Progress::new(!args.no_progress && args.output.is_none());
+        let cancel = self.cancel;
+        let stopped = || cancel.load(Ordering::Relaxed);
+
+        let (sender, receiver) = mpsc::sync_channel::<FileReport>(REPORT_QUEUE);
+        let mut status = Status::default();
+        let mut summary = Summary::default();
+        let mut end = End::Done;
+        std::thread::scope(|scope| {
+            let walker =
+                std::thread::Builder::new().name("walk".to_owned()).spawn_scoped(scope, || {
+                    self.pool.install(|| {
+                        walk::walk(roots, walk_options)
+                            .take_while(|_| !stopped())
+                            .par_bridge()
+                            .for_each_init(
+                                || {
+                                    let options = ScanOptions {
+                                        timeout,
+                                        cancel: Some(Arc::clone(cancel)),
+                                        print_strings: args.print_strings
+                                            || args.format == Format::Sarif,
+                                        ..ScanOptions::default()
+                                    };
+                                    (Scanner::with_options(self.rules, options), sender.clone())
+                                },
+                                |(scanner, sender), entry| {
+                                    if stopped() {
+                                        return;
+                                    }
+                                    // The receiver only goes away when output
+                                    // failed, which has set the cancel flag.
+                                    let mut send = |report| {
+                                        let _ = sender.send(report);
+                                    };
+                                    match entry {
+                                        Entry::File(path) => scan_path(
+                                            scanner,
+                                            &path,
+                                            &load,
+                                            archives.as_ref(),
+                                            &mut send,
+                                        ),
+                                        Entry::Error(path, message) => {
+                                            send(FileReport::failed(path, message));
+                                        }
+                                        Entry::Skipped(..) => {
+                                            let _ = skipped.fetch_add(1, Ordering::Relaxed);
+                                        }
+                                    }
+                                },
+                            );
+                    });
+                    drop(sender);
+                });
+            if let Err(e) = walker {
+                end = End::OutputFailed(io::Error::other(format!("cannot start a thread: {e}")));
+                return;
             }
-            progress.file_done(&report);
-            status.record(&report);
-            summary.add(&report);
-            printer.file(&report)?;
+            for mut report in receiver {
+                report.attribution = attribution::attribute(report.matches(), profiles);
+                if let Some(actor) = self.actor {
+                    attribution::retain_actor(&mut report, actor);
+                }
+                progress.file_done(&report);
+                status.record(&report, self.baseline);
+                summary.add(&report);
+                summary.actors.add(&report.attribution, profiles);
+                if let Err(e) = printer.file(&report) {
+                    cancel.store(true, Ordering::Relaxed);
+                    end = End::of_write_error(e);
+                    break;
+                }
+            }
+        });
+        progress.finish();
+        if matches!(end, End::Done) && stopped() {
+            end = End::Interrupted;
         }
-        Ok(())
-    })?;
-    progress.finish();
-    summary.seconds = started.elapsed().as_secs_f64();
-    printer.finish(&summary)?;
-    Ok(status)
+        if matches!(end, End::Done | End::Interrupted) {
+            summary.seconds = started.elapsed().as_secs_f64();
+            summary.skipped = skipped.load(Ordering::Relaxed);
+            if let Err(e) = printer.finish(&summary) {
+                end = End::of_write_error(e);
+            }
+        }
+        (status, end)
+    }
 }
 
 /// The paths to walk: `-` stands for one path per line of standard input.
@@ -248,20 +500,47 @@ fn expand_stdin(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
     let mut roots = Vec::with_capacity(paths.len());
     for path in paths {
         if path.as_os_str() == "-" {
-            for line in io::stdin().lock().split(b'\n') {
-                let mut line = line?;
-                if line.last() == Some(&b'\r') {
-                    let _ = line.pop();
-                }
-                if !line.is_empty() {
-                    roots.push(path_from_bytes(line));
-                }
-            }
+            roots.extend(path_lines(io::stdin().lock())?);
         } else {
             roots.push(path.clone());
         }
     }
     Ok(roots)
+}
+
+/// One path per line (`\r\n` too); empty lines are left out.
+fn path_lines(reader: impl BufRead) -> io::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for line in reader.split(b'\n') {
+        let mut line = line?;
+        if line.last() == Some(&b'\r') {
+            let _ = line.pop();
+        }
+        if !line.is_empty() {
+            paths.push(path_from_bytes(line));
+        }
+    }
+    Ok(paths)
+}
+
+/// A size with an optional binary suffix: `512`, `64K`, `10M`, `2G` (also
+/// `KB`/`KiB` and lower case).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let digits = lower.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let shift = match &lower[digits.len()..] {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        other => return Err(format!("unknown size suffix `{other}` (use K, M, G or T)")),
+    };
+    let number: u64 = digits.parse().map_err(|_| format!("`{text}` is not a size"))?;
+    number
+        .checked_shl(shift)
+        .filter(|n| n >> shift == number)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// A path from raw bytes, exact even when they are not UTF-8.

@@ -1,16 +1,19 @@
-//! Checking one rule: tags, patterns, condition, unused patterns.
+//! Checking one rule: tags, patterns (compiled for the matcher on the
+//! way), condition, unused patterns.
 //!
 //! A rule either checks completely and becomes an [`ir::Rule`] with its
-//! patterns, or leaves nothing behind: regexes it registered are removed
-//! again, so a failed rule cannot leave dangling ids in the program.
+//! patterns, compiled, or leaves nothing behind: regexes it registered are
+//! removed again, so a failed rule cannot leave dangling ids in the
+//! program.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::expr::{Env, ExprChecker};
 use super::ir::{self, RuleId};
-use super::patterns::check_patterns;
+use super::patterns::{RegexTable, RulePatterns, check_patterns};
 use crate::diagnostics::{Diagnostic, codes};
+use crate::matcher::{CompiledPattern, MatcherLimits};
 use crate::parser::ast;
 use crate::results::MetaValue;
 use crate::source::SourceFile;
@@ -19,6 +22,8 @@ use crate::source::SourceFile;
 pub(super) struct CheckedRule {
     pub rule: ir::Rule,
     pub patterns: Vec<ir::Pattern>,
+    /// The patterns compiled, in the same order.
+    pub compiled: Vec<CompiledPattern>,
 }
 
 /// Where a rule is checked: its id, namespace and what it can see.
@@ -33,6 +38,8 @@ pub(super) struct RuleSite<'a> {
     pub env: &'a Env<'a>,
     /// Its file.
     pub source: &'a Arc<SourceFile>,
+    /// What compiled patterns may cost.
+    pub limits: &'a MatcherLimits,
 }
 
 /// Checks `rule`; diagnostics go to `diags`, regexes of its condition to
@@ -41,13 +48,13 @@ pub(super) fn check_rule(
     rule: &ast::Rule,
     site: &RuleSite<'_>,
     diags: &mut Vec<Diagnostic>,
-    regexes: &mut Vec<ast::Regex>,
+    regexes: &mut RegexTable,
 ) -> Option<CheckedRule> {
     let errors_before = error_count(diags);
     let regexes_before = regexes.len();
     check_tags(rule, site.source, diags);
-    let (patterns, mut declared) =
-        check_patterns(rule, site.id, site.pattern_base, site.source, diags);
+    let RulePatterns { lowered: patterns, compiled, mut declared } =
+        check_patterns(rule, site.id, site.pattern_base, site.source, site.limits, diags);
     let condition = ExprChecker::new(site.env, site.source, diags, &mut declared, regexes)
         .condition(&rule.condition);
     if condition.is_some() {
@@ -82,6 +89,7 @@ pub(super) fn check_rule(
             frame_size,
         },
         patterns,
+        compiled,
     })
 }
 

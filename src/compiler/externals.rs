@@ -102,6 +102,11 @@ impl Externals {
         Some((id, self.list[id.0 as usize].value.ty()))
     }
 
+    /// The names defined, for suggestions.
+    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
+        self.list.iter().map(|e| e.name.as_str())
+    }
+
     /// All externals, indexed by [`ExternalId`].
     pub(super) fn into_list(self) -> Vec<External> {
         self.list

@@ -1,151 +1,62 @@
 //! Constant folding: computing operators whose operands are all known at
-//! compile time.
+//! compile time, with the operators of [`crate::semantics`], the same ones
+//! evaluation runs.
 //!
-//! Folding follows YARA-X: integer arithmetic that overflows in a constant
-//! expression is an error (`9223372036854775807 + 1`), while a division or
-//! remainder by a constant zero is left for run time, where it yields
-//! YARA's undefined value. Shifts never overflow: shifting by 64 or more
-//! gives 0, as at run time.
+//! Folding adds one rule of its own, YARA-X's: integer arithmetic that
+//! wraps in a constant expression (`9223372036854775807 + 1`) is an error
+//! ([`Overflow`]) instead of a value. An operation whose result is
+//! undefined (`1 \ 0`) is left for run time, where it yields undefined as
+//! it would have on scanned data.
 
 use super::ir::{ArithOp, BitOp, CmpOp, Constant, StrOp};
+use crate::semantics::{self, Arithmetic};
 
-/// Why a constant expression could not be folded.
+/// A constant integer expression whose result does not fit in 64 bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum FoldError {
-    /// The result does not fit in a 64-bit signed integer.
-    Overflow,
-    /// A shift by a negative amount.
-    NegativeShift,
+pub(super) struct Overflow;
+
+/// What folding an operator gives: `None` when the result is only known at
+/// run time (it is undefined there).
+type Folded = Option<Result<Constant, Overflow>>;
+
+fn checked(result: Option<Arithmetic>) -> Folded {
+    let result = result?;
+    Some(if result.wrapped { Err(Overflow) } else { Ok(result.value.into()) })
 }
 
-/// `-c`. `None` when `c` is not a number.
-pub(super) fn neg(c: &Constant) -> Option<Result<Constant, FoldError>> {
-    match c {
-        Constant::Integer(i) => {
-            Some(i.checked_neg().map(Constant::Integer).ok_or(FoldError::Overflow))
-        }
-        Constant::Float(f) => Some(Ok(Constant::Float(-f))),
-        _ => None,
-    }
+/// `-c`.
+pub(super) fn neg(c: &Constant) -> Folded {
+    checked(semantics::negate(Some(c.scalar())))
 }
 
-/// `~c` on an integer.
+/// `~c`.
 pub(super) fn bit_not(c: &Constant) -> Option<Constant> {
-    match c {
-        Constant::Integer(i) => Some(Constant::Integer(!i)),
-        _ => None,
-    }
+    semantics::bit_not(Some(c.scalar())).map(Constant::Integer)
 }
 
-/// `a op b` on numbers. `None` when the result is only known at run time
-/// (division by zero) or the operands are not numbers.
-pub(super) fn arith(
-    op: ArithOp,
-    a: &Constant,
-    b: &Constant,
-) -> Option<Result<Constant, FoldError>> {
-    match (a, b) {
-        (Constant::Integer(x), Constant::Integer(y)) => {
-            if matches!(op, ArithOp::Div | ArithOp::Mod) && *y == 0 {
-                return None;
-            }
-            let result = match op {
-                ArithOp::Add => x.checked_add(*y),
-                ArithOp::Sub => x.checked_sub(*y),
-                ArithOp::Mul => x.checked_mul(*y),
-                ArithOp::Div => x.checked_div(*y),
-                ArithOp::Mod => x.checked_rem(*y),
-            };
-            Some(result.map(Constant::Integer).ok_or(FoldError::Overflow))
-        }
-        _ => {
-            let (x, y) = (as_float(a)?, as_float(b)?);
-            let value = match op {
-                ArithOp::Add => x + y,
-                ArithOp::Sub => x - y,
-                ArithOp::Mul => x * y,
-                ArithOp::Div => x / y,
-                ArithOp::Mod => return None,
-            };
-            Some(Ok(Constant::Float(value)))
-        }
-    }
+/// `a op b` on numbers.
+pub(super) fn arith(op: ArithOp, a: &Constant, b: &Constant) -> Folded {
+    checked(semantics::arith(op, Some(a.scalar()), Some(b.scalar())))
 }
 
 /// `a op b` on integers.
-pub(super) fn bitwise(
-    op: BitOp,
-    a: &Constant,
-    b: &Constant,
-) -> Option<Result<Constant, FoldError>> {
-    let (Constant::Integer(x), Constant::Integer(y)) = (a, b) else {
-        return None;
-    };
-    let value = match op {
-        BitOp::And => x & y,
-        BitOp::Or => x | y,
-        BitOp::Xor => x ^ y,
-        BitOp::Shl | BitOp::Shr if *y < 0 => return Some(Err(FoldError::NegativeShift)),
-        BitOp::Shl => u32::try_from(*y).ok().and_then(|s| x.checked_shl(s)).unwrap_or(0),
-        BitOp::Shr => u32::try_from(*y).ok().and_then(|s| x.checked_shr(s)).unwrap_or(0),
-    };
-    Some(Ok(Constant::Integer(value)))
+pub(super) fn bitwise(op: BitOp, a: &Constant, b: &Constant) -> Option<Constant> {
+    semantics::bitwise(op, Some(a.scalar()), Some(b.scalar())).map(Constant::Integer)
 }
 
 /// `a op b` on two numbers or two strings.
 pub(super) fn compare(op: CmpOp, a: &Constant, b: &Constant) -> Option<Constant> {
-    let ordering = match (a, b) {
-        (Constant::Integer(x), Constant::Integer(y)) => x.cmp(y),
-        (Constant::String(x), Constant::String(y)) => x.cmp(y),
-        _ => match as_float(a)?.partial_cmp(&as_float(b)?) {
-            Some(ordering) => ordering,
-            // NaN equals nothing, not even itself.
-            None => return Some(Constant::Bool(op == CmpOp::Ne)),
-        },
-    };
-    Some(Constant::Bool(op.holds(ordering)))
+    semantics::compare(op, Some(a.scalar()), Some(b.scalar())).map(Constant::Bool)
 }
 
 /// `a op b` on two strings.
 pub(super) fn string_op(op: StrOp, a: &Constant, b: &Constant) -> Option<Constant> {
-    let (Constant::String(x), Constant::String(y)) = (a, b) else {
-        return None;
-    };
-    let (x, y) = match op {
-        StrOp::IContains | StrOp::IStartsWith | StrOp::IEndsWith | StrOp::IEquals => {
-            (x.to_ascii_lowercase(), y.to_ascii_lowercase())
-        }
-        _ => (x.to_vec(), y.to_vec()),
-    };
-    let holds = match op {
-        StrOp::Contains | StrOp::IContains => {
-            y.is_empty() || x.windows(y.len()).any(|w| w == y.as_slice())
-        }
-        StrOp::StartsWith | StrOp::IStartsWith => x.starts_with(&y),
-        StrOp::EndsWith | StrOp::IEndsWith => x.ends_with(&y),
-        StrOp::IEquals => x == y,
-    };
-    Some(Constant::Bool(holds))
+    semantics::string_op(op, Some(a.scalar()), Some(b.scalar())).map(Constant::Bool)
 }
 
-/// The truth value YARA gives a constant in a boolean context: non-zero
-/// numbers and non-empty strings are true.
+/// The truth of a constant in a boolean context.
 pub(super) fn truthiness(c: &Constant) -> bool {
-    match c {
-        Constant::Bool(b) => *b,
-        Constant::Integer(i) => *i != 0,
-        Constant::Float(f) => *f != 0.0,
-        Constant::String(s) => !s.is_empty(),
-    }
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn as_float(c: &Constant) -> Option<f64> {
-    match c {
-        Constant::Integer(i) => Some(*i as f64),
-        Constant::Float(f) => Some(*f),
-        _ => None,
-    }
+    semantics::truth(Some(c.scalar())) == Some(true)
 }
 
 #[cfg(test)]
@@ -157,43 +68,30 @@ mod tests {
     }
 
     #[test]
-    fn integer_overflow_is_an_error_and_division_by_zero_is_left_alone() {
-        assert_eq!(arith(ArithOp::Add, &int(i64::MAX), &int(1)), Some(Err(FoldError::Overflow)));
-        assert_eq!(arith(ArithOp::Mul, &int(i64::MAX), &int(2)), Some(Err(FoldError::Overflow)));
-        assert_eq!(arith(ArithOp::Div, &int(i64::MIN), &int(-1)), Some(Err(FoldError::Overflow)));
+    fn wrapping_is_an_overflow_and_undefined_is_left_for_run_time() {
+        assert_eq!(arith(ArithOp::Add, &int(i64::MAX), &int(1)), Some(Err(Overflow)));
+        assert_eq!(arith(ArithOp::Mul, &int(i64::MAX), &int(2)), Some(Err(Overflow)));
+        assert_eq!(neg(&int(i64::MIN)), Some(Err(Overflow)));
         assert_eq!(arith(ArithOp::Div, &int(7), &int(0)), None);
         assert_eq!(arith(ArithOp::Mod, &int(7), &int(0)), None);
+        // YARA-X: undefined, not an overflow error; and a remainder of 0.
+        assert_eq!(arith(ArithOp::Div, &int(i64::MIN), &int(-1)), None);
+        assert_eq!(arith(ArithOp::Mod, &int(i64::MIN), &int(-1)), Some(Ok(int(0))));
         assert_eq!(arith(ArithOp::Div, &int(7), &int(2)), Some(Ok(int(3))));
-        assert_eq!(arith(ArithOp::Sub, &int(5), &int(10)), Some(Ok(int(-5))));
-        assert_eq!(neg(&int(i64::MIN)), Some(Err(FoldError::Overflow)));
     }
 
     #[test]
-    fn floats_promote_integers() {
+    fn constants_fold_with_the_shared_operators() {
         assert_eq!(
             arith(ArithOp::Div, &int(5), &Constant::Float(2.0)),
             Some(Ok(Constant::Float(2.5)))
         );
-        assert_eq!(compare(CmpOp::Eq, &int(1), &Constant::Float(1.0)), Some(Constant::Bool(true)));
-        let nan = Constant::Float(f64::NAN);
-        assert_eq!(compare(CmpOp::Eq, &nan, &nan), Some(Constant::Bool(false)));
-        assert_eq!(compare(CmpOp::Ne, &nan, &int(1)), Some(Constant::Bool(true)));
-    }
-
-    #[test]
-    fn shifts_past_the_width_give_zero_and_negative_shifts_fail() {
-        assert_eq!(bitwise(BitOp::Shl, &int(1), &int(64)), Some(Ok(int(0))));
-        assert_eq!(bitwise(BitOp::Shr, &int(1), &int(65)), Some(Ok(int(0))));
-        assert_eq!(bitwise(BitOp::Shl, &int(1), &int(4)), Some(Ok(int(16))));
-        assert_eq!(bitwise(BitOp::Shl, &int(1), &int(-1)), Some(Err(FoldError::NegativeShift)));
-    }
-
-    #[test]
-    fn string_operators_fold() {
+        assert_eq!(bitwise(BitOp::Shl, &int(1), &int(64)), Some(int(0)));
+        assert_eq!(bit_not(&int(0)), Some(int(-1)));
         let s = |t: &str| Constant::String(t.as_bytes().into());
         assert_eq!(string_op(StrOp::IContains, &s("Hello"), &s("LL")), Some(Constant::Bool(true)));
-        assert_eq!(string_op(StrOp::EndsWith, &s("Hello"), &s("x")), Some(Constant::Bool(false)));
         assert_eq!(compare(CmpOp::Lt, &s("a"), &s("b")), Some(Constant::Bool(true)));
+        assert_eq!(compare(CmpOp::Eq, &s("a"), &int(1)), None);
         assert!(!truthiness(&s("")));
         assert!(truthiness(&int(-1)));
     }

@@ -7,15 +7,15 @@
 //! included is kept so that a file including itself, directly or through
 //! others, is reported (E111) instead of recursing forever.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Compiler, Imports};
-use crate::diagnostics::{Diagnostic, codes};
+use crate::diagnostics::{Diagnostic, Fix, codes, suggest};
 use crate::modules;
 use crate::parser::{self, ast};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 
 /// How deep includes may nest. Cycles are caught exactly; this bounds
 /// chains of distinct files.
@@ -45,11 +45,11 @@ pub(super) fn compile_unit(compiler: &mut Compiler, source: &Arc<SourceFile>) {
     compile_source(compiler, source, None, &mut IncludeChain::new(), &mut Imports::new());
 }
 
+/// The canonical path and text of a rule file, read as
+/// [`super::sources::read_source`] allows.
 fn read(path: &Path) -> std::io::Result<(PathBuf, String)> {
     let canonical = std::fs::canonicalize(path)?;
-    let bytes = std::fs::read(&canonical)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8"))?;
+    let text = super::sources::read_source(&canonical)?;
     Ok((canonical, text))
 }
 
@@ -74,9 +74,15 @@ fn compile_source(
             _ => None,
         })
         .collect();
+    let mut imported_here: HashMap<&str, &ast::Import> = HashMap::new();
     for item in &file.items {
         match item {
-            ast::Item::Import(import) => add_import(compiler, import, source, imports),
+            ast::Item::Import(import) => {
+                if let Some(first) = imported_here.insert(&import.module, import) {
+                    compiler.diagnostics.push(duplicate_import(import, first, source));
+                }
+                add_import(compiler, import, source, imports);
+            }
             ast::Item::Include(include) => {
                 compile_include(compiler, include, source, dir, chain, imports);
             }
@@ -86,6 +92,31 @@ fn compile_source(
             }
         }
     }
+}
+
+/// W015: the second `import` of a module in one file, with the fix that
+/// removes its line.
+fn duplicate_import(
+    import: &ast::Import,
+    first: &ast::Import,
+    source: &Arc<SourceFile>,
+) -> Diagnostic {
+    let text = source.text();
+    let end = text[import.span.end as usize..]
+        .find('\n')
+        .map_or(text.len(), |i| import.span.end as usize + i + 1);
+    let line_start = text[..import.span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+    let whole_line = text[line_start..import.span.start as usize].trim().is_empty()
+        && text[import.span.end as usize..end].trim().is_empty();
+    let removed = if whole_line { Span::new(line_start, end) } else { import.span };
+    Diagnostic::warning(
+        codes::DUPLICATE_IMPORT,
+        format!("module `{}` is imported twice", import.module),
+        source,
+        import.span,
+    )
+    .with_label(source, first.span, "first imported here")
+    .with_fix(Fix::replace("remove the second import", removed, ""))
 }
 
 fn add_import(
@@ -99,12 +130,19 @@ fn add_import(
             compiler.modules.insert(id);
             imports.entry(import.module.clone()).or_insert_with(|| (id, module.declaration()));
         }
-        None => compiler.diagnostics.push(Diagnostic::error(
-            codes::UNKNOWN_MODULE,
-            format!("unknown module `{}`", import.module),
-            source,
-            import.span,
-        )),
+        None => {
+            let mut d = Diagnostic::error(
+                codes::UNKNOWN_MODULE,
+                format!("unknown module `{}`", import.module),
+                source,
+                import.span,
+            );
+            let hint = suggest::hint(&import.module, modules::names(), "");
+            if !hint.is_empty() {
+                d = d.with_note(hint);
+            }
+            compiler.diagnostics.push(d);
+        }
     }
 }
 

@@ -20,8 +20,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::modules::{self, CallContext, FunctionImpl, ModuleId, Value};
-use crate::parser::ast::{self, IntReader};
 use crate::results::MetaValue;
+pub use crate::semantics::{ArithOp, BitOp, CmpOp, IntReader, StrOp};
+use crate::semantics::{Number, Scalar};
 use crate::types::Type;
 
 /// Index of a rule in [`Program::rules`].
@@ -53,7 +54,7 @@ pub struct Program {
     /// Patterns of all rules; each rule owns a contiguous run of them.
     pub patterns: Vec<Pattern>,
     /// Regular expressions used by `matches` and as function arguments.
-    pub regexes: Vec<ast::Regex>,
+    pub regexes: Vec<Regex>,
     /// External variables with their values from `--define` (or defaults).
     pub externals: Vec<External>,
     /// Modules imported by at least one rule file, sorted, without repeats.
@@ -92,11 +93,84 @@ pub struct Pattern {
     /// Identifier with its sigil, as reported: `$a`, or `$` for anonymous.
     pub name: String,
     /// What to search for.
-    pub value: ast::PatternValue,
-    /// Modifiers as written (already validated).
-    pub modifiers: Vec<ast::Modifier>,
+    pub value: PatternValue,
+    /// How to search for it (already validated).
+    pub modifiers: Modifiers,
     /// Matched but never reported (`private` modifier).
     pub is_private: bool,
+}
+
+/// What a pattern searches for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PatternValue {
+    /// A text string's bytes, escapes decoded.
+    Text(Vec<u8>),
+    /// A hex string's elements.
+    Hex(Vec<HexToken>),
+    /// A regular expression.
+    Regex(Regex),
+}
+
+/// One element of a hex string.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum HexToken {
+    /// One byte, tested under a mask.
+    Byte(MaskedByte),
+    /// Between `min` and `max` (inclusive; `None` is no limit) arbitrary
+    /// bytes.
+    Jump {
+        /// Least number of bytes skipped.
+        min: u32,
+        /// Most bytes skipped.
+        max: Option<u32>,
+    },
+    /// One of several element sequences.
+    Alternatives(Vec<Vec<HexToken>>),
+}
+
+/// A byte test of a hex string: `4D` is value `0x4D` under mask `0xFF`,
+/// `4?` value `0x40` under `0xF0`, `??` mask 0, and `~4D` the same test
+/// negated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaskedByte {
+    /// The expected bits.
+    pub value: u8,
+    /// Which bits are compared.
+    pub mask: u8,
+    /// Whether the byte must *not* match (`~`).
+    pub negated: bool,
+}
+
+/// A regular expression in YARA's dialect, with its flags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Regex {
+    /// The text between the slashes, as written.
+    pub pattern: String,
+    /// `/.../i`.
+    pub case_insensitive: bool,
+    /// `/.../s`: `.` also matches `\n`.
+    pub dot_matches_new_line: bool,
+}
+
+/// The modifiers of a pattern, one field each: their combination and
+/// arguments are checked before they get here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Modifiers {
+    /// `nocase`: ASCII letters match either case.
+    pub nocase: bool,
+    /// `wide`: characters are two bytes, the second zero.
+    pub wide: bool,
+    /// `ascii`: one-byte characters, also with `wide` (the default without).
+    pub ascii: bool,
+    /// `fullword`: not preceded or followed by an alphanumeric character.
+    pub fullword: bool,
+    /// `xor`: the text xored with every key in `min..=max`.
+    pub xor: Option<(u8, u8)>,
+    /// `base64`: the text base64-encoded, with this alphabet (`None` is
+    /// the standard one).
+    pub base64: Option<Option<Vec<u8>>>,
+    /// `base64wide`: the base64 encoding, widened.
+    pub base64wide: Option<Option<Vec<u8>>>,
 }
 
 /// An external variable.
@@ -130,6 +204,26 @@ impl Constant {
             Constant::Integer(_) => Type::Integer,
             Constant::Float(_) => Type::Float,
             Constant::String(_) => Type::String,
+        }
+    }
+
+    /// The constant as a value for [`crate::semantics`].
+    #[must_use]
+    pub fn scalar(&self) -> Scalar<'_> {
+        match self {
+            Constant::Bool(b) => Scalar::Bool(*b),
+            Constant::Integer(n) => Scalar::Integer(*n),
+            Constant::Float(x) => Scalar::Float(*x),
+            Constant::String(s) => Scalar::String(s),
+        }
+    }
+}
+
+impl From<Number> for Constant {
+    fn from(number: Number) -> Self {
+        match number {
+            Number::Integer(n) => Constant::Integer(n),
+            Number::Float(x) => Constant::Float(x),
         }
     }
 }
@@ -417,68 +511,4 @@ pub enum Iterable {
     Array(Box<Expr>),
     /// The key/value pairs of a module dictionary.
     Dict(Box<Expr>),
-}
-
-/// Arithmetic operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub enum ArithOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Mod,
-}
-
-/// Bitwise operators (integers only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub enum BitOp {
-    And,
-    Or,
-    Xor,
-    Shl,
-    Shr,
-}
-
-/// Comparison operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl CmpOp {
-    /// Whether the comparison holds for operands that order as `ordering`;
-    /// shared by constant folding and evaluation so both agree.
-    #[must_use]
-    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
-        use std::cmp::Ordering::{Equal, Greater, Less};
-        match self {
-            CmpOp::Eq => ordering == Equal,
-            CmpOp::Ne => ordering != Equal,
-            CmpOp::Lt => ordering == Less,
-            CmpOp::Le => ordering != Greater,
-            CmpOp::Gt => ordering == Greater,
-            CmpOp::Ge => ordering != Less,
-        }
-    }
-}
-
-/// String operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub enum StrOp {
-    Contains,
-    IContains,
-    StartsWith,
-    IStartsWith,
-    EndsWith,
-    IEndsWith,
-    IEquals,
 }

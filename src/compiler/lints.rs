@@ -5,19 +5,7 @@
 //! a constant it can never produce (`uint8(0) == 256`) is unsatisfiable
 //! (W003).
 
-use super::ir::{CmpOp, Constant, Expr};
-use crate::parser::ast::IntReader;
-
-/// The smallest and largest value a reader can produce.
-#[must_use]
-pub(super) fn reader_range(reader: IntReader) -> (i64, i64) {
-    let bits = 8 * reader.width() as u32;
-    if reader.is_signed() {
-        (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
-    } else {
-        (0, (1i64 << bits) - 1)
-    }
-}
+use super::ir::{CmpOp, Constant, Expr, IntReader};
 
 /// When `lhs op rhs` compares an integer reader for equality with a
 /// constant out of the reader's range, that reader.
@@ -34,43 +22,29 @@ pub(super) fn unsatisfiable_reader_equality(
         | (Expr::Const(Constant::Integer(v)), Expr::ReadInt { reader, .. }) => (*reader, *v),
         _ => return None,
     };
-    let (min, max) = reader_range(reader);
-    (!(min..=max).contains(&value)).then_some(reader)
+    (!reader.range().contains(&value)).then_some(reader)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::semantics::IntWidth;
+
+    const UINT8: IntReader = IntReader { width: IntWidth::Byte, signed: false, big_endian: false };
+    const INT8: IntReader = IntReader { width: IntWidth::Byte, signed: true, big_endian: false };
 
     fn read(reader: IntReader) -> Expr {
         Expr::ReadInt { reader, offset: Box::new(Expr::Const(Constant::Integer(0))) }
     }
 
     #[test]
-    fn reader_ranges_follow_width_and_sign() {
-        assert_eq!(reader_range(IntReader::Uint8), (0, 255));
-        assert_eq!(reader_range(IntReader::Int8be), (-128, 127));
-        assert_eq!(reader_range(IntReader::Uint32), (0, 4_294_967_295));
-        assert_eq!(reader_range(IntReader::Int16), (-32768, 32767));
-    }
-
-    #[test]
     fn only_equality_with_an_impossible_constant_is_flagged() {
         let c = |v| Expr::Const(Constant::Integer(v));
-        let u8r = || read(IntReader::Uint8);
-        assert_eq!(
-            unsatisfiable_reader_equality(CmpOp::Eq, &u8r(), &c(256)),
-            Some(IntReader::Uint8)
-        );
-        assert_eq!(
-            unsatisfiable_reader_equality(CmpOp::Eq, &c(-1), &u8r()),
-            Some(IntReader::Uint8)
-        );
+        let u8r = || read(UINT8);
+        assert_eq!(unsatisfiable_reader_equality(CmpOp::Eq, &u8r(), &c(256)), Some(UINT8));
+        assert_eq!(unsatisfiable_reader_equality(CmpOp::Eq, &c(-1), &u8r()), Some(UINT8));
         assert_eq!(unsatisfiable_reader_equality(CmpOp::Eq, &u8r(), &c(255)), None);
         assert_eq!(unsatisfiable_reader_equality(CmpOp::Ne, &u8r(), &c(256)), None);
-        assert_eq!(
-            unsatisfiable_reader_equality(CmpOp::Eq, &read(IntReader::Int8), &c(200)),
-            Some(IntReader::Int8)
-        );
+        assert_eq!(unsatisfiable_reader_equality(CmpOp::Eq, &read(INT8), &c(200)), Some(INT8));
     }
 }

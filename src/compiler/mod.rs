@@ -2,9 +2,13 @@
 //!
 //! The [`Compiler`] parses rule files, resolves names, types every
 //! expression and folds constants, producing the [`ir::Program`] that the
-//! scanner evaluates. It keeps going after an error, so one run reports every
-//! problem of every file, and a rule with an error leaves nothing behind in
-//! the program (YARA-X's snapshot rule).
+//! scanner evaluates; it compiles each pattern and condition regex while it
+//! checks the rule, so every error a rule can have is a [`Diagnostic`] of
+//! that check. [`Compiler::build`] then plans the scan and returns the
+//! scan-ready [`Rules`]: there is no other way to rules, so what `spoor
+//! check` accepts is what `spoor scan` runs. It keeps going after an error,
+//! so one run reports every problem of every file, and a rule with an error
+//! leaves nothing behind (YARA-X's snapshot rule).
 //!
 //! Where YARA and YARA-X differ, spoor follows YARA-X:
 //! - integers, floats and strings are accepted in a boolean context
@@ -31,18 +35,22 @@
 //! let mut compiler = Compiler::new();
 //! compiler.define("owner", Constant::String("me".as_bytes().into()));
 //! compiler.add_source(r#"rule r { strings: $a = "x" condition: $a and owner != "" }"#, "<doc>");
-//! let program = compiler.build().expect("the rule is valid");
-//! assert_eq!(program.rules[0].name, "r");
+//! let rules = compiler.build().expect("the rule is valid");
+//! assert_eq!(rules.program().rules[0].name, "r");
 //! ```
 
 mod check;
+pub mod conventions;
 mod expr;
 pub mod externals;
 mod fold;
 mod includes;
 pub mod ir;
 mod lints;
+mod pattern_ir;
+mod pattern_lints;
 mod patterns;
+mod plan;
 pub mod requirements;
 pub mod sources;
 
@@ -50,14 +58,19 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::warnings::WarningPolicy;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::matcher::{CompiledPattern, MatcherLimits};
 use crate::modules::ModuleId;
 use crate::parser::ast;
-use crate::source::SourceFile;
+use crate::rules::Rules;
+use crate::source::{SourceFile, Span};
 use crate::types::StructType;
 use expr::RuleTable;
 pub use externals::Define;
 use externals::Externals;
+pub use pattern_ir::MatcherInput;
+use patterns::RegexTable;
 
 /// The namespace rules go to unless [`Compiler::namespace`] says otherwise.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -74,7 +87,15 @@ pub trait RuleCheck: Send + Sync + std::fmt::Debug {
     fn check(&self, rule: &ast::Rule, source: &Arc<SourceFile>) -> Vec<Diagnostic>;
 }
 
-/// Builds an [`ir::Program`] from rule sources.
+/// Where a rule was declared: its name, file and the span of its name.
+#[derive(Debug, Clone)]
+struct Declared {
+    name: String,
+    source: Arc<SourceFile>,
+    span: Span,
+}
+
+/// Builds [`Rules`] from rule sources.
 #[derive(Debug)]
 pub struct Compiler {
     externals: Externals,
@@ -82,9 +103,22 @@ pub struct Compiler {
     namespaces: HashMap<String, RuleTable>,
     rules: Vec<ir::Rule>,
     patterns: Vec<ir::Pattern>,
-    regexes: Vec<ast::Regex>,
+    /// The patterns compiled, by [`ir::PatternId`].
+    compiled: Vec<CompiledPattern>,
+    regexes: RegexTable,
+    limits: MatcherLimits,
     modules: BTreeSet<ModuleId>,
     rule_checks: Vec<Arc<dyn RuleCheck>>,
+    warnings: WarningPolicy,
+    /// Where each rule of each namespace was declared, for labels.
+    declared: HashMap<(String, String), Declared>,
+    /// Each namespace's rule bodies so far (patterns and condition as
+    /// printed), to find a rule that repeats an earlier one (W010).
+    bodies: HashMap<(String, String), Declared>,
+    /// Private rules that checked, to warn about those never used (W006).
+    private_rules: Vec<(String, ir::RuleId, Declared)>,
+    /// Whether [`Compiler::finish`] ran.
+    finished: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -104,9 +138,16 @@ impl Compiler {
             namespaces: HashMap::new(),
             rules: Vec::new(),
             patterns: Vec::new(),
-            regexes: Vec::new(),
+            compiled: Vec::new(),
+            regexes: RegexTable::new(&MatcherLimits::default()),
+            limits: MatcherLimits::default(),
             modules: BTreeSet::new(),
             rule_checks: Vec::new(),
+            warnings: WarningPolicy::default(),
+            declared: HashMap::new(),
+            bodies: HashMap::new(),
+            private_rules: Vec::new(),
+            finished: false,
             diagnostics: Vec::new(),
         }
     }
@@ -115,6 +156,14 @@ impl Compiler {
     /// externals before adding the sources that use them.
     pub fn define(&mut self, name: &str, value: ir::Constant) -> &mut Self {
         self.externals.define(name, value);
+        self
+    }
+
+    /// Compiles the patterns and regexes of the sources added from now on
+    /// within `limits` (by default [`MatcherLimits::default`]).
+    pub fn limits(&mut self, limits: MatcherLimits) -> &mut Self {
+        self.regexes.set_limits(&limits);
+        self.limits = limits;
         self
     }
 
@@ -132,18 +181,29 @@ impl Compiler {
         self
     }
 
+    /// Which warnings the sources added from now on get, and whether they
+    /// are errors (then [`Compiler::build`] fails on them).
+    pub fn warning_policy(&mut self, policy: WarningPolicy) -> &mut Self {
+        self.warnings = policy;
+        self
+    }
+
     /// Parses and checks rule text; `origin` names it in diagnostics.
     /// Includes are resolved relative to the current directory.
     pub fn add_source(&mut self, text: &str, origin: &str) -> &mut Self {
         let source = SourceFile::new(origin, text);
+        let from = self.diagnostics.len();
         includes::compile_unit(self, &source);
+        self.warnings.apply(&mut self.diagnostics, from);
         self
     }
 
     /// Reads, parses and checks a rule file; includes are resolved relative
     /// to the including file.
     pub fn add_file(&mut self, path: &Path) -> &mut Self {
+        let from = self.diagnostics.len();
         includes::compile_path(self, path);
+        self.warnings.apply(&mut self.diagnostics, from);
         self
     }
 
@@ -170,23 +230,107 @@ impl Compiler {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
-    /// The checked program, or every diagnostic when there is an error
+    /// The scan-ready rules, or every diagnostic when there is an error
     /// (warnings stay available through [`Compiler::diagnostics`] before
-    /// building).
+    /// building). Every pattern and regex was compiled while its rule was
+    /// checked; what is left is planning the scan (which patterns are
+    /// searched and which only checked at one offset, what each rule
+    /// needs) and indexing the atoms of all patterns.
     ///
     /// # Errors
-    /// When any source had an error.
-    pub fn build(self) -> Result<ir::Program, Vec<Diagnostic>> {
+    /// When any source had an error, or (a global E123) the atoms of all
+    /// patterns together do not fit one search index.
+    pub fn build(mut self) -> Result<Rules, Vec<Diagnostic>> {
+        self.finish();
         if self.has_errors() {
             return Err(self.diagnostics);
         }
-        Ok(ir::Program {
+        let program = ir::Program {
             rules: self.rules,
             patterns: self.patterns,
-            regexes: self.regexes,
+            regexes: std::mem::take(&mut self.regexes.sources),
             externals: self.externals.into_list(),
             modules: self.modules.into_iter().collect(),
+        };
+        let regexes = std::mem::take(&mut self.regexes.compiled);
+        plan::build_rules(program, self.compiled, regexes, &self.limits).map_err(|error| {
+            self.diagnostics.push(error);
+            self.diagnostics
         })
+    }
+
+    /// Adds what can only be said once every source is in: private rules
+    /// that no rule uses (W006). [`Compiler::build`] calls it; call it
+    /// first to see these warnings from [`Compiler::diagnostics`].
+    pub fn finish(&mut self) {
+        if std::mem::replace(&mut self.finished, true) {
+            return;
+        }
+        let from = self.diagnostics.len();
+        for (namespace, id, rule) in &self.private_rules {
+            let used = self.namespaces.get(namespace).is_some_and(|t| t.is_used(*id));
+            if !used {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        codes::UNUSED_RULE,
+                        format!(
+                            "private rule `{}` is used by no rule, so it can never show",
+                            rule.name
+                        ),
+                        &rule.source,
+                        rule.span,
+                    )
+                    .with_note("use it in a condition, or drop `private`"),
+                );
+            }
+        }
+        self.warnings.apply(&mut self.diagnostics, from);
+    }
+
+    /// W010: `rule`, if it checked, has the body of an earlier rule. Only
+    /// rules with patterns count: two rules that test the same file
+    /// property (`condition: true`, a size check) are often meant as
+    /// building blocks, while two identical pattern sets are a copy.
+    fn duplicate_body(&mut self, rule: &ast::Rule, source: &Arc<SourceFile>) {
+        if rule.patterns.is_empty() {
+            return;
+        }
+        let mut body = rule.clone();
+        body.name.name = String::new();
+        body.tags.clear();
+        body.meta.clear();
+        body.is_private = false;
+        body.is_global = false;
+        let printed = crate::parser::print(&ast::File { items: vec![ast::Item::Rule(body)] });
+        let here = Declared {
+            name: rule.name.name.clone(),
+            source: Arc::clone(source),
+            span: rule.name.span,
+        };
+        match self.bodies.entry((self.namespace.clone(), printed)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = first.get();
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        codes::DUPLICATE_RULE_BODY,
+                        format!(
+                            "rule `{}` has the same patterns and condition as `{}`",
+                            rule.name.name, first.name
+                        ),
+                        source,
+                        rule.name.span,
+                    )
+                    .with_label(
+                        &first.source,
+                        first.span,
+                        "first declared here",
+                    ),
+                );
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(here);
+            }
+        }
     }
 
     /// Checks one rule and, if it is valid and its name is new in the
@@ -201,16 +345,31 @@ impl Compiler {
         for check in &self.rule_checks {
             self.diagnostics.extend(check.check(rule, source));
         }
-        let table = self.namespaces.entry(self.namespace.clone()).or_default();
-        let duplicate = table.contains(&rule.name.name);
-        if duplicate {
-            self.diagnostics.push(Diagnostic::error(
-                crate::diagnostics::codes::DUPLICATE_RULE,
-                format!("duplicate rule `{}` in namespace `{}`", rule.name.name, self.namespace),
-                source,
-                rule.name.span,
-            ));
+        let key = (self.namespace.clone(), rule.name.name.clone());
+        let duplicate = self.declared.get(&key).cloned();
+        if let Some(first) = &duplicate {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_RULE,
+                    format!(
+                        "duplicate rule `{}` in namespace `{}`",
+                        rule.name.name, self.namespace
+                    ),
+                    source,
+                    rule.name.span,
+                )
+                .with_label(&first.source, first.span, "first declared here"),
+            );
+        } else {
+            let here = Declared {
+                name: rule.name.name.clone(),
+                source: Arc::clone(source),
+                span: rule.name.span,
+            };
+            self.declared.insert(key, here);
         }
+        let duplicate = duplicate.is_some();
+        let table = self.namespaces.entry(self.namespace.clone()).or_default();
         let env = expr::Env {
             current_rule: &rule.name.name,
             rules: table,
@@ -224,6 +383,7 @@ impl Compiler {
             pattern_base: u32::try_from(self.patterns.len()).unwrap_or(u32::MAX),
             env: &env,
             source,
+            limits: &self.limits,
         };
         let id = site.id;
         let regexes_before = self.regexes.len();
@@ -234,9 +394,19 @@ impl Compiler {
         }
         match checked {
             Some(checked) => {
+                if rule.is_private {
+                    let here = Declared {
+                        name: rule.name.name.clone(),
+                        source: Arc::clone(source),
+                        span: rule.name.span,
+                    };
+                    self.private_rules.push((self.namespace.clone(), id, here));
+                }
                 self.rules.push(checked.rule);
                 self.patterns.extend(checked.patterns);
+                self.compiled.extend(checked.compiled);
                 table.insert(&rule.name.name, Some(id));
+                self.duplicate_body(rule, source);
             }
             None => table.insert(&rule.name.name, None),
         }

@@ -1,13 +1,24 @@
-//! Checking a rule's `strings:` section: unique identifiers and valid
-//! regular expressions. Modifier combinations and arguments are syntax,
-//! checked by the parser.
+//! Checking a rule's `strings:` section and compiling it: unique
+//! identifiers, and each pattern compiled for the matcher right here, so
+//! that every error a pattern can have (an invalid or empty-matching
+//! regex, a text too short for `base64`, a regex or atom set over a limit)
+//! is a diagnostic at the pattern, found by `spoor check` as by a scan.
+//! Modifier combinations and arguments are syntax, checked by the parser.
+//!
+//! The regular expressions of conditions are compiled here too
+//! ([`RegexTable`]), for the same reason.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::ir::{self, PatternId, RuleId};
+use regex_automata::meta;
+
+use super::ir::{self, PatternId, RegexId, RuleId};
+use super::pattern_ir::{lower_modifiers, lower_regex, lower_value};
+use super::pattern_lints::lint_pattern;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::matcher::regex::{RegexFlags, translate};
+use crate::matcher::regex::{RegexError, RegexFlags, compile_search};
+use crate::matcher::{CompiledPattern, MatcherLimits, PatternError, PatternSpec};
 use crate::parser::ast::{self, ModifierKind, PatternValue};
 use crate::source::{SourceFile, Span};
 
@@ -34,16 +45,31 @@ impl DeclaredPatterns {
     }
 }
 
-/// Checks the patterns of `rule` and lowers them. Errors go to `diags`.
+/// The patterns of one rule, lowered and compiled.
+#[derive(Debug)]
+pub(super) struct RulePatterns {
+    /// The lowered patterns, in order.
+    pub lowered: Vec<ir::Pattern>,
+    /// Their compiled forms, in the same order; shorter when a pattern
+    /// failed (the rule then fails).
+    pub compiled: Vec<CompiledPattern>,
+    /// What the condition checker needs.
+    pub declared: DeclaredPatterns,
+}
+
+/// Checks the patterns of `rule`, lowers and compiles them within
+/// `limits`. Errors go to `diags`.
 pub(super) fn check_patterns(
     rule: &ast::Rule,
     rule_id: RuleId,
     base: u32,
     source: &Arc<SourceFile>,
+    limits: &MatcherLimits,
     diags: &mut Vec<Diagnostic>,
-) -> (Vec<ir::Pattern>, DeclaredPatterns) {
+) -> RulePatterns {
     let mut first_use: HashMap<&str, &ast::Pattern> = HashMap::new();
     let mut lowered = Vec::with_capacity(rule.patterns.len());
+    let mut compiled = Vec::with_capacity(rule.patterns.len());
     for pattern in &rule.patterns {
         let name = pattern.id.name.as_str();
         if !name.is_empty() {
@@ -56,20 +82,26 @@ pub(super) fn check_patterns(
                         source,
                         pattern.id.span,
                     )
+                    .with_label(source, first.id.span, "first declared here")
                     .with_note(format!("`${name}` is first declared at {line}:{col}")),
                 );
             } else {
                 first_use.insert(name, pattern);
             }
         }
-        if let PatternValue::Regex(regex) = &pattern.value {
-            check_regex(regex, source, diags);
+        let spec = PatternSpec { value: &pattern.value, modifiers: &pattern.modifiers };
+        match CompiledPattern::new(&spec, limits) {
+            Ok(done) => {
+                lint_pattern(pattern, Some(&done), source, diags);
+                compiled.push(done);
+            }
+            Err(error) => diags.push(pattern_diagnostic(pattern, &error, source)),
         }
         lowered.push(ir::Pattern {
             rule: rule_id,
             name: format!("${name}"),
-            value: pattern.value.clone(),
-            modifiers: pattern.modifiers.clone(),
+            value: lower_value(&pattern.value),
+            modifiers: lower_modifiers(&pattern.modifiers),
             is_private: pattern.modifiers.iter().any(|m| m.kind == ModifierKind::Private),
         });
     }
@@ -78,29 +110,143 @@ pub(super) fn check_patterns(
         names: rule.patterns.iter().map(|p| p.id.name.clone()).collect(),
         used: vec![false; rule.patterns.len()],
     };
-    (lowered, declared)
+    RulePatterns { lowered, compiled, declared }
 }
 
-/// Reports an invalid regex (E004). The regex is read by the matcher's
-/// translation, so what the checker accepts is what scanning and `matches`
-/// run.
-pub(super) fn check_regex(
-    regex: &ast::Regex,
+/// The diagnostic for a pattern that does not compile, at the place
+/// YARA-X points to: the regex for its own errors, the offending modifier
+/// for an alphabet, the pattern declaration otherwise.
+fn pattern_diagnostic(
+    pattern: &ast::Pattern,
+    error: &PatternError,
     source: &Arc<SourceFile>,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let flags = RegexFlags {
-        case_insensitive: regex.case_insensitive,
-        dot_matches_new_line: regex.dot_matches_new_line,
+) -> Diagnostic {
+    let name = &pattern.id.name;
+    let value_span = match &pattern.value {
+        PatternValue::Regex(regex) => regex.span,
+        PatternValue::Hex(hex) => hex.span,
+        PatternValue::Text(_) => text_value_span(pattern, source),
     };
-    if let Err(error) = translate(&regex.pattern, flags) {
-        // The pattern text starts after the opening slash.
-        let at = regex.span.start as usize + 1 + error.offset;
-        diags.push(Diagnostic::error(
-            codes::INVALID_REGEX,
-            format!("invalid regular expression: {}", error.message),
+    match error {
+        PatternError::InvalidRegex(error) => match &pattern.value {
+            PatternValue::Regex(regex) => regex_diagnostic(regex, error, source),
+            _ => Diagnostic::error(codes::INVALID_REGEX, error.message.clone(), source, value_span),
+        },
+        PatternError::MatchesEmpty => Diagnostic::error(
+            codes::PATTERN_MATCHES_EMPTY,
+            format!("pattern `${name}` can match an empty string"),
             source,
-            Span::new(at, at + 1),
-        ));
+            value_span,
+        ),
+        PatternError::InvalidPattern(why) => Diagnostic::error(
+            codes::INVALID_PATTERN,
+            format!("invalid pattern `${name}`: {why}"),
+            source,
+            value_span,
+        ),
+        PatternError::OverLimit(why) => Diagnostic::error(
+            codes::PATTERN_TOO_LARGE,
+            format!("pattern `${name}` is too large: {why}"),
+            source,
+            value_span,
+        ),
+        PatternError::InvalidModifiers(why) => {
+            let alphabet = pattern.modifiers.iter().find(|m| {
+                matches!(
+                    &m.kind,
+                    ModifierKind::Base64 { alphabet: Some(_) }
+                        | ModifierKind::Base64Wide { alphabet: Some(_) }
+                )
+            });
+            let span = alphabet.map_or(pattern.span, |m| m.span);
+            Diagnostic::error(codes::INVALID_MODIFIER_ARG, why.clone(), source, span)
+        }
+    }
+}
+
+/// The span of a text pattern's quoted value: from after the `=` to the
+/// first modifier (the AST keeps no span of its own for the text).
+fn text_value_span(pattern: &ast::Pattern, source: &SourceFile) -> Span {
+    let (start, end) = (pattern.id.span.end as usize, pattern.span.end as usize);
+    let end = pattern.modifiers.first().map_or(end, |m| m.span.start as usize);
+    let Some(declaration) = source.text().get(start..end) else { return pattern.span };
+    let value = declaration.trim_start().trim_start_matches('=').trim_start();
+    let value_start = end - value.len();
+    Span::new(value_start, value_start + value.trim_end().len())
+}
+
+/// E004 at the place in a regex literal where `error` starts (the pattern
+/// text starts after the opening slash).
+fn regex_diagnostic(
+    regex: &ast::Regex,
+    error: &RegexError,
+    source: &Arc<SourceFile>,
+) -> Diagnostic {
+    let at = regex.span.start as usize + 1 + error.offset;
+    Diagnostic::error(
+        codes::INVALID_REGEX,
+        format!("invalid regular expression: {}", error.message),
+        source,
+        Span::new(at, at + 1),
+    )
+}
+
+/// The regular expressions of conditions, compiled as they are met.
+#[derive(Debug)]
+pub(super) struct RegexTable {
+    /// Each as written, by [`RegexId`].
+    pub sources: Vec<ir::Regex>,
+    /// Each compiled, by [`RegexId`].
+    pub compiled: Vec<Arc<meta::Regex>>,
+    /// Heap bytes one compiled regex may take.
+    size_limit: usize,
+}
+
+impl RegexTable {
+    /// An empty table whose regexes are bounded by `limits`.
+    pub(super) fn new(limits: &MatcherLimits) -> Self {
+        Self { sources: Vec::new(), compiled: Vec::new(), size_limit: limits.regex_size_limit }
+    }
+
+    /// Compiles `regex` and gives its id; `None` (with an E004 in `diags`)
+    /// when it does not compile.
+    pub(super) fn add(
+        &mut self,
+        regex: &ast::Regex,
+        source: &Arc<SourceFile>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<RegexId> {
+        let flags = RegexFlags {
+            case_insensitive: regex.case_insensitive,
+            dot_matches_new_line: regex.dot_matches_new_line,
+        };
+        match compile_search(&regex.pattern, flags, self.size_limit) {
+            Ok(compiled) => {
+                let id = RegexId(u32::try_from(self.sources.len()).ok()?);
+                self.sources.push(lower_regex(regex));
+                self.compiled.push(Arc::new(compiled));
+                Some(id)
+            }
+            Err(error) => {
+                diags.push(regex_diagnostic(regex, &error, source));
+                None
+            }
+        }
+    }
+
+    /// Bounds the regexes compiled from now on by `limits`.
+    pub(super) fn set_limits(&mut self, limits: &MatcherLimits) {
+        self.size_limit = limits.regex_size_limit;
+    }
+
+    /// How many regexes there are.
+    pub(super) fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// Forgets the regexes from the `len`-th on (those of a failed rule).
+    pub(super) fn truncate(&mut self, len: usize) {
+        self.sources.truncate(len);
+        self.compiled.truncate(len);
     }
 }

@@ -41,9 +41,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compiler::ir::{
-    CmpOp, Constant, Expr, OfItems, PatternId, PatternRef, Program, Quantifier, VarId,
+    CmpOp, Constant, Expr, IntReader, OfItems, PatternId, PatternRef, Program, Quantifier, VarId,
 };
-use crate::parser::ast::IntReader;
+use crate::semantics::{self, Scalar};
 
 /// Past this many patterns a set is dropped (the rule is always
 /// evaluated): checking a huge set per input costs as much as evaluating,
@@ -131,19 +131,14 @@ fn narrow(guard: &mut InputGuard, expr: &Expr) {
     // `k < filesize` is `filesize > k`.
     let (op, subject, k) = match (lhs.as_ref(), rhs.as_ref()) {
         (subject, Expr::Const(Constant::Integer(k))) => (*op, subject, *k),
-        (Expr::Const(Constant::Integer(k)), subject) => (mirrored(*op), subject, *k),
+        (Expr::Const(Constant::Integer(k)), subject) => (op.mirrored(), subject, *k),
         _ => return,
     };
     match subject {
         Expr::Filesize => {
-            let (min, max) = (&mut guard.min_size, &mut guard.max_size);
-            match op {
-                CmpOp::Lt => *max = (*max).min(k.saturating_sub(1)),
-                CmpOp::Le => *max = (*max).min(k),
-                CmpOp::Gt => *min = (*min).max(k.saturating_add(1)),
-                CmpOp::Ge => *min = (*min).max(k),
-                CmpOp::Eq => (*min, *max) = ((*min).max(k), (*max).min(k)),
-                CmpOp::Ne => {}
+            if let Some(admitted) = op.solutions(k) {
+                guard.min_size = guard.min_size.max(*admitted.start());
+                guard.max_size = guard.max_size.min(*admitted.end());
             }
         }
         Expr::ReadInt { reader, offset } if op == CmpOp::Eq && guard.magic.is_none() => {
@@ -152,17 +147,6 @@ fn narrow(guard: &mut InputGuard, expr: &Expr) {
             }
         }
         _ => {}
-    }
-}
-
-/// The operator with its operands swapped: `a < b` is `b > a`.
-fn mirrored(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        CmpOp::Eq | CmpOp::Ne => op,
     }
 }
 
@@ -183,7 +167,9 @@ impl<'p> Analysis<'p> {
     /// Patterns of which one must match for `expr` to be true.
     fn needs(&mut self, expr: &'p Expr) -> Option<Set> {
         match expr {
-            Expr::Const(constant) => (!truthy(constant)).then(Vec::new),
+            Expr::Const(constant) => {
+                (semantics::truth(Some(constant.scalar())) != Some(true)).then(Vec::new)
+            }
             Expr::Rule(id) => self.rules.get(id.0 as usize).cloned().flatten(),
             Expr::PatternMatch { pattern, .. } => self.patterns_of(*pattern),
             Expr::Compare { op, lhs, rhs } => {
@@ -261,16 +247,18 @@ impl<'p> Analysis<'p> {
     /// What `#a <op> k` (or `k <op> #a`) needs: `$a` itself when a count
     /// of zero makes the comparison false.
     fn count_needs(&self, op: CmpOp, lhs: &Expr, rhs: &Expr) -> Option<Set> {
+        let zero = Some(Scalar::Integer(0));
         let (pattern, holds_for_zero) = match (lhs, rhs) {
-            (Expr::PatternCount { pattern, .. }, Expr::Const(Constant::Integer(k))) => {
-                (pattern, compare_ints(op, 0, *k))
+            (Expr::PatternCount { pattern, .. }, Expr::Const(k)) => {
+                (pattern, semantics::compare(op, zero, Some(k.scalar())))
             }
-            (Expr::Const(Constant::Integer(k)), Expr::PatternCount { pattern, .. }) => {
-                (pattern, compare_ints(op, *k, 0))
+            (Expr::Const(k), Expr::PatternCount { pattern, .. }) => {
+                (pattern, semantics::compare(op, Some(k.scalar()), zero))
             }
             _ => return None,
         };
-        if holds_for_zero { None } else { self.patterns_of(*pattern) }
+        // Undefined is not true either.
+        if holds_for_zero == Some(true) { None } else { self.patterns_of(*pattern) }
     }
 
     /// What a quantified set of `total` members needs, from what each
@@ -348,27 +336,6 @@ fn normalized(mut set: Set) -> Option<Set> {
     (set.len() <= MAX_REQUIRED_PATTERNS).then_some(set)
 }
 
-/// Truth of a constant in a boolean context.
-fn truthy(constant: &Constant) -> bool {
-    match constant {
-        Constant::Bool(b) => *b,
-        Constant::Integer(n) => *n != 0,
-        Constant::Float(x) => *x != 0.0,
-        Constant::String(s) => !s.is_empty(),
-    }
-}
-
-fn compare_ints(op: CmpOp, a: i64, b: i64) -> bool {
-    match op {
-        CmpOp::Eq => a == b,
-        CmpOp::Ne => a != b,
-        CmpOp::Lt => a < b,
-        CmpOp::Le => a <= b,
-        CmpOp::Gt => a > b,
-        CmpOp::Ge => a >= b,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,8 +346,9 @@ mod tests {
     fn required(source: &str) -> Option<Vec<String>> {
         let mut compiler = Compiler::new();
         compiler.add_source(source, "<test>");
-        let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
-        match rule_requirements(&program, &|p| if p.0 == 0 { 100 } else { 1 }).pop()? {
+        let rules = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
+        let program = rules.program();
+        match rule_requirements(program, &|p| if p.0 == 0 { 100 } else { 1 }).pop()? {
             Requirement::None => None,
             Requirement::AnyMatch(set) => Some(
                 set.iter()
@@ -488,13 +456,15 @@ mod tests {
     fn guard(condition: &str) -> InputGuard {
         let mut compiler = Compiler::new();
         compiler.add_source(&format!("rule r {{ condition: {condition} }}"), "<test>");
-        let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
-        rule_guards(&program)[0]
+        let rules = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
+        rule_guards(rules.program())[0]
     }
 
     #[test]
     fn guards_come_from_the_top_level_and_chain() {
-        let mz = Some(Magic { reader: IntReader::Uint16, offset: 0, value: 0x5A4D });
+        let uint16 =
+            IntReader { width: semantics::IntWidth::Half, signed: false, big_endian: false };
+        let mz = Some(Magic { reader: uint16, offset: 0, value: 0x5A4D });
         assert_eq!(
             guard("uint16(0) == 0x5A4D and filesize < 1KB and (filesize > 10 and 100 <= filesize)"),
             InputGuard { min_size: 100, max_size: 1023, magic: mz }

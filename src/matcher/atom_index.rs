@@ -53,6 +53,11 @@ impl Hasher for AtomHasher {
 /// Atom index by the atom's bytes (little-endian).
 type AtomTable = HashMap<u32, usize, BuildHasherDefault<AtomHasher>>;
 
+/// Offsets of the input walked between two questions whether to go on
+/// (the deadline): often enough to stop within a millisecond, rarely
+/// enough to cost nothing.
+const STOP_CHECK_STRIDE: usize = 1 << 16;
+
 /// The atoms of all forms, indexed for the pass.
 #[derive(Debug)]
 pub(crate) struct AtomIndex {
@@ -137,9 +142,18 @@ impl AtomIndex {
 
     /// Calls `hit(atom, start)` for every occurrence of every atom in
     /// `data`, by increasing start (and at one start, by increasing
-    /// length).
-    pub(crate) fn for_each_hit(&self, data: &[u8], mut hit: impl FnMut(usize, usize)) {
+    /// length). Every [`STOP_CHECK_STRIDE`] offsets it asks `go_on` (given
+    /// the offsets walked since) whether to continue.
+    pub(crate) fn for_each_hit(
+        &self,
+        data: &[u8],
+        mut go_on: impl FnMut(usize) -> bool,
+        mut hit: impl FnMut(usize, usize),
+    ) {
         for (start, window) in data.windows(ATOM_LEN).enumerate() {
+            if start % STOP_CHECK_STRIDE == 0 && !go_on(STOP_CHECK_STRIDE) {
+                return;
+            }
             let value = u32::from_le_bytes([window[0], window[1], window[2], window[3]]);
             if self.may_start(value) {
                 self.lookup(value, ATOM_LEN, start, &mut hit);
@@ -223,7 +237,7 @@ mod tests {
         let atoms: [&[u8]; 5] = [b"a", b"ab", b"abcd", b"bc", b"cd"];
         let index = AtomIndex::build(&atoms);
         let mut hits = Vec::new();
-        index.for_each_hit(b"xabcda", |atom, start| hits.push((atoms[atom], start)));
+        index.for_each_hit(b"xabcda", |_| true, |atom, start| hits.push((atoms[atom], start)));
         let expected: [(&[u8], usize); 6] =
             [(b"a", 1), (b"ab", 1), (b"abcd", 1), (b"bc", 2), (b"cd", 3), (b"a", 5)];
         assert_eq!(hits, expected);
@@ -238,7 +252,7 @@ mod tests {
             [(b"", &[]), (b"a", &[(b"a", 0)]), (b"abc", &[(b"a", 0), (b"ab", 0), (b"bc", 1)])];
         for (data, expected) in cases {
             let mut hits = Vec::new();
-            index.for_each_hit(data, |atom, start| hits.push((atoms[atom], start)));
+            index.for_each_hit(data, |_| true, |atom, start| hits.push((atoms[atom], start)));
             assert_eq!(hits, expected, "{data:?}");
         }
     }

@@ -44,7 +44,7 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 use serde::{Deserialize, Serialize};
 
 use super::PatternError;
-use super::forms::Literal;
+use super::literal::Literal;
 
 /// Bytes per atom. Four bytes make a random hit rare (one in 2³² offsets for
 /// uniform data) while still fitting inside short patterns; longer atoms
@@ -382,7 +382,7 @@ mod tests {
     }
 
     fn regex_hir(pattern: &str) -> Hir {
-        super::super::regex::parse(pattern, false, false).unwrap()
+        super::super::regex::translate(pattern, Default::default()).unwrap()
     }
 
     #[test]

@@ -1,14 +1,21 @@
 //! Pattern matching: every pattern of every rule compiled into one [`Matcher`]
 //! that finds all of their matches in a single pass over the input.
 //!
-//! Pipeline: `ast::PatternValue` + modifiers → forms (`forms.rs`: the
-//! concrete byte strings or byte regexes a pattern stands for: ascii/wide,
-//! xor keys, base64 encodings) → atoms (`atoms.rs`: short literals every
+//! Pipeline: `ast::PatternValue` + modifiers → forms (`expand.rs` makes
+//! the concrete byte strings or byte regexes a pattern stands for: ascii/wide
+//! (`wide.rs`), xor keys, base64 encodings; `forms.rs`, `literal.rs` and
+//! `verify.rs` say how each is verified) → atoms (`atoms.rs`: short literals every
 //! match must contain; its module doc explains the choice) → one
 //! index of the atoms of all forms (`atom_index.rs`: bit sets that reject
-//! most offsets, then an anchored walk of the atom trie) → per scan: one
+//! most offsets, then a hash table per atom length) → per scan: one
 //! pass reporting every atom occurrence (`scan.rs`), then verification of
-//! each candidate (`verify.rs`).
+//! each candidate (`forms.rs`), then the checks around a match
+//! (`edges.rs`).
+//!
+//! A pattern is compiled on its own ([`CompiledPattern::new`]), which is
+//! where every error of a pattern shows (the compiler does it while it
+//! checks the pattern's rule); a [`Matcher`] is then assembled from
+//! compiled patterns, which only indexes their atoms.
 //!
 //! The matches are YARA's: one per start offset (overlapping matches are all
 //! reported, `aa` in `aaaa` matches at 0, 1 and 2); for a regular expression
@@ -33,7 +40,7 @@
 //! # Cost
 //!
 //! Per byte of input, one lookup in an 8 KiB set of atom starts; at the
-//! few offsets that pass, the atom bit sets and trie (`atom_index.rs`);
+//! few offsets that pass, the atom bit sets and tables (`atom_index.rs`);
 //! per atom hit, one masked word compare per form using the atom before the
 //! form is verified (`scan.rs`). Results are sparse (a file matches a few
 //! of tens of thousands of patterns); lazy DFA caches are per thread,
@@ -61,21 +68,29 @@
 mod atom_index;
 mod atoms;
 mod base64;
+pub mod deadline;
+mod edges;
+mod expand;
 mod forms;
 mod hex;
 mod hir_codec;
+mod literal;
+mod matches;
 mod persist;
 pub mod regex;
 mod scan;
 mod verify;
+mod wide;
 
 use serde::{Deserialize, Serialize};
 
 use crate::parser::ast;
 
+pub use matches::{PatternMatches, starting_in};
 pub use scan::{ScanMatches, Scratch};
 
 use forms::Form;
+use regex::RegexError;
 
 /// YARA's per-pattern match cap: matches past it are dropped and the
 /// pattern is flagged so the caller can warn.
@@ -106,13 +121,15 @@ pub struct MatcherLimits {
     /// hex strings with jumps of a few thousand bytes, and refuses
     /// `/(a{1000}){1000}/`-style blow-ups.
     pub regex_size_limit: usize,
-    /// Bytes of lazy DFA cache per regex form and thread (a form has up to
-    /// three lazy DFAs). The states a pattern's DFA visits are few: 256 KiB
-    /// holds hundreds of them even with 256 byte classes; a form that needs
-    /// more clears its cache and rebuilds states (slower, still correct), and
-    /// a form whose NFA needs a larger minimum gets that minimum. This
-    /// bounds a scratch space at (forms × 3 × this) in the worst case,
-    /// typically a few KiB per form actually verified.
+    /// Most bytes of lazy DFA cache per regex form and thread (a form has
+    /// up to three lazy DFAs); a cache only grows to what its states take.
+    /// The states most patterns visit are few, but a counted repetition
+    /// such as `[^\x00]{4000}` walks one state per count: 2 MiB (the
+    /// regex crate's default) holds those thousands, where 256 KiB made
+    /// every match rebuild them (27 s for 10 KB). A form that needs more
+    /// clears its cache and rebuilds states (slower, still correct), and a
+    /// form whose NFA needs a larger minimum gets that minimum. The
+    /// scratch budget below bounds the sum over forms.
     pub regex_cache_capacity: usize,
     /// How far a regular expression's match may extend before and after
     /// the atom that found it. YARA-X scans at most 4,096 bytes each way
@@ -133,7 +150,7 @@ impl Default for MatcherLimits {
             max_matches_per_pattern: MAX_MATCHES_PER_PATTERN,
             max_atoms_per_form: 4096,
             regex_size_limit: 8 << 20,
-            regex_cache_capacity: 256 << 10,
+            regex_cache_capacity: 2 << 20,
             regex_scan_span: 4096,
             scratch_cache_budget: 32 << 20,
         }
@@ -154,22 +171,58 @@ pub struct Match {
 /// Why a pattern cannot be compiled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PatternError {
-    /// The regular expression does not parse (diagnostic E004).
+    /// The regular expression does not parse (diagnostic E004); the
+    /// error's offset is in the pattern text.
     #[error("invalid regular expression: {0}")]
-    InvalidRegex(String),
+    InvalidRegex(RegexError),
     /// The pattern would match the empty string everywhere.
     #[error("the pattern can match an empty string")]
     MatchesEmpty,
     /// A pattern YARA-X refuses: an empty text, a zero-length jump, a text
-    /// too short for `base64` (diagnostic E024).
+    /// too short for `base64`.
     #[error("invalid pattern: {0}")]
     InvalidPattern(String),
     /// The compiled form exceeds a limit of [`MatcherLimits`].
     #[error("pattern too large: {0}")]
     OverLimit(String),
-    /// Modifiers that YARA refuses together or on this kind of pattern.
-    #[error("invalid modifier combination: {0}")]
+    /// Modifiers that YARA refuses together or on this kind of pattern, or
+    /// a base64 alphabet that is not 64 distinct bytes.
+    #[error("invalid modifiers: {0}")]
     InvalidModifiers(String),
+}
+
+/// One pattern compiled on its own: its forms with their atoms, ready to
+/// join a [`Matcher`].
+#[derive(Debug)]
+pub struct CompiledPattern {
+    forms: Vec<Form>,
+}
+
+impl CompiledPattern {
+    /// Compiles one pattern within `limits`.
+    ///
+    /// # Errors
+    /// The reason the pattern cannot be searched: an invalid regex, a form
+    /// that can match the empty string, a text too short for `base64`, a
+    /// regex or atom set over a limit.
+    pub fn new(spec: &PatternSpec, limits: &MatcherLimits) -> Result<Self, PatternError> {
+        Ok(Self { forms: expand::expand(spec, limits)? })
+    }
+
+    /// Whether some form of the pattern has no atom, so that it is searched
+    /// on its own over the whole input (slow).
+    #[must_use]
+    pub fn is_slow(&self) -> bool {
+        self.forms.iter().any(|form| form.atoms.is_empty())
+    }
+
+    /// The length of the shortest atom of any form, 0 when a form has
+    /// none: how selective the pattern's search is at its weakest.
+    #[must_use]
+    pub fn shortest_atom(&self) -> usize {
+        let shortest = |form: &Form| form.atoms.iter().map(|a| a.bytes.len()).min().unwrap_or(0);
+        self.forms.iter().map(shortest).min().unwrap_or(0)
+    }
 }
 
 /// All patterns compiled for one multi-pattern pass. Immutable once built,
@@ -192,32 +245,51 @@ impl Matcher {
         patterns: &[PatternSpec],
         limits: &MatcherLimits,
     ) -> Result<Matcher, Vec<(usize, PatternError)>> {
-        let mut forms = Vec::new();
-        let mut forms_of_pattern = Vec::with_capacity(patterns.len());
+        let mut compiled = Vec::with_capacity(patterns.len());
         let mut errors = Vec::new();
         for (index, spec) in patterns.iter().enumerate() {
-            match forms::expand(index, spec, limits) {
-                Ok(expanded) => {
-                    forms_of_pattern.push((forms.len()..forms.len() + expanded.len()).collect());
-                    forms.extend(expanded);
-                }
-                Err(error) => {
-                    forms_of_pattern.push(Vec::new());
-                    errors.push((index, error));
-                }
+            match CompiledPattern::new(spec, limits) {
+                Ok(pattern) => compiled.push(pattern),
+                Err(error) => errors.push((index, error)),
             }
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        // The atom trie only fails past aho-corasick's own size limits, which
-        // no single pattern causes: the error goes to the last pattern.
-        let search = scan::Search::build(&forms)
-            .map_err(|error| vec![(patterns.len().saturating_sub(1), error)])?;
+        // Assembling only fails past the search's own size limits (over
+        // 2^32 forms), which no single pattern causes: the error goes to
+        // the last one.
+        Matcher::assemble(compiled, limits)
+            .map_err(|error| vec![(patterns.len().saturating_sub(1), error)])
+    }
+
+    /// A matcher over patterns compiled with `limits`, answering by their
+    /// index in `patterns`.
+    ///
+    /// # Errors
+    /// When the forms outnumber what the search can index (2^32; no single
+    /// pattern does, a whole rule set would have to).
+    pub fn assemble(
+        patterns: Vec<CompiledPattern>,
+        limits: &MatcherLimits,
+    ) -> Result<Matcher, PatternError> {
+        let mut forms = Vec::new();
+        let mut forms_of_pattern = Vec::with_capacity(patterns.len());
+        for (index, pattern) in patterns.into_iter().enumerate() {
+            forms_of_pattern.push((forms.len()..forms.len() + pattern.forms.len()).collect());
+            forms.extend(pattern.forms.into_iter().map(|form| Form { pattern: index, ..form }));
+        }
+        let search = scan::Search::build(&forms)?;
         // The search holds what the atoms are for; the forms' copies would
         // only take memory.
         forms.iter_mut().for_each(|form| drop(std::mem::take(&mut form.atoms)));
         Ok(Matcher { forms, forms_of_pattern, search, limits: limits.clone() })
+    }
+
+    /// The limits the matcher was built with.
+    #[must_use]
+    pub fn limits(&self) -> &MatcherLimits {
+        &self.limits
     }
 
     /// How many patterns the matcher was built for.
@@ -247,6 +319,20 @@ impl Matcher {
         self.search.run(&self.forms, &self.limits, data, scratch, self.pattern_count())
     }
 
+    /// Finds the matches of every pattern in `data` in one pass, of which
+    /// at most `max_per_pattern` per pattern are read back (the matcher's
+    /// own [`MatcherLimits::max_matches_per_pattern`] caps the search).
+    pub fn find_all(
+        &self,
+        data: &[u8],
+        scratch: &mut Scratch,
+        max_per_pattern: usize,
+    ) -> PatternMatches {
+        let found = self.scan(data, scratch);
+        let below_cap = max_per_pattern < self.limits.max_matches_per_pattern;
+        PatternMatches::new(found, max_per_pattern, below_cap)
+    }
+
     /// The match of `pattern` starting exactly at `offset`, if any: the
     /// direct check for `$a at N`, with no search.
     #[must_use]
@@ -254,7 +340,7 @@ impl Matcher {
         let forms = self.forms_of_pattern.get(pattern)?;
         forms
             .iter()
-            .filter_map(|&form| verify::match_at(&self.forms[form], data, offset, &self.limits))
+            .filter_map(|&form| self.forms[form].match_at(data, offset, &self.limits))
             .min_by(scan::report_order)
     }
 }

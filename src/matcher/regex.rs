@@ -8,15 +8,14 @@
 //! start and end of the input.
 //!
 //! [`translate`] is the one entry point for every stage that reads YARA
-//! regexes: the matcher's patterns, the compiler's E004 diagnostics and
-//! the evaluator's `matches` operator all accept the same dialect.
+//! regexes: the matcher's patterns and, through [`compile_search`], the
+//! regexes of conditions (`matches`, function arguments) are translated
+//! once each, by it.
 
+use regex_automata::meta;
 use regex_syntax::ast::{self, Ast};
 use regex_syntax::hir::translate::TranslatorBuilder;
-use regex_syntax::hir::{Hir, HirKind, Look, Repetition};
-use serde::{Deserialize, Serialize};
-
-use super::PatternError;
+use regex_syntax::hir::{Hir, HirKind};
 
 /// How deeply groups may nest. `regex_syntax`'s own default (250) bounds
 /// its parser; the same bound keeps our recursive HIR walks shallow.
@@ -84,6 +83,33 @@ pub fn translate(pattern: &str, flags: RegexFlags) -> Result<Hir, RegexError> {
         .map_err(|e| error(e.kind().to_string(), e.span()))
 }
 
+/// Compiles a condition's regular expression (`matches`, function
+/// arguments) for an unanchored search over bytes, its automaton within
+/// `size_limit` heap bytes.
+///
+/// # Errors
+/// The translation's error, or one at offset 0 when the automaton would
+/// exceed `size_limit`.
+pub fn compile_search(
+    pattern: &str,
+    flags: RegexFlags,
+    size_limit: usize,
+) -> Result<meta::Regex, RegexError> {
+    let hir = translate(pattern, flags)?;
+    meta::Builder::new()
+        .configure(meta::Config::new().utf8_empty(false).nfa_size_limit(Some(size_limit)))
+        .build_from_hir(&hir)
+        .map_err(|error| RegexError {
+            message: match error.size_limit() {
+                Some(limit) => {
+                    format!("too large: its automaton exceeds the limit of {limit} bytes")
+                }
+                None => first_message_line(&error.to_string()),
+            },
+            offset: 0,
+        })
+}
+
 /// The span of the first quantifier whose greediness differs from the
 /// first one's (`first` holds that one's once seen).
 fn mixed_quantifier(syntax: &Ast, first: &mut Option<bool>) -> Option<ast::Span> {
@@ -101,16 +127,6 @@ fn mixed_quantifier(syntax: &Ast, first: &mut Option<bool>) -> Option<ast::Span>
         Ast::Concat(concat) => concat.asts.iter().find_map(|sub| mixed_quantifier(sub, first)),
         _ => None,
     }
-}
-
-/// [`translate`] for the matcher's patterns.
-pub(crate) fn parse(
-    pattern: &str,
-    case_insensitive: bool,
-    dot_matches_new_line: bool,
-) -> Result<Hir, PatternError> {
-    translate(pattern, RegexFlags { case_insensitive, dot_matches_new_line })
-        .map_err(|error| PatternError::InvalidRegex(error.message))
 }
 
 /// Whether `hir` has a lazy repetition (a valid regex then has no greedy
@@ -178,65 +194,6 @@ fn rewrite_open_lower_bound(pattern: &str) -> (String, Vec<usize>) {
     (out, inserted)
 }
 
-/// `\b` or `\B` at the very start or end of a wide regex. Widening keeps
-/// look-arounds as they are, where they would see the zero bytes of the wide
-/// text; YARA-X instead tests them on wide characters (`/ab\b/ wide`
-/// matches `a\0b\0 \0`). The edge assertions are taken out of the regex and
-/// checked on wide characters after matching; `true` is `\b`, `false` `\B`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct WideWordEdges {
-    /// Assertion before the first character.
-    pub start: Option<bool>,
-    /// Assertion after the last character.
-    pub end: Option<bool>,
-}
-
-/// The wide form of a regex, with its edge word assertions split off.
-pub(crate) fn widen_with_edges(hir: &Hir) -> (Hir, WideWordEdges) {
-    let mut elements = match hir.kind() {
-        HirKind::Concat(subs) => subs.clone(),
-        _ => vec![hir.clone()],
-    };
-    let boundary = |element: &Hir| match element.kind() {
-        HirKind::Look(Look::WordAscii) => Some(true),
-        HirKind::Look(Look::WordAsciiNegate) => Some(false),
-        _ => None,
-    };
-    let mut edges = WideWordEdges::default();
-    if elements.len() > 1
-        && let Some(required) = elements.first().and_then(boundary)
-    {
-        edges.start = Some(required);
-        elements.remove(0);
-    }
-    if elements.len() > 1
-        && let Some(required) = elements.last().and_then(boundary)
-    {
-        edges.end = Some(required);
-        elements.pop();
-    }
-    (widen(&Hir::concat(elements)), edges)
-}
-
-/// The HIR of the wide form of a regex: every byte it matches followed by
-/// `\0` (YARA's `wide`). Look-arounds are kept as they are: inside the
-/// regex, `\b` sees the zero bytes of the wide text (see [`WideWordEdges`]).
-pub(crate) fn widen(hir: &Hir) -> Hir {
-    let zero = || Hir::literal([0u8]);
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => hir.clone(),
-        HirKind::Literal(literal) => Hir::literal(super::forms::widen(&literal.0)),
-        HirKind::Class(_) => Hir::concat(vec![hir.clone(), zero()]),
-        HirKind::Repetition(repetition) => Hir::repetition(Repetition {
-            sub: Box::new(widen(&repetition.sub)),
-            ..repetition.clone()
-        }),
-        HirKind::Capture(capture) => widen(&capture.sub),
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(widen).collect()),
-        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(widen).collect()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,12 +214,12 @@ mod tests {
 
     #[test]
     fn dialect_is_bytes() {
-        assert!(parse(r"\xff\x00", false, false).is_ok());
-        assert!(parse(r"a\/b", false, false).is_ok());
-        let dot = parse(".", false, false).unwrap();
+        let parse = |pattern| translate(pattern, RegexFlags::default());
+        assert!(parse(r"\xff\x00").is_ok());
+        assert!(parse(r"a\/b").is_ok());
+        let dot = parse(".").unwrap();
         assert!(matches!(dot.kind(), HirKind::Class(regex_syntax::hir::Class::Bytes(_))));
-        let error = parse("a(b", false, false).unwrap_err();
-        assert_eq!(error, PatternError::InvalidRegex("unclosed group".to_owned()));
+        assert_eq!(parse("a(b").unwrap_err().message, "unclosed group");
     }
 
     #[test]
@@ -279,24 +236,5 @@ mod tests {
         }
         let flags = RegexFlags { case_insensitive: true, dot_matches_new_line: true };
         assert!(translate(r"a{,2}\xff.", flags).is_ok());
-    }
-
-    #[test]
-    fn wide_edges_are_split_off() {
-        let hir = parse(r"\bab\B", false, false).unwrap();
-        let (wide, edges) = widen_with_edges(&hir);
-        assert_eq!(edges, WideWordEdges { start: Some(true), end: Some(false) });
-        assert_eq!(wide, Hir::literal(*b"a\0b\0"));
-        let (_, none) = widen_with_edges(&parse(r"\b", false, false).unwrap());
-        assert_eq!(none, WideWordEdges::default());
-    }
-
-    #[test]
-    fn widening_interleaves_zeros() {
-        let wide = widen(&parse("ab[cd]", false, false).unwrap());
-        let flat = super::super::atoms::flatten(&wide);
-        assert_eq!(flat.len(), 6);
-        assert_eq!(flat[1], Hir::literal([0u8]));
-        assert_eq!(flat[5], Hir::literal([0u8]));
     }
 }

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::atom_index::AtomIndex;
+use super::deadline::{Budget, Deadline};
 use super::forms::Form;
-use super::verify::{self, CacheSlot};
+use super::verify::CacheSlot;
 use super::{Match, MatcherLimits, PatternError};
 
 /// Where one atom sits: which form, how far after the form's start, which
@@ -131,7 +132,12 @@ impl Search {
             cap: limits.max_matches_per_pattern,
         };
         let (caches, live) = (&mut scratch.caches, &mut scratch.live);
-        self.atoms.for_each_hit(data, |atom, start| {
+        let budget = Budget::new(&scratch.deadline);
+        let go_on = |offsets: usize| budget.spend(u32::try_from(offsets).unwrap_or(u32::MAX));
+        self.atoms.for_each_hit(data, go_on, |atom, start| {
+            if budget.is_spent() {
+                return;
+            }
             for atom in &self.uses[atom] {
                 let Some(anchor) = start.checked_sub(atom.back as usize) else { continue };
                 if !atom.quick.may_match(data, anchor) {
@@ -143,7 +149,7 @@ impl Search {
                 }
                 let form_caches = &mut caches[atom.form as usize];
                 let was_empty = form_caches.is_none();
-                verify::at_anchor(form, data, anchor, atom.xor_key, form_caches, &mut |m| {
+                form.at_anchor(data, anchor, atom.xor_key, form_caches, &budget, &mut |m| {
                     found.push(form.pattern, m)
                 });
                 if was_empty && form_caches.is_some() {
@@ -152,15 +158,19 @@ impl Search {
             }
         });
         for &index in &self.unatomized {
+            if budget.is_spent() {
+                break;
+            }
             let form = &forms[index];
             let form_caches = &mut caches[index];
             let was_empty = form_caches.is_none();
-            verify::everywhere(form, data, form_caches, &mut |m| found.push(form.pattern, m));
+            form.everywhere(data, form_caches, &budget, &mut |m| found.push(form.pattern, m));
             if was_empty && form_caches.is_some() {
                 live.push(index);
             }
         }
         let found = found.finish(pattern_count);
+        scratch.stopped = budget.is_spent();
         scratch.trim(limits.scratch_cache_budget);
         found
     }
@@ -181,6 +191,11 @@ pub struct Scratch {
     scans_since_trim: usize,
     /// Matches per pattern during a scan, all zero between scans.
     counts: Vec<usize>,
+    /// When the current scan must stop.
+    deadline: Deadline,
+    /// Whether the last scan stopped at its deadline, its matches
+    /// incomplete.
+    stopped: bool,
 }
 
 /// Scans between two measurements of a scratch's cache memory (a sum over
@@ -194,7 +209,21 @@ impl Scratch {
             live: Vec::new(),
             scans_since_trim: 0,
             counts: vec![0; patterns],
+            deadline: Deadline::default(),
+            stopped: false,
         }
+    }
+
+    /// Sets when the following scans must stop.
+    pub(crate) fn set_deadline(&mut self, deadline: Deadline) {
+        self.deadline = deadline;
+    }
+
+    /// Whether the last scan stopped at the deadline before the end: its
+    /// matches are then incomplete.
+    #[must_use]
+    pub(crate) fn stopped(&self) -> bool {
+        self.stopped
     }
 
     /// Drops every cache once they hold more than `budget` bytes: each
@@ -223,7 +252,9 @@ impl Scratch {
     /// for another matcher still works).
     fn prepare(&mut self, forms: usize, patterns: usize) {
         if self.caches.len() != forms || self.counts.len() != patterns {
+            let deadline = std::mem::take(&mut self.deadline);
             *self = Scratch::new(forms, patterns);
+            self.deadline = deadline;
         }
     }
 }

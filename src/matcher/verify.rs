@@ -1,27 +1,27 @@
-//! Verifying candidates: does a form really match where its atom occurs?
+//! Verifying regex candidates: does a regex form really match where its
+//! atom occurs?
 //!
-//! A literal form compares its bytes at the one start its atom implies. A
-//! regex form finds every start its *prefix* (the elements before the atom)
+//! (A literal form compares its bytes at the one start its atom implies,
+//! see `literal.rs`.) A regex form finds every start its *prefix* (the elements before the atom)
 //! allows by running a reverse lazy DFA backwards from the atom, reporting
 //! every position where the reversed prefix reaches a match state (so
 //! `\w+@` yields every start of the word); from each start a forward,
 //! anchored, leftmost-first search gives the length a backtracking engine
 //! would report.
 //!
-//! `fullword` is checked last, on the characters around the match, after
-//! undoing the xor key (YARA-X: `"ab" xor(1) fullword` does not match after
-//! `0x60`, which is `a` under key 1).
+//! The checks around a match (`edges.rs`) come last.
 
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::start;
-use regex_automata::{Anchored, Input, MatchKind, hybrid, meta};
 use std::sync::OnceLock;
 
+use regex_automata::{Anchored, Input, MatchKind, hybrid, meta};
 use regex_syntax::hir::Hir;
 use serde::{Deserialize, Serialize};
 
 use super::atoms::{self, AtomVariant};
-use super::forms::{Form, FormKind, Literal};
+use super::deadline::{Budget, Deadline};
+use super::edges::Edges;
 use super::{Match, MatcherLimits, PatternError};
 use super::{hir_codec, regex};
 
@@ -38,15 +38,15 @@ use super::{hir_codec, regex};
 pub(crate) struct RegexVerifier {
     plan: VerifierPlan,
     /// `None` inside when the plan does not compile, which only a forged
-    /// compiled file can cause: the form then never matches.
-    /// Boxed: the automata are large, and most forms of a loaded ruleset
-    /// never get them.
+    /// compiled file can cause: the form then never matches. Boxed: the
+    /// automata are large, and most forms of a loaded ruleset never get
+    /// them.
     #[serde(skip)]
     automata: OnceLock<Option<Box<Automata>>>,
 }
 
-/// What a regex form's automata are compiled from, and the few facts about
-/// it the search needs before they exist.
+/// What a regex form's automata are compiled from, and the facts about it
+/// the search needs before they exist.
 #[derive(Debug, Serialize, Deserialize)]
 struct VerifierPlan {
     /// The whole regex ([`hir_codec`] bytes).
@@ -67,6 +67,8 @@ struct VerifierPlan {
     /// Whether the regex's repetitions are lazy: then the shortest other
     /// length is preferred, otherwise the longest.
     lazy: bool,
+    /// The shortest match the regex can have.
+    min_len: usize,
     /// The first bytes from the atom on, see
     /// [`RegexVerifier::masks_at_atom`].
     masks_at_atom: Vec<(u8, u8)>,
@@ -173,6 +175,7 @@ impl RegexVerifier {
             checks_end,
             span,
             lazy: regex::is_lazy(hir),
+            min_len: hir.properties().minimum_len().unwrap_or(usize::MAX),
             masks_at_atom,
             size_limit: limits.regex_size_limit,
             cache_capacity: limits.regex_cache_capacity,
@@ -198,13 +201,15 @@ impl RegexVerifier {
     }
 
     /// Calls `each` with every start from which the prefix reaches the atom
-    /// at `atom`, nearest first; stops when `each` returns `false`.
+    /// at `atom`, nearest first; stops when `each` returns `false` or the
+    /// budget is spent.
     fn starts(
         &self,
         automata: &Automata,
         data: &[u8],
         atom: usize,
         cache: &mut Option<hybrid::dfa::Cache>,
+        budget: &Budget,
         mut each: impl FnMut(usize) -> bool,
     ) {
         let Some(dfa) = &automata.prefix else {
@@ -220,6 +225,9 @@ impl RegexVerifier {
         // `data[at]` means the prefix matches from `at + 1`.
         let mut at = atom;
         while at > lowest {
+            if !budget.spend(1) {
+                return;
+            }
             at -= 1;
             state = match dfa.next_state(cache, state, data[at]) {
                 Ok(next) => next,
@@ -254,10 +262,11 @@ impl RegexVerifier {
         start: usize,
         end: usize,
         cache: &mut Option<hybrid::dfa::Cache>,
+        budget: &Budget,
     ) -> Option<usize> {
         let cache = cache.get_or_insert_with(|| automata.forward.create_cache());
         let mut last = None;
-        walk_forward(&automata.forward, cache, data, start, end, |match_end| {
+        walk_forward(&automata.forward, cache, data, start, end, budget, |match_end| {
             last = Some(match_end - start);
         });
         last
@@ -269,34 +278,163 @@ impl RegexVerifier {
     fn accepted_at(
         &self,
         automata: &Automata,
-        form: &Form,
+        edges: &Edges,
         data: &[u8],
         start: usize,
         end: usize,
         caches: ForwardCaches,
+        budget: &Budget,
     ) -> Option<Match> {
-        let length = Self::length_at(automata, data, start, end, caches.forward)?;
+        let length = Self::length_at(automata, data, start, end, caches.forward, budget)?;
         let preferred = Match { offset: start, length, xor_key: None };
-        if let Some(accepted) = accept(form, data, preferred) {
+        if let Some(accepted) = edges.accept(data, preferred) {
             return Some(accepted);
         }
         let dfa = automata.ends.as_ref()?;
         let cache = caches.ends.get_or_insert_with(|| dfa.create_cache());
         let mut ends = Vec::new();
-        walk_forward(dfa, cache, data, start, end, |match_end| ends.push(match_end));
+        walk_forward(dfa, cache, data, start, end, budget, |match_end| ends.push(match_end));
         let mut lengths = ends
             .into_iter()
             .map(|match_end| match_end - start)
             .filter(|&other| other != length && other > 0);
         let accept_length =
-            |other| accept(form, data, Match { offset: start, length: other, xor_key: None });
+            |other| edges.accept(data, Match { offset: start, length: other, xor_key: None });
         if self.plan.lazy {
             lengths.find_map(accept_length)
         } else {
             lengths.rev().find_map(accept_length)
         }
     }
+
+    /// Calls `emit` with each match whose atom is at `atom`; `emit`
+    /// returns `false` to stop, and the walks stop when `budget` is spent.
+    pub(crate) fn at_atom(
+        &self,
+        edges: &Edges,
+        data: &[u8],
+        atom: usize,
+        caches: &mut CacheSlot,
+        budget: &Budget,
+        emit: &mut dyn FnMut(Match) -> bool,
+    ) {
+        let Some(automata) = self.automata() else { return };
+        let caches = caches.get_or_insert_with(Box::default);
+        let end = self.end_limit(data, atom);
+        let (reverse, forward, ends) = (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
+        self.starts(automata, data, atom, reverse, budget, |start| {
+            let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
+            self.accepted_at(automata, edges, data, start, end, caches, budget)
+                .is_none_or(&mut *emit)
+        });
+    }
+
+    /// Searches a form that has no atom across the whole of `data`: each
+    /// unanchored leftmost-first search finds the next start at which a
+    /// match exists, and its length is that of the anchored match from
+    /// there, within the regex's reach from that start (YARA-X's:
+    /// `/[^\x00]{4095}/` matches, `/[^\x00]{4096}/` never does, and is not
+    /// searched at all).
+    pub(crate) fn everywhere(
+        &self,
+        edges: &Edges,
+        data: &[u8],
+        caches: &mut CacheSlot,
+        budget: &Budget,
+        emit: &mut dyn FnMut(Match) -> bool,
+    ) {
+        let Some(automata) = self.automata() else { return };
+        let Some(search) = &automata.search else { return };
+        let reach = self.plan.span.map(|span| span.saturating_sub(1));
+        if reach.is_some_and(|reach| self.plan.min_len > reach) {
+            return;
+        }
+        let caches = caches.get_or_insert_with(Box::default);
+        let end_from = |start: usize| {
+            reach.map_or(data.len(), |reach| data.len().min(start.saturating_add(reach)))
+        };
+        let mut from = 0;
+        // After a match the next start is tried directly, anchored: matches
+        // often come in runs (`[^\x00]{100}` over text), and a search per
+        // start would scan the run again each time.
+        let mut after_match = false;
+        while from < data.len() {
+            if after_match {
+                let forward =
+                    ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
+                match self.accepted_at(automata, edges, data, from, end_from(from), forward, budget)
+                {
+                    Some(accepted) if !emit(accepted) => return,
+                    Some(_) => {}
+                    None => after_match = false,
+                }
+                if budget.is_spent() {
+                    return;
+                }
+                from += 1;
+                continue;
+            }
+            // With a reach, each search looks at one window of starts (plus
+            // the reach after it): a regex engine that falls back to a slow
+            // simulation then costs a window between two deadline checks,
+            // not the whole input.
+            let (window_end, haystack_end) = match reach {
+                Some(reach) => {
+                    let window_end = data.len().min(from.saturating_add(SEARCH_WINDOW));
+                    (window_end, data.len().min(window_end.saturating_add(reach)))
+                }
+                None => (data.len(), data.len()),
+            };
+            let found = search.search(&Input::new(data).range(from..haystack_end));
+            if !budget.spend(u32::try_from(haystack_end - from).unwrap_or(u32::MAX)) {
+                return;
+            }
+            let start = match found {
+                Some(found) if found.start() < window_end => found.start(),
+                _ if haystack_end < data.len() => {
+                    from = window_end;
+                    continue;
+                }
+                _ => return,
+            };
+            let forward = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
+            if let Some(accepted) =
+                self.accepted_at(automata, edges, data, start, end_from(start), forward, budget)
+            {
+                if !emit(accepted) {
+                    return;
+                }
+                after_match = true;
+            }
+            from = start + 1;
+        }
+    }
+
+    /// The match starting exactly at `offset`.
+    pub(crate) fn match_at(
+        &self,
+        edges: &Edges,
+        data: &[u8],
+        offset: usize,
+        limits: &MatcherLimits,
+    ) -> Option<Match> {
+        let automata = self.automata()?;
+        if offset > data.len() {
+            return None;
+        }
+        let end = self
+            .plan
+            .span
+            .map_or(data.len(), |_| data.len().min(offset.saturating_add(limits.regex_scan_span)));
+        let caches = ForwardCaches { forward: &mut None, ends: &mut None };
+        // One anchored walk, bounded by the input: no deadline needed.
+        let unlimited = Deadline::default();
+        self.accepted_at(automata, edges, data, offset, end, caches, &Budget::new(&unlimited))
+    }
 }
+
+/// Starts looked at by one search of a form without atoms.
+const SEARCH_WINDOW: usize = 4 << 10;
 
 /// A lazy DFA over `hir` (forward, or backward for `reverse`).
 fn lazy_dfa(
@@ -349,6 +487,7 @@ fn walk_forward(
     data: &[u8],
     start: usize,
     end: usize,
+    budget: &Budget,
     mut each_end: impl FnMut(usize),
 ) {
     let look_behind = start.checked_sub(1).map(|before| data[before]);
@@ -357,6 +496,9 @@ fn walk_forward(
     // Match states are delayed by one byte: a match state after reading
     // `data[at]` means a match ends at `at`.
     for (at, &byte) in data.iter().enumerate().take(end).skip(start) {
+        if !budget.spend(1) {
+            return;
+        }
         state = match dfa.next_state(cache, state, byte) {
             Ok(next) => next,
             Err(_) => return,
@@ -375,167 +517,4 @@ fn walk_forward(
     if last.is_ok_and(|state| state.is_match()) {
         each_end(end);
     }
-}
-
-/// Whether `literal` matches `data` at `start` under xor `key`.
-fn literal_matches(literal: &Literal, data: &[u8], start: usize, key: u8) -> bool {
-    let Some(window) = start.checked_add(literal.bytes.len()).and_then(|end| data.get(start..end))
-    else {
-        return false;
-    };
-    let equal = if literal.nocase {
-        window.eq_ignore_ascii_case(&literal.bytes)
-    } else if key == 0 {
-        window == literal.bytes
-    } else {
-        window.iter().zip(&literal.bytes).all(|(&seen, &byte)| seen == byte ^ key)
-    };
-    equal && literal.base64.as_ref().is_none_or(|check| check.holds(data, start))
-}
-
-/// The character at `at` for a width of 1 (a byte) or 2 (a byte followed
-/// by `\0`), after undoing the xor `key`; `None` when there is none.
-fn char_at(data: &[u8], at: usize, width: usize, key: u8) -> Option<u8> {
-    let first = *data.get(at)? ^ key;
-    match width {
-        1 => Some(first),
-        _ => (*data.get(at + 1)? ^ key == 0).then_some(first),
-    }
-}
-
-/// YARA's `fullword` rule: the character before and after the match is not
-/// alphanumeric. For wide forms a character is a byte followed by `\0`, so
-/// `c\0` before a match fails it and a lone `c` does not (both confirmed
-/// with YARA-X).
-fn is_full_word(data: &[u8], found: &Match, width: usize) -> bool {
-    let key = found.xor_key.unwrap_or(0);
-    let before = found.offset.checked_sub(width).and_then(|at| char_at(data, at, width, key));
-    let after = char_at(data, found.offset + found.length, width, key);
-    !before.is_some_and(|c| c.is_ascii_alphanumeric())
-        && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-}
-
-/// Whether a word boundary lies at `at` in wide text: YARA-X compares the
-/// byte two before `at` (the previous wide character) with the byte at
-/// `at`, without requiring the zero bytes (`/\bA{,2}\w/ wide` does not
-/// match `B\0` after `1\n`).
-fn is_wide_word_boundary(data: &[u8], at: usize) -> bool {
-    let is_word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
-    let before = at.checked_sub(2).and_then(|before| data.get(before));
-    is_word(before) != is_word(data.get(at))
-}
-
-fn accept(form: &Form, data: &[u8], found: Match) -> Option<Match> {
-    let edges = form.wide_word_edges;
-    let edge_holds = |required: Option<bool>, at: usize| {
-        required.is_none_or(|boundary| is_wide_word_boundary(data, at) == boundary)
-    };
-    let full_word = form.fullword.is_none_or(|width| is_full_word(data, &found, width));
-    (full_word
-        && edge_holds(edges.start, found.offset)
-        && edge_holds(edges.end, found.offset + found.length))
-    .then_some(found)
-}
-
-/// Verifies `form` for an atom hit whose form start (for literals) or atom
-/// position (for regexes) is `anchor`; calls `emit` with each match, which
-/// returns `false` to stop.
-pub(crate) fn at_anchor(
-    form: &Form,
-    data: &[u8],
-    anchor: usize,
-    xor_key: Option<u8>,
-    caches: &mut CacheSlot,
-    emit: &mut dyn FnMut(Match) -> bool,
-) {
-    match &form.kind {
-        FormKind::Literal(literal) => {
-            if literal_matches(literal, data, anchor, xor_key.unwrap_or(0)) {
-                let found = Match { offset: anchor, length: literal.bytes.len(), xor_key };
-                if let Some(found) = accept(form, data, found) {
-                    emit(found);
-                }
-            }
-        }
-        FormKind::Regex(verifier) => {
-            let Some(automata) = verifier.automata() else { return };
-            let caches = caches.get_or_insert_with(Box::default);
-            let end = verifier.end_limit(data, anchor);
-            let (reverse, forward, ends) =
-                (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
-            verifier.starts(automata, data, anchor, reverse, |start| {
-                let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
-                verifier
-                    .accepted_at(automata, form, data, start, end, caches)
-                    .is_none_or(&mut *emit)
-            });
-        }
-    }
-}
-
-/// Searches a form that has no atom across the whole of `data`: each
-/// unanchored leftmost-first search finds the next start at which a match
-/// exists, and its length is that of the anchored match from there.
-pub(crate) fn everywhere(
-    form: &Form,
-    data: &[u8],
-    caches: &mut CacheSlot,
-    emit: &mut dyn FnMut(Match) -> bool,
-) {
-    let FormKind::Regex(verifier) = &form.kind else { return };
-    let Some(automata) = verifier.automata() else { return };
-    let Some(search) = &automata.search else { return };
-    let caches = caches.get_or_insert_with(Box::default);
-    let mut from = 0;
-    while from < data.len() {
-        let Some(found) = search.search(&Input::new(data).range(from..)) else {
-            return;
-        };
-        let start = found.start();
-        let forward_caches = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
-        if let Some(accepted) =
-            verifier.accepted_at(automata, form, data, start, data.len(), forward_caches)
-            && !emit(accepted)
-        {
-            return;
-        }
-        from = start + 1;
-    }
-}
-
-/// The match of `form` starting exactly at `offset`.
-pub(crate) fn match_at(
-    form: &Form,
-    data: &[u8],
-    offset: usize,
-    limits: &MatcherLimits,
-) -> Option<Match> {
-    let found = match &form.kind {
-        FormKind::Literal(literal) => {
-            let key = match literal.xor {
-                Some((min, max)) => {
-                    let key = data.get(offset)? ^ literal.bytes.first()?;
-                    (min..=max).contains(&key).then_some(key)?
-                }
-                None => 0,
-            };
-            literal_matches(literal, data, offset, key).then_some(Match {
-                offset,
-                length: literal.bytes.len(),
-                xor_key: literal.xor.map(|_| key),
-            })?
-        }
-        FormKind::Regex(verifier) => {
-            let automata = verifier.automata()?;
-            if offset > data.len() {
-                return None;
-            }
-            let end = verifier.plan.span.map_or(data.len(), |_| {
-                data.len().min(offset.saturating_add(limits.regex_scan_span))
-            });
-            let caches = ForwardCaches { forward: &mut None, ends: &mut None };
-            return verifier.accepted_at(automata, form, data, offset, end, caches);
-        }
-    };
-    accept(form, data, found)
 }

@@ -3,6 +3,19 @@
 //! on it turn truncated or lying headers into undefined values, never into
 //! a panic.
 
+/// The GUID in the first 16 bytes of `bytes`, in its textual form
+/// (`00021401-0000-0000-c000-000000000046`): the first three fields are
+/// little-endian, as Windows stores them. `None` when fewer than 16 bytes.
+#[must_use]
+pub(crate) fn guid(bytes: &[u8]) -> Option<String> {
+    let b: [u8; 16] = array_at(bytes, 0)?;
+    let data1 = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    let data2 = u16::from_le_bytes([b[4], b[5]]);
+    let data3 = u16::from_le_bytes([b[6], b[7]]);
+    let tail: String = b[10..].iter().map(|x| format!("{x:02x}")).collect();
+    Some(format!("{data1:08x}-{data2:04x}-{data3:04x}-{:02x}{:02x}-{tail}", b[8], b[9]))
+}
+
 /// Reads `N` bytes at `offset`.
 #[must_use]
 pub(crate) fn array_at<const N: usize>(data: &[u8], offset: usize) -> Option<[u8; N]> {

@@ -4,7 +4,7 @@
 //!
 //! A module lists each function once as a [`FunctionDef`]; the overload
 //! index the checker resolves is the position in [`FunctionDef::overloads`],
-//! which [`find_function`] maps back to the implementation.
+//! which [`Member`] maps back to the implementation.
 //!
 //! Argument and result conventions shared by every module function:
 //! booleans travel as [`Value::Integer`] `0` or `1` (the value model has no
@@ -27,12 +27,45 @@ pub struct Overload {
     pub implementation: FunctionImpl,
 }
 
+/// An [`Overload`], written shorter in function tables.
+#[must_use]
+pub const fn overload(
+    params: &'static [Type],
+    result: Type,
+    implementation: FunctionImpl,
+) -> Overload {
+    Overload { params, result, implementation }
+}
+
 /// A module function with every overload it accepts.
 pub struct FunctionDef {
     /// The name used after the module name (`entropy` in `math.entropy`).
     pub name: &'static str,
     /// Overloads, in the order their indexes are reported to the checker.
     pub overloads: &'static [Overload],
+}
+
+/// What a path inside a schema names.
+#[derive(Clone, Copy)]
+pub enum Member {
+    /// A data field, with its doc comment (possibly empty).
+    Field {
+        /// The field's documentation, one line per doc-comment line.
+        doc: &'static str,
+    },
+    /// A function, with its overloads and their implementations.
+    Function(&'static FunctionDef),
+}
+
+impl Member {
+    /// The implementation of overload `overload` when this is a function.
+    #[must_use]
+    pub fn implementation(self, overload: usize) -> Option<FunctionImpl> {
+        match self {
+            Member::Function(f) => f.overloads.get(overload).map(|o| o.implementation),
+            Member::Field { .. } => None,
+        }
+    }
 }
 
 /// Per-input state for a module's functions (a result cache), made fresh
@@ -95,8 +128,8 @@ impl Module for FunctionModule {
         }
     }
 
-    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
-        find_function(self.functions, path, overload)
+    fn member(&self, path: &str) -> Option<Member> {
+        self.functions.iter().find(|f| f.name == path).map(Member::Function)
     }
 }
 
@@ -108,15 +141,6 @@ pub fn declare(mut builder: StructBuilder, table: &[FunctionDef]) -> StructBuild
         builder = builder.function(function.name, &overloads);
     }
     builder
-}
-
-/// The implementation of overload `overload` of the function `path` in
-/// `table`. Paths of the small modules have no dots: their functions sit at
-/// the module root.
-#[must_use]
-pub fn find_function(table: &[FunctionDef], path: &str, overload: usize) -> Option<FunctionImpl> {
-    let function = table.iter().find(|f| f.name == path)?;
-    function.overloads.get(overload).map(|o| o.implementation)
 }
 
 /// Every function declared in `ty` and in the structures it holds (also as

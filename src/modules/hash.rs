@@ -18,6 +18,7 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use crate::matcher::deadline::Deadline;
 use crate::modules::cache::ResultCache;
 use crate::modules::functions::{
     FunctionDef, FunctionModule, Overload, defined, exact_range, int_arg, string_arg,
@@ -43,21 +44,57 @@ pub enum Algorithm {
     Checksum32,
 }
 
+/// Bytes hashed between two looks at the deadline: a millisecond or so.
+const BYTES_PER_DEADLINE_CHECK: usize = 1 << 20;
+
 impl Algorithm {
     /// The result of the algorithm over `bytes`.
     #[must_use]
     pub fn compute(self, bytes: &[u8]) -> Value {
-        match self {
-            Algorithm::Md5 => Value::String(hex(&Md5::digest(bytes))),
-            Algorithm::Sha1 => Value::String(hex(&Sha1::digest(bytes))),
-            Algorithm::Sha256 => Value::String(hex(&Sha256::digest(bytes))),
-            Algorithm::Crc32 => Value::Integer(i64::from(crc32fast::hash(bytes))),
+        self.compute_until(bytes, &Deadline::default()).unwrap_or(Value::Undefined)
+    }
+
+    /// The result over `bytes`, or `None` when `deadline` passes first
+    /// (hashing 4 GB takes seconds).
+    #[must_use]
+    pub fn compute_until(self, bytes: &[u8], deadline: &Deadline) -> Option<Value> {
+        Some(match self {
+            Algorithm::Md5 => Value::from(digest::<Md5>(bytes, deadline)?),
+            Algorithm::Sha1 => Value::from(digest::<Sha1>(bytes, deadline)?),
+            Algorithm::Sha256 => Value::from(digest::<Sha256>(bytes, deadline)?),
+            Algorithm::Crc32 => {
+                let mut hasher = crc32fast::Hasher::new();
+                each_chunk(bytes, deadline, |chunk| hasher.update(chunk))?;
+                Value::Integer(i64::from(hasher.finalize()))
+            }
             Algorithm::Checksum32 => {
-                let sum = bytes.iter().fold(0u32, |sum, &b| sum.wrapping_add(u32::from(b)));
+                let mut sum = 0u32;
+                each_chunk(bytes, deadline, |chunk| {
+                    sum = chunk.iter().fold(sum, |sum, &b| sum.wrapping_add(u32::from(b)));
+                })?;
                 Value::Integer(i64::from(sum))
             }
-        }
+        })
     }
+}
+
+/// The hex digest of `bytes` with `D`, or `None` past the deadline.
+fn digest<D: Digest>(bytes: &[u8], deadline: &Deadline) -> Option<String> {
+    let mut hasher = D::new();
+    each_chunk(bytes, deadline, |chunk| hasher.update(chunk))?;
+    Some(hex(&hasher.finalize()))
+}
+
+/// Calls `each` with consecutive chunks of `bytes`; `None` when the
+/// deadline passes before the end.
+fn each_chunk(bytes: &[u8], deadline: &Deadline, mut each: impl FnMut(&[u8])) -> Option<()> {
+    for chunk in bytes.chunks(BYTES_PER_DEADLINE_CHECK) {
+        if deadline.passed() {
+            return None;
+        }
+        each(chunk);
+    }
+    Some(())
 }
 
 /// Results by algorithm and input range.
@@ -103,17 +140,25 @@ fn hash_range(ctx: &CallContext<'_>, args: &[Value], algorithm: Algorithm) -> Va
     let (Some(offset), Some(size)) = (int_arg(args, 0), int_arg(args, 1)) else {
         return Value::Undefined;
     };
-    let compute = || defined(exact_range(ctx.data, offset, size).map(|r| algorithm.compute(r)));
+    let compute = || {
+        let range = exact_range(ctx.data, offset, size);
+        defined(range.and_then(|r| algorithm.compute_until(r, ctx.deadline)))
+    };
     match ctx.module.native.as_ref().and_then(|n| n.downcast_ref::<HashCache>()) {
         Some(cache) => cache.get_or_compute((algorithm, offset, size), compute),
         None => compute(),
     }
 }
 
-/// Lowercase hexadecimal digits of `bytes`.
-fn hex(bytes: &[u8]) -> Vec<u8> {
+/// Lowercase hexadecimal digits of `bytes`, as every digest a module
+/// reports is written.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes.iter().flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]).collect()
+    bytes
+        .iter()
+        .flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Modules: structured data about the scanned input (`pe`, `elf`, `math`,
-//! `hash`, `time`, `console`, `string`, `dotnet`).
+//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`).
 //!
 //! A module has two faces. At compile time it is a [`StructType`]: the names
 //! and types of its fields, its constants and its functions, which the
@@ -28,9 +28,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::types::StructType;
+pub use functions::Member;
 
 pub mod cache;
 pub mod console;
+pub mod docs;
 pub mod dump;
 pub mod functions;
 pub mod hash;
@@ -45,8 +47,9 @@ pub(crate) mod testing;
 mod binary;
 pub mod dotnet;
 pub mod elf;
+pub mod lnk;
 pub mod pe;
-mod record;
+pub mod schema;
 
 /// A value of module data, shaped by the module's [`StructType`].
 #[derive(Debug, Clone, Default)]
@@ -107,6 +110,10 @@ pub struct CallContext<'a> {
     /// Messages for the user (`console.log`); the scanner decides whether
     /// they go to standard error or into the report.
     pub messages: &'a RefCell<Vec<String>>,
+    /// When the scan must stop: functions that walk the input (hashes,
+    /// statistics over a range) look at it and give up with an undefined
+    /// value once it has passed.
+    pub deadline: &'a crate::matcher::deadline::Deadline,
 }
 
 /// A module function: arguments in, value (maybe undefined) out. Argument
@@ -126,11 +133,18 @@ pub trait Module: Send + Sync {
     /// panic and must bound its time and memory on hostile input.
     fn parse(&self, data: &[u8]) -> ModuleData;
 
-    /// The implementation of the function declared at `path` (field names
-    /// from the module root joined with `.`, such as `imports` or
-    /// `rich_signature.version`), for the overload at index `overload` of
-    /// its declaration.
-    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl>;
+    /// What the declaration names at `path` (field names from the module
+    /// root joined with `.`, such as `sections.name`, `imports` or
+    /// `rich_signature.version`): a documented field or a function with its
+    /// implementations. Derived from the module's one declaration
+    /// ([`schema`]), so it cannot disagree with [`Module::declaration`].
+    fn member(&self, path: &str) -> Option<Member>;
+
+    /// The implementation of the function declared at `path` for the
+    /// overload at index `overload` of its declaration.
+    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
+        self.member(path)?.implementation(overload)
+    }
 }
 
 /// Index of a module in [`registry`].
@@ -146,7 +160,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 8] = [
+static REGISTRY: [&dyn Module; 9] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -156,7 +170,13 @@ static REGISTRY: [&dyn Module; 8] = [
     &pe::Pe,
     &elf::Elf,
     &dotnet::Dotnet,
+    &lnk::Lnk,
 ];
+
+/// The names of every module, as `import` spells them.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    registry().iter().map(|m| m.name())
+}
 
 /// The module imported as `name`, with its id.
 #[must_use]

@@ -60,7 +60,12 @@ impl<'a> Harness<'a> {
             .unwrap_or_else(|| panic!("{}.{path} takes no {types:?}", self.module.name()));
         let implementation =
             self.module.function(path, overload).expect("every overload is implemented");
-        let ctx = CallContext { data: self.data, module: &self.parsed, messages: &self.messages };
+        let ctx = CallContext {
+            data: self.data,
+            module: &self.parsed,
+            messages: &self.messages,
+            deadline: &Default::default(),
+        };
         implementation(&ctx, args)
     }
 }

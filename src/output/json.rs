@@ -13,6 +13,8 @@ use crate::results::{Attribution, FileReport, Outcome, RuleMatch};
 struct FileJson<'a> {
     #[serde(flatten)]
     path: PathJson,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    member: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     matches: Option<&'a [RuleMatch]>,
     #[serde(skip_serializing_if = "<[Attribution]>::is_empty")]
@@ -31,14 +33,16 @@ impl<'a> FileJson<'a> {
         match &report.outcome {
             Outcome::Scanned { matches, warnings } => Self {
                 path,
+                member: &report.member,
                 matches: Some(matches),
                 attribution: &report.attribution,
                 warnings,
                 console: &report.console,
-                error: None,
+                error: report.stopped.as_deref(),
             },
             Outcome::Failed(error) => Self {
                 path,
+                member: &report.member,
                 matches: None,
                 attribution: &[],
                 warnings: &[],
@@ -68,7 +72,8 @@ impl NdjsonPrinter {
 
 impl Printer for NdjsonPrinter {
     fn file(&mut self, report: &FileReport) -> io::Result<()> {
-        let quiet = report.matches().is_empty() && report.console.is_empty();
+        let quiet =
+            report.matches().is_empty() && report.console.is_empty() && report.stopped.is_none();
         if quiet && matches!(report.outcome, Outcome::Scanned { .. }) {
             return Ok(());
         }
@@ -77,7 +82,13 @@ impl Printer for NdjsonPrinter {
         self.out.write_all(&line)
     }
 
-    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        if !summary.actors.is_empty() {
+            let mut line =
+                serde_json::to_vec(&serde_json::json!({ "summary": summary })).map_err(to_io)?;
+            line.push(b'\n');
+            self.out.write_all(&line)?;
+        }
         self.out.flush()
     }
 }
@@ -144,8 +155,15 @@ mod tests {
         }];
         let attribution = attribute(&matches, Profiles::bundled());
         let outcome = Outcome::Scanned { matches, warnings: vec![] };
-        let report =
-            FileReport { path: "f".into(), size: 1, outcome, attribution, console: vec![] };
+        let report = FileReport {
+            path: "f".into(),
+            member: vec![],
+            size: 1,
+            outcome,
+            attribution,
+            console: vec![],
+            stopped: None,
+        };
         let out = SharedBuffer::default();
         let mut printer = NdjsonPrinter::new(Box::new(out.clone()));
         printer.file(&report).unwrap();

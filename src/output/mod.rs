@@ -21,18 +21,41 @@
 //!   `console` array of strings (a file with messages but no match gets a
 //!   line too); the text format prints them to standard error as
 //!   `console: PATH: message`, keeping standard output to match lines.
+//!   A scan that attributed anything ends with one more line,
+//!   `{"summary": {...}}`, the summary of the `json` format; a scan that
+//!   attributed nothing has no such line, so readers of plain YARA rule
+//!   hits see file objects only.
 //! - `json`: one document `{"files": [...], "errors": [...], "summary": {...}}`
 //!   listing every scanned file, matched or not, each file as in `ndjson`.
+//!   `summary.actors` lists every actor the scan attributed hits to
+//!   ([`ActorSummary`](crate::attribution::summary::ActorSummary): `actor`,
+//!   `name`, `attack_group`, `files`, `confidence`, `families` with their
+//!   `files` and `attack_software`, and all `attack_software` ids); the
+//!   text format prints the same after the hits, one `actor:` line each.
+//!
+//! A file whose scan stopped before the end (`--timeout`, an interrupt)
+//! keeps the rules known to match by then: text prints their lines and an
+//! `error:` line, the JSON formats give the object both `matches` and
+//! `error` (in `files` for `json`), SARIF a result per match and a
+//! notification, and the file counts as failed in the summary.
 //! - `sarif`: one SARIF 2.1.0 log, see [`SarifPrinter`].
 //!
 //! # Paths
+//! A member of an archive is reported with the archive's path on disk and
+//! its member path at each level, outermost first: in text as one path
+//! joined by `!` (`RULE dist/app.zip!lib/inner.tar.gz!bin/a.exe`), in JSON
+//! and NDJSON as `"path"` plus a `"member"` array (absent for plain files),
+//! in SARIF as an artifact whose `parentIndex` points at its container.
+//!
 //! JSON has no byte strings. A path that is valid UTF-8 is written as is in
 //! `path`. Otherwise `path` holds a lossy rendering (invalid bytes as
 //! U+FFFD) for people, and `path_base64` the exact bytes (standard base64)
 //! for tools: nothing is lost.
 
+mod baseline;
 mod json;
 mod sarif;
+mod sarif_taxonomy;
 mod text;
 
 use std::io::{self, Write};
@@ -40,10 +63,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use baseline::Baseline;
 pub use json::{JsonPrinter, NdjsonPrinter};
-pub use sarif::SarifPrinter;
+pub use sarif::{SarifOptions, SarifPrinter, fingerprint};
 pub use text::TextPrinter;
 
+use crate::attribution::summary::ActorTally;
 use crate::results::FileReport;
 
 /// The output formats of `spoor scan`.
@@ -75,16 +100,23 @@ pub struct TextOptions {
 /// Totals for the end of a scan.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
-    /// Files scanned to the end.
+    /// Files on disk scanned to the end.
     pub files_scanned: u64,
-    /// Files that could not be scanned.
+    /// Archive members scanned to the end.
+    pub members_scanned: u64,
+    /// Files and members that could not be scanned.
     pub files_failed: u64,
     /// Bytes scanned.
     pub bytes: u64,
     /// Rule matches over all files.
     pub matches: u64,
+    /// Files left out by `--skip-larger`.
+    pub skipped: u64,
     /// Wall-clock time of the scan.
     pub seconds: f64,
+    /// The actors the scan attributed hits to, with files, families and
+    /// ATT&CK ids (fed by [`ActorTally::add`]).
+    pub actors: ActorTally,
 }
 
 impl Summary {
@@ -92,8 +124,16 @@ impl Summary {
     pub fn add(&mut self, report: &FileReport) {
         match &report.outcome {
             crate::results::Outcome::Scanned { matches, .. } => {
-                self.files_scanned += 1;
-                self.bytes += report.size;
+                if report.stopped.is_some() {
+                    self.files_failed += 1;
+                } else {
+                    if report.member.is_empty() {
+                        self.files_scanned += 1;
+                    } else {
+                        self.members_scanned += 1;
+                    }
+                    self.bytes += report.size;
+                }
                 self.matches += matches.len() as u64;
             }
             crate::results::Outcome::Failed(_) => self.files_failed += 1,
@@ -125,6 +165,18 @@ pub fn printer(format: Format, text: TextOptions, out: Box<dyn Write + Send>) ->
         Format::Ndjson => Box::new(NdjsonPrinter::new(out)),
         Format::Sarif => Box::new(SarifPrinter::new(out)),
     }
+}
+
+/// A report's path for people: the file on disk, then each member path,
+/// joined by `!` (`dist/app.zip!lib/inner.tar.gz!bin/a.exe`).
+#[must_use]
+pub fn display_path(report: &FileReport) -> String {
+    let mut path = report.path.to_string_lossy().into_owned();
+    for member in &report.member {
+        path.push('!');
+        path.push_str(member);
+    }
+    path
 }
 
 /// A path as JSON fields: `path`, and `path_base64` when not UTF-8.

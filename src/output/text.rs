@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Printer, Summary, TextOptions};
+use crate::attribution::summary::describe;
 use crate::results::{Attribution, FileReport, MetaValue, Outcome, RuleMatch};
 
 /// `RULE [tags] [meta] PATH` per match, like `yara -g -m -s`.
@@ -40,14 +41,34 @@ impl TextPrinter {
 
 /// `attribution: ACTOR/FAMILY,... (CONFIDENCE, SCORE) PATH`, after the
 /// file's match lines. No rule name contains `:`, so a reader of `RULE PATH`
-/// lines tells these apart by their first word; an entry with no actor
-/// prints `-` for it.
+/// lines tells these apart by their first word.
 fn render_attribution(a: &Attribution, path: &str, buf: &mut String) {
-    let actor = a.actor.as_deref().unwrap_or("-");
+    let actor = &a.actor;
     let families =
         if a.families.is_empty() { String::new() } else { format!("/{}", a.families.join(",")) };
     let confidence = a.confidence.map_or("none", |c| c.as_str());
     let _ = writeln!(buf, "attribution: {actor}{families} ({confidence}, {:.2}) {path}", a.score);
+}
+
+/// The line closing a text scan on standard error, like ripgrep's stats.
+fn summary_line(s: &Summary) -> String {
+    format!(
+        "scanned {} files, {} members, {} bytes; {} hits, {} skipped, {} errors in {:.2}s",
+        s.files_scanned,
+        s.members_scanned,
+        s.bytes,
+        s.matches,
+        s.skipped,
+        s.files_failed,
+        s.seconds
+    )
+}
+
+/// Writes one line to standard error. A failure is ignored: the line was
+/// a diagnostic, and the error it reports already sets the exit status;
+/// `eprintln!` would panic instead.
+fn to_stderr(line: std::fmt::Arguments) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
 /// Meta as YARA prints it: strings quoted and escaped.
@@ -76,15 +97,15 @@ fn escape(bytes: &[u8]) -> String {
 
 impl Printer for TextPrinter {
     fn file(&mut self, report: &FileReport) -> io::Result<()> {
-        let path = report.path.to_string_lossy();
+        let path = super::display_path(report);
         match &report.outcome {
             Outcome::Scanned { matches, warnings } => {
                 for warning in warnings {
-                    eprintln!("warning: {path}: {warning}");
+                    to_stderr(format_args!("warning: {path}: {warning}"));
                 }
                 // Keep standard output to `RULE PATH` lines that tools parse.
                 for message in &report.console {
-                    eprintln!("console: {path}: {message}");
+                    to_stderr(format_args!("console: {path}: {message}"));
                 }
                 let mut buf = String::new();
                 for m in matches {
@@ -95,17 +116,30 @@ impl Printer for TextPrinter {
                         render_attribution(a, &path, &mut buf);
                     }
                 }
+                if let Some(why) = &report.stopped {
+                    to_stderr(format_args!("error: {path}: {why}"));
+                }
                 self.out.write_all(buf.as_bytes())
             }
             Outcome::Failed(error) => {
-                eprintln!("error: {path}: {error}");
+                to_stderr(format_args!("error: {path}: {error}"));
                 Ok(())
             }
         }
     }
 
-    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
-        self.out.flush()
+    /// After the hits, one `actor: ...` line per actor the scan attributed
+    /// hits to ([`describe`]), when there is any; then the summary line on
+    /// standard error.
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let mut buf = String::new();
+        for actor in summary.actors.actors() {
+            let _ = writeln!(buf, "actor: {}", describe(actor));
+        }
+        self.out.write_all(buf.as_bytes())?;
+        self.out.flush()?;
+        to_stderr(format_args!("{}", summary_line(summary)));
+        Ok(())
     }
 }
 
@@ -123,6 +157,7 @@ mod tests {
         let mut printer = TextPrinter::new(Box::new(out.clone()), options);
         let report = FileReport {
             path: "dir/f.bin".into(),
+            member: vec![],
             size: 10,
             outcome: Outcome::Scanned {
                 matches: vec![RuleMatch {
@@ -144,7 +179,7 @@ mod tests {
                 warnings: vec![],
             },
             attribution: vec![Attribution {
-                actor: Some("lazarus".into()),
+                actor: "lazarus".into(),
                 score: 0.9,
                 confidence: Some(crate::attribution::Confidence::High),
                 families: vec!["fallchill".into(), "applejeus".into()],
@@ -152,8 +187,10 @@ mod tests {
                 evidence: "r: lazarus/fallchill (high) by rule meta".into(),
                 conflicts: vec![],
                 country: Some("KP".into()),
+                weak: false,
             }],
             console: vec![],
+            stopped: None,
         };
         printer.file(&report).unwrap();
         let text = String::from_utf8(out.contents()).unwrap();

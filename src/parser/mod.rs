@@ -8,6 +8,9 @@
 //! diagnostic; literal errors (bad escapes, out-of-range numbers, modifier
 //! misuse) are all reported and parsing goes on.
 //!
+//! [`parse_lossless`] also returns the file's [`Tokens`], comments and
+//! punctuation included, for tools that rewrite rule text (the formatter).
+//!
 //! [`print()`] writes an AST back as rule text; [`erase_spans`] makes two
 //! ASTs comparable regardless of where their nodes were written.
 //!
@@ -27,10 +30,11 @@ mod build;
 mod depth;
 mod grammar;
 mod literal;
-mod modifiers;
+pub(crate) mod modifiers;
 mod print;
 mod spans;
 mod syntax_error;
+mod tokens;
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Once};
@@ -43,6 +47,7 @@ use grammar::{Rule, YaraParser};
 
 pub use print::print;
 pub use spans::erase_spans;
+pub use tokens::{Token, TokenKind, Tokens};
 
 /// Bounds on what one parse may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,23 +98,44 @@ pub fn parse_with_limits(
     source: &Arc<SourceFile>,
     limits: ParseLimits,
 ) -> (ast::File, Vec<Diagnostic>) {
+    let (file, _, diagnostics) = parse_inner(source, limits, false);
+    (file, diagnostics)
+}
+
+/// Parses a rule file with the default [`ParseLimits`], keeping its tokens.
+///
+/// The tokens come from the same parse as the AST; they are empty when the
+/// file has a syntax error or is nested too deep.
+#[must_use]
+pub fn parse_lossless(source: &Arc<SourceFile>) -> (ast::File, Tokens, Vec<Diagnostic>) {
+    parse_inner(source, ParseLimits::default(), true)
+}
+
+fn parse_inner(
+    source: &Arc<SourceFile>,
+    limits: ParseLimits,
+    keep_tokens: bool,
+) -> (ast::File, Tokens, Vec<Diagnostic>) {
     let empty = ast::File { items: Vec::new() };
     let text = source.text();
     if let Some(offset) = depth::first_too_deep(text, limits.max_depth) {
         let message = format!("brackets nested deeper than the limit of {}", limits.max_depth);
         let span = Span::new(offset, offset + 1);
-        return (empty, vec![Diagnostic::error(codes::TOO_DEEP, message, source, span)]);
+        let diagnostic = Diagnostic::error(codes::TOO_DEEP, message, source, span);
+        return (empty, Tokens::default(), vec![diagnostic]);
     }
     SET_CALL_LIMIT.call_once(|| pest::set_call_limit(NonZeroUsize::new(MAX_PEST_CALLS)));
     let pairs = match YaraParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
         Err(_) => {
             let error = syntax_error::detailed_error(text);
-            return (empty, vec![syntax_error::diagnostic(source, &error)]);
+            return (empty, Tokens::default(), vec![syntax_error::diagnostic(source, &error)]);
         }
     };
+    let tokens =
+        if keep_tokens { Tokens::from_pairs(pairs.clone(), text) } else { Tokens::default() };
     let builder = build::Builder::new(source, limits.max_depth);
     let file_pair = pairs.into_iter().next().expect("grammar: file");
     let items = builder.file(file_pair);
-    (ast::File { items }, builder.into_diagnostics())
+    (ast::File { items }, tokens, builder.into_diagnostics())
 }

@@ -3,13 +3,15 @@
 //! Argument ranges (`xor(300)`, alphabet length) are checked while the
 //! modifier is built; this module checks the set as a whole: repeats,
 //! pairs that exclude each other, and modifiers the pattern kind cannot
-//! take.
+//! take. It is the one place that decides: the parser reports its
+//! problems with spans, and the matcher refuses a pattern given to it
+//! directly with such a list.
 
 use super::ast::{Modifier, ModifierKind, PatternValue};
 
 /// A problem with a pattern's modifier list.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) struct ModifierProblem {
+pub(crate) struct ModifierProblem {
     /// Index in the list of the modifier to point at.
     pub index: usize,
     /// What is wrong.
@@ -43,7 +45,7 @@ const EXCLUSIVE: [(&str, &str); 5] = [
 const BASE64WIDE_EXCLUSIVE: [&str; 2] = ["xor", "fullword"];
 
 /// Every problem with `modifiers` on a pattern of kind `value`.
-pub(super) fn check(value: &PatternValue, modifiers: &[Modifier]) -> Vec<ModifierProblem> {
+pub(crate) fn check(value: &PatternValue, modifiers: &[Modifier]) -> Vec<ModifierProblem> {
     let names: Vec<&str> = modifiers.iter().map(|m| keyword(&m.kind)).collect();
     let mut problems = Vec::new();
     for (index, name) in names.iter().enumerate() {

@@ -1,69 +1,50 @@
 //! The regular expressions of conditions (`matches`, function arguments),
 //! compiled when the rules are built and, for rules loaded from a compiled
 //! file, on first use: signature-base has hundreds of them, and compiling
-//! them all would cost a load more than everything else together.
+//! them all would cost a load more than everything else together. Their
+//! sources stay in the program ([`crate::compiler::ir::Program::regexes`]).
 
 use std::sync::{Arc, OnceLock};
 
 use regex_automata::meta;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::RulesError;
-use crate::matcher::regex::{RegexFlags, translate};
-use crate::parser::ast;
+use crate::compiler::ir;
+use crate::matcher::regex::{RegexFlags, compile_search};
 
-/// One condition regex: its source and, once compiled, the regex.
-#[derive(Debug)]
-pub(crate) struct ConditionRegex {
-    source: ast::Regex,
-    compiled: OnceLock<Arc<meta::Regex>>,
+/// The compiled condition regexes, by [`ir::RegexId`].
+#[derive(Debug, Default)]
+pub(crate) struct ConditionRegexes {
+    compiled: Box<[OnceLock<Arc<meta::Regex>>]>,
+    /// Heap bytes one compiled regex may take, as when the rules were
+    /// built.
+    size_limit: usize,
 }
 
-impl ConditionRegex {
-    /// Compiles `source` now, so that an error is the build's.
-    pub(crate) fn compile(source: &ast::Regex) -> Result<Self, RulesError> {
-        let compiled = OnceLock::from(Arc::new(compile_regex(source)?));
-        Ok(ConditionRegex { source: source.clone(), compiled })
+impl ConditionRegexes {
+    /// The regexes the build compiled.
+    pub(crate) fn built(regexes: Vec<Arc<meta::Regex>>, size_limit: usize) -> Self {
+        Self { compiled: regexes.into_iter().map(OnceLock::from).collect(), size_limit }
     }
 
-    /// The compiled regex. One that does not compile, which only a forged
-    /// compiled file can hold (the build refuses it), never matches.
-    pub(crate) fn get(&self) -> &Arc<meta::Regex> {
-        self.compiled.get_or_init(|| {
-            let compiled = compile_regex(&self.source)
+    /// `count` regexes, each compiled from its source on first use.
+    pub(crate) fn deferred(count: usize, size_limit: usize) -> Self {
+        Self { compiled: (0..count).map(|_| OnceLock::new()).collect(), size_limit }
+    }
+
+    /// The compiled regex `index`, whose source is `source`. One that does
+    /// not compile, which only a forged compiled file can hold (the build
+    /// refuses it), never matches.
+    pub(crate) fn get(&self, index: usize, source: &ir::Regex) -> &Arc<meta::Regex> {
+        self.compiled[index].get_or_init(|| {
+            let flags = RegexFlags {
+                case_insensitive: source.case_insensitive,
+                dot_matches_new_line: source.dot_matches_new_line,
+            };
+            let compiled = compile_search(&source.pattern, flags, self.size_limit)
                 .ok()
                 .or_else(|| meta::Regex::new_many::<&str>(&[]).ok())
                 .unwrap_or_else(|| unreachable!("a regex without patterns always builds"));
             Arc::new(compiled)
         })
     }
-}
-
-impl Serialize for ConditionRegex {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.source.serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConditionRegex {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let source = ast::Regex::deserialize(deserializer)?;
-        Ok(ConditionRegex { source, compiled: OnceLock::new() })
-    }
-}
-
-/// Compiles a condition's regular expression for an unanchored search over
-/// bytes, in YARA's dialect: the same translation as the patterns' (`{,n}`,
-/// `\b` over bytes, ...).
-fn compile_regex(regex: &ast::Regex) -> Result<meta::Regex, RulesError> {
-    let error = |message: String| RulesError::Regex { pattern: regex.pattern.clone(), message };
-    let flags = RegexFlags {
-        case_insensitive: regex.case_insensitive,
-        dot_matches_new_line: regex.dot_matches_new_line,
-    };
-    let hir = translate(&regex.pattern, flags).map_err(|e| error(e.message))?;
-    meta::Builder::new()
-        .configure(meta::Config::new().utf8_empty(false))
-        .build_from_hir(&hir)
-        .map_err(|e| error(e.to_string()))
 }

@@ -33,8 +33,8 @@
 //! plan) and none of the automata: a regex form stores the compact bytes
 //! of the HIRs its lazy DFAs are compiled from, and is compiled on its
 //! first verification; condition regexes likewise. What is rebuilt on load
-//! is the atom index, a trie over the atoms of all forms, which takes a few
-//! milliseconds. The payload is postcard (compact varints, variant
+//! is the atom index, hash tables over the atoms of all forms, which takes
+//! a few milliseconds. The payload is postcard (compact varints, variant
 //! indexes, no field names: the fastest of the serde formats to decode,
 //! and the serde derives keep it in step with the types); postcard does not
 //! bound nesting, so decoding goes through [`depth_limit`].
@@ -42,9 +42,11 @@
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::regexes::ConditionRegexes;
 use super::{PatternPlan, Rules, depth_limit};
+use crate::attribution::indicators::IndicatorSet;
 use crate::compiler::ir::FunctionRef;
-use crate::modules::{self, ModuleId};
+use crate::modules::ModuleId;
 
 /// The first bytes of every compiled ruleset.
 pub const MAGIC: &[u8; 8] = b"SPOOR\0RS";
@@ -161,13 +163,18 @@ impl Rules {
         let payload = checked_payload(data)?;
         let damaged = |e: postcard::Error| CompiledError::Damaged(e.to_string());
         let mut decoder = postcard::Deserializer::from_bytes(payload);
-        let rules: Rules =
+        let mut rules: Rules =
             depth_limit::deserialize(&mut decoder, PAYLOAD_MAX_DEPTH).map_err(damaged)?;
         let left = decoder.finalize().map_err(damaged)?.len();
         if left != 0 {
             return Err(CompiledError::Damaged(format!("{left} payload bytes left undecoded")));
         }
         rules.check_tables().map_err(|what| CompiledError::Damaged(what.to_owned()))?;
+        rules.plan.indicators = IndicatorSet::recognize(&rules.program);
+        rules.regexes = ConditionRegexes::deferred(
+            rules.program.regexes.len(),
+            rules.searched.limits().regex_size_limit,
+        );
         Ok(rules)
     }
 
@@ -176,19 +183,30 @@ impl Rules {
     fn check_tables(&self) -> Result<(), &'static str> {
         let rules = self.program.rules.len();
         let patterns = self.program.patterns.len();
-        let anchored = self.plans.iter().filter(|p| matches!(p, PatternPlan::Anchored { .. }));
-        let module_count = modules::registry().len();
+        let plan = &self.plan;
+        let anchored = plan.plans.iter().filter(|p| matches!(p, PatternPlan::Anchored { .. }));
+        let searched = self.searched.pattern_count();
         let checks = [
-            (self.globals.len() == rules, "global rule table"),
-            (self.required.len() == rules, "required pattern table"),
-            (self.guards.len() == rules, "input guard table"),
-            (self.plans.len() == patterns, "pattern plan table"),
-            (self.regexes.len() == self.program.regexes.len(), "regex table"),
-            (self.searched_ids.len() == self.searched.pattern_count(), "searched pattern table"),
+            (plan.globals.len() == rules, "global rule table"),
+            (plan.required.len() == rules, "required pattern table"),
+            (plan.guards.len() == rules, "input guard table"),
+            (plan.plans.len() == patterns, "pattern plan table"),
+            (plan.searched_ids.len() == searched, "searched pattern table"),
             (anchored.count() == self.anchored.pattern_count(), "anchored pattern table"),
-            (self.searched_ids.iter().all(|id| (id.0 as usize) < patterns), "pattern id"),
-            (self.globals.iter().flatten().all(|id| (id.0 as usize) < rules), "global rule id"),
-            (self.entry_points.iter().all(|(id, _)| usize::from(id.0) < module_count), "module id"),
+            (plan.searched_ids.iter().all(|id| (id.0 as usize) < patterns), "pattern id"),
+            (plan.globals.iter().flatten().all(|id| (id.0 as usize) < rules), "global rule id"),
+            (
+                plan.required.iter().flatten().flatten().all(|&slot| (slot as usize) < searched),
+                "required search slot",
+            ),
+            (self.program.patterns.iter().all(|p| (p.rule.0 as usize) < rules), "pattern rule id"),
+            (
+                plan.plans.iter().all(|p| match *p {
+                    PatternPlan::Searched { slot } => slot < searched,
+                    PatternPlan::Anchored { slot, .. } => slot < self.anchored.pattern_count(),
+                }),
+                "pattern plan slot",
+            ),
         ];
         match checks.into_iter().find(|(holds, _)| !holds) {
             Some((_, what)) => Err(what),
@@ -272,7 +290,6 @@ impl<'de> Deserialize<'de> for FunctionRef {
 mod tests {
     use super::*;
     use crate::compiler::Compiler;
-    use crate::matcher::MatcherLimits;
 
     /// Rules exercising every kind of pattern, modifier and expression the
     /// payload stores.
@@ -301,8 +318,7 @@ mod tests {
     fn rules() -> Rules {
         let mut compiler = Compiler::new();
         let _ = compiler.add_source(RULES, "test.yar");
-        let program = compiler.build().unwrap();
-        Rules::new(program, &MatcherLimits::default()).unwrap()
+        compiler.build().unwrap()
     }
 
     #[test]

@@ -5,20 +5,33 @@
 //! same trade-off ripgrep and YARA-X make). Above [`LoadOptions::mmap_threshold`]
 //! the file is mapped with memmap2 instead of copied.
 //!
+//! Only regular files are loaded, and [`open_regular`] looks before it
+//! opens: opening a FIFO waits for a writer, reading a device or a socket
+//! may never end. A file is read up to the size it had when it was opened
+//! (one being appended to is read as it was, not followed), and never more
+//! than [`LoadOptions::max_read`] bytes: a 64 GB sparse file under
+//! `--no-mmap` is refused, not allocated. Files of `/proc` say they are
+//! empty and are scanned as such, as YARA does.
+//!
 //! A mapped file can shrink while it is scanned; touching a page past the new
 //! end raises `SIGBUS`, which would kill the process. This module installs a
 //! `SIGBUS` handler once: when the faulting address lies inside one of our
 //! live mappings, it maps a zero page over the faulting page and marks the
 //! mapping, so the scan reads zeros, finishes, and the caller reports the file
-//! as changed during the scan instead of trusting its results. Faults
-//! anywhere else are handed back to the previous disposition. This is the
-//! crate's only `unsafe` code.
+//! as changed during the scan instead of trusting its results. A fault
+//! anywhere else restores the previous disposition for good and returns,
+//! so the faulting access runs again under it (by default the process is
+//! killed, as it would be without the guard). Mappings are registered
+//! after `mmap` returns and before any byte of them is read, and
+//! unregistered before they are unmapped. This is the crate's only
+//! `unsafe` code.
 
 #![allow(unsafe_code)]
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::ops::Deref;
+use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
 use std::path::Path;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -34,11 +47,24 @@ pub struct LoadOptions {
     pub no_mmap: bool,
     /// Refuse files larger than this.
     pub max_filesize: Option<u64>,
+    /// Most bytes read into memory from one file (files that are not
+    /// mapped): [`DEFAULT_MAX_READ`] unless `--max-filesize` says more.
+    pub max_read: u64,
 }
+
+/// Most bytes read into memory from one file by default: 1 GiB per
+/// scanning thread is as much as a scan should hold; larger files are
+/// mapped, or refused under `--no-mmap`.
+pub const DEFAULT_MAX_READ: u64 = 1 << 30;
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { mmap_threshold: 16 << 20, no_mmap: false, max_filesize: None }
+        Self {
+            mmap_threshold: 16 << 20,
+            no_mmap: false,
+            max_filesize: None,
+            max_read: DEFAULT_MAX_READ,
+        }
     }
 }
 
@@ -56,10 +82,60 @@ pub enum LoadError {
         /// The configured limit.
         limit: u64,
     },
-    /// Not a regular file (a FIFO, device or socket): reading it could block
-    /// forever or never end.
-    #[error("not a regular file")]
-    NotRegular,
+    /// The file is not mapped and larger than [`LoadOptions::max_read`].
+    #[error(
+        "file is {size} bytes, over the limit of {limit} bytes read into memory \
+         (it is not mapped; --max-filesize raises the limit)"
+    )]
+    TooLargeToRead {
+        /// Size of the file.
+        size: u64,
+        /// The read limit.
+        limit: u64,
+    },
+    /// Not a regular file (a FIFO, device, socket or directory): opening
+    /// or reading it could block forever or never end.
+    #[error("not a regular file ({0})")]
+    NotRegular(&'static str),
+}
+
+/// Opens `path` for reading if it is a regular file, without blocking:
+/// the type is checked before opening (a FIFO would wait for a writer) and
+/// again on the open file (the path may have changed in between).
+///
+/// # Errors
+/// [`LoadError::NotRegular`] for anything else, [`LoadError::Io`] when
+/// the file cannot be inspected or opened.
+pub fn open_regular(path: &Path) -> Result<File, LoadError> {
+    require_regular(&std::fs::metadata(path)?)?;
+    let file =
+        OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)?;
+    require_regular(&file.metadata()?)?;
+    Ok(file)
+}
+
+/// `Ok` for a regular file, else [`LoadError::NotRegular`] saying what it is.
+///
+/// # Errors
+/// When `metadata` is not that of a regular file.
+pub fn require_regular(metadata: &std::fs::Metadata) -> Result<(), LoadError> {
+    let kind = metadata.file_type();
+    let what = if kind.is_file() {
+        return Ok(());
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    };
+    Err(LoadError::NotRegular(what))
 }
 
 /// The bytes of one file, owned or mapped.
@@ -100,12 +176,8 @@ impl Deref for Input {
 /// [`LoadError`] when the file cannot be opened or read, is not a regular
 /// file, or is over the size limit.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Input, LoadError> {
-    let file = File::open(path)?;
-    let metadata = file.metadata()?;
-    if !metadata.is_file() {
-        return Err(LoadError::NotRegular);
-    }
-    let size = metadata.len();
+    let file = open_regular(path)?;
+    let size = file.metadata()?.len();
     if let Some(limit) = options.max_filesize.filter(|&limit| size > limit) {
         return Err(LoadError::TooLarge { size, limit });
     }
@@ -116,20 +188,22 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Input, LoadError> {
     {
         return Ok(Input::Mapped(map));
     }
-    read_bounded(file, size, options.max_filesize)
+    let limit = options.max_read.max(options.max_filesize.unwrap_or(0));
+    if size > limit {
+        return Err(LoadError::TooLargeToRead { size, limit });
+    }
+    Ok(Input::Owned(read_snapshot(file, size)?))
 }
 
-/// Reads a file whose size was `size` when it was opened. The file may grow
-/// meanwhile: never read more than the size limit allows.
-fn read_bounded(file: File, size: u64, limit: Option<u64>) -> Result<Input, LoadError> {
-    let cap = limit.unwrap_or(u64::MAX);
-    let mut bytes = Vec::with_capacity(usize::try_from(size.min(cap)).unwrap_or(0));
-    let _ = file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
-    let read = bytes.len() as u64;
-    if read > cap {
-        return Err(LoadError::TooLarge { size: read, limit: cap });
-    }
-    Ok(Input::Owned(bytes))
+/// Reads at most `size` bytes, the size of the file when it was opened:
+/// a file that grows meanwhile is read as it was.
+///
+/// # Errors
+/// When reading fails.
+pub fn read_snapshot(file: File, size: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let _ = file.take(size).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// How many mappings can be guarded at once; one per scanning thread is
@@ -203,18 +277,22 @@ fn install_handler() {
             PAGE_SIZE.store(page.max(1), Ordering::Relaxed);
         }
         // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value;
-        // the handler has the SA_SIGINFO signature; PREVIOUS is written
-        // once, here, before the handler can run (it is installed by this
-        // very call), and only read by the handler afterwards.
+        // the handler has the SA_SIGINFO signature. The order makes PREVIOUS
+        // safe to read from the handler: the current disposition is fetched
+        // and stored in PREVIOUS first (without changing it), and only then
+        // is the handler installed, so the handler never sees PREVIOUS being
+        // written; `call_once` makes this the only write.
         unsafe {
+            let mut previous: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGBUS, std::ptr::null(), &raw mut previous) != 0 {
+                return;
+            }
+            PREVIOUS = Some(previous);
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_sigbus as *const () as usize;
             action.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER;
             let _ = libc::sigemptyset(&raw mut action.sa_mask);
-            let mut previous: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(libc::SIGBUS, &raw const action, &raw mut previous) == 0 {
-                PREVIOUS = Some(previous);
-            }
+            let _ = libc::sigaction(libc::SIGBUS, &raw const action, std::ptr::null_mut());
         }
     });
 }
@@ -301,7 +379,41 @@ mod tests {
     #[test]
     fn directories_are_not_regular_files() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(load(dir.path(), &LoadOptions::default()), Err(LoadError::NotRegular)));
+        assert!(matches!(
+            load(dir.path(), &LoadOptions::default()),
+            Err(LoadError::NotRegular("a directory"))
+        ));
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(status.success());
+        assert!(matches!(
+            load(&fifo, &LoadOptions::default()),
+            Err(LoadError::NotRegular("a FIFO"))
+        ));
+        assert!(matches!(
+            load(Path::new("/dev/zero"), &LoadOptions::default()),
+            Err(LoadError::NotRegular("a character device"))
+        ));
+    }
+
+    #[test]
+    fn files_over_the_read_limit_are_refused_before_any_allocation() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        file.as_file().set_len(1 << 36).unwrap();
+        let opts = LoadOptions { no_mmap: true, max_read: 1 << 20, ..LoadOptions::default() };
+        assert!(matches!(
+            load(file.path(), &opts),
+            Err(LoadError::TooLargeToRead { size: 68_719_476_736, limit: 1_048_576 })
+        ));
+        file.as_file().set_len(1 << 20).unwrap();
+        assert_eq!(load(file.path(), &opts).unwrap().len(), 1 << 20, "at the limit");
+        file.as_file().set_len((1 << 20) - 1).unwrap();
+        assert_eq!(load(file.path(), &opts).unwrap().len(), (1 << 20) - 1, "below it");
     }
 
     #[test]

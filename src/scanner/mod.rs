@@ -22,21 +22,22 @@
 pub mod error;
 mod eval;
 pub mod input;
-pub(crate) mod matches;
 pub(crate) mod module_data;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use crate::compiler::ir::{PatternId, RuleId};
-use crate::matcher::Scratch;
+use crate::matcher::deadline::Deadline;
+use crate::matcher::{Match, PatternMatches, Scratch};
 use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
 use crate::rules::{PatternPlan, Rules};
 use error::ScanError;
 use eval::{Clock, ScanState, Stop, Val, Verdict, eval_rule};
 use input::LoadOptions;
-use matches::{Match, PatternMatches};
 use module_data::ModuleCache;
 
 /// YARA's default cap on the matches kept per pattern and input.
@@ -45,8 +46,11 @@ pub const DEFAULT_MAX_MATCHES_PER_PATTERN: usize = crate::matcher::MAX_MATCHES_P
 /// How a [`Scanner`] scans.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
-    /// Give up on an input after this long.
+    /// Give up on an input after this long (`None`: never).
     pub timeout: Option<Duration>,
+    /// Stop the scan in progress once this flag is set (from another
+    /// thread: an interrupt, a closed output).
+    pub cancel: Option<Arc<AtomicBool>>,
     /// Keep at most this many matches per pattern (a warning says when a
     /// pattern hit it); the rules' own matcher limit caps it too.
     pub max_matches_per_pattern: usize,
@@ -58,6 +62,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         Self {
             timeout: None,
+            cancel: None,
             max_matches_per_pattern: DEFAULT_MAX_MATCHES_PER_PATTERN,
             print_strings: false,
         }
@@ -170,19 +175,22 @@ impl<'r> Scanner<'r> {
     }
 
     /// Scans `path` into an owned report; a failure becomes
-    /// [`Outcome::Failed`](crate::results::Outcome::Failed).
+    /// [`Outcome::Failed`](crate::results::Outcome::Failed), a scan stopped
+    /// by its deadline keeps the rules matched until then and says why it
+    /// stopped in [`FileReport::stopped`].
     pub fn scan_file_report(&mut self, path: &Path, load: &LoadOptions) -> FileReport {
-        let scanned = input::load(path, load)
-            .map_err(ScanError::from)
-            .and_then(|input| Ok((self.scan_input(&input)?, input.len() as u64)));
-        match scanned {
-            Ok((results, size)) => results.into_report(path, size),
-            Err(error) => FileReport::failed(path.to_path_buf(), error.to_string()),
-        }
+        let input = match input::load(path, load) {
+            Ok(input) => input,
+            Err(error) => return FileReport::failed(path.to_path_buf(), error.to_string()),
+        };
+        report_of(self.scan_input(&input), path, input.len() as u64)
     }
 
     /// Scans a loaded file; its results are void if it shrank meanwhile.
-    fn scan_input(&mut self, input: &input::Input) -> Result<ScanResults, ScanError> {
+    ///
+    /// # Errors
+    /// On a timeout, or when the mapped file shrank during the scan.
+    pub fn scan_input(&mut self, input: &input::Input) -> Result<ScanResults, ScanError> {
         let results = self.scan_bytes(input)?;
         if input.was_truncated() {
             return Err(ScanError::FileChanged);
@@ -193,16 +201,19 @@ impl<'r> Scanner<'r> {
     /// Scans `data`.
     ///
     /// # Errors
-    /// [`ScanError::Timeout`] when the scan runs past the timeout.
+    /// [`ScanError::Timeout`] when the scan runs past the timeout,
+    /// [`ScanError::Interrupted`] when the cancel flag is set; both keep
+    /// the rules decided until then.
     pub fn scan_bytes(&mut self, data: &[u8]) -> Result<ScanResults, ScanError> {
         let timeout = self.options.timeout;
-        let timed_out = |_| ScanError::Timeout(timeout.unwrap_or_default());
+        let deadline = Deadline::after(timeout, self.options.cancel.clone());
+        self.scratch.set_deadline(deadline.clone());
         let rules = self.rules;
-        let modules = ModuleCache::new(&rules.program().modules, rules.entry_points());
+        let modules = ModuleCache::new(&rules.program().modules);
         let anchored: Vec<OnceCell<Option<Match>>> = vec![OnceCell::new(); rules.anchored_count()];
         let anchored_checks = Cell::new(0);
         let messages = RefCell::new(Vec::new());
-        let clock = Clock::new(timeout.map(|t| Instant::now() + t));
+        let clock = Clock::new(deadline);
         let mut state = ScanState {
             rules,
             data,
@@ -216,18 +227,31 @@ impl<'r> Scanner<'r> {
         self.stats.inputs += 1;
 
         let mut decisions = Decisions::new(rules.len());
-        let undecided = decisions.evaluate(&state, Pass::BeforeSearch).map_err(timed_out)?;
-        let searched = if undecided || self.strings_need_search(&decisions.verdicts) {
+        // Hash rules whose digests are not this input's are false, unevaluated.
+        rules.indicators().rule_out(data, clock.deadline(), |id| {
+            decisions.verdicts[id.0 as usize] = Verdict::False;
+        });
+        let mut stopped = false;
+        let undecided = match decisions.evaluate(&state, Pass::BeforeSearch) {
+            Ok(undecided) => undecided,
+            Err(_) => {
+                stopped = true;
+                false
+            }
+        };
+        let searched = if !stopped && (undecided || self.strings_need_search(&decisions.verdicts)) {
             self.stats.searches += 1;
             let found = rules.search(data, &mut self.scratch, self.options.max_matches_per_pattern);
-            clock.check().map_err(timed_out)?;
-            Some(found)
+            // Matches cut short by the deadline would decide `not $a` and
+            // `#a == 1` wrongly: they are dropped.
+            stopped = self.scratch.stopped() || clock.check().is_err();
+            (!stopped).then_some(found)
         } else {
             None
         };
         if let Some(found) = &searched {
             state.searched = Some(found);
-            decisions.evaluate(&state, Pass::AfterSearch).map_err(timed_out)?;
+            stopped |= decisions.evaluate(&state, Pass::AfterSearch).is_err();
         }
         self.stats.anchored_checks += anchored_checks.get();
         self.stats.module_parses += modules.parses();
@@ -241,11 +265,20 @@ impl<'r> Scanner<'r> {
         let report = Report { rules, data, searched: searched.as_ref(), state: &state };
         let matches =
             matching.iter().map(|&id| report.rule(id, self.options.print_strings)).collect();
-        Ok(ScanResults {
+        let results = ScanResults {
             matches,
             warnings: searched.as_ref().map(|m| cap_warnings(rules, m)).unwrap_or_default(),
             messages: messages.into_inner(),
             matching,
+        };
+        if !stopped {
+            return Ok(results);
+        }
+        let partial = Box::new(results);
+        Err(if clock.deadline().cancelled() {
+            ScanError::Interrupted { partial }
+        } else {
+            ScanError::Timeout { after: timeout.unwrap_or_default(), partial }
         })
     }
 
@@ -258,6 +291,28 @@ impl<'r> Scanner<'r> {
                     && reported_patterns(self.rules, id)
                         .any(|p| matches!(self.rules.plan(p), PatternPlan::Searched { .. }))
             })
+    }
+}
+
+/// The owned report of one scan of `path` (`size` bytes): a failure
+/// becomes [`Outcome::Failed`](crate::results::Outcome::Failed), a scan
+/// stopped by its deadline or an interrupt keeps the rules matched until
+/// then and says why it stopped in [`FileReport::stopped`].
+#[must_use]
+pub fn report_of(result: Result<ScanResults, ScanError>, path: &Path, size: u64) -> FileReport {
+    match result {
+        Ok(results) => results.into_report(path, size),
+        Err(error) => {
+            let message = error.to_string();
+            match error {
+                ScanError::Timeout { partial, .. } | ScanError::Interrupted { partial } => {
+                    let mut report = partial.into_report(path, size);
+                    report.stopped = Some(message);
+                    report
+                }
+                _ => FileReport::failed(path.to_path_buf(), message),
+            }
+        }
     }
 }
 

@@ -6,44 +6,27 @@
 
 use std::cell::{Cell, OnceCell};
 
-use crate::modules::{self, ModuleData, ModuleId, Value};
-
-/// Modules whose `entry_point` field gives the `entrypoint` keyword its
-/// value, tried in this order.
-const ENTRYPOINT_MODULES: [&str; 2] = ["pe", "elf"];
-
-/// The modules that can provide `entrypoint`, with the index of their
-/// `entry_point` field. Computed once per rule set: building a module's
-/// declaration is far too slow to repeat per input.
-pub(crate) fn entrypoint_fields() -> Vec<(ModuleId, usize)> {
-    ENTRYPOINT_MODULES
-        .iter()
-        .filter_map(|name| modules::find(name))
-        .filter_map(|(id, module)| Some((id, module.declaration().field_index("entry_point")?)))
-        .collect()
-}
+use crate::modules::{self, ModuleData, ModuleId};
 
 /// The data of each module for one input, computed on first use.
 #[derive(Debug)]
-pub(crate) struct ModuleCache<'r> {
+pub(crate) struct ModuleCache {
     slots: Vec<(ModuleId, OnceCell<ModuleData>)>,
-    /// For `entrypoint`: modules with an `entry_point` field and its index.
-    entry_points: &'r [(ModuleId, usize)],
+    /// The `entrypoint` of the input, read on first use.
+    entrypoint: OnceCell<Option<i64>>,
     /// How many modules were parsed.
     parses: Cell<u64>,
 }
 
-impl<'r> ModuleCache<'r> {
-    /// A cache for the modules a rule set imports, plus those that can
-    /// provide `entrypoint` (see [`entrypoint_fields`]).
-    pub(crate) fn new(imported: &[ModuleId], entry_points: &'r [(ModuleId, usize)]) -> Self {
+impl ModuleCache {
+    /// A cache for the modules a rule set imports.
+    pub(crate) fn new(imported: &[ModuleId]) -> Self {
         let mut ids = imported.to_vec();
-        ids.extend(entry_points.iter().map(|(id, _)| *id));
         ids.sort_unstable();
         ids.dedup();
         Self {
             slots: ids.into_iter().map(|id| (id, OnceCell::new())).collect(),
-            entry_points,
+            entrypoint: OnceCell::new(),
             parses: Cell::new(0),
         }
     }
@@ -63,15 +46,11 @@ impl<'r> ModuleCache<'r> {
         self.parses.get()
     }
 
-    /// The `entrypoint` of the input: the first defined `entry_point` of
-    /// the PE and ELF modules.
+    /// The `entrypoint` of the input: the file offset of a PE or ELF entry
+    /// point, as legacy YARA computes it (see
+    /// [`modules::pe::entry_point_offset`]; it reads a few headers, not the
+    /// whole module data).
     pub(crate) fn entrypoint(&self, data: &[u8]) -> Option<i64> {
-        self.entry_points.iter().find_map(|&(id, field)| match &self.get(id, data)?.value {
-            Value::Struct(fields) => match fields.get(field) {
-                Some(Value::Integer(n)) => Some(*n),
-                _ => None,
-            },
-            _ => None,
-        })
+        *self.entrypoint.get_or_init(|| modules::pe::entry_point_offset(data))
     }
 }

@@ -2,16 +2,16 @@
 //! strings, caps, timeouts, files. Condition semantics are tested from rule
 //! text in `tests/eval_conditions.rs`.
 
+use std::time::Instant;
+
 use super::*;
 use crate::compiler::Compiler;
-use crate::matcher::MatcherLimits;
 use crate::results::Outcome;
 
 fn compile(source: &str) -> Rules {
     let mut compiler = Compiler::new();
     compiler.add_source(source, "<test>");
-    let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]));
-    Rules::new(program, &MatcherLimits::default()).unwrap()
+    compiler.build().unwrap_or_else(|d| panic!("{:?}", d[0]))
 }
 
 fn names(results: &ScanResults) -> Vec<&str> {
@@ -145,7 +145,7 @@ fn a_long_evaluation_times_out() {
     let mut scanner = Scanner::new(&rules);
     scanner.options_mut().timeout = Some(Duration::from_millis(50));
     let started = Instant::now();
-    assert!(matches!(scanner.scan_bytes(b""), Err(ScanError::Timeout(_))));
+    assert!(matches!(scanner.scan_bytes(b""), Err(ScanError::Timeout { .. })));
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
@@ -201,7 +201,7 @@ fn external_variables_take_their_defined_values() {
                     and not strict and owner matches /^ro+t$/ }"#,
         "<test>",
     );
-    let rules = Rules::new(compiler.build().unwrap(), &MatcherLimits::default()).unwrap();
+    let rules = compiler.build().unwrap();
     let mut scanner = Scanner::new(&rules);
     assert_eq!(names(&scanner.scan_bytes(b"abcd").unwrap()), ["r"]);
     assert!(names(&scanner.scan_bytes(b"abcde").unwrap()).is_empty());

@@ -12,7 +12,9 @@ fn files_under(dir: &Path, root: &Path, out: &mut BTreeSet<String>) {
         let path = entry.unwrap().path();
         if path.is_dir() {
             files_under(&path, root, out);
-        } else if path.extension().is_some_and(|e| e == "yar" || e == "toml") {
+        } else if path.extension().is_some_and(|e| e == "yar" || e == "toml")
+            && !path.to_string_lossy().ends_with(spoor::testing::TEST_FILE_SUFFIX)
+        {
             out.insert(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
         }
     }

@@ -113,8 +113,11 @@ fn every_error_case_fails_and_names_its_code() {
 }
 
 /// `file:line:col` of the first diagnostic printed.
+/// Where the first error is (YARA-X reports errors only; warnings spoor
+/// gives before it do not count).
 fn first_position(stdout: &str) -> Option<(usize, usize)> {
-    let mut parts = stdout.lines().next()?.splitn(4, ':');
+    let headline = stdout.lines().find(|l| l.contains(": error["))?;
+    let mut parts = headline.splitn(4, ':');
     let _file = parts.next()?;
     Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }

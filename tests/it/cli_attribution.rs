@@ -42,6 +42,7 @@ fn actors(attribution: &Value) -> BTreeSet<String> {
 fn ndjson_actors(output: &Output) -> BTreeMap<String, BTreeSet<String>> {
     stdout(output)
         .lines()
+        .filter(|line| !line.starts_with("{\"summary\""))
         .map(|line| {
             let object: Value = serde_json::from_str(line).unwrap();
             (object["path"].as_str().unwrap().to_string(), actors(&object["attribution"]))

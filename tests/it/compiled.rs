@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use spoor::matcher::MatcherLimits;
 use spoor::{Compiler, Rules, Scanner};
 
 use crate::differential::{EXTERNALS, build_corpus, python_available};
@@ -209,7 +208,7 @@ fn with_fitting_header(mut bytes: Vec<u8>) -> Vec<u8> {
 fn deserializing_mutated_payloads_never_panics() {
     let mut compiler = Compiler::new();
     let _ = compiler.add_source(RULES, "rules.yar");
-    let rules = Rules::new(compiler.build().unwrap(), &MatcherLimits::default()).unwrap();
+    let rules = compiler.build().unwrap();
     let bytes = rules.serialize().unwrap();
     let loaded = Rules::deserialize(&bytes).unwrap();
     let mut scanner = Scanner::new(&loaded);

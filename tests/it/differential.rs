@@ -51,6 +51,7 @@ struct RuleLine {
     rule: String,
 }
 
+/// Whether `python3` runs (the corpus builder needs it).
 pub(crate) fn python_available() -> bool {
     Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success())
 }
@@ -96,35 +97,7 @@ fn spoor_matches_yara_x_on_synthesized_signature_base_corpus() {
         expected_path.display()
     );
 
-    let mut cmd = crate::util::spoor();
-    cmd.arg("scan").arg("--rules").arg(&rules);
-    for name in EXTERNALS {
-        cmd.arg("--define").arg(format!("{name}="));
-    }
-    cmd.args(["--format", "ndjson", "--threads", "2"]).arg(&corpus);
-    let output = cmd.output().expect("spoor runs");
-    assert!(
-        matches!(output.status.code(), Some(0 | 1)),
-        "spoor scan exited with {:?}: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-
-    let mut found = BTreeSet::new();
-    let mut errors = Vec::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines().filter(|l| !l.trim().is_empty()) {
-        let file: FileLine = serde_json::from_str(line).expect("NDJSON line");
-        let relative = Path::new(&file.path)
-            .strip_prefix(&corpus)
-            .map_or_else(|_| file.path.clone(), |p| p.to_string_lossy().into_owned());
-        if let Some(error) = file.error {
-            errors.push(format!("{relative}: {error}"));
-        }
-        for m in file.matches {
-            found.insert((relative.clone(), m.rule));
-        }
-    }
-    assert!(errors.is_empty(), "spoor reported errors:\n{}", errors.join("\n"));
+    let found = scan_pairs(&rules, &corpus);
 
     let wanted: BTreeSet<(String, String)> = expected.pairs.into_iter().collect();
     let missing: Vec<_> = wanted.difference(&found).collect();
@@ -150,4 +123,42 @@ fn spoor_matches_yara_x_on_synthesized_signature_base_corpus() {
         percent <= MAX_DIFFERING_PERCENT,
         "{percent:.3}% of the (file, rule) pairs differ, above {MAX_DIFFERING_PERCENT}%"
     );
+}
+
+/// The (file, rule) pairs `spoor scan` reports for `corpus` with the rules
+/// under `rules`, files relative to `corpus`; a per-file error fails.
+pub(crate) fn scan_pairs(rules: &Path, corpus: &Path) -> BTreeSet<(String, String)> {
+    let mut cmd = crate::util::spoor();
+    cmd.arg("scan").arg("--rules").arg(rules);
+    for name in EXTERNALS {
+        cmd.arg("--define").arg(format!("{name}="));
+    }
+    cmd.args(["--format", "ndjson", "--threads", "2"]).arg(corpus);
+    let output = cmd.output().expect("spoor runs");
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "spoor scan exited with {:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let mut found = BTreeSet::new();
+    let mut errors = Vec::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines().filter(|l| !l.trim().is_empty()) {
+        if line.starts_with("{\"summary\"") {
+            continue; // the actor summary that ends an attributing scan
+        }
+        let file: FileLine = serde_json::from_str(line).expect("NDJSON line");
+        let relative = Path::new(&file.path)
+            .strip_prefix(corpus)
+            .map_or_else(|_| file.path.clone(), |p| p.to_string_lossy().into_owned());
+        if let Some(error) = file.error {
+            errors.push(format!("{relative}: {error}"));
+        }
+        for m in file.matches {
+            found.insert((relative.clone(), m.rule));
+        }
+    }
+    assert!(errors.is_empty(), "spoor reported errors:\n{}", errors.join("\n"));
+    found
 }

@@ -3,9 +3,8 @@
 //! expectations were confirmed against YARA-X by
 //! `tests/eval_confirm_yara_x.py`.
 
+use spoor::Scanner;
 use spoor::compiler::Compiler;
-use spoor::matcher::MatcherLimits;
-use spoor::{Rules, Scanner};
 
 const CASES: &str = include_str!("../data/eval/cases.txt");
 
@@ -43,8 +42,7 @@ fn unescape(text: &str) -> Vec<u8> {
 fn matching(source: &str, data: &[u8]) -> Result<Vec<String>, String> {
     let mut compiler = Compiler::new();
     compiler.add_source(source, "<case>");
-    let program = compiler.build().map_err(|d| format!("{:?}", d[0]))?;
-    let rules = Rules::new(program, &MatcherLimits::default()).map_err(|e| e.to_string())?;
+    let rules = compiler.build().map_err(|d| format!("{:?}", d[0]))?;
     let results = Scanner::new(&rules).scan_bytes(data).map_err(|e| e.to_string())?;
     Ok(results.matching_rules().iter().map(|m| m.rule.clone()).collect())
 }

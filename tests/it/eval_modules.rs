@@ -7,9 +7,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use spoor::Scanner;
 use spoor::compiler::Compiler;
-use spoor::matcher::MatcherLimits;
-use spoor::{Rules, Scanner};
 
 /// pip's 64-bit console launcher, a small PE with imports, sections and
 /// version information.
@@ -26,8 +25,7 @@ fn pip_launcher() -> Option<PathBuf> {
 fn matches(source: &str, data: &[u8]) -> bool {
     let mut compiler = Compiler::new();
     compiler.add_source(source, "<case>");
-    let program = compiler.build().unwrap_or_else(|d| panic!("{source}: {:?}", d[0]));
-    let rules = Rules::new(program, &MatcherLimits::default()).unwrap();
+    let rules = compiler.build().unwrap_or_else(|d| panic!("{source}: {:?}", d[0]));
     !Scanner::new(&rules).scan_bytes(data).unwrap().matching_rules().is_empty()
 }
 

@@ -9,6 +9,7 @@
 
 use std::time::Instant;
 
+use spoor::compiler::MatcherInput;
 use spoor::compiler::ir::Constant;
 use spoor::matcher::MatcherLimits;
 use spoor::{Compiler, Rules, Scanner};
@@ -22,11 +23,10 @@ fn corpus_rules() -> Option<Rules> {
         compiler.define(name, Constant::String(Vec::new().into()));
     }
     compiler.add_path(&dir);
-    let program = compiler.build().unwrap_or_else(|d| panic!("{:?}", &d[..d.len().min(3)]));
     let checked = started.elapsed();
-    let rules = Rules::new(program, &MatcherLimits::default()).unwrap();
+    let rules = compiler.build().unwrap_or_else(|d| panic!("{:?}", &d[..d.len().min(3)]));
     eprintln!(
-        "{} rules: checked in {checked:?}, rules built in {:?}",
+        "{} rules: checked and patterns compiled in {checked:?}, scan planned in {:?}",
         rules.len(),
         started.elapsed() - checked
     );
@@ -115,11 +115,8 @@ fn small_inputs() {
 fn matcher_share() {
     let Some(rules) = corpus_rules() else { return };
     let program = rules.program();
-    let specs: Vec<_> = program
-        .patterns
-        .iter()
-        .map(|p| spoor::matcher::PatternSpec { value: &p.value, modifiers: &p.modifiers })
-        .collect();
+    let inputs: Vec<_> = program.patterns.iter().map(MatcherInput::new).collect();
+    let specs: Vec<_> = inputs.iter().map(MatcherInput::spec).collect();
     let matcher = spoor::matcher::Matcher::build(&specs, &MatcherLimits::default()).unwrap();
     let data = std::fs::read("/usr/bin/cargo").or_else(|_| std::fs::read("/bin/ls")).unwrap();
     let mut scratch = matcher.scratch();

@@ -20,9 +20,9 @@ use spoor::types::{Constant, StructType, Type};
 
 /// Fields compared and mismatches found, by field path without indexes.
 #[derive(Default)]
-struct Tally {
-    compared: usize,
-    mismatches: BTreeMap<String, Vec<String>>,
+pub(crate) struct Tally {
+    pub(crate) compared: usize,
+    pub(crate) mismatches: BTreeMap<String, Vec<String>>,
 }
 
 impl Tally {
@@ -49,11 +49,17 @@ fn reference_bytes(j: &Json) -> Option<Vec<u8>> {
     }
 }
 
+/// The value of the constant YARA-X names `name` in its output: one of
+/// the module's constants, or one of a nested enum (`lnk.ShowCommand`).
 fn constant(root: &StructType, name: &str) -> Option<i64> {
-    match root.field(name)?.constant.as_ref()? {
+    let enums = root.fields.iter().filter_map(|f| match &f.ty {
+        Type::Struct(s) if f.constant.is_none() => Some(s.as_ref()),
+        _ => None,
+    });
+    std::iter::once(root).chain(enums).find_map(|s| match s.field(name)?.constant.as_ref()? {
         Constant::Integer(i) => Some(*i),
         _ => None,
-    }
+    })
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -65,7 +71,9 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-fn compare(
+/// Compares `ours`, of type `ty`, with YARA-X's output `reference`,
+/// counting compared values and mismatches in `t`.
+pub(crate) fn compare(
     root: &StructType,
     ty: &Type,
     ours: &Value,
@@ -193,7 +201,12 @@ fn check_call(data: &[u8], module_data: &ModuleData, call: &Json, t: &mut Tally)
         return t.mismatch(&format!("{module_name}.{path}()"), format!("{label}: not implemented"));
     };
     let messages = RefCell::new(Vec::new());
-    let ctx = CallContext { data, module: module_data, messages: &messages };
+    let ctx = CallContext {
+        data,
+        module: module_data,
+        messages: &messages,
+        deadline: &Default::default(),
+    };
     let got = implementation(&ctx, &args);
     t.compared += 1;
     let equal = match (&call["value"], &got) {

@@ -51,8 +51,12 @@ impl Call<'_> {
         };
         let (overload, _) = f.resolve(&types).unwrap_or_else(|| panic!("{function}{types:?}"));
         let implementation = module.function(path, overload).expect("implemented");
-        let ctx =
-            CallContext { data: self.data, module: self.module_data, messages: self.messages };
+        let ctx = CallContext {
+            data: self.data,
+            module: self.module_data,
+            messages: self.messages,
+            deadline: &Default::default(),
+        };
         implementation(&ctx, &values)
     }
 }

@@ -87,7 +87,8 @@ fn inputs() -> Vec<Vec<u8>> {
 fn check_module(module: &dyn Module, data: &[u8]) -> usize {
     let parsed = module.parse(data);
     let messages = RefCell::new(Vec::new());
-    let ctx = CallContext { data, module: &parsed, messages: &messages };
+    let ctx =
+        CallContext { data, module: &parsed, messages: &messages, deadline: &Default::default() };
     let input_len = i64::try_from(data.len()).expect("small input");
     let mut calls = 0;
     for (path, function) in declared_functions(&module.declaration()) {

@@ -181,7 +181,8 @@ fn hex_tokens(depth: u32) -> BoxedStrategy<String> {
         .boxed()
 }
 
-fn rule() -> impl Strategy<Value = String> {
+/// A whole generated rule file (also used by the formatter tests).
+pub(crate) fn rule() -> impl Strategy<Value = String> {
     let meta_value = prop_oneof![
         text_literal(),
         (-1000i64..1000).prop_map(|n| n.to_string()),

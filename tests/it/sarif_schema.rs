@@ -50,7 +50,7 @@ fn sarif(reports: &[FileReport]) -> serde_json::Value {
     serde_json::from_slice(&bytes).expect("the printer writes one JSON document")
 }
 
-fn validate(log: &serde_json::Value) {
+pub(crate) fn validate(log: &serde_json::Value) {
     // The 2.1.0 schema's `language` patterns (run, toolComponent) have a
     // stray `]` that the validator's meta-schema check rejects as a regex;
     // use the evident intent ("en" or "en-US"). Nothing spoor writes uses it.

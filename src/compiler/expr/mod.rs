@@ -13,19 +13,21 @@
 //! floats and strings (non-zero, non-empty is true), which the lowering
 //! makes explicit with a comparison so the evaluator only sees booleans.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 mod operators;
 mod sets;
 
 use super::externals::Externals;
-use super::fold::{self, FoldError};
+use super::fold::{self, Overflow};
 use super::ir::{self, CmpOp, Constant, Expr, FunctionRef, RuleId, VarId};
-use super::patterns::{DeclaredPatterns, check_regex};
-use crate::diagnostics::{Diagnostic, codes};
+use super::patterns::{DeclaredPatterns, RegexTable};
+use crate::diagnostics::{Diagnostic, codes, suggest};
 use crate::modules::{self, ModuleId};
 use crate::parser::ast::{self, ExprKind, Ident};
+use crate::semantics::IntWidth;
 use crate::source::{SourceFile, Span};
 use crate::types::{self, StructType, Type};
 
@@ -37,26 +39,43 @@ use crate::types::{self, StructType, Type};
 pub(super) struct RuleTable {
     order: Vec<(String, Option<RuleId>)>,
     by_name: HashMap<String, Option<RuleId>>,
+    /// Rules some condition refers to, recorded as names are resolved (the
+    /// table is shared read-only while a condition is checked), for the
+    /// unused private rule warning.
+    used: RefCell<HashSet<RuleId>>,
 }
 
 impl RuleTable {
-    /// Whether a rule of that name exists (checked or failed).
-    pub(super) fn contains(&self, name: &str) -> bool {
-        self.by_name.contains_key(name)
-    }
-
     /// Records a rule; `None` for a rule that failed.
     pub(super) fn insert(&mut self, name: &str, id: Option<RuleId>) {
         self.order.push((name.to_owned(), id));
         self.by_name.insert(name.to_owned(), id);
     }
 
+    /// Whether a condition referred to rule `id`.
+    pub(super) fn is_used(&self, id: RuleId) -> bool {
+        self.used.borrow().contains(&id)
+    }
+
     fn get(&self, name: &str) -> Option<Option<RuleId>> {
-        self.by_name.get(name).copied()
+        let found = self.by_name.get(name).copied();
+        if let Some(Some(id)) = found {
+            self.used.borrow_mut().insert(id);
+        }
+        found
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(|(name, _)| name.as_str())
     }
 
     fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = Option<RuleId>> + 'a {
-        self.order.iter().filter(move |(n, _)| n.starts_with(prefix)).map(|(_, id)| *id)
+        self.order.iter().filter(move |(n, _)| n.starts_with(prefix)).map(|(_, id)| {
+            if let Some(id) = id {
+                self.used.borrow_mut().insert(*id);
+            }
+            *id
+        })
     }
 }
 
@@ -150,7 +169,7 @@ pub(super) struct ExprChecker<'a> {
     source: &'a Arc<SourceFile>,
     diags: &'a mut Vec<Diagnostic>,
     patterns: &'a mut DeclaredPatterns,
-    regexes: &'a mut Vec<ast::Regex>,
+    regexes: &'a mut RegexTable,
     /// Loop and `with` variables in scope, innermost last.
     scopes: Vec<ScopeVar>,
     /// Slots of the enclosing `for ... of` loops, innermost last.
@@ -166,7 +185,7 @@ impl<'a> ExprChecker<'a> {
         source: &'a Arc<SourceFile>,
         diags: &'a mut Vec<Diagnostic>,
         patterns: &'a mut DeclaredPatterns,
-        regexes: &'a mut Vec<ast::Regex>,
+        regexes: &'a mut RegexTable,
     ) -> Self {
         Self {
             env,
@@ -207,22 +226,18 @@ impl<'a> ExprChecker<'a> {
 
     fn folded(
         &mut self,
-        result: Option<Result<Constant, FoldError>>,
+        result: Option<Result<Constant, Overflow>>,
         span: Span,
     ) -> Option<Option<Constant>> {
         match result {
             None => Some(None),
             Some(Ok(c)) => Some(Some(c)),
-            Some(Err(FoldError::Overflow)) => {
+            Some(Err(Overflow)) => {
                 self.error(
                     codes::INTEGER_OVERFLOW,
                     "integer overflow: the constant expression does not fit in 64 bits",
                     span,
                 );
-                None
-            }
-            Some(Err(FoldError::NegativeShift)) => {
-                self.error(codes::INVALID_VALUE, "shift by a negative amount", span);
                 None
             }
         }
@@ -239,6 +254,18 @@ impl<'a> ExprChecker<'a> {
     fn truth_value(&mut self, typed: Typed, span: Span) -> Option<Expr> {
         if let Some(c) = typed.as_const() {
             return Some(Expr::Const(Constant::Bool(fold::truthiness(c))));
+        }
+        if matches!(typed.ty, Type::Integer | Type::Float | Type::String) {
+            let zero = if typed.ty == Type::String { "\"\"" } else { "0" };
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::NON_BOOLEAN,
+                    format!("`{}` expression used as a boolean", typed.ty),
+                    self.source,
+                    span,
+                )
+                .with_note(format!("it is true when it is not {zero}; compare it to say so")),
+            );
         }
         let zero = match typed.ty {
             Type::Bool => return Some(typed.expr),
@@ -351,7 +378,10 @@ impl<'a> ExprChecker<'a> {
                     );
                     return None;
                 }
-                let expr = Expr::ReadInt { reader: *reader, offset: Box::new(offset_expr.expr) };
+                let expr = Expr::ReadInt {
+                    reader: int_reader(*reader),
+                    offset: Box::new(offset_expr.expr),
+                };
                 Some(Typed::new(expr, Type::Integer))
             }
             ExprKind::PatternMatch { id, anchor } => {
@@ -413,14 +443,7 @@ impl<'a> ExprChecker<'a> {
     }
 
     fn regex(&mut self, regex: &ast::Regex) -> Option<ir::RegexId> {
-        let before = self.diags.len();
-        check_regex(regex, self.source, self.diags);
-        if self.diags.len() > before {
-            return None;
-        }
-        let id = ir::RegexId(u32::try_from(self.regexes.len()).ok()?);
-        self.regexes.push(regex.clone());
-        Some(id)
+        self.regexes.add(regex, self.source, self.diags)
     }
 
     fn new_var(&mut self) -> VarId {
@@ -459,9 +482,22 @@ impl<'a> ExprChecker<'a> {
         None
     }
 
-    /// Reports a name that resolves to nothing, with the likeliest cause.
+    /// Reports a name that resolves to nothing, with the likeliest cause
+    /// and the known name closest to it.
     fn unknown_name(&mut self, id: &Ident) {
         let name = &id.name;
+        let mut known: Vec<&str> = self
+            .scopes
+            .iter()
+            .map(|v| v.name.as_str())
+            .chain(self.env.rules.names())
+            .chain(self.env.externals.names())
+            .chain(self.env.imports.keys().map(String::as_str))
+            .collect();
+        for module in modules::names() {
+            known.push(module);
+        }
+        let hint = suggest::hint(name, known, "");
         let diagnostic = if *name == self.env.current_rule {
             Diagnostic::error(
                 codes::RULE_CYCLE,
@@ -497,6 +533,7 @@ impl<'a> ExprChecker<'a> {
                 "if `{name}` is an external variable, define it: --define {name}=VALUE"
             ))
         };
+        let diagnostic = if hint.is_empty() { diagnostic } else { diagnostic.with_note(hint) };
         self.diags.push(diagnostic);
     }
 
@@ -511,11 +548,17 @@ impl<'a> ExprChecker<'a> {
                 .module_path
                 .map(|p| format!(" in `{}`", p.display()))
                 .unwrap_or_default();
-            self.error(
+            let hint = suggest::hint(&field.name, structure.fields.iter().map(|f| f.name), "");
+            let mut d = Diagnostic::error(
                 codes::UNKNOWN_FIELD,
                 format!("unknown field or function `{}`{owner}", field.name),
+                self.source,
                 field.span,
             );
+            if !hint.is_empty() {
+                d = d.with_note(hint);
+            }
+            self.diags.push(d);
             return None;
         };
         let declared = &structure.fields[index];
@@ -645,6 +688,16 @@ fn module_constant(c: &types::Constant) -> Constant {
         types::Constant::Float(f) => Constant::Float(*f),
         types::Constant::String(s) => Constant::String(Arc::from(s.as_bytes())),
     }
+}
+
+/// The reader the IR uses for the one the parser read.
+fn int_reader(reader: ast::IntReader) -> ir::IntReader {
+    let width = match reader.width() {
+        1 => IntWidth::Byte,
+        2 => IntWidth::Half,
+        _ => IntWidth::Word,
+    };
+    ir::IntReader { width, signed: reader.is_signed(), big_endian: reader.is_big_endian() }
 }
 
 fn type_list(types: &[Type]) -> String {

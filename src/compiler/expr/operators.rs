@@ -66,22 +66,19 @@ impl ExprChecker<'_> {
             return self.compare(cmp, left, right, lhs.span, rhs.span, span);
         }
         if let Some(str_op) = string_operator(op) {
-            let left_ok = self.expect_string(&left, lhs.span);
-            let right_ok = self.expect_string(&right, rhs.span);
-            if !(left_ok && right_ok) {
+            let both = [(&left, lhs.span), (&right, rhs.span)];
+            if !both.map(|(t, at)| self.expect_string(t, at)).iter().all(|ok| *ok) {
                 return None;
             }
             if let (Some(a), Some(b)) = (left.as_const(), right.as_const()) {
                 return fold::string_op(str_op, a, b).map(Typed::constant);
             }
-            let expr =
-                Expr::StrOp { op: str_op, lhs: Box::new(left.expr), rhs: Box::new(right.expr) };
-            return Some(Typed::new(expr, Type::Bool));
+            let (lhs, rhs) = (Box::new(left.expr), Box::new(right.expr));
+            return Some(Typed::new(Expr::StrOp { op: str_op, lhs, rhs }, Type::Bool));
         }
         if let Some(bit_op) = bitwise(op) {
-            let left_ok = self.expect_integer(&left, lhs.span);
-            let right_ok = self.expect_integer(&right, rhs.span);
-            if !(left_ok && right_ok) {
+            let both = [(&left, lhs.span), (&right, rhs.span)];
+            if !both.map(|(t, at)| self.expect_integer(t, at)).iter().all(|ok| *ok) {
                 return None;
             }
             if matches!(bit_op, BitOp::Shl | BitOp::Shr)
@@ -95,21 +92,11 @@ impl ExprChecker<'_> {
                 );
                 return None;
             }
-            let folded = match (left.as_const(), right.as_const()) {
-                (Some(a), Some(b)) => fold::bitwise(bit_op, a, b),
-                _ => None,
-            };
-            return Some(match self.folded(folded, span)? {
-                Some(c) => Typed::constant(c),
-                None => Typed::new(
-                    Expr::Bitwise {
-                        op: bit_op,
-                        lhs: Box::new(left.expr),
-                        rhs: Box::new(right.expr),
-                    },
-                    Type::Integer,
-                ),
-            });
+            if let (Some(a), Some(b)) = (left.as_const(), right.as_const()) {
+                return fold::bitwise(bit_op, a, b).map(Typed::constant);
+            }
+            let (lhs, rhs) = (Box::new(left.expr), Box::new(right.expr));
+            return Some(Typed::new(Expr::Bitwise { op: bit_op, lhs, rhs }, Type::Integer));
         }
         let arith_op = arithmetic(op)?;
         let (left_ok, right_ok) = if arith_op == ArithOp::Mod {
@@ -186,7 +173,7 @@ impl ExprChecker<'_> {
         if left.ty.is_numeric() != right.ty.is_numeric() {
             self.error(
                 codes::TYPE_MISMATCH,
-                format!("mismatching types: `{}` {} `{}`", left.ty, cmp_symbol(op), right.ty),
+                format!("mismatching types: `{}` {} `{}`", left.ty, op.symbol(), right.ty),
                 span,
             );
             return None;
@@ -195,14 +182,15 @@ impl ExprChecker<'_> {
             return fold::compare(op, a, b).map(Typed::constant);
         }
         if let Some(reader) = lints::unsatisfiable_reader_equality(op, &left.expr, &right.expr) {
-            let (min, max) = lints::reader_range(reader);
+            let range = reader.range();
             let reader_span =
                 if matches!(left.expr, Expr::ReadInt { .. }) { lhs_span } else { rhs_span };
             self.diags.push(Diagnostic::warning(
                 codes::UNSATISFIABLE,
                 format!(
-                    "`{}` gives a value in [{min}, {max}]: this is always false",
-                    reader.name()
+                    "`{reader}` gives a value in [{}, {}]: this is always false",
+                    range.start(),
+                    range.end()
                 ),
                 self.source,
                 reader_span,
@@ -237,17 +225,6 @@ fn comparison(op: BinaryOp) -> Option<CmpOp> {
         BinaryOp::Ge => CmpOp::Ge,
         _ => return None,
     })
-}
-
-fn cmp_symbol(op: CmpOp) -> &'static str {
-    match op {
-        CmpOp::Eq => "==",
-        CmpOp::Ne => "!=",
-        CmpOp::Lt => "<",
-        CmpOp::Le => "<=",
-        CmpOp::Gt => ">",
-        CmpOp::Ge => ">=",
-    }
 }
 
 fn string_operator(op: BinaryOp) -> Option<StrOp> {

@@ -3,7 +3,7 @@
 
 use super::{ExprChecker, ModulePath, ScopeVar, Typed, every};
 use crate::compiler::ir::{self, Constant, Expr, PatternRef, RuleId};
-use crate::diagnostics::{Diagnostic, codes};
+use crate::diagnostics::{Diagnostic, Fix, codes, suggest};
 use crate::parser::ast::{self, Ident};
 use crate::source::Span;
 use crate::types::Type;
@@ -27,11 +27,21 @@ impl ExprChecker<'_> {
             self.patterns.used[index] = true;
             return Some(PatternRef::Id(self.patterns.id(index)));
         }
-        self.error(
+        let hint = suggest::hint(
+            &id.name,
+            self.patterns.names.iter().map(String::as_str),
+            &sigil.to_string(),
+        );
+        let mut d = Diagnostic::error(
             codes::UNDEFINED_PATTERN,
             format!("unknown pattern `{sigil}{}`: the rule declares no `${}`", id.name, id.name),
+            self.source,
             id.span,
         );
+        if !hint.is_empty() {
+            d = d.with_note(hint);
+        }
+        self.diags.push(d);
         None
     }
 
@@ -87,6 +97,9 @@ impl ExprChecker<'_> {
                         );
                         ok = false;
                     }
+                    if name.wildcard {
+                        self.unintended_members(name, &matching);
+                    }
                     for i in matching {
                         self.patterns.used[i] = true;
                         let id = self.patterns.id(i);
@@ -97,6 +110,36 @@ impl ExprChecker<'_> {
                 }
                 ok.then_some(ids)
             }
+        }
+    }
+
+    /// W008: in `$s*` over `$s1`, `$s2`, `$str`, the last one is probably
+    /// caught by accident: the others are the prefix and a number.
+    fn unintended_members(&mut self, set: &ast::NameRef, members: &[usize]) {
+        let suffix = |i: usize| &self.patterns.names[i][set.name.len()..];
+        let numbered = |s: &str| s.trim_start_matches('_').bytes().all(|b| b.is_ascii_digit());
+        let numbered_count = members.iter().filter(|&&i| numbered(suffix(i))).count();
+        if numbered_count < 2 {
+            return;
+        }
+        let odd: Vec<String> = members
+            .iter()
+            .filter(|&&i| !numbered(suffix(i)))
+            .map(|&i| format!("${}", self.patterns.names[i]))
+            .collect();
+        for name in odd {
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::UNINTENDED_SET_MEMBER,
+                    format!(
+                        "`${}*` also takes `{name}`, while its other members are `${}` and a number",
+                        set.name, set.name
+                    ),
+                    self.source,
+                    set.span,
+                )
+                .with_note("list the patterns meant, or rename the pattern"),
+            );
         }
     }
 
@@ -113,6 +156,21 @@ impl ExprChecker<'_> {
             ast::Quantifier::None => Some(ir::Quantifier::None),
             ast::Quantifier::Count(e) => {
                 let count = self.integer_at_least(e, 0, "a count can not be negative")?;
+                if matches!(e.kind, ast::ExprKind::Integer(0)) {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            codes::AMBIGUOUS_EXPRESSION,
+                            "`0 of` is ambiguous: it reads as \"none\" but looks like a count",
+                            self.source,
+                            e.span,
+                        )
+                        .with_fix(Fix::replace(
+                            "write `none`",
+                            e.span,
+                            "none",
+                        )),
+                    );
+                }
                 if let (Expr::Const(Constant::Integer(n)), Some(size)) = (&count, set_size)
                     && usize::try_from(*n).is_ok_and(|n| n > size)
                 {
@@ -282,6 +340,17 @@ impl ExprChecker<'_> {
     ) -> Option<LoopSource> {
         match iterable {
             ast::Iterable::Range(range) => {
+                if grows_with_the_file(&range.upper) {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            codes::SLOW_LOOP,
+                            "loop over a range that grows with the file: slow on large files",
+                            self.source,
+                            range.span,
+                        )
+                        .with_note("bound the range, or search for a pattern instead of looping"),
+                    );
+                }
                 let (lo, hi) = self.range(range)?;
                 let size = match (&*lo, &*hi) {
                     (Expr::Const(Constant::Integer(a)), Expr::Const(Constant::Integer(b))) => {
@@ -392,4 +461,18 @@ pub(super) struct LoopSource {
     what: &'static str,
     /// Number of iterations, when known at compile time.
     size: Option<usize>,
+}
+
+/// Whether `e` is `filesize` or arithmetic on it: a loop bound that makes
+/// the loop as long as the input.
+fn grows_with_the_file(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Filesize => true,
+        ast::ExprKind::Binary {
+            op: ast::BinaryOp::Add | ast::BinaryOp::Sub | ast::BinaryOp::Mul,
+            lhs,
+            rhs,
+        } => grows_with_the_file(lhs) || grows_with_the_file(rhs),
+        _ => false,
+    }
 }

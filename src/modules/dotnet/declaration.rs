@@ -1,87 +1,119 @@
 //! The `dotnet` module's declaration, as YARA-X's `dotnet.proto` has it (a
-//! superset of legacy YARA's fields). It has no functions or constants.
+//! superset of legacy YARA's fields): the one source of the module's
+//! types, values and documentation (see [`crate::modules::schema`]). It has
+//! no functions or constants.
 
-use std::sync::{Arc, LazyLock};
+use crate::modules::schema::schema;
 
-use crate::types::{StructBuilder, StructType, Type};
+schema! {
+    /// A four-part assembly version.
+    pub(super) struct Version {
+        major: i64,
+        minor: i64,
+        build_number: i64,
+        revision_number: i64,
+    }
 
-/// The declaration, built once.
-pub(super) static DECLARATION: LazyLock<Arc<StructType>> = LazyLock::new(build);
+    /// A method parameter.
+    pub(super) struct Param {
+        name: Vec<u8>,
+        r#type: Vec<u8>,
+    }
 
-fn version() -> Arc<StructType> {
-    StructBuilder::new()
-        .int("major")
-        .int("minor")
-        .int("build_number")
-        .int("revision_number")
-        .build()
-}
+    /// A method of a class.
+    pub(super) struct Method {
+        name: Vec<u8>,
+        /// `public`, `private`, `protected`, `internal`...
+        visibility: Vec<u8>,
+        r#abstract: bool,
+        r#static: bool,
+        r#virtual: bool,
+        r#final: bool,
+        return_type: Vec<u8>,
+        number_of_generic_parameters: i64,
+        number_of_parameters: i64,
+        generic_parameters: Vec<Vec<u8>>,
+        parameters: Vec<Param>,
+    }
 
-fn class() -> Arc<StructType> {
-    let param = StructBuilder::new().string("name").string("type").build();
-    let method = StructBuilder::new()
-        .string("name")
-        .string("visibility")
-        .field("abstract", Type::Bool)
-        .field("static", Type::Bool)
-        .field("virtual", Type::Bool)
-        .field("final", Type::Bool)
-        .string("return_type")
-        .int("number_of_generic_parameters")
-        .int("number_of_parameters")
-        .array("generic_parameters", Type::String)
-        .array("parameters", Type::Struct(param))
-        .build();
-    StructBuilder::new()
-        .string("fullname")
-        .string("name")
-        .string("namespace")
-        .string("visibility")
-        .string("type")
-        .field("abstract", Type::Bool)
-        .field("sealed", Type::Bool)
-        .int("number_of_base_types")
-        .int("number_of_generic_parameters")
-        .int("number_of_methods")
-        .array("base_types", Type::String)
-        .array("generic_parameters", Type::String)
-        .array("methods", Type::Struct(method))
-        .build()
-}
+    /// A type defined by the assembly.
+    pub(super) struct Class {
+        /// `namespace.name`.
+        fullname: Vec<u8>,
+        name: Vec<u8>,
+        namespace: Vec<u8>,
+        visibility: Vec<u8>,
+        /// `class` or `interface`.
+        r#type: Vec<u8>,
+        r#abstract: bool,
+        sealed: bool,
+        number_of_base_types: i64,
+        number_of_generic_parameters: i64,
+        number_of_methods: i64,
+        base_types: Vec<Vec<u8>>,
+        generic_parameters: Vec<Vec<u8>>,
+        methods: Vec<Method>,
+    }
 
-fn build() -> Arc<StructType> {
-    let assembly =
-        StructBuilder::new().string("name").string("culture").structure("version", version());
-    let assembly_ref = StructBuilder::new()
-        .string("name")
-        .string("public_key_or_token")
-        .structure("version", version());
-    let stream = StructBuilder::new().string("name").int("offset").int("size").build();
-    let resource = StructBuilder::new().int("offset").int("length").string("name").build();
-    StructBuilder::new()
-        .field("is_dotnet", Type::Bool)
-        .string("module_name")
-        .string("version")
-        .int("number_of_streams")
-        .int("number_of_guids")
-        .int("number_of_resources")
-        .int("number_of_generic_parameters")
-        .int("number_of_classes")
-        .int("number_of_assembly_refs")
-        .int("number_of_modulerefs")
-        .int("number_of_user_strings")
-        .int("number_of_constants")
-        .int("number_of_field_offsets")
-        .string("typelib")
-        .array("streams", Type::Struct(stream))
-        .array("guids", Type::String)
-        .array("constants", Type::String)
-        .structure("assembly", assembly.build())
-        .array("assembly_refs", Type::Struct(assembly_ref.build()))
-        .array("resources", Type::Struct(resource))
-        .array("classes", Type::Struct(class()))
-        .array("field_offsets", Type::Integer)
-        .array("user_strings", Type::String)
-        .array("modulerefs", Type::String)
-        .build()
+    /// The assembly itself.
+    pub(super) struct Assembly {
+        name: Vec<u8>,
+        culture: Vec<u8>,
+        version: Version,
+    }
+
+    /// A referenced assembly.
+    pub(super) struct AssemblyRef {
+        name: Vec<u8>,
+        public_key_or_token: Vec<u8>,
+        version: Version,
+    }
+
+    /// A metadata stream header.
+    pub(super) struct Stream {
+        name: Vec<u8>,
+        offset: i64,
+        size: i64,
+    }
+
+    /// A managed resource stored in this file.
+    pub(super) struct Resource {
+        /// File offset of the resource data.
+        offset: i64,
+        length: i64,
+        name: Vec<u8>,
+    }
+
+    /// The `dotnet` module.
+    pub(super) struct DotnetModule {
+        /// Whether the input is a .NET assembly.
+        is_dotnet: bool,
+        module_name: Vec<u8>,
+        /// The metadata version string.
+        version: Vec<u8>,
+        number_of_streams: i64,
+        number_of_guids: i64,
+        number_of_resources: i64,
+        number_of_generic_parameters: i64,
+        number_of_classes: i64,
+        number_of_assembly_refs: i64,
+        number_of_modulerefs: i64,
+        number_of_user_strings: i64,
+        number_of_constants: i64,
+        number_of_field_offsets: i64,
+        /// The type library GUID of the assembly's `GuidAttribute`.
+        typelib: Vec<u8>,
+        streams: Vec<Stream>,
+        guids: Vec<Vec<u8>>,
+        /// String constants of the `Constant` table.
+        constants: Vec<Vec<u8>>,
+        assembly: Assembly,
+        assembly_refs: Vec<AssemblyRef>,
+        resources: Vec<Resource>,
+        classes: Vec<Class>,
+        /// File offsets of the `FieldRVA` rows.
+        field_offsets: Vec<i64>,
+        user_strings: Vec<Vec<u8>>,
+        modulerefs: Vec<Vec<u8>>,
+    }
 }

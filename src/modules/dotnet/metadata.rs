@@ -7,7 +7,7 @@
 //! walk (the tables before it are kept), and a row count over
 //! [`MAX_ROWS_PER_TABLE`] discards all tables.
 
-use crate::modules::binary::{u16_le, u32_le, u64_le};
+use crate::modules::binary::{guid, u16_le, u32_le, u64_le};
 use crate::modules::pe::headers::Headers;
 
 /// Row counts above this make the table stream invalid (YARA-X's limit).
@@ -380,7 +380,7 @@ impl<'a> Metadata<'a> {
     /// The first GUIDs of `#GUID`, formatted like `0a1b2c3d-...`.
     pub(super) fn guids(&self) -> Vec<String> {
         let Some(heap) = self.guids.and_then(|i| self.stream(i)) else { return Vec::new() };
-        heap.chunks_exact(16).take(MAX_GUIDS).map(format_guid).collect()
+        heap.chunks_exact(16).take(MAX_GUIDS).filter_map(guid).collect()
     }
 
     /// The strings of `#US`, without their trailing flag byte; empty
@@ -453,29 +453,6 @@ pub(super) fn var_uint(data: &[u8]) -> Option<(u32, usize)> {
     }
 }
 
-/// A GUID in its textual form; the first three fields are little-endian.
-fn format_guid(b: &[u8]) -> String {
-    format!(
-        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[3],
-        b[2],
-        b[1],
-        b[0],
-        b[5],
-        b[4],
-        b[7],
-        b[6],
-        b[8],
-        b[9],
-        b[10],
-        b[11],
-        b[12],
-        b[13],
-        b[14],
-        b[15]
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,6 +480,6 @@ mod tests {
     #[test]
     fn guids_read_little_endian_fields() {
         let raw: Vec<u8> = (0u8..16).collect();
-        assert_eq!(format_guid(&raw), "03020100-0504-0706-0809-0a0b0c0d0e0f");
+        assert_eq!(guid(&raw).as_deref(), Some("03020100-0504-0706-0809-0a0b0c0d0e0f"));
     }
 }

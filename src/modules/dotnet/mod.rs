@@ -13,9 +13,12 @@ mod metadata;
 use std::sync::Arc;
 
 use crate::modules::pe::headers::Headers;
-use crate::modules::record::{Record, nested_struct};
-use crate::modules::{FunctionImpl, Module, ModuleData, Value};
+use crate::modules::schema::{FieldType, Schema, count, int, text};
+use crate::modules::{Member, Module, ModuleData};
 use crate::types::StructType;
+use declaration::{
+    Assembly, AssemblyRef, Class, DotnetModule, Method, Param, Resource, Stream, Version,
+};
 use metadata::{Cell, Metadata};
 
 /// The `dotnet` module.
@@ -28,25 +31,20 @@ impl Module for Dotnet {
     }
 
     fn declaration(&self) -> Arc<StructType> {
-        declaration::DECLARATION.clone()
+        DotnetModule::declaration()
     }
 
     fn parse(&self, data: &[u8]) -> ModuleData {
-        let decl = &declaration::DECLARATION;
         let metadata = Headers::parse(data).and_then(|pe| Metadata::parse(&pe).map(|m| (m, pe)));
         let value = match metadata {
-            Some((metadata, pe)) => build(decl, &metadata, &pe),
-            None => {
-                let mut root = Record::new(decl);
-                root.bool("is_dotnet", false);
-                root.finish()
-            }
+            Some((metadata, pe)) => build(&metadata, &pe),
+            None => DotnetModule { is_dotnet: Some(false), ..DotnetModule::default() },
         };
-        ModuleData { value, native: None }
+        ModuleData { value: value.into_value(), native: None }
     }
 
-    fn function(&self, _path: &str, _overload: usize) -> Option<FunctionImpl> {
-        None
+    fn member(&self, path: &str) -> Option<Member> {
+        DotnetModule::member(path)
     }
 }
 
@@ -58,190 +56,142 @@ use metadata::table::{
 /// `ELEMENT_TYPE_STRING`.
 const ELEMENT_TYPE_STRING: u32 = 0x0e;
 
-fn strings_value(items: impl IntoIterator<Item = Vec<u8>>) -> Value {
-    Value::Array(items.into_iter().map(Value::String).collect())
+/// A list field and its count field.
+fn counted<T>(items: Vec<T>) -> (Option<i64>, Option<Vec<T>>) {
+    (count(items.len()), Some(items))
 }
 
-fn build(decl: &StructType, md: &Metadata<'_>, pe: &Headers<'_>) -> Value {
-    let mut root = Record::new(decl);
-    root.bool("is_dotnet", true).bytes("version", md.version);
+fn build(md: &Metadata<'_>, pe: &Headers<'_>) -> DotnetModule {
+    let mut root = DotnetModule {
+        is_dotnet: Some(true),
+        version: text(md.version),
+        ..DotnetModule::default()
+    };
 
-    let stream_ty = root.nested("streams");
-    let streams: Vec<Value> = md
+    let streams = md
         .streams
         .iter()
-        .map(|s| {
-            let mut r = Record::new(stream_ty);
-            if let Ok(name) = std::str::from_utf8(s.name) {
-                r.bytes("name", name.as_bytes());
-            }
-            r.int("offset", s.offset).int("size", s.size);
-            r.finish()
+        .map(|s| Stream {
+            name: std::str::from_utf8(s.name).ok().and_then(text),
+            offset: int(s.offset),
+            size: int(s.size),
         })
         .collect();
-    root.uint("number_of_streams", streams.len() as u64).set("streams", Value::Array(streams));
-
-    let guids = md.guids();
-    root.uint("number_of_guids", guids.len() as u64)
-        .set("guids", strings_value(guids.into_iter().map(String::into_bytes)));
+    (root.number_of_streams, root.streams) = counted(streams);
+    (root.number_of_guids, root.guids) =
+        counted(md.guids().into_iter().map(String::into_bytes).collect());
 
     let rows = |table: usize| md.tables[table].as_slice();
     let string = |cell: Cell| md.string(cell.num());
 
-    if let Some(name) = rows(MODULE).first().and_then(|r| string(r[1])) {
-        root.bytes("module_name", name.as_bytes());
-    }
-    if let Some(typelib) = typelib(md) {
-        root.bytes("typelib", typelib.as_bytes());
-    }
+    root.module_name = rows(MODULE).first().and_then(|r| string(r[1])).and_then(text);
+    root.typelib = typelib(md).and_then(text);
 
-    let version_ty = nested_struct(root.nested("assembly"), "version");
     let version = |r: &[Cell], first: usize| {
-        let mut v = Record::new(version_ty);
-        v.int("major", r[first].num())
-            .int("minor", r[first + 1].num())
-            .int("build_number", r[first + 2].num())
-            .int("revision_number", r[first + 3].num());
-        v.finish()
+        Some(Version {
+            major: int(r[first].num()),
+            minor: int(r[first + 1].num()),
+            build_number: int(r[first + 2].num()),
+            revision_number: int(r[first + 3].num()),
+        })
     };
-    if let Some(a) = rows(ASSEMBLY).first() {
-        let mut r = Record::new(root.nested("assembly"));
-        if let Some(name) = string(a[7]) {
-            r.bytes("name", name.as_bytes());
-        }
-        if let Some(culture) = string(a[8]).filter(|c| !c.is_empty()) {
-            r.bytes("culture", culture.as_bytes());
-        }
-        r.set("version", version(a, 1));
-        root.set("assembly", r.finish());
-    }
+    root.assembly = rows(ASSEMBLY).first().map(|a| Assembly {
+        name: string(a[7]).and_then(text),
+        culture: string(a[8]).filter(|c| !c.is_empty()).and_then(text),
+        version: version(a, 1),
+    });
 
-    let ref_ty = root.nested("assembly_refs");
-    let refs: Vec<Value> = rows(ASSEMBLY_REF)
+    let refs = rows(ASSEMBLY_REF)
         .iter()
-        .map(|a| {
-            let mut r = Record::new(ref_ty);
-            if let Some(name) = string(a[6]) {
-                r.bytes("name", name.as_bytes());
-            }
-            if let Some(key) = md.blob(a[5].num()).filter(|k| !k.is_empty()) {
-                r.bytes("public_key_or_token", key);
-            }
-            r.set("version", version(a, 0));
-            r.finish()
+        .map(|a| AssemblyRef {
+            name: string(a[6]).and_then(text),
+            public_key_or_token: md.blob(a[5].num()).filter(|k| !k.is_empty()).and_then(text),
+            version: version(a, 0),
         })
         .collect();
-    root.uint("number_of_assembly_refs", refs.len() as u64)
-        .set("assembly_refs", Value::Array(refs));
+    (root.number_of_assembly_refs, root.assembly_refs) = counted(refs);
 
-    let modulerefs: Vec<Vec<u8>> = rows(MODULE_REF)
-        .iter()
-        .filter_map(|r| string(r[0]))
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
-    root.uint("number_of_modulerefs", modulerefs.len() as u64)
-        .set("modulerefs", strings_value(modulerefs));
+    let modulerefs =
+        rows(MODULE_REF).iter().filter_map(|r| string(r[0])).map(|s| s.as_bytes().to_vec());
+    (root.number_of_modulerefs, root.modulerefs) = counted(modulerefs.collect());
 
-    let resources = managed_resources(md, root.nested("resources"));
-    root.uint("number_of_resources", resources.len() as u64)
-        .set("resources", Value::Array(resources));
+    (root.number_of_resources, root.resources) = counted(managed_resources(md));
 
-    let constants: Vec<Vec<u8>> = rows(CONSTANT)
+    let constants = rows(CONSTANT)
         .iter()
         .filter(|r| r[0].num() == ELEMENT_TYPE_STRING)
         .filter_map(|r| md.blob(r[3].num()))
-        .map(<[u8]>::to_vec)
-        .collect();
-    root.uint("number_of_constants", constants.len() as u64)
-        .set("constants", strings_value(constants));
+        .map(<[u8]>::to_vec);
+    (root.number_of_constants, root.constants) = counted(constants.collect());
 
-    let user_strings: Vec<Vec<u8>> = md.user_strings().into_iter().map(<[u8]>::to_vec).collect();
-    root.uint("number_of_user_strings", user_strings.len() as u64)
-        .set("user_strings", strings_value(user_strings));
+    let user_strings = md.user_strings().into_iter().map(<[u8]>::to_vec);
+    (root.number_of_user_strings, root.user_strings) = counted(user_strings.collect());
 
-    let classes: Vec<Value> =
-        classes::classes(md).iter().map(|c| class_value(root.nested("classes"), c)).collect();
-    root.uint("number_of_classes", classes.len() as u64).set("classes", Value::Array(classes));
+    (root.number_of_classes, root.classes) =
+        counted(classes::classes(md).iter().map(class_value).collect());
 
-    let field_offsets: Vec<Value> = rows(FIELD_RVA)
-        .iter()
-        .filter_map(|r| pe.rva_to_offset(r[0].num()))
-        .map(|o| Value::Integer(o.into()))
-        .collect();
-    root.uint("number_of_field_offsets", field_offsets.len() as u64)
-        .set("field_offsets", Value::Array(field_offsets));
-    root.finish()
+    let field_offsets =
+        rows(FIELD_RVA).iter().filter_map(|r| pe.rva_to_offset(r[0].num())).map(i64::from);
+    (root.number_of_field_offsets, root.field_offsets) = counted(field_offsets.collect());
+    root
 }
 
-fn class_value(ty: &StructType, c: &classes::Class) -> Value {
-    let mut r = Record::new(ty);
-    if let Some(full) = &c.full_name {
-        r.bytes("fullname", full.as_bytes());
-        match full.rsplit_once('.') {
-            Some((namespace, name)) => {
-                r.bytes("namespace", namespace.as_bytes()).bytes("name", name.as_bytes())
-            }
-            None => r.bytes("name", full.as_bytes()),
-        };
-    }
-    let method_ty = nested_struct(ty, "methods");
-    let methods: Vec<Value> = c.methods.iter().map(|m| method_value(method_ty, m)).collect();
-    let base_types = c.base_types.iter().map(|b| b.as_bytes().to_vec());
-    let generics = c.generic_params.iter().map(|g| g.as_bytes().to_vec());
-    r.bytes("visibility", c.visibility)
-        .bytes("type", if c.is_interface { "interface" } else { "class" })
-        .bool("abstract", c.is_abstract)
-        .bool("sealed", c.is_sealed)
-        .uint("number_of_base_types", c.base_types.len() as u64)
-        .uint("number_of_generic_parameters", c.generic_params.len() as u64)
-        .uint("number_of_methods", methods.len() as u64)
-        .set("base_types", strings_value(base_types))
-        .set("generic_parameters", strings_value(generics))
-        .set("methods", Value::Array(methods));
-    r.finish()
+fn names(items: &[String]) -> Option<Vec<Vec<u8>>> {
+    Some(items.iter().map(|s| s.as_bytes().to_vec()).collect())
 }
 
-fn method_value(ty: &StructType, m: &classes::Method) -> Value {
-    let param_ty = nested_struct(ty, "parameters");
-    let params: Vec<Value> = m
-        .params
-        .iter()
-        .map(|(name, ty)| {
-            let mut p = Record::new(param_ty);
-            p.bytes("name", name.as_bytes()).bytes("type", ty.as_bytes());
-            p.finish()
-        })
-        .collect();
-    let mut r = Record::new(ty);
-    r.bytes("name", m.name.as_bytes())
-        .bytes("visibility", m.visibility)
-        .bool("abstract", m.is_abstract)
-        .bool("static", m.is_static)
-        .bool("virtual", m.is_virtual)
-        .bool("final", m.is_final)
-        .uint("number_of_generic_parameters", m.generic_params.len() as u64)
-        .uint("number_of_parameters", params.len() as u64)
-        .set(
-            "generic_parameters",
-            strings_value(m.generic_params.iter().map(|g| g.as_bytes().to_vec())),
-        )
-        .set("parameters", Value::Array(params));
-    if let Some(ret) = &m.return_type {
-        r.bytes("return_type", ret.as_bytes());
+fn class_value(c: &classes::Class) -> Class {
+    let (namespace, name) = match c.full_name.as_deref().map(|f| (f, f.rsplit_once('.'))) {
+        Some((_, Some((namespace, name)))) => (text(namespace), text(name)),
+        Some((full, None)) => (None, text(full)),
+        None => (None, None),
+    };
+    Class {
+        fullname: c.full_name.as_ref().and_then(text),
+        name,
+        namespace,
+        visibility: text(c.visibility),
+        r#type: text(if c.is_interface { "interface" } else { "class" }),
+        r#abstract: Some(c.is_abstract),
+        sealed: Some(c.is_sealed),
+        number_of_base_types: count(c.base_types.len()),
+        number_of_generic_parameters: count(c.generic_params.len()),
+        number_of_methods: count(c.methods.len()),
+        base_types: names(&c.base_types),
+        generic_parameters: names(&c.generic_params),
+        methods: Some(c.methods.iter().map(method_value).collect()),
     }
-    r.finish()
+}
+
+fn method_value(m: &classes::Method) -> Method {
+    Method {
+        name: text(&m.name),
+        visibility: text(m.visibility),
+        r#abstract: Some(m.is_abstract),
+        r#static: Some(m.is_static),
+        r#virtual: Some(m.is_virtual),
+        r#final: Some(m.is_final),
+        return_type: m.return_type.as_ref().and_then(text),
+        number_of_generic_parameters: count(m.generic_params.len()),
+        number_of_parameters: count(m.params.len()),
+        generic_parameters: names(&m.generic_params),
+        parameters: Some(
+            m.params
+                .iter()
+                .map(|(name, ty)| Param { name: text(name), r#type: text(ty) })
+                .collect(),
+        ),
+    }
 }
 
 /// The `ManifestResource` rows; offset and length only for resources
 /// stored in this file (implementation `File` row 0).
-fn managed_resources(md: &Metadata<'_>, ty: &StructType) -> Vec<Value> {
+fn managed_resources(md: &Metadata<'_>) -> Vec<Resource> {
     md.tables[MANIFEST_RESOURCE]
         .iter()
         .map(|row| {
-            let mut r = Record::new(ty);
-            if let Some(name) = md.string(row[2].num()) {
-                r.bytes("name", name.as_bytes());
-            }
+            let mut r =
+                Resource { name: md.string(row[2].num()).and_then(text), ..Resource::default() };
             let local = row[3] == Cell::Ref { table: FILE, row: 0 };
             let offset = row[0].num();
             let length = md
@@ -253,14 +203,10 @@ fn managed_resources(md: &Metadata<'_>, ty: &StructType) -> Vec<Value> {
                 let start = offset.saturating_add(4);
                 let data =
                     blob.get(start as usize..(start as usize).saturating_add(length as usize));
-                if let Some(base) = md.resources_offset {
-                    r.int("offset", base.saturating_add(start));
-                }
-                if let Some(data) = data {
-                    r.uint("length", data.len() as u64);
-                }
+                r.offset = md.resources_offset.map(|base| i64::from(base.saturating_add(start)));
+                r.length = data.map(|d| count(d.len())).unwrap_or_default();
             }
-            r.finish()
+            r
         })
         .collect()
 }

@@ -1,69 +1,88 @@
 //! The `elf` module's declaration: YARA-X's `elf.proto` fields, functions
-//! and constants, plus the `SHF_*` section flags legacy YARA declares.
+//! and constants, plus the `SHF_*` section flags legacy YARA declares. The
+//! one source of the module's types, values and documentation (see
+//! [`crate::modules::schema`]).
 
-use std::sync::{Arc, LazyLock};
+use super::functions::ELF_FUNCTIONS;
+use crate::modules::schema::schema;
 
-use crate::modules::record::with_constants;
-use crate::types::{StructBuilder, StructType, Type};
+schema! {
+    /// A section header.
+    pub(super) struct Section {
+        /// `sh_type`; an `SHT_*` constant.
+        r#type: i64,
+        /// `sh_flags`.
+        flags: i64,
+        address: i64,
+        size: i64,
+        offset: i64,
+        /// The name from the section-name string table.
+        name: Vec<u8>,
+    }
 
-/// The declaration, built once.
-pub(super) static DECLARATION: LazyLock<Arc<StructType>> = LazyLock::new(build);
+    /// A program header.
+    pub(super) struct Segment {
+        /// `p_type`; a `PT_*` constant.
+        r#type: i64,
+        /// `p_flags`; `PF_*` bits.
+        flags: i64,
+        offset: i64,
+        virtual_address: i64,
+        physical_address: i64,
+        file_size: i64,
+        memory_size: i64,
+        alignment: i64,
+    }
 
-fn symbol() -> Arc<StructType> {
-    StructBuilder::new()
-        .string("name")
-        .int("value")
-        .int("size")
-        .int("type")
-        .int("bind")
-        .int("shndx")
-        .int("visibility")
-        .build()
-}
+    /// A symbol-table entry.
+    pub(super) struct Symbol {
+        name: Vec<u8>,
+        value: i64,
+        size: i64,
+        /// `STT_*`.
+        r#type: i64,
+        /// `STB_*`.
+        bind: i64,
+        shndx: i64,
+        /// `STV_*`.
+        visibility: i64,
+    }
 
-fn build() -> Arc<StructType> {
-    let section = StructBuilder::new()
-        .int("type")
-        .int("flags")
-        .int("address")
-        .int("size")
-        .int("offset")
-        .string("name")
-        .build();
-    let segment = StructBuilder::new()
-        .int("type")
-        .int("flags")
-        .int("offset")
-        .int("virtual_address")
-        .int("physical_address")
-        .int("file_size")
-        .int("memory_size")
-        .int("alignment")
-        .build();
-    let dynamic = StructBuilder::new().int("type").int("val").build();
-    let builder = StructBuilder::new()
-        .int("type")
-        .int("machine")
-        .int("osabi")
-        .int("entry_point")
-        .int("sh_offset")
-        .int("sh_entry_size")
-        .int("ph_offset")
-        .int("ph_entry_size")
-        .int("number_of_sections")
-        .int("number_of_segments")
-        .int("symtab_entries")
-        .int("dynsym_entries")
-        .int("dynamic_section_entries")
-        .array("sections", Type::Struct(section))
-        .array("segments", Type::Struct(segment))
-        .array("symtab", Type::Struct(symbol()))
-        .array("dynsym", Type::Struct(symbol()))
-        .array("dynamic", Type::Struct(dynamic))
-        // YARA-X also has `telfhash()`, a TLSH digest of the symbols; it is
-        // not declared until spoor has a TLSH implementation.
-        .function("import_md5", &[(&[], Type::String)]);
-    [
+    /// An entry of the dynamic section.
+    pub(super) struct Dynamic {
+        /// `d_tag`; a `DT_*` constant.
+        r#type: i64,
+        val: i64,
+    }
+
+    /// The `elf` module.
+    pub(super) struct ElfModule {
+        /// `e_type`; an `ET_*` constant.
+        r#type: i64,
+        /// `e_machine`; an `EM_*` constant.
+        machine: i64,
+        osabi: i64,
+        /// The entry point as a file offset.
+        entry_point: i64,
+        sh_offset: i64,
+        sh_entry_size: i64,
+        ph_offset: i64,
+        ph_entry_size: i64,
+        number_of_sections: i64,
+        number_of_segments: i64,
+        symtab_entries: i64,
+        dynsym_entries: i64,
+        dynamic_section_entries: i64,
+        sections: Vec<Section>,
+        segments: Vec<Segment>,
+        symtab: Vec<Symbol>,
+        dynsym: Vec<Symbol>,
+        dynamic: Vec<Dynamic>,
+    }
+    // YARA-X also has `telfhash()`, a TLSH digest of the symbols; it is not
+    // declared until spoor has a TLSH implementation.
+    functions = ELF_FUNCTIONS;
+    constants = [
         TYPES,
         MACHINES,
         OS_ABIS,
@@ -75,10 +94,7 @@ fn build() -> Arc<StructType> {
         SYMBOL_BINDS,
         SYMBOL_VISIBILITIES,
         DYNAMIC_TYPES,
-    ]
-    .iter()
-    .fold(builder, |b, values| with_constants(b, values))
-    .build()
+    ];
 }
 
 /// `e_type` values.

@@ -17,9 +17,9 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::der::{self, Tlv, tag};
-use super::functions::hex;
 use super::headers::Headers;
 use crate::modules::binary::u32_le;
+use crate::modules::hash::hex;
 
 /// `IMAGE_DIRECTORY_ENTRY_SECURITY`.
 const DIRECTORY_SECURITY: usize = 4;

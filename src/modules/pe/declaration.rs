@@ -1,278 +1,201 @@
 //! The `pe` module's declaration: every field, function and constant that
 //! YARA-X documents for it (its `pe.proto` and module functions), plus the
-//! legacy spellings YARA 4.x still accepts.
+//! legacy spellings YARA 4.x still accepts. The structures below are the
+//! one source of the module's types, of the values `value` builds and of
+//! its documentation (see [`crate::modules::schema`]).
 //!
-//! Booleans (`is_pe`, `is_signed`, `is_dll()`...) are typed [`Type::Bool`]
-//! as in YARA-X; at run time they are integers 0 and 1.
+//! Booleans (`is_pe`, `is_signed`, `is_dll()`...) are typed as booleans as
+//! in YARA-X; at run time they are integers 0 and 1.
 
-use std::sync::{Arc, LazyLock};
+use std::collections::BTreeMap;
 
-use crate::modules::record::with_constants;
-use crate::types::{StructBuilder, StructType, Type};
+use super::functions::{PE_FUNCTIONS, RICH_FUNCTIONS};
+use super::signatures::Signature;
+use crate::modules::schema::schema;
 
-/// The declaration, built once.
-pub(super) static DECLARATION: LazyLock<Arc<StructType>> = LazyLock::new(build);
+schema! {
+    /// A `major.minor` version pair.
+    pub(super) struct Version {
+        major: i64,
+        minor: i64,
+    }
 
-fn version() -> Arc<StructType> {
-    StructBuilder::new().int("major").int("minor").build()
-}
+    /// A section header.
+    pub(super) struct Section {
+        /// The name as stored (8 bytes, NULs removed).
+        name: Vec<u8>,
+        /// The long name from the COFF string table, else `name`.
+        full_name: Vec<u8>,
+        characteristics: i64,
+        raw_data_size: i64,
+        raw_data_offset: i64,
+        virtual_address: i64,
+        virtual_size: i64,
+        pointer_to_relocations: i64,
+        pointer_to_line_numbers: i64,
+        number_of_relocations: i64,
+        number_of_line_numbers: i64,
+    }
 
-fn certificate() -> Arc<StructType> {
-    StructBuilder::new()
-        .string("issuer")
-        .string("subject")
-        .string("thumbprint")
-        .int("version")
-        .string("algorithm")
-        .string("algorithm_oid")
-        .string("serial")
-        .int("not_before")
-        .int("not_after")
-        .build()
-}
+    /// One record of the rich header.
+    pub(super) struct RichTool {
+        toolid: i64,
+        version: i64,
+        times: i64,
+    }
 
-fn signature() -> Arc<StructType> {
-    let certificate = certificate();
-    let signer_info = StructBuilder::new()
-        .string("program_name")
-        .string("more_info")
-        .string("digest")
-        .string("digest_alg")
-        .array("chain", Type::Struct(certificate.clone()))
-        .build();
-    let countersignature = StructBuilder::new()
-        .field("verified", Type::Bool)
-        .int("sign_time")
-        .string("digest")
-        .string("digest_alg")
-        .array("chain", Type::Struct(certificate.clone()))
-        .build();
-    StructBuilder::new()
-        .string("subject")
-        .string("issuer")
-        .string("thumbprint")
-        .int("version")
-        .string("algorithm")
-        .string("algorithm_oid")
-        .string("serial")
-        .int("not_before")
-        .int("not_after")
-        .field("verified", Type::Bool)
-        .string("digest_alg")
-        .string("digest")
-        .string("file_digest")
-        .int("number_of_certificates")
-        .int("number_of_countersignatures")
-        .structure("signer_info", signer_info)
-        .array("certificates", Type::Struct(certificate))
-        .array("countersignatures", Type::Struct(countersignature))
-        .function("valid_on", &[(&[Type::Integer], Type::Bool)])
-        .build()
-}
+    /// The undocumented "Rich" header the Microsoft linker writes.
+    pub(super) struct RichSignature {
+        /// File offset of the header.
+        offset: i64,
+        length: i64,
+        /// The XOR key.
+        key: i64,
+        raw_data: Vec<u8>,
+        /// The header with the key removed.
+        clear_data: Vec<u8>,
+        tools: Vec<RichTool>,
+    }
+    functions = RICH_FUNCTIONS;
 
-fn section() -> Arc<StructType> {
-    StructBuilder::new()
-        .string("name")
-        .string("full_name")
-        .int("characteristics")
-        .int("raw_data_size")
-        .int("raw_data_offset")
-        .int("virtual_address")
-        .int("virtual_size")
-        .int("pointer_to_relocations")
-        .int("pointer_to_line_numbers")
-        .int("number_of_relocations")
-        .int("number_of_line_numbers")
-        .build()
-}
+    /// A resource, a leaf of the resource tree.
+    pub(super) struct Resource {
+        length: i64,
+        rva: i64,
+        offset: i64,
+        /// The numeric type; `type_string` when the type is named.
+        r#type: i64,
+        id: i64,
+        language: i64,
+        type_string: Vec<u8>,
+        name_string: Vec<u8>,
+        language_string: Vec<u8>,
+    }
 
-fn rich_signature() -> Arc<StructType> {
-    let tool = StructBuilder::new().int("toolid").int("version").int("times").build();
-    StructBuilder::new()
-        .int("offset")
-        .int("length")
-        .int("key")
-        .string("raw_data")
-        .string("clear_data")
-        .array("tools", Type::Struct(tool))
-        .function(
-            "version",
-            &[(&[Type::Integer], Type::Integer), (&[Type::Integer, Type::Integer], Type::Integer)],
-        )
-        .function(
-            "toolid",
-            &[(&[Type::Integer], Type::Integer), (&[Type::Integer, Type::Integer], Type::Integer)],
-        )
-        .build()
-}
+    /// An imported function.
+    pub(super) struct ImportedFunction {
+        name: Vec<u8>,
+        ordinal: i64,
+        rva: i64,
+    }
 
-fn resource() -> Arc<StructType> {
-    StructBuilder::new()
-        .int("length")
-        .int("rva")
-        .int("offset")
-        .int("type")
-        .int("id")
-        .int("language")
-        .string("type_string")
-        .string("name_string")
-        .string("language_string")
-        .build()
-}
+    /// The functions imported from one library.
+    pub(super) struct Import {
+        library_name: Vec<u8>,
+        number_of_functions: i64,
+        functions: Vec<ImportedFunction>,
+    }
 
-fn import() -> Arc<StructType> {
-    let function = StructBuilder::new().string("name").int("ordinal").int("rva").build();
-    StructBuilder::new()
-        .string("library_name")
-        .int("number_of_functions")
-        .array("functions", Type::Struct(function))
-        .build()
-}
+    /// An exported function.
+    pub(super) struct Export {
+        name: Vec<u8>,
+        ordinal: i64,
+        rva: i64,
+        offset: i64,
+        /// `DLL.function` for a forwarded export.
+        forward_name: Vec<u8>,
+    }
 
-fn export() -> Arc<StructType> {
-    StructBuilder::new()
-        .string("name")
-        .int("ordinal")
-        .int("rva")
-        .int("offset")
-        .string("forward_name")
-        .build()
-}
+    /// One version-information string.
+    pub(super) struct KeyValue {
+        key: Vec<u8>,
+        value: Vec<u8>,
+    }
 
-fn build() -> Arc<StructType> {
-    let builder = StructBuilder::new()
-        .field("is_pe", Type::Bool)
-        .int("machine")
-        .int("subsystem")
-        .structure("os_version", version())
-        .structure("subsystem_version", version())
-        .structure("image_version", version())
-        .structure("linker_version", version())
-        .int("opthdr_magic")
-        .int("characteristics")
-        .int("dll_characteristics")
-        .int("timestamp")
-        .int("image_base")
-        .int("checksum")
-        .int("base_of_code")
-        .int("base_of_data")
-        .int("entry_point")
-        .int("entry_point_raw")
-        .string("dll_name")
-        .int("export_timestamp")
-        .int("section_alignment")
-        .int("file_alignment")
-        .int("loader_flags")
-        .int("size_of_optional_header")
-        .int("size_of_code")
-        .int("size_of_initialized_data")
-        .int("size_of_uninitialized_data")
-        .int("size_of_image")
-        .int("size_of_headers")
-        .int("size_of_stack_reserve")
-        .int("size_of_stack_commit")
-        .int("size_of_heap_reserve")
-        .int("size_of_heap_commit")
-        .int("pointer_to_symbol_table")
-        .int("win32_version_value")
-        .int("number_of_symbols")
-        .int("number_of_rva_and_sizes")
-        .int("number_of_sections")
-        .int("number_of_imported_functions")
-        .int("number_of_delayed_imported_functions")
-        .int("number_of_resources")
-        .int("number_of_version_infos")
-        .int("number_of_imports")
-        .int("number_of_delayed_imports")
-        .int("number_of_exports")
-        .int("number_of_signatures")
-        .dict("version_info", Type::String)
-        .array(
-            "version_info_list",
-            Type::Struct(StructBuilder::new().string("key").string("value").build()),
-        )
-        .structure("rich_signature", rich_signature())
-        .string("pdb_path")
-        .array("sections", Type::Struct(section()))
-        .array(
-            "data_directories",
-            Type::Struct(StructBuilder::new().int("virtual_address").int("size").build()),
-        )
-        .int("resource_timestamp")
-        .structure("resource_version", version())
-        .array("resources", Type::Struct(resource()))
-        .array("import_details", Type::Struct(import()))
-        .array("delayed_import_details", Type::Struct(import()))
-        .array("export_details", Type::Struct(export()))
-        .field("is_signed", Type::Bool)
-        .array("signatures", Type::Struct(signature()))
-        .structure("overlay", StructBuilder::new().int("offset").int("size").build())
-        .function("is_32bit", &[(&[], Type::Bool)])
-        .function("is_64bit", &[(&[], Type::Bool)])
-        .function("is_dll", &[(&[], Type::Bool)])
-        .function("rva_to_offset", &[(&[Type::Integer], Type::Integer)])
-        .function("offset_to_rva", &[(&[Type::Integer], Type::Integer)])
-        .function("calculate_checksum", &[(&[], Type::Integer)])
-        .function(
-            "section_index",
-            &[(&[Type::String], Type::Integer), (&[Type::Integer], Type::Integer)],
-        )
-        .function("imphash", &[(&[], Type::String)])
-        // The overload order is the one `functions::imports` maps.
-        .function(
-            "imports",
-            &[
-                (&[Type::String], Type::Integer),
-                (&[Type::String, Type::String], Type::Bool),
-                (&[Type::String, Type::Integer], Type::Integer),
-                (&[Type::Regex, Type::Regex], Type::Integer),
-                (&[Type::Integer, Type::String], Type::Integer),
-                (&[Type::Integer, Type::String, Type::String], Type::Bool),
-                (&[Type::Integer, Type::String, Type::Integer], Type::Bool),
-                (&[Type::Integer, Type::Regex, Type::Regex], Type::Integer),
-            ],
-        )
-        .function(
-            "import_rva",
-            &[
-                (&[Type::String, Type::String], Type::Integer),
-                (&[Type::String, Type::Integer], Type::Integer),
-            ],
-        )
-        .function(
-            "delayed_import_rva",
-            &[
-                (&[Type::String, Type::String], Type::Integer),
-                (&[Type::String, Type::Integer], Type::Integer),
-            ],
-        )
-        .function(
-            "exports",
-            &[
-                (&[Type::String], Type::Bool),
-                (&[Type::Integer], Type::Bool),
-                (&[Type::Regex], Type::Bool),
-            ],
-        )
-        .function(
-            "exports_index",
-            &[
-                (&[Type::String], Type::Integer),
-                (&[Type::Integer], Type::Integer),
-                (&[Type::Regex], Type::Integer),
-            ],
-        )
-        .function("locale", &[(&[Type::Integer], Type::Bool)])
-        .function("language", &[(&[Type::Integer], Type::Bool)]);
-    let builder = with_constants(builder, MACHINES);
-    let builder = with_constants(builder, SUBSYSTEMS);
-    let builder = with_constants(builder, IMPORT_FLAGS);
-    let builder = with_constants(builder, CHARACTERISTICS);
-    let builder = with_constants(builder, OPTIONAL_MAGICS);
-    let builder = with_constants(builder, DIRECTORY_ENTRIES);
-    let builder = with_constants(builder, SECTION_CHARACTERISTICS);
-    let builder = with_constants(builder, DLL_CHARACTERISTICS);
-    with_constants(builder, RESOURCE_TYPES).build()
+    /// A data directory entry.
+    pub(super) struct DataDirectory {
+        virtual_address: i64,
+        size: i64,
+    }
+
+    /// Data after the last section.
+    pub(super) struct Overlay {
+        offset: i64,
+        size: i64,
+    }
+
+    /// The `pe` module.
+    pub(super) struct PeModule {
+        /// Whether the input is a PE file.
+        is_pe: bool,
+        machine: i64,
+        subsystem: i64,
+        os_version: Version,
+        subsystem_version: Version,
+        image_version: Version,
+        linker_version: Version,
+        opthdr_magic: i64,
+        characteristics: i64,
+        dll_characteristics: i64,
+        timestamp: i64,
+        image_base: i64,
+        checksum: i64,
+        base_of_code: i64,
+        base_of_data: i64,
+        /// The entry point as a file offset.
+        entry_point: i64,
+        /// The entry point as stored (an RVA).
+        entry_point_raw: i64,
+        dll_name: Vec<u8>,
+        export_timestamp: i64,
+        section_alignment: i64,
+        file_alignment: i64,
+        loader_flags: i64,
+        size_of_optional_header: i64,
+        size_of_code: i64,
+        size_of_initialized_data: i64,
+        size_of_uninitialized_data: i64,
+        size_of_image: i64,
+        size_of_headers: i64,
+        size_of_stack_reserve: i64,
+        size_of_stack_commit: i64,
+        size_of_heap_reserve: i64,
+        size_of_heap_commit: i64,
+        pointer_to_symbol_table: i64,
+        win32_version_value: i64,
+        number_of_symbols: i64,
+        number_of_rva_and_sizes: i64,
+        number_of_sections: i64,
+        number_of_imported_functions: i64,
+        number_of_delayed_imported_functions: i64,
+        number_of_resources: i64,
+        number_of_version_infos: i64,
+        number_of_imports: i64,
+        number_of_delayed_imports: i64,
+        number_of_exports: i64,
+        number_of_signatures: i64,
+        /// Version-information strings by key.
+        version_info: BTreeMap<Vec<u8>, Vec<u8>>,
+        /// Version-information strings in file order.
+        version_info_list: Vec<KeyValue>,
+        rich_signature: RichSignature,
+        /// The PDB path of the CodeView debug record.
+        pdb_path: Vec<u8>,
+        sections: Vec<Section>,
+        data_directories: Vec<DataDirectory>,
+        resource_timestamp: i64,
+        resource_version: Version,
+        resources: Vec<Resource>,
+        import_details: Vec<Import>,
+        delayed_import_details: Vec<Import>,
+        export_details: Vec<Export>,
+        /// Whether some signature is verified.
+        is_signed: bool,
+        signatures: Vec<Signature>,
+        overlay: Overlay,
+    }
+    functions = PE_FUNCTIONS;
+    constants = [
+        MACHINES,
+        SUBSYSTEMS,
+        IMPORT_FLAGS,
+        CHARACTERISTICS,
+        OPTIONAL_MAGICS,
+        DIRECTORY_ENTRIES,
+        SECTION_CHARACTERISTICS,
+        DLL_CHARACTERISTICS,
+        RESOURCE_TYPES,
+    ];
 }
 
 /// `IMAGE_FILE_HEADER.Machine` values.

@@ -11,48 +11,125 @@ use regex_automata::meta::Regex;
 use super::headers::{offset_to_rva, rva_to_offset};
 use super::imports::{Function, Import};
 use super::parsed::ParsedPe;
-use crate::modules::{CallContext, FunctionImpl, Value};
+use crate::modules::functions::{FunctionDef, overload};
+use crate::modules::hash::hex;
+use crate::modules::{CallContext, Value};
+use crate::types::Type;
 
 /// `IMPORT_STANDARD`.
 const IMPORT_STANDARD: i64 = 1;
 /// `IMPORT_DELAYED`.
 const IMPORT_DELAYED: i64 = 2;
 
-/// The implementation of function `path`, overload `overload`, in the
-/// order of the declaration.
-pub(super) fn lookup(path: &str, overload: usize) -> Option<FunctionImpl> {
-    let f: FunctionImpl = match (path, overload) {
-        ("is_32bit", 0) => |c, _| magic_is(c, super::headers::OPTIONAL_HDR32_MAGIC),
-        ("is_64bit", 0) => |c, _| magic_is(c, super::headers::OPTIONAL_HDR64_MAGIC),
-        ("is_dll", 0) => |c, _| with_pe(c, |pe| boolean(pe.file.characteristics & 0x2000 != 0)),
-        ("rva_to_offset", 0) => rva_to_offset_fn,
-        ("offset_to_rva", 0) => offset_to_rva_fn,
-        ("calculate_checksum", 0) => calculate_checksum,
-        ("section_index", 0) => section_index_by_name,
-        ("section_index", 1) => section_index_by_offset,
-        ("imphash", 0) => imphash,
-        ("imports", 0) => |c, a| imports(c, IMPORT_STANDARD, &a[0], None, false),
-        ("imports", 1) => |c, a| imports(c, IMPORT_STANDARD, &a[0], Some(&a[1]), true),
-        ("imports", 2) => |c, a| imports(c, IMPORT_STANDARD, &a[0], Some(&a[1]), false),
-        ("imports", 3) => |c, a| imports(c, IMPORT_STANDARD, &a[0], Some(&a[1]), false),
-        ("imports", 4) => |c, a| imports(c, int(&a[0]), &a[1], None, false),
-        ("imports", 5) => |c, a| imports(c, int(&a[0]), &a[1], Some(&a[2]), true),
-        ("imports", 6) => |c, a| imports(c, int(&a[0]), &a[1], Some(&a[2]), true),
-        ("imports", 7) => |c, a| imports(c, int(&a[0]), &a[1], Some(&a[2]), false),
-        ("import_rva", 0 | 1) => |c, a| import_rva(c, false, a),
-        ("delayed_import_rva", 0 | 1) => |c, a| import_rva(c, true, a),
-        ("exports", 0..=2) => |c, a| exports(c, &a[0]).map_or(Value::Integer(0), |_| boolean(true)),
-        ("exports_index", 0..=2) => |c, a| exports(c, &a[0]).map_or(Value::Undefined, int_value),
-        ("locale", 0) => |c, a| resource_language(c, &a[0], 0xffff),
-        ("language", 0) => |c, a| resource_language(c, &a[0], 0xff),
-        ("rich_signature.version", 0) => |c, a| rich_count(c, None, Some(int(&a[0]))),
-        ("rich_signature.version", 1) => |c, a| rich_count(c, Some(int(&a[1])), Some(int(&a[0]))),
-        ("rich_signature.toolid", 0) => |c, a| rich_count(c, Some(int(&a[0])), None),
-        ("rich_signature.toolid", 1) => |c, a| rich_count(c, Some(int(&a[0])), Some(int(&a[1]))),
-        ("signatures.valid_on", 0) => valid_on,
-        _ => return None,
-    };
-    Some(f)
+const I: Type = Type::Integer;
+const S: Type = Type::String;
+const B: Type = Type::Bool;
+const R: Type = Type::Regex;
+
+/// The functions at the root of the `pe` module.
+pub(super) static PE_FUNCTIONS: &[FunctionDef] = &[
+    FunctionDef {
+        name: "is_32bit",
+        overloads: &[overload(&[], B, |c, _| magic_is(c, super::headers::OPTIONAL_HDR32_MAGIC))],
+    },
+    FunctionDef {
+        name: "is_64bit",
+        overloads: &[overload(&[], B, |c, _| magic_is(c, super::headers::OPTIONAL_HDR64_MAGIC))],
+    },
+    FunctionDef {
+        name: "is_dll",
+        overloads: &[overload(&[], B, |c, _| {
+            with_pe(c, |pe| boolean(pe.file.characteristics & 0x2000 != 0))
+        })],
+    },
+    FunctionDef { name: "rva_to_offset", overloads: &[overload(&[I], I, rva_to_offset_fn)] },
+    FunctionDef { name: "offset_to_rva", overloads: &[overload(&[I], I, offset_to_rva_fn)] },
+    FunctionDef { name: "calculate_checksum", overloads: &[overload(&[], I, calculate_checksum)] },
+    FunctionDef {
+        name: "section_index",
+        overloads: &[
+            overload(&[S], I, section_index_by_name),
+            overload(&[I], I, section_index_by_offset),
+        ],
+    },
+    FunctionDef { name: "imphash", overloads: &[overload(&[], S, imphash)] },
+    FunctionDef {
+        name: "imports",
+        overloads: &[
+            overload(&[S], I, |c, a| imports(c, IMPORT_STANDARD, &a[0], None, false)),
+            overload(&[S, S], B, |c, a| imports(c, IMPORT_STANDARD, &a[0], Some(&a[1]), true)),
+            overload(&[S, I], I, |c, a| imports(c, IMPORT_STANDARD, &a[0], Some(&a[1]), false)),
+            overload(&[R, R], I, |c, a| imports(c, IMPORT_STANDARD, &a[0], Some(&a[1]), false)),
+            overload(&[I, S], I, |c, a| imports(c, int(&a[0]), &a[1], None, false)),
+            overload(&[I, S, S], B, |c, a| imports(c, int(&a[0]), &a[1], Some(&a[2]), true)),
+            overload(&[I, S, I], B, |c, a| imports(c, int(&a[0]), &a[1], Some(&a[2]), true)),
+            overload(&[I, R, R], I, |c, a| imports(c, int(&a[0]), &a[1], Some(&a[2]), false)),
+        ],
+    },
+    FunctionDef {
+        name: "import_rva",
+        overloads: &[
+            overload(&[S, S], I, |c, a| import_rva(c, false, a)),
+            overload(&[S, I], I, |c, a| import_rva(c, false, a)),
+        ],
+    },
+    FunctionDef {
+        name: "delayed_import_rva",
+        overloads: &[
+            overload(&[S, S], I, |c, a| import_rva(c, true, a)),
+            overload(&[S, I], I, |c, a| import_rva(c, true, a)),
+        ],
+    },
+    FunctionDef {
+        name: "exports",
+        overloads: &[
+            overload(&[S], B, exports_any),
+            overload(&[I], B, exports_any),
+            overload(&[R], B, exports_any),
+        ],
+    },
+    FunctionDef {
+        name: "exports_index",
+        overloads: &[
+            overload(&[S], I, exports_index),
+            overload(&[I], I, exports_index),
+            overload(&[R], I, exports_index),
+        ],
+    },
+    FunctionDef {
+        name: "locale",
+        overloads: &[overload(&[I], B, |c, a| resource_language(c, &a[0], 0xffff))],
+    },
+    FunctionDef {
+        name: "language",
+        overloads: &[overload(&[I], B, |c, a| resource_language(c, &a[0], 0xff))],
+    },
+];
+
+/// The functions of `pe.rich_signature`.
+pub(super) static RICH_FUNCTIONS: &[FunctionDef] = &[
+    FunctionDef {
+        name: "version",
+        overloads: &[
+            overload(&[I], I, |c, a| rich_count(c, None, Some(int(&a[0])))),
+            overload(&[I, I], I, |c, a| rich_count(c, Some(int(&a[1])), Some(int(&a[0])))),
+        ],
+    },
+    FunctionDef {
+        name: "toolid",
+        overloads: &[
+            overload(&[I], I, |c, a| rich_count(c, Some(int(&a[0])), None)),
+            overload(&[I, I], I, |c, a| rich_count(c, Some(int(&a[0])), Some(int(&a[1])))),
+        ],
+    },
+];
+
+fn exports_any(ctx: &CallContext<'_>, args: &[Value]) -> Value {
+    exports(ctx, &args[0]).map_or(Value::Integer(0), |_| boolean(true))
+}
+
+fn exports_index(ctx: &CallContext<'_>, args: &[Value]) -> Value {
+    exports(ctx, &args[0]).map_or(Value::Undefined, int_value)
 }
 
 /// The parsed file, if the input is a PE.
@@ -205,15 +282,6 @@ fn trim_library_extension(name: &str) -> &str {
     name
 }
 
-/// Lowercase hexadecimal.
-pub(super) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 /// Does `name` match a name criterion: a string (ASCII case-insensitive)
 /// or a regular expression?
 fn name_matches(criterion: &Value, name: &[u8]) -> bool {
@@ -312,23 +380,6 @@ fn rich_count(ctx: &CallContext<'_>, toolid: Option<i64>, version: Option<i64>) 
     Value::Integer(total)
 }
 
-/// `signatures[i].valid_on(t)`: the receiving signature structure comes
-/// first in `args`, then the timestamp.
-fn valid_on(_: &CallContext<'_>, args: &[Value]) -> Value {
-    let (Some(Value::Struct(fields)), Some(Value::Integer(t))) = (args.first(), args.get(1)) else {
-        return Value::Undefined;
-    };
-    let decl = &super::declaration::DECLARATION;
-    let ty = crate::modules::record::nested_struct(decl, "signatures");
-    let field = |name: &str| ty.field_index(name).and_then(|i| fields.get(i));
-    match (field("not_before"), field("not_after")) {
-        (Some(Value::Integer(before)), Some(Value::Integer(after))) => {
-            boolean(before <= t && t <= after)
-        }
-        _ => Value::Undefined,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,24 +390,6 @@ mod tests {
         assert_eq!(trim_library_extension("x.ocx"), "x");
         assert_eq!(trim_library_extension("dll"), "dll");
         assert_eq!(trim_library_extension("é.dll"), "é");
-    }
-
-    #[test]
-    fn valid_on_compares_with_the_receiver_validity() {
-        let ty = crate::modules::record::nested_struct(
-            &super::super::declaration::DECLARATION,
-            "signatures",
-        );
-        let mut signature = crate::modules::record::Record::new(ty);
-        signature.int("not_before", 100).int("not_after", 200);
-        let receiver = signature.finish();
-        let module = crate::modules::ModuleData::default();
-        let messages = std::cell::RefCell::new(Vec::new());
-        let ctx = CallContext { data: &[], module: &module, messages: &messages };
-        let call = |t: i64| valid_on(&ctx, &[receiver.clone(), Value::Integer(t)]);
-        assert!(matches!(call(150), Value::Integer(1)));
-        assert!(matches!(call(201), Value::Integer(0)));
-        assert!(valid_on(&ctx, &[Value::Integer(150)]).is_undefined());
     }
 
     #[test]

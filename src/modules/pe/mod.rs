@@ -25,13 +25,16 @@ mod ordinals;
 mod parsed;
 mod resources;
 mod rich;
+mod signatures;
 mod value;
 mod version_info;
 
 use std::sync::Arc;
 
-use crate::modules::{FunctionImpl, Module, ModuleData};
+use crate::modules::schema::{FieldType, Schema};
+use crate::modules::{Member, Module, ModuleData};
 use crate::types::StructType;
+use declaration::PeModule;
 
 /// The `pe` module.
 #[derive(Debug, Clone, Copy)]
@@ -43,19 +46,20 @@ impl Module for Pe {
     }
 
     fn declaration(&self) -> Arc<StructType> {
-        declaration::DECLARATION.clone()
+        PeModule::declaration()
     }
 
     fn parse(&self, data: &[u8]) -> ModuleData {
-        let decl = &declaration::DECLARATION;
         match parsed::ParsedPe::parse(data) {
-            Some(pe) => ModuleData { value: value::build(decl, &pe), native: Some(Box::new(pe)) },
-            None => ModuleData { value: value::not_pe(decl), native: None },
+            Some(pe) => {
+                ModuleData { value: value::build(&pe).into_value(), native: Some(Box::new(pe)) }
+            }
+            None => ModuleData { value: value::not_pe().into_value(), native: None },
         }
     }
 
-    fn function(&self, path: &str, overload: usize) -> Option<FunctionImpl> {
-        functions::lookup(path, overload)
+    fn member(&self, path: &str) -> Option<Member> {
+        PeModule::member(path)
     }
 }
 

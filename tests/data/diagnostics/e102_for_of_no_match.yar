@@ -1,5 +1,5 @@
 rule a {
   strings:
-    $a = "x"
+    $a = "xxx"
   condition: $a and for any of ($b*) : ($)
 }

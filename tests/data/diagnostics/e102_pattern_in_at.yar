@@ -1,5 +1,5 @@
 rule a {
   strings:
-    $a = "x"
+    $a = "xxx"
   condition: $b at 0 and $a
 }

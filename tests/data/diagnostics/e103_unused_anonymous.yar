@@ -1,6 +1,6 @@
 rule a {
   strings:
-    $ = "x"
-    $b = "y"
+    $ = "xxx"
+    $b = "yyy"
   condition: $b
 }

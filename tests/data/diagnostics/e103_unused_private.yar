@@ -1,6 +1,6 @@
 rule a {
   strings:
-    $a = "x" private
-    $b = "y"
+    $a = "xxx" private
+    $b = "yyy"
   condition: $b
 }

@@ -1,7 +1,7 @@
 rule a {
   strings:
-    $a1 = "x"
-    $a2 = "y"
-    $b = "z"
+    $a1 = "xxx"
+    $a2 = "yyy"
+    $b = "zzz"
   condition: all of ($a*)
 }

@@ -1,7 +1,7 @@
 rule a {
   strings:
     $h = { 4D 5A }
-    $t = "x"
+    $t = "xxx"
     $h = { 50 45 }
   condition: any of them
 }

@@ -1,6 +1,6 @@
 rule a {
   strings:
-    $a = "x"
-    $a = "y"
+    $a = "xxx"
+    $a = "yyy"
   condition: all of them
 }

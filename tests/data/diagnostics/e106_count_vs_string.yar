@@ -1,5 +1,5 @@
 rule a {
   strings:
-    $a = "x"
-  condition: #a == "x"
+    $a = "xxx"
+  condition: #a == "xxx"
 }

@@ -1,5 +1,5 @@
 rule a {
   strings:
-    $a = "x"
+    $a = "xxx"
   condition: (0 - 10)% of them
 }

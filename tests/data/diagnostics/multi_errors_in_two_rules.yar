@@ -4,6 +4,6 @@ rule a {
 
 rule b {
   strings:
-    $a = "x"
+    $a = "xxx"
   condition: $b
 }

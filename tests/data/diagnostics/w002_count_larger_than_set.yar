@@ -1,6 +1,6 @@
 rule a {
   strings:
-    $a = "x"
-    $b = "y"
+    $a = "xxx"
+    $b = "yyy"
   condition: 5 of ($a, $b)
 }

@@ -1,18 +1,19 @@
-//! The pattern matches of one input, by search slot.
+//! The pattern matches of one input, by pattern index, as a caller reads
+//! them.
 //!
 //! The evaluator never searches by itself: it reads these lists, which the
 //! scanner gets from one matcher pass over the input, and only when some
 //! condition cannot be decided without them. The lists stay where the
-//! matcher put them; the scanner's own cap on matches per pattern, when it
-//! is below the matcher's, is applied when they are read.
+//! search put them; a caller's own cap on matches per pattern, when it is
+//! below the matcher's, is applied when they are read.
 
-pub use crate::matcher::Match;
-use crate::matcher::ScanMatches;
+use super::{Match, ScanMatches};
 
-/// The matches of every searched pattern in one input, sorted by offset
-/// per pattern, indexed by the pattern's search slot.
+/// The matches of every pattern of a [`super::Matcher`] in one input,
+/// sorted by offset per pattern, indexed by the pattern's index in the
+/// matcher (for the scanner, its search slot).
 #[derive(Debug)]
-pub(crate) struct PatternMatches {
+pub struct PatternMatches {
     found: ScanMatches,
     /// Matches kept per pattern.
     max: usize,
@@ -28,14 +29,16 @@ impl PatternMatches {
         Self { found, max, max_below_matcher_cap }
     }
 
-    /// The kept matches of search slot `slot`, sorted by offset.
-    pub(crate) fn of(&self, slot: usize) -> &[Match] {
+    /// The kept matches of pattern `slot`, sorted by offset.
+    #[must_use]
+    pub fn of(&self, slot: usize) -> &[Match] {
         let list = self.found.matches(slot);
         &list[..list.len().min(self.max)]
     }
 
-    /// Search slots whose matches were cut off at a cap.
-    pub(crate) fn capped(&self) -> Vec<usize> {
+    /// Patterns whose matches were cut off at a cap.
+    #[must_use]
+    pub fn capped(&self) -> Vec<usize> {
         if self.max_below_matcher_cap {
             // Only patterns that matched can be over the lower cap.
             self.found
@@ -50,7 +53,8 @@ impl PatternMatches {
 }
 
 /// Matches of a sorted list starting within `lo..=hi`.
-pub(crate) fn starting_in(matches: &[Match], lo: usize, hi: usize) -> &[Match] {
+#[must_use]
+pub fn starting_in(matches: &[Match], lo: usize, hi: usize) -> &[Match] {
     let start = matches.partition_point(|m| m.offset < lo);
     let end = matches.partition_point(|m| m.offset <= hi);
     &matches[start..end.max(start)]

@@ -1,0 +1,6 @@
+rule pattern_suggestion {
+  strings:
+    $payload = "xxx"
+  condition:
+    $paylaod
+}

@@ -1,0 +1,6 @@
+import "elff"
+
+rule module_suggestion {
+  condition:
+    true
+}

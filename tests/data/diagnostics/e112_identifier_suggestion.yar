@@ -1,0 +1,9 @@
+rule helper_rule {
+  condition:
+    true
+}
+
+rule identifier_suggestion {
+  condition:
+    helper_rul
+}

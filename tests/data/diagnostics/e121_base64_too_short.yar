@@ -1,0 +1,6 @@
+rule short_base64 {
+  strings:
+    $a = "ab" base64
+  condition:
+    $a
+}

@@ -1,0 +1,4 @@
+rule integer_as_boolean {
+  condition:
+    filesize and uint16(0)
+}

@@ -1,0 +1,15 @@
+rule first {
+  strings:
+    $a = "payload"
+  condition:
+    $a
+}
+
+rule second : copy {
+  meta:
+    note = "same body, other name"
+  strings:
+    $a = "payload"
+  condition:
+    $a
+}

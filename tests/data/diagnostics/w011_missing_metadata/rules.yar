@@ -1,0 +1,6 @@
+rule no_author {
+  meta:
+    date = "2024-13-40"
+  condition:
+    true
+}

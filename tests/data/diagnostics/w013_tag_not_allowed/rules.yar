@@ -1,0 +1,4 @@
+rule lower_case_name : APT37 Kimsuky {
+  condition:
+    true
+}
