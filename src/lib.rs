@@ -38,6 +38,7 @@
 
 pub mod attribution;
 pub mod bundled;
+mod byte_strings;
 pub mod compiler;
 pub mod config;
 pub mod diagnostics;

@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Parse and check rule files; exit 0 when all compile, 2 otherwise.
     Check(cli::check::CheckArgs),
+    /// Compile rules into a file that `spoor scan -C` loads quickly.
+    Compile(cli::compile::CompileArgs),
     /// Scan files and directories with the given rules, or the bundled ones.
     Scan(Box<cli::scan::ScanArgs>),
     /// Print a module's values for a file as JSON, for rule authors.
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::Check(args) => cli::check::run(args),
+        Command::Compile(args) => cli::compile::run(args),
         Command::Scan(args) => cli::scan::run(args),
         Command::Dump(args) => cli::dump::run(args),
         Command::Profiles(args) => cli::profiles::run(args),

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use serde::ser::{SerializeMap, SerializeSeq};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// One file and what scanning it produced.
 #[derive(Debug)]
@@ -116,8 +116,10 @@ pub struct RuleMatch {
 }
 
 /// A meta value as reported.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+///
+/// Reports show the bare value (`"x"`, `1`, `true`); a compiled ruleset,
+/// whose encoding is not self-describing, stores it tagged.
+#[derive(Debug, Clone, PartialEq)]
 pub enum MetaValue {
     /// A string (invalid UTF-8 replaced by U+FFFD).
     String(String),
@@ -127,6 +129,41 @@ pub enum MetaValue {
     Float(f64),
     /// A boolean.
     Bool(bool),
+}
+
+/// [`MetaValue`] as a compiled ruleset stores it.
+#[derive(Serialize, Deserialize)]
+enum TaggedMeta<S> {
+    String(S),
+    Integer(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Serialize for MetaValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match (self, serializer.is_human_readable()) {
+            (MetaValue::String(s), true) => serializer.serialize_str(s),
+            (MetaValue::Integer(n), true) => serializer.serialize_i64(*n),
+            (MetaValue::Float(x), true) => serializer.serialize_f64(*x),
+            (MetaValue::Bool(b), true) => serializer.serialize_bool(*b),
+            (MetaValue::String(s), false) => TaggedMeta::String(s.as_str()).serialize(serializer),
+            (MetaValue::Integer(n), false) => TaggedMeta::<&str>::Integer(*n).serialize(serializer),
+            (MetaValue::Float(x), false) => TaggedMeta::<&str>::Float(*x).serialize(serializer),
+            (MetaValue::Bool(b), false) => TaggedMeta::<&str>::Bool(*b).serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MetaValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match TaggedMeta::<String>::deserialize(deserializer)? {
+            TaggedMeta::String(s) => MetaValue::String(s),
+            TaggedMeta::Integer(n) => MetaValue::Integer(n),
+            TaggedMeta::Float(x) => MetaValue::Float(x),
+            TaggedMeta::Bool(b) => MetaValue::Bool(b),
+        })
+    }
 }
 
 impl MetaValue {

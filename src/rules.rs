@@ -19,18 +19,26 @@
 //!   on the input (`filesize`, `uint16(0) == 0x5A4D`) it needs (see
 //!   [`crate::compiler::requirements`]).
 //!
-//! This module only holds them; the compiler works them out.
+//! This module only holds them; the compiler works them out. A compiled
+//! ruleset file stores them (`serialize.rs`).
+
+mod depth_limit;
+mod regexes;
+mod serialize;
 
 use std::sync::Arc;
 
 use regex_automata::meta;
+use serde::{Deserialize, Serialize};
+
+pub use serialize::{CompiledError, FORMAT_VERSION, MAGIC, is_compiled};
 
 use crate::compiler::ir::{PatternId, Program, RegexId, Rule, RuleId};
 use crate::compiler::requirements::InputGuard;
 use crate::matcher::{Match, Matcher, PatternMatches, Scratch};
 
 /// How the scanner finds the matches of one pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum PatternPlan {
     /// Found by the one search pass over the input.
     Searched {
@@ -49,7 +57,7 @@ pub(crate) enum PatternPlan {
 
 /// What the scan needs to know beyond the program, worked out by the last
 /// stage of [`crate::Compiler::build`] (`compiler/plan.rs`).
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ScanPlan {
     /// How each pattern is found, by [`PatternId`].
     pub plans: Vec<PatternPlan>,
@@ -62,14 +70,24 @@ pub(crate) struct ScanPlan {
     pub required: Vec<Option<Box<[u32]>>>,
     /// For each rule, the tests on the input its condition needs.
     pub guards: Vec<InputGuard>,
-    /// Hash rules, matched by one digest per file.
+    /// Hash rules, matched by one digest per file. Not stored: recognised
+    /// again from the program on load, which takes a walk of the
+    /// conditions.
+    #[serde(skip)]
     pub indicators: crate::attribution::indicators::IndicatorSet,
 }
 
 /// A compiled, immutable rule set, made by [`crate::Compiler::build`].
+///
+/// Stored with [`Rules::serialize`] and loaded with [`Rules::deserialize`],
+/// which check the file's format; the serde impls are that format's
+/// payload.
+#[derive(Serialize, Deserialize)]
 pub struct Rules {
     program: Program,
-    regexes: Vec<Arc<meta::Regex>>,
+    /// Not stored: rebuilt from the program's regex sources on load.
+    #[serde(skip)]
+    regexes: regexes::ConditionRegexes,
     /// Matcher over the searched patterns; its pattern `i` is
     /// `plan.searched_ids[i]`.
     searched: Matcher,
@@ -98,6 +116,7 @@ impl Rules {
         anchored: Matcher,
         plan: ScanPlan,
     ) -> Self {
+        let regexes = regexes::ConditionRegexes::built(regexes, searched.limits().regex_size_limit);
         Self { program, regexes, searched, anchored, plan }
     }
 
@@ -131,7 +150,8 @@ impl Rules {
     }
 
     pub(crate) fn regex(&self, id: RegexId) -> &Arc<meta::Regex> {
-        &self.regexes[id.0 as usize]
+        let index = id.0 as usize;
+        self.regexes.get(index, &self.program.regexes[index])
     }
 
     /// A scratch space for [`Rules::search`]; one per scanner.

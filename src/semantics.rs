@@ -35,6 +35,7 @@
 //! case of the characters of their valid UTF-8, as YARA-X does (`"é"
 //! iequals "É"` holds).
 
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::fmt;
 use std::ops::RangeInclusive;
@@ -120,7 +121,7 @@ impl Arithmetic {
 }
 
 /// Arithmetic operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum ArithOp {
     Add,
@@ -131,7 +132,7 @@ pub enum ArithOp {
 }
 
 /// Bitwise operators (integers only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum BitOp {
     And,
@@ -142,7 +143,7 @@ pub enum BitOp {
 }
 
 /// Comparison operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum CmpOp {
     Eq,
@@ -210,7 +211,7 @@ impl CmpOp {
 }
 
 /// String operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum StrOp {
     Contains,
@@ -398,7 +399,7 @@ pub fn truth(a: Option<Scalar<'_>>) -> Option<bool> {
 }
 
 /// How many bytes an integer reader reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum IntWidth {
     /// One byte: `int8`, `uint8`.
     Byte,
@@ -430,7 +431,7 @@ impl IntWidth {
 
 /// One of YARA's integer readers, `int8(offset)` to `uint32be(offset)`:
 /// a width, a sign and a byte order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct IntReader {
     /// How many bytes are read.
     pub width: IntWidth,

@@ -1,6 +1,7 @@
 //! The command-line interface: one module per subcommand.
 
 pub mod check;
+pub mod compile;
 pub mod completion;
 pub mod destination;
 pub mod dump;

@@ -1,27 +1,36 @@
-//! Where `spoor scan` gets its rules: `--rules` files and directories, or
-//! the bundled ruleset.
+//! Where `spoor scan` gets its rules: `--rules` files and directories, a
+//! compiled ruleset (`-C`, or a `--rules` file that starts with the
+//! compiled format's magic), or the bundled ruleset.
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::mem::ManuallyDrop;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use spoor::Rules;
 use spoor::compiler::{Compiler, Define};
 use spoor::diagnostics::{Diagnostic, codes};
+use spoor::rules::is_compiled;
 
-use super::terminal::eprint_text;
+use super::terminal::{eprint_line, eprint_text};
 
 /// Rule selection shared by the commands that compile rules.
 #[derive(Debug, Args)]
 pub struct RuleArgs {
     /// A rule file or a directory of them (`*.yar`, `*.yara`, recursive);
-    /// repeatable. Without it, the bundled ruleset is used.
+    /// repeatable. Without it, the bundled ruleset is used. A compiled
+    /// ruleset given here is recognised and loaded as with `-C`.
     #[arg(long, short = 'r', value_name = "PATH")]
     pub rules: Vec<PathBuf>,
     /// Define an external variable; the type comes from the value (integer,
     /// float, `true`/`false`, else string).
     #[arg(long, short = 'd', value_name = "NAME=VALUE", value_parser = Define::parse)]
     pub define: Vec<Define>,
+    /// Scan with a ruleset written by `spoor compile` instead of compiling
+    /// rules (its externals are those given to `spoor compile`).
+    #[arg(long, short = 'C', value_name = "FILE", conflicts_with_all = ["rules", "define"])]
+    pub compiled_rules: Option<PathBuf>,
     /// Accept rule files that hold no rule (otherwise an error: an empty
     /// directory or `/dev/null` would scan nothing and report success).
     #[arg(long)]
@@ -37,17 +46,54 @@ pub fn no_rules() -> Diagnostic {
     )
 }
 
-/// Compiles the selected rules, printing every diagnostic to standard
-/// error; `None` when any of them is an error.
-pub fn load_rules(args: &RuleArgs) -> Option<Rules> {
+/// The selected rules, compiled or loaded, with every diagnostic printed
+/// to standard error; `None` when there was an error.
+///
+/// The rules live until the process exits: dropping them, hundreds of
+/// thousands of allocations for a large ruleset, would cost a scan with a
+/// compiled ruleset more time than loading it.
+pub fn load_rules(args: &RuleArgs) -> Option<ManuallyDrop<Rules>> {
+    select_rules(args).map(ManuallyDrop::new)
+}
+
+fn select_rules(args: &RuleArgs) -> Option<Rules> {
+    if let Some(path) = &args.compiled_rules {
+        return load_compiled(path);
+    }
+    let compiled: Vec<&PathBuf> = args.rules.iter().filter(|path| starts_compiled(path)).collect();
+    match (compiled.as_slice(), args.rules.len(), args.define.is_empty()) {
+        ([], _, _) => compile_rules(&args.rules, &args.define, args.allow_empty),
+        ([path], 1, true) => load_compiled(path),
+        ([path], 1, false) => {
+            eprint_line(format_args!(
+                "error: {} is a compiled ruleset, whose externals were fixed by `spoor compile`: \
+                 give --define there",
+                path.display()
+            ));
+            None
+        }
+        ([path, ..], _, _) => {
+            eprint_line(format_args!(
+                "error: {} is a compiled ruleset, which cannot be combined with other --rules",
+                path.display()
+            ));
+            None
+        }
+    }
+}
+
+/// Compiles the rules of `paths` (the bundled ruleset when empty) with
+/// `defines`, printing every diagnostic to standard error; `None` when any
+/// of them is an error, or when no rule results and `allow_empty` is off.
+pub fn compile_rules(paths: &[PathBuf], defines: &[Define], allow_empty: bool) -> Option<Rules> {
     let mut compiler = Compiler::new();
-    for define in &args.define {
+    for define in defines {
         let _ = compiler.define(&define.name, define.value.clone());
     }
-    if args.rules.is_empty() {
+    if paths.is_empty() {
         spoor::bundled::add_rules(&mut compiler);
     } else {
-        for path in &args.rules {
+        for path in paths {
             let _ = compiler.add_path(path);
         }
     }
@@ -60,9 +106,36 @@ pub fn load_rules(args: &RuleArgs) -> Option<Rules> {
         eprint_text(&diagnostic.render());
     }
     let rules = rules?;
-    if rules.is_empty() && !args.allow_empty {
+    if rules.is_empty() && !allow_empty {
         eprint_text(&no_rules().render());
         return None;
     }
     Some(rules)
+}
+
+/// Whether `path` is a file that starts like a compiled ruleset.
+fn starts_compiled(path: &Path) -> bool {
+    let mut start = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(spoor::rules::MAGIC.len() as u64).read_to_end(&mut start))
+        .is_ok_and(|_| is_compiled(&start))
+}
+
+/// Loads the compiled ruleset at `path`, saying on standard error what is
+/// wrong with it when it cannot be used.
+fn load_compiled(path: &Path) -> Option<Rules> {
+    let data = match std::fs::read(path) {
+        Ok(data) => data,
+        Err(e) => {
+            eprint_line(format_args!("error: cannot read {}: {e}", path.display()));
+            return None;
+        }
+    };
+    match Rules::deserialize(&data) {
+        Ok(rules) => Some(rules),
+        Err(e) => {
+            eprint_line(format_args!("error: {}: {e}", path.display()));
+            None
+        }
+    }
 }

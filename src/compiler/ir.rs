@@ -17,35 +17,37 @@
 
 use std::sync::Arc;
 
-use crate::modules::{FunctionImpl, ModuleId};
+use serde::{Deserialize, Serialize};
+
+use crate::modules::{self, CallContext, FunctionImpl, ModuleId, Value};
 use crate::results::MetaValue;
 pub use crate::semantics::{ArithOp, BitOp, CmpOp, IntReader, StrOp};
 use crate::semantics::{Number, Scalar};
 use crate::types::Type;
 
 /// Index of a rule in [`Program::rules`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RuleId(pub u32);
 
 /// Index of a pattern in [`Program::patterns`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PatternId(pub u32);
 
 /// Index of a regular expression in [`Program::regexes`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RegexId(pub u32);
 
 /// Index of an external variable in [`Program::externals`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ExternalId(pub u32);
 
 /// A slot in a rule's variable frame, for loop and `with` variables. Slots
 /// are numbered per rule from 0 to [`Rule::frame_size`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct VarId(pub u32);
 
 /// A whole checked rule set, ready to be compiled into `Rules`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Program {
     /// Rules in source order (which is also a valid evaluation order).
     pub rules: Vec<Rule>,
@@ -60,7 +62,7 @@ pub struct Program {
 }
 
 /// A checked rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rule {
     /// Rule name.
     pub name: String,
@@ -84,7 +86,7 @@ pub struct Rule {
 }
 
 /// A checked pattern.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pattern {
     /// The rule that declares it.
     pub rule: RuleId,
@@ -99,7 +101,7 @@ pub struct Pattern {
 }
 
 /// What a pattern searches for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PatternValue {
     /// A text string's bytes, escapes decoded.
     Text(Vec<u8>),
@@ -110,7 +112,7 @@ pub enum PatternValue {
 }
 
 /// One element of a hex string.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum HexToken {
     /// One byte, tested under a mask.
     Byte(MaskedByte),
@@ -129,7 +131,7 @@ pub enum HexToken {
 /// A byte test of a hex string: `4D` is value `0x4D` under mask `0xFF`,
 /// `4?` value `0x40` under `0xF0`, `??` mask 0, and `~4D` the same test
 /// negated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaskedByte {
     /// The expected bits.
     pub value: u8,
@@ -140,7 +142,7 @@ pub struct MaskedByte {
 }
 
 /// A regular expression in YARA's dialect, with its flags.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Regex {
     /// The text between the slashes, as written.
     pub pattern: String,
@@ -152,7 +154,7 @@ pub struct Regex {
 
 /// The modifiers of a pattern, one field each: their combination and
 /// arguments are checked before they get here.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Modifiers {
     /// `nocase`: ASCII letters match either case.
     pub nocase: bool,
@@ -172,7 +174,7 @@ pub struct Modifiers {
 }
 
 /// An external variable.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct External {
     /// Its name.
     pub name: String,
@@ -181,7 +183,7 @@ pub struct External {
 }
 
 /// A constant value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Constant {
     /// A boolean.
     Bool(bool),
@@ -231,7 +233,7 @@ impl From<Number> for Constant {
 /// Arithmetic, comparisons and bitwise operators carry no type tag: the
 /// operand values say whether integer or float semantics apply (YARA
 /// promotes an integer to float when the other side is a float).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Expr {
     /// A literal or folded constant.
     Const(Constant),
@@ -422,8 +424,29 @@ pub struct FunctionRef {
     /// Declared path, such as `imports` or `rich_signature.version`, for
     /// messages and dumps.
     pub path: Arc<str>,
+    /// The module declaring it.
+    pub module: ModuleId,
+    /// The overload the checker chose, an index into its declaration.
+    pub overload: usize,
     /// The implementation.
     pub implementation: FunctionImpl,
+}
+
+impl FunctionRef {
+    /// The reference to overload `overload` of the function declared at
+    /// `path` in `module`; `None` when there is no such module. A function
+    /// the module declares but does not evaluate yet gives YARA's
+    /// undefined value, as missing module data does.
+    #[must_use]
+    pub fn resolve(module: ModuleId, path: &str, overload: usize) -> Option<FunctionRef> {
+        let found = modules::registry().get(usize::from(module.0))?;
+        let implementation = found.function(path, overload).unwrap_or(undefined_result);
+        Some(FunctionRef { path: Arc::from(path), module, overload, implementation })
+    }
+}
+
+fn undefined_result(_: &CallContext<'_>, _: &[Value]) -> Value {
+    Value::Undefined
 }
 
 impl std::fmt::Debug for FunctionRef {
@@ -433,7 +456,7 @@ impl std::fmt::Debug for FunctionRef {
 }
 
 /// Which pattern a pattern expression is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PatternRef {
     /// A named pattern.
     Id(PatternId),
@@ -443,7 +466,7 @@ pub enum PatternRef {
 }
 
 /// `at e` or `in (lo..hi)`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Anchor {
     /// At exactly this offset.
     At(Box<Expr>),
@@ -452,7 +475,7 @@ pub enum Anchor {
 }
 
 /// How many members of a set must be true.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Quantifier {
     /// All of them (vacuously true on an empty set).
     All,
@@ -467,7 +490,7 @@ pub enum Quantifier {
 }
 
 /// What an `of` ranges over.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum OfItems {
     /// Patterns of the rule.
     Patterns(Vec<PatternId>),
@@ -478,7 +501,7 @@ pub enum OfItems {
 }
 
 /// What a `for ... in` loop iterates over.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Iterable {
     /// Integers `lo..=hi`; undefined bounds make the loop undefined.
     Range(Box<Expr>, Box<Expr>),

@@ -38,6 +38,8 @@
 //! is far cheaper than walking the condition tree, whose nodes are
 //! scattered over memory.
 
+use serde::{Deserialize, Serialize};
+
 use crate::compiler::ir::{
     CmpOp, Constant, Expr, IntReader, OfItems, PatternId, PatternRef, Program, Quantifier, VarId,
 };
@@ -76,7 +78,7 @@ pub fn rule_requirements(program: &Program, cost: &dyn Fn(PatternId) -> u64) -> 
 /// Tests on the input that a condition needs to be true: the conjuncts
 /// `filesize <op> k` and the first `reader(offset) == value` with constant
 /// operands of the condition's top-level `and` chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputGuard {
     /// Smallest `filesize` the condition admits.
     pub min_size: i64,
@@ -88,7 +90,7 @@ pub struct InputGuard {
 }
 
 /// `reader(offset) == value`, such as `uint16(0) == 0x5A4D`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Magic {
     /// How the integer is read.
     pub reader: IntReader,

@@ -7,21 +7,51 @@
 //! sets whether an atom can start at an offset: one per atom length, indexed
 //! by the atom's bytes (one- and two-byte atoms directly, three- and
 //! four-byte atoms by a multiplicative hash). Only at the offsets that pass
-//! does it walk the atom trie, anchored, for at most [`ATOM_LEN`] bytes.
-//! With the 16,000 atoms of the signature-base patterns, the hashed sets
-//! are about 2% full, so nearly every candidate is a real hit.
+//! does it look the next one to [`ATOM_LEN`] bytes up in a hash table per
+//! length. With the 16,000 atoms of the signature-base patterns, the hashed
+//! sets are about 2% full, so nearly every candidate is a real hit.
+//!
+//! The tables are plain hash maps rather than a trie (an Aho-Corasick
+//! automaton walked anchored, as before) because they build in a fraction
+//! of the time: a compiled ruleset rebuilds this index on every load.
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::nfa::contiguous::NFA;
-use aho_corasick::{Anchored, MatchKind};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use super::PatternError;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 use super::atoms::ATOM_LEN;
 
 /// Bits of the hashed sets of three- and four-byte atoms: 2^20 bits
 /// (128 KiB, fits in L2 cache) keep a set of tens of thousands of atoms a
 /// few percent full.
 const HASH_BITS: u32 = 20;
+
+/// Hashes the four-byte values of atoms: one multiplication, with the
+/// high bits (the well-mixed ones) folded into the low ones that pick a
+/// bucket.
+#[derive(Default)]
+struct AtomHasher(u64);
+
+impl Hasher for AtomHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u32(u32::from(byte));
+        }
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.0 = (self.0 ^ u64::from(value)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Atom index by the atom's bytes (little-endian).
+type AtomTable = HashMap<u32, usize, BuildHasherDefault<AtomHasher>>;
 
 /// Offsets of the input walked between two questions whether to go on
 /// (the deadline): often enough to stop within a millisecond, rarely
@@ -31,8 +61,8 @@ const STOP_CHECK_STRIDE: usize = 1 << 16;
 /// The atoms of all forms, indexed for the pass.
 #[derive(Debug)]
 pub(crate) struct AtomIndex {
-    /// The trie of the atoms, walked anchored from a candidate offset.
-    trie: NFA,
+    /// Per atom length 1 to 4, the atoms of that length by value.
+    by_value: [AtomTable; ATOM_LEN],
     /// The first two bytes (little-endian) of every atom; a one-byte atom
     /// sets every pair it begins.
     by_first_two: Vec<u64>,
@@ -71,21 +101,21 @@ fn bit_of(value: u32, len: usize) -> usize {
 }
 
 impl AtomIndex {
-    /// Indexes `atoms` (each 1 to [`ATOM_LEN`] bytes); hits are reported
-    /// by position in this list.
-    pub(crate) fn build(atoms: &[&[u8]]) -> Result<AtomIndex, PatternError> {
-        let trie = NFA::builder()
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(atoms)
-            .map_err(|error| PatternError::OverLimit(error.to_string()))?;
+    /// Indexes `atoms` (each 1 to [`ATOM_LEN`] bytes, no two alike; others
+    /// are never found); hits are reported by position in this list.
+    pub(crate) fn build(atoms: &[&[u8]]) -> AtomIndex {
+        let mut by_value: [AtomTable; ATOM_LEN] = Default::default();
         let sizes = [1 << 8, 1 << 16, 1 << HASH_BITS, 1 << HASH_BITS];
         let mut by_length = sizes.map(|bits: usize| vec![0u64; bits.div_ceil(64)]);
         let mut by_first_two = vec![0u64; (1 << 16) / 64];
-        for atom in atoms.iter().filter(|atom| (1..=ATOM_LEN).contains(&atom.len())) {
+        for (index, atom) in atoms.iter().enumerate() {
+            if !(1..=ATOM_LEN).contains(&atom.len()) {
+                continue;
+            }
             let mut bytes = [0u8; 4];
             bytes[..atom.len()].copy_from_slice(atom);
             let value = u32::from_le_bytes(bytes);
+            let _ = by_value[atom.len() - 1].insert(value, index);
             set(&mut by_length[atom.len() - 1], bit_of(value, atom.len()));
             match atom.len() {
                 1 => (0..=u8::MAX).for_each(|second| {
@@ -94,7 +124,12 @@ impl AtomIndex {
                 _ => set(&mut by_first_two, usize::from(u16::from_le_bytes([atom[0], atom[1]]))),
             }
         }
-        Ok(AtomIndex { trie, by_first_two, by_length })
+        AtomIndex { by_value, by_first_two, by_length }
+    }
+
+    /// How many atoms are indexed.
+    pub(crate) fn len(&self) -> usize {
+        self.by_value.iter().map(HashMap::len).sum()
     }
 
     /// Whether some atom may start with the bytes of `window` (the next
@@ -106,56 +141,90 @@ impl AtomIndex {
     }
 
     /// Calls `hit(atom, start)` for every occurrence of every atom in
-    /// `data`, by increasing start. Every [`STOP_CHECK_STRIDE`] offsets it
-    /// asks `go_on` (given the offsets walked since) whether to continue.
+    /// `data`, by increasing start (and at one start, by increasing
+    /// length). Every [`STOP_CHECK_STRIDE`] offsets it asks `go_on` (given
+    /// the offsets walked since) whether to continue.
     pub(crate) fn for_each_hit(
         &self,
         data: &[u8],
         mut go_on: impl FnMut(usize) -> bool,
         mut hit: impl FnMut(usize, usize),
     ) {
-        let Ok(root) = self.trie.start_state(Anchored::Yes) else { return };
         for (start, window) in data.windows(ATOM_LEN).enumerate() {
             if start % STOP_CHECK_STRIDE == 0 && !go_on(STOP_CHECK_STRIDE) {
                 return;
             }
             let value = u32::from_le_bytes([window[0], window[1], window[2], window[3]]);
             if self.may_start(value) {
-                self.walk(root, window, start, &mut hit);
+                self.lookup(value, ATOM_LEN, start, &mut hit);
             }
         }
         // The last few offsets, too close to the end for a full window, are
-        // walked directly.
+        // looked up directly.
         for start in data.len().saturating_sub(ATOM_LEN - 1)..data.len() {
-            self.walk(root, &data[start..], start, &mut hit);
+            let mut bytes = [0u8; 4];
+            let rest = &data[start..];
+            bytes[..rest.len()].copy_from_slice(rest);
+            self.lookup(u32::from_le_bytes(bytes), rest.len(), start, &mut hit);
         }
     }
 
-    /// Walks the trie over the start of `rest` and reports the atoms that
-    /// begin exactly at `start` (match states also carry atoms that are
-    /// suffixes of the path, which begin later and are found from there).
-    fn walk(
+    /// Reports the atoms of at most `longest` bytes that `window` (the
+    /// bytes at `start`, little-endian) begins with.
+    fn lookup(
         &self,
-        root: aho_corasick::automaton::StateID,
-        rest: &[u8],
+        window: u32,
+        longest: usize,
         start: usize,
         hit: &mut impl FnMut(usize, usize),
     ) {
-        let mut state = root;
-        for (depth, &byte) in rest.iter().take(ATOM_LEN).enumerate() {
-            state = self.trie.next_state(Anchored::Yes, state, byte);
-            if self.trie.is_dead(state) {
-                return;
-            }
-            if self.trie.is_match(state) {
-                for index in 0..self.trie.match_len(state) {
-                    let atom = self.trie.match_pattern(state, index);
-                    if self.trie.pattern_len(atom) == depth + 1 {
-                        hit(atom.as_usize(), start);
-                    }
-                }
+        for len in 1..=longest {
+            let value = prefix_value(window, len);
+            if is_set(&self.by_length[len - 1], bit_of(value, len))
+                && let Some(&atom) = self.by_value[len - 1].get(&value)
+            {
+                hit(atom, start);
             }
         }
+    }
+}
+
+/// Bytes an atom takes when stored: its length, then [`ATOM_LEN`] bytes.
+const STORED_ATOM: usize = 1 + ATOM_LEN;
+
+/// Stored as its atoms, in index order, as one byte string; the tables
+/// are rebuilt on load, which is cheaper than decoding them.
+impl Serialize for AtomIndex {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut stored = vec![0u8; self.len() * STORED_ATOM];
+        for (len, table) in (1..=ATOM_LEN).zip(&self.by_value) {
+            for (&value, &index) in table {
+                let slot = &mut stored[index * STORED_ATOM..(index + 1) * STORED_ATOM];
+                slot[0] = len as u8;
+                slot[1..].copy_from_slice(&value.to_le_bytes());
+            }
+        }
+        serializer.serialize_bytes(&stored)
+    }
+}
+
+impl<'de> Deserialize<'de> for AtomIndex {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let stored: Vec<u8> = crate::byte_strings::bytes::deserialize(deserializer)?;
+        if !stored.len().is_multiple_of(STORED_ATOM) {
+            return Err(D::Error::custom("a stored atom list of odd length"));
+        }
+        let atoms: Vec<&[u8]> = stored
+            .chunks(STORED_ATOM)
+            .map(|slot| &slot[1..=usize::from(slot[0]).min(ATOM_LEN)])
+            .collect();
+        let mut distinct = atoms.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() != atoms.len() || atoms.iter().any(|atom| atom.is_empty()) {
+            return Err(D::Error::custom("stored atoms that repeat or are empty"));
+        }
+        Ok(AtomIndex::build(&atoms))
     }
 }
 
@@ -166,7 +235,7 @@ mod tests {
     #[test]
     fn every_occurrence_is_found_once() {
         let atoms: [&[u8]; 5] = [b"a", b"ab", b"abcd", b"bc", b"cd"];
-        let index = AtomIndex::build(&atoms).unwrap();
+        let index = AtomIndex::build(&atoms);
         let mut hits = Vec::new();
         index.for_each_hit(b"xabcda", |_| true, |atom, start| hits.push((atoms[atom], start)));
         let expected: [(&[u8], usize); 6] =
@@ -177,7 +246,7 @@ mod tests {
     #[test]
     fn inputs_shorter_than_a_window() {
         let atoms: [&[u8]; 3] = [b"a", b"ab", b"bc"];
-        let index = AtomIndex::build(&atoms).unwrap();
+        let index = AtomIndex::build(&atoms);
         type Hit<'a> = (&'a [u8], usize);
         let cases: [(&[u8], &[Hit]); 3] =
             [(b"", &[]), (b"a", &[(b"a", 0)]), (b"abc", &[(b"a", 0), (b"ab", 0), (b"bc", 1)])];

@@ -41,6 +41,7 @@
 //! offset, and searching the form alone with its own regex engine is faster.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
+use serde::{Deserialize, Serialize};
 
 use super::PatternError;
 use super::literal::Literal;
@@ -62,7 +63,7 @@ const MAX_ELEMENT_SET: usize = 64;
 const MIN_SET_QUALITY: i32 = 1;
 
 /// One atom placed in a form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct AtomVariant {
     /// The bytes the scan looks for.
     pub bytes: Vec<u8>,

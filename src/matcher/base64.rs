@@ -15,6 +15,8 @@
 //! before the match) is no match for the standard alphabet, while
 //! `AB9UaGlz...` is (confirmed with YARA-X 1.23).
 
+use serde::{Deserialize, Serialize};
+
 /// The standard alphabet (RFC 4648), used unless the rule gives one.
 const STANDARD_ALPHABET: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -38,13 +40,15 @@ const INVALID: u8 = 0xFF;
 /// character, unused bits of the last character zero. The decoded bytes
 /// after the fillers must be the text. For `base64wide` every character is
 /// followed by `\0` and `=` characters are skipped.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct DecodeCheck {
     /// The text that was encoded (already widened for `wide`).
+    #[serde(with = "crate::byte_strings::bytes")]
     text: Vec<u8>,
     /// Filler bytes before the text in the encoded stream (0 to 2).
     fillers: usize,
     /// Per byte, its value in the alphabet or [`INVALID`].
+    #[serde(with = "crate::byte_strings::byte_table")]
     values: Box<[u8; 256]>,
     /// Whether the encoding is widened (`base64wide`).
     wide: bool,

@@ -4,11 +4,13 @@
 //! `fullword` is checked after undoing the xor key (YARA-X: `"ab" xor(1)
 //! fullword` does not match after `0x60`, which is `a` under key 1).
 
+use serde::{Deserialize, Serialize};
+
 use super::Match;
 use super::wide::WideWordEdges;
 
 /// What must hold around a match of one form.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Edges {
     /// `fullword`: the width in bytes of the characters around a match that
     /// must not be alphanumeric (1 for ascii, 2 for wide forms).

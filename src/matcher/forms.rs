@@ -14,9 +14,10 @@ use super::deadline::Budget;
 use super::edges::Edges;
 use super::literal::Literal;
 use super::verify::{self, CacheSlot, RegexVerifier};
+use serde::{Deserialize, Serialize};
 
 /// One concrete form of a pattern.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Form {
     /// Index of the pattern this form belongs to in its matcher.
     pub pattern: usize,
@@ -30,7 +31,7 @@ pub(crate) struct Form {
 }
 
 /// How a form matches.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum FormKind {
     /// A fixed byte string.
     Literal(Literal),

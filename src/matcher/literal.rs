@@ -1,11 +1,14 @@
 //! Literal forms: a fixed byte string, compared under a case and xor rule.
 
+use serde::{Deserialize, Serialize};
+
 use super::base64;
 
 /// A fixed byte string, compared under a case and xor rule.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Literal {
     /// The bytes before any xor.
+    #[serde(with = "crate::byte_strings::bytes")]
     pub bytes: Vec<u8>,
     /// ASCII letters compare case-insensitively.
     pub nocase: bool,

@@ -7,7 +7,7 @@
 //! `verify.rs` say how each is verified) → atoms (`atoms.rs`: short literals every
 //! match must contain; its module doc explains the choice) → one
 //! index of the atoms of all forms (`atom_index.rs`: bit sets that reject
-//! most offsets, then an anchored walk of the atom trie) → per scan: one
+//! most offsets, then a hash table per atom length) → per scan: one
 //! pass reporting every atom occurrence (`scan.rs`), then verification of
 //! each candidate (`forms.rs`), then the checks around a match
 //! (`edges.rs`).
@@ -40,7 +40,7 @@
 //! # Cost
 //!
 //! Per byte of input, one lookup in an 8 KiB set of atom starts; at the
-//! few offsets that pass, the atom bit sets and trie (`atom_index.rs`);
+//! few offsets that pass, the atom bit sets and tables (`atom_index.rs`);
 //! per atom hit, one masked word compare per form using the atom before the
 //! form is verified (`scan.rs`). Results are sparse (a file matches a few
 //! of tens of thousands of patterns); lazy DFA caches are per thread,
@@ -73,12 +73,16 @@ mod edges;
 mod expand;
 mod forms;
 mod hex;
+mod hir_codec;
 mod literal;
 mod matches;
+mod persist;
 pub mod regex;
 mod scan;
 mod verify;
 mod wide;
+
+use serde::{Deserialize, Serialize};
 
 use crate::parser::ast;
 
@@ -103,7 +107,7 @@ pub struct PatternSpec<'a> {
 }
 
 /// Bounds on what compiling and scanning may cost.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MatcherLimits {
     /// Matches kept per pattern per scan; YARA's is 1,000,000.
     pub max_matches_per_pattern: usize,
@@ -252,8 +256,9 @@ impl Matcher {
         if !errors.is_empty() {
             return Err(errors);
         }
-        // The atom index only fails past aho-corasick's own size limits,
-        // which no single pattern causes: the error goes to the last one.
+        // Assembling only fails past the search's own size limits (over
+        // 2^32 forms), which no single pattern causes: the error goes to
+        // the last one.
         Matcher::assemble(compiled, limits)
             .map_err(|error| vec![(patterns.len().saturating_sub(1), error)])
     }
@@ -262,8 +267,8 @@ impl Matcher {
     /// index in `patterns`.
     ///
     /// # Errors
-    /// When the index of all their atoms exceeds aho-corasick's own size
-    /// limits (no single pattern does; a whole rule set would have to).
+    /// When the forms outnumber what the search can index (2^32; no single
+    /// pattern does, a whole rule set would have to).
     pub fn assemble(
         patterns: Vec<CompiledPattern>,
         limits: &MatcherLimits,
@@ -275,7 +280,16 @@ impl Matcher {
             forms.extend(pattern.forms.into_iter().map(|form| Form { pattern: index, ..form }));
         }
         let search = scan::Search::build(&forms)?;
+        // The search holds what the atoms are for; the forms' copies would
+        // only take memory.
+        forms.iter_mut().for_each(|form| drop(std::mem::take(&mut form.atoms)));
         Ok(Matcher { forms, forms_of_pattern, search, limits: limits.clone() })
+    }
+
+    /// The limits the matcher was built with.
+    #[must_use]
+    pub fn limits(&self) -> &MatcherLimits {
+        &self.limits
     }
 
     /// How many patterns the matcher was built for.

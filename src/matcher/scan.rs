@@ -9,6 +9,8 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::atom_index::AtomIndex;
 use super::deadline::{Budget, Deadline};
 use super::forms::Form;
@@ -17,7 +19,7 @@ use super::{Match, MatcherLimits, PatternError};
 
 /// Where one atom sits: which form, how far after the form's start, which
 /// xor key it was made with.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct AtomUse {
     form: u32,
     back: u32,
@@ -29,7 +31,7 @@ struct AtomUse {
 /// mask compared with one word of the data before the form is looked at:
 /// most atom hits are not matches (`http` is the atom of many patterns),
 /// and one compare in the hit loop rejects them without touching the form.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 struct QuickCheck {
     /// The expected bits, zero where `mask` is.
     value: u64,
@@ -61,7 +63,7 @@ impl QuickCheck {
 }
 
 /// The compiled search structure of a [`super::Matcher`].
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Search {
     /// Every atom of every form.
     atoms: AtomIndex,
@@ -96,8 +98,16 @@ impl Search {
                 });
             }
         }
-        let atoms = AtomIndex::build(&atoms)?;
+        let atoms = AtomIndex::build(&atoms);
         Ok(Search { atoms, uses, unatomized })
+    }
+
+    /// Whether every form this search names is one of `forms` forms, which
+    /// a search loaded from a file must be checked for.
+    pub(crate) fn fits(&self, forms: usize) -> bool {
+        self.uses.len() == self.atoms.len()
+            && self.uses.iter().flatten().all(|atom| (atom.form as usize) < forms)
+            && self.unatomized.iter().all(|&form| form < forms)
     }
 
     /// Forms searched without atoms.

@@ -13,37 +13,57 @@
 
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::start;
+use std::sync::OnceLock;
+
 use regex_automata::{Anchored, Input, MatchKind, hybrid, meta};
 use regex_syntax::hir::Hir;
+use serde::{Deserialize, Serialize};
 
 use super::atoms::{self, AtomVariant};
 use super::deadline::{Budget, Deadline};
 use super::edges::Edges;
-use super::regex;
 use super::{Match, MatcherLimits, PatternError};
+use super::{hir_codec, regex};
 
 /// A compiled regex form: forward matcher plus the reverse prefix DFA.
 ///
 /// The matchers are lazy DFAs whose caches live in the caller's
 /// [`super::Scratch`]: a form costs its NFA until a scan first verifies it,
-/// which keeps ten thousand patterns cheap.
-#[derive(Debug)]
+/// which keeps ten thousand patterns cheap. The NFAs themselves are
+/// compiled from the form's [`VerifierPlan`]: when the rules are built (so
+/// that a pattern over a limit is an error there), or, for rules loaded
+/// from a compiled file, on the form's first verification, so that loading
+/// compiles no regex.
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct RegexVerifier {
-    /// The whole regex, leftmost-first, for anchored searches.
-    forward: hybrid::dfa::DFA,
-    /// For a form without atoms: the regex that finds each next start.
-    search: Option<meta::Regex>,
-    /// The reversed elements before the atom; `None` when the atom starts
-    /// the regex (the match starts at the atom).
-    prefix: Option<hybrid::dfa::DFA>,
+    plan: VerifierPlan,
+    /// `None` inside when the plan does not compile, which only a forged
+    /// compiled file can cause: the form then never matches. Boxed: the
+    /// automata are large, and most forms of a loaded ruleset never get
+    /// them.
+    #[serde(skip)]
+    automata: OnceLock<Option<Box<Automata>>>,
+}
+
+/// What a regex form's automata are compiled from, and the facts about it
+/// the search needs before they exist.
+#[derive(Debug, Serialize, Deserialize)]
+struct VerifierPlan {
+    /// The whole regex ([`hir_codec`] bytes).
+    #[serde(with = "crate::byte_strings::bytes")]
+    hir: Vec<u8>,
+    /// The elements before the atom, in forward order; `None` when the atom
+    /// starts the regex (the match starts at the atom).
+    #[serde(with = "crate::byte_strings::optional_bytes")]
+    prefix: Option<Vec<u8>>,
+    /// Whether the form has no atom and is searched on its own.
+    searched_alone: bool,
+    /// Whether a check on the match end (`fullword`, a trailing wide `\b`)
+    /// needs every match end.
+    checks_end: bool,
     /// How far a match may reach before and after its atom; `None` for hex
     /// strings, which YARA-X matches across any distance.
     span: Option<usize>,
-    /// For forms with a check on the match end (`fullword`, a trailing wide
-    /// `\b`): a forward DFA reporting every match end, to find another
-    /// length when the preferred one fails the check, as YARA-X's engine
-    /// does when it rejects a match and backtracks.
-    ends: Option<hybrid::dfa::DFA>,
     /// Whether the regex's repetitions are lazy: then the shortest other
     /// length is preferred, otherwise the longest.
     lazy: bool,
@@ -52,6 +72,47 @@ pub(crate) struct RegexVerifier {
     /// The first bytes from the atom on, see
     /// [`RegexVerifier::masks_at_atom`].
     masks_at_atom: Vec<(u8, u8)>,
+    /// [`MatcherLimits::regex_size_limit`] when the rules were built.
+    size_limit: usize,
+    /// [`MatcherLimits::regex_cache_capacity`] when the rules were built.
+    cache_capacity: usize,
+}
+
+/// The automata of a regex form.
+#[derive(Debug)]
+struct Automata {
+    /// The whole regex, leftmost-first, for anchored searches.
+    forward: hybrid::dfa::DFA,
+    /// For a form without atoms: the regex that finds each next start.
+    search: Option<meta::Regex>,
+    /// The reversed elements before the atom.
+    prefix: Option<hybrid::dfa::DFA>,
+    /// For forms with a check on the match end: a forward DFA reporting
+    /// every match end, to find another length when the preferred one fails
+    /// the check, as YARA-X's engine does when it rejects a match and
+    /// backtracks.
+    ends: Option<hybrid::dfa::DFA>,
+}
+
+impl VerifierPlan {
+    /// Compiles the automata.
+    fn compile(&self) -> Result<Automata, PatternError> {
+        let invalid = |error: hir_codec::DecodeError| PatternError::OverLimit(error.to_string());
+        let hir = hir_codec::decode(&self.hir).map_err(invalid)?;
+        let forward = lazy_dfa(&hir, false, MatchKind::LeftmostFirst, self)?;
+        let prefix = match &self.prefix {
+            Some(bytes) => {
+                let prefix = hir_codec::decode(bytes).map_err(invalid)?;
+                Some(lazy_dfa(&prefix, true, MatchKind::All, self)?)
+            }
+            None => None,
+        };
+        let ends =
+            if self.checks_end { Some(lazy_dfa(&hir, false, MatchKind::All, self)?) } else { None };
+        let search =
+            if self.searched_alone { Some(search_regex(&hir, self.size_limit)?) } else { None };
+        Ok(Automata { forward, search, prefix, ends })
+    }
 }
 
 /// Bytes from the atom on kept for the scan's one-word candidate check.
@@ -97,40 +158,46 @@ impl RegexVerifier {
         checks_end: bool,
         limits: &MatcherLimits,
     ) -> Result<(Self, Vec<AtomVariant>), PatternError> {
-        let forward = lazy_dfa(hir, false, MatchKind::LeftmostFirst, limits)?;
         let elements = atoms::flatten(hir);
         let (split, atom_set) =
             atoms::regex_atoms(&elements, limits.max_atoms_per_form).unwrap_or((0, Vec::new()));
-        let prefix = if split == 0 {
-            None
-        } else {
-            let prefix_hir = Hir::concat(elements[..split].to_vec());
-            Some(lazy_dfa(&prefix_hir, true, MatchKind::All, limits)?)
-        };
-        let ends =
-            if checks_end { Some(lazy_dfa(hir, false, MatchKind::All, limits)?) } else { None };
-        let search = if atom_set.is_empty() { Some(search_regex(hir, limits)?) } else { None };
+        let prefix =
+            (split != 0).then(|| hir_codec::encode(&Hir::concat(elements[..split].to_vec())));
         let masks_at_atom = if atom_set.is_empty() {
             Vec::new()
         } else {
             elements[split..].iter().take(MASKED_BYTES).map_while(atoms::byte_mask).collect()
         };
+        let plan = VerifierPlan {
+            hir: hir_codec::encode(hir),
+            prefix,
+            searched_alone: atom_set.is_empty(),
+            checks_end,
+            span,
+            lazy: regex::is_lazy(hir),
+            min_len: hir.properties().minimum_len().unwrap_or(usize::MAX),
+            masks_at_atom,
+            size_limit: limits.regex_size_limit,
+            cache_capacity: limits.regex_cache_capacity,
+        };
+        let automata = OnceLock::from(Some(Box::new(plan.compile()?)));
         let atoms = atom_set
             .into_iter()
             .map(|bytes| AtomVariant { bytes, back: 0, xor_key: None })
             .collect();
-        let lazy = regex::is_lazy(hir);
-        let min_len = hir.properties().minimum_len().unwrap_or(usize::MAX);
-        let verifier =
-            RegexVerifier { forward, search, prefix, span, ends, lazy, min_len, masks_at_atom };
-        Ok((verifier, atoms))
+        Ok((RegexVerifier { plan, automata }, atoms))
+    }
+
+    /// The automata, compiled on first use for rules loaded from a file.
+    fn automata(&self) -> Option<&Automata> {
+        self.automata.get_or_init(|| self.plan.compile().ok().map(Box::new)).as_deref()
     }
 
     /// The first (up to [`MASKED_BYTES`]) bytes from the atom as (value,
     /// mask) pairs, up to the first element that is not one byte of a
     /// masked class.
     pub(crate) fn masks_at_atom(&self) -> &[(u8, u8)] {
-        &self.masks_at_atom
+        &self.plan.masks_at_atom
     }
 
     /// Calls `each` with every start from which the prefix reaches the atom
@@ -138,18 +205,19 @@ impl RegexVerifier {
     /// budget is spent.
     fn starts(
         &self,
+        automata: &Automata,
         data: &[u8],
         atom: usize,
         cache: &mut Option<hybrid::dfa::Cache>,
         budget: &Budget,
         mut each: impl FnMut(usize) -> bool,
     ) {
-        let Some(dfa) = &self.prefix else {
+        let Some(dfa) = &automata.prefix else {
             each(atom);
             return;
         };
         let cache = cache.get_or_insert_with(|| dfa.create_cache());
-        let lowest = self.span.map_or(0, |span| atom.saturating_sub(span));
+        let lowest = self.plan.span.map_or(0, |span| atom.saturating_sub(span));
         let config =
             start::Config::new().anchored(Anchored::Yes).look_behind(data.get(atom).copied());
         let Ok(mut state) = dfa.start_state(cache, &config) else { return };
@@ -183,22 +251,22 @@ impl RegexVerifier {
 
     /// Where a match may end at the latest when its atom is at `atom`.
     fn end_limit(&self, data: &[u8], atom: usize) -> usize {
-        self.span.map_or(data.len(), |span| data.len().min(atom.saturating_add(span)))
+        self.plan.span.map_or(data.len(), |span| data.len().min(atom.saturating_add(span)))
     }
 
     /// The length of the leftmost-first match anchored at `start`, ending
     /// by `end`: the last match end the DFA passes before it dies.
     fn length_at(
-        &self,
+        automata: &Automata,
         data: &[u8],
         start: usize,
         end: usize,
         cache: &mut Option<hybrid::dfa::Cache>,
         budget: &Budget,
     ) -> Option<usize> {
-        let cache = cache.get_or_insert_with(|| self.forward.create_cache());
+        let cache = cache.get_or_insert_with(|| automata.forward.create_cache());
         let mut last = None;
-        walk_forward(&self.forward, cache, data, start, end, budget, |match_end| {
+        walk_forward(&automata.forward, cache, data, start, end, budget, |match_end| {
             last = Some(match_end - start);
         });
         last
@@ -209,6 +277,7 @@ impl RegexVerifier {
     /// (greedy) or shortest (lazy) other length that passes.
     fn accepted_at(
         &self,
+        automata: &Automata,
         edges: &Edges,
         data: &[u8],
         start: usize,
@@ -216,12 +285,12 @@ impl RegexVerifier {
         caches: ForwardCaches,
         budget: &Budget,
     ) -> Option<Match> {
-        let length = self.length_at(data, start, end, caches.forward, budget)?;
+        let length = Self::length_at(automata, data, start, end, caches.forward, budget)?;
         let preferred = Match { offset: start, length, xor_key: None };
         if let Some(accepted) = edges.accept(data, preferred) {
             return Some(accepted);
         }
-        let dfa = self.ends.as_ref()?;
+        let dfa = automata.ends.as_ref()?;
         let cache = caches.ends.get_or_insert_with(|| dfa.create_cache());
         let mut ends = Vec::new();
         walk_forward(dfa, cache, data, start, end, budget, |match_end| ends.push(match_end));
@@ -231,7 +300,7 @@ impl RegexVerifier {
             .filter(|&other| other != length && other > 0);
         let accept_length =
             |other| edges.accept(data, Match { offset: start, length: other, xor_key: None });
-        if self.lazy {
+        if self.plan.lazy {
             lengths.find_map(accept_length)
         } else {
             lengths.rev().find_map(accept_length)
@@ -249,12 +318,14 @@ impl RegexVerifier {
         budget: &Budget,
         emit: &mut dyn FnMut(Match) -> bool,
     ) {
+        let Some(automata) = self.automata() else { return };
         let caches = caches.get_or_insert_with(Box::default);
         let end = self.end_limit(data, atom);
         let (reverse, forward, ends) = (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
-        self.starts(data, atom, reverse, budget, |start| {
+        self.starts(automata, data, atom, reverse, budget, |start| {
             let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
-            self.accepted_at(edges, data, start, end, caches, budget).is_none_or(&mut *emit)
+            self.accepted_at(automata, edges, data, start, end, caches, budget)
+                .is_none_or(&mut *emit)
         });
     }
 
@@ -272,9 +343,10 @@ impl RegexVerifier {
         budget: &Budget,
         emit: &mut dyn FnMut(Match) -> bool,
     ) {
-        let Some(search) = &self.search else { return };
-        let reach = self.span.map(|span| span.saturating_sub(1));
-        if reach.is_some_and(|reach| self.min_len > reach) {
+        let Some(automata) = self.automata() else { return };
+        let Some(search) = &automata.search else { return };
+        let reach = self.plan.span.map(|span| span.saturating_sub(1));
+        if reach.is_some_and(|reach| self.plan.min_len > reach) {
             return;
         }
         let caches = caches.get_or_insert_with(Box::default);
@@ -290,7 +362,8 @@ impl RegexVerifier {
             if after_match {
                 let forward =
                     ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
-                match self.accepted_at(edges, data, from, end_from(from), forward, budget) {
+                match self.accepted_at(automata, edges, data, from, end_from(from), forward, budget)
+                {
                     Some(accepted) if !emit(accepted) => return,
                     Some(_) => {}
                     None => after_match = false,
@@ -326,7 +399,7 @@ impl RegexVerifier {
             };
             let forward = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
             if let Some(accepted) =
-                self.accepted_at(edges, data, start, end_from(start), forward, budget)
+                self.accepted_at(automata, edges, data, start, end_from(start), forward, budget)
             {
                 if !emit(accepted) {
                     return;
@@ -345,16 +418,18 @@ impl RegexVerifier {
         offset: usize,
         limits: &MatcherLimits,
     ) -> Option<Match> {
+        let automata = self.automata()?;
         if offset > data.len() {
             return None;
         }
         let end = self
+            .plan
             .span
             .map_or(data.len(), |_| data.len().min(offset.saturating_add(limits.regex_scan_span)));
         let caches = ForwardCaches { forward: &mut None, ends: &mut None };
         // One anchored walk, bounded by the input: no deadline needed.
         let unlimited = Deadline::default();
-        self.accepted_at(edges, data, offset, end, caches, &Budget::new(&unlimited))
+        self.accepted_at(automata, edges, data, offset, end, caches, &Budget::new(&unlimited))
     }
 }
 
@@ -366,7 +441,7 @@ fn lazy_dfa(
     hir: &Hir,
     reverse: bool,
     kind: MatchKind,
-    limits: &MatcherLimits,
+    plan: &VerifierPlan,
 ) -> Result<hybrid::dfa::DFA, PatternError> {
     let over_limit = |error: &dyn std::fmt::Display| PatternError::OverLimit(error.to_string());
     let nfa = thompson::Compiler::new()
@@ -374,7 +449,7 @@ fn lazy_dfa(
             thompson::Config::new()
                 .reverse(reverse)
                 .which_captures(WhichCaptures::None)
-                .nfa_size_limit(Some(limits.regex_size_limit)),
+                .nfa_size_limit(Some(plan.size_limit)),
         )
         .build_from_hir(hir)
         .map_err(|error| over_limit(&error))?;
@@ -382,7 +457,7 @@ fn lazy_dfa(
         .configure(
             hybrid::dfa::DFA::config()
                 .match_kind(kind)
-                .cache_capacity(limits.regex_cache_capacity)
+                .cache_capacity(plan.cache_capacity)
                 .skip_cache_capacity_check(true),
         )
         .build_from_nfa(nfa)
@@ -390,14 +465,14 @@ fn lazy_dfa(
 }
 
 /// An unanchored leftmost-first regex, for forms searched without atoms.
-fn search_regex(hir: &Hir, limits: &MatcherLimits) -> Result<meta::Regex, PatternError> {
+fn search_regex(hir: &Hir, size_limit: usize) -> Result<meta::Regex, PatternError> {
     meta::Builder::new()
         .configure(
             meta::Config::new()
                 .match_kind(MatchKind::LeftmostFirst)
                 .utf8_empty(false)
                 .which_captures(WhichCaptures::Implicit)
-                .nfa_size_limit(Some(limits.regex_size_limit)),
+                .nfa_size_limit(Some(size_limit)),
         )
         .build_from_hir(hir)
         .map_err(|error| PatternError::OverLimit(error.to_string()))

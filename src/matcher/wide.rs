@@ -2,6 +2,7 @@
 //! byte strings and for regexes.
 
 use regex_syntax::hir::{Hir, HirKind, Look, Repetition};
+use serde::{Deserialize, Serialize};
 
 /// Interleaves a zero after every byte.
 pub(crate) fn widen(bytes: &[u8]) -> Vec<u8> {
@@ -13,7 +14,7 @@ pub(crate) fn widen(bytes: &[u8]) -> Vec<u8> {
 /// text; YARA-X instead tests them on wide characters (`/ab\b/ wide`
 /// matches `a\0b\0 \0`). The edge assertions are taken out of the regex and
 /// checked on wide characters after matching; `true` is `\b`, `false` `\B`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct WideWordEdges {
     /// Assertion before the first character.
     pub start: Option<bool>,

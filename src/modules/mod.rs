@@ -25,6 +25,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::types::StructType;
 pub use functions::Member;
 
@@ -146,7 +148,7 @@ pub trait Module: Send + Sync {
 }
 
 /// Index of a module in [`registry`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ModuleId(pub u16);
 
 /// Every module spoor knows, in a fixed order: a [`ModuleId`] indexes it.

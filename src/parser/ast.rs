@@ -9,6 +9,8 @@
 //! Pattern identifiers are stored without their sigil: `$a`, `#a`, `@a`, `!a`
 //! all name the pattern `a`; the anonymous pattern `$` has the empty name.
 
+use serde::{Deserialize, Serialize};
+
 use crate::source::Span;
 
 /// A whole rule file.
@@ -115,10 +117,10 @@ pub struct Pattern {
 }
 
 /// The three kinds of pattern.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PatternValue {
     /// `"text"`, escapes decoded.
-    Text(Vec<u8>),
+    Text(#[serde(with = "crate::byte_strings::bytes")] Vec<u8>),
     /// `{ 4D 5A ?? [2-4] ( 01 | 02 ) }`.
     Hex(HexString),
     /// `/regex/is`.
@@ -126,7 +128,7 @@ pub enum PatternValue {
 }
 
 /// A hex string: a sequence of tokens.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HexString {
     /// The tokens between the braces.
     pub tokens: Vec<HexToken>,
@@ -135,7 +137,7 @@ pub struct HexString {
 }
 
 /// One element of a hex string.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum HexToken {
     /// A byte where the bits set in `mask` must equal those of `value`:
     /// `4D` is `{value: 0x4D, mask: 0xFF}`, `4?` is `{0x40, 0xF0}`,
@@ -168,7 +170,7 @@ pub enum HexToken {
 }
 
 /// A regular expression literal.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Regex {
     /// The text between the slashes, exactly as written (`\/` left as is).
     pub pattern: String,
@@ -181,7 +183,7 @@ pub struct Regex {
 }
 
 /// A pattern modifier with its arguments.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Modifier {
     /// Which modifier.
     pub kind: ModifierKind,
@@ -190,7 +192,7 @@ pub struct Modifier {
 }
 
 /// The modifiers a pattern can carry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ModifierKind {
     /// `nocase`
     Nocase,
@@ -392,7 +394,7 @@ pub struct Range {
 }
 
 /// The integer readers, named as in YARA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum IntReader {
     Int8,

@@ -15,6 +15,7 @@ mod check_golden;
 mod check_warnings;
 mod cli_attribution;
 mod cli_scan;
+mod compiled;
 mod completion;
 mod conformance;
 mod differential;

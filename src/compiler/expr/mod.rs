@@ -25,7 +25,7 @@ use super::fold::{self, Overflow};
 use super::ir::{self, CmpOp, Constant, Expr, FunctionRef, RuleId, VarId};
 use super::patterns::{DeclaredPatterns, RegexTable};
 use crate::diagnostics::{Diagnostic, codes, suggest};
-use crate::modules::{self, CallContext, ModuleId, Value};
+use crate::modules::{self, ModuleId};
 use crate::parser::ast::{self, ExprKind, Ident};
 use crate::semantics::IntWidth;
 use crate::source::{SourceFile, Span};
@@ -637,10 +637,8 @@ impl<'a> ExprChecker<'a> {
             );
             return None;
         };
-        let implementation =
-            modules::get(module).function(&path, overload).unwrap_or(undefined_result);
+        let function = FunctionRef::resolve(module, &path, overload)?;
         let result = signature.result.clone();
-        let function = FunctionRef { path: Arc::from(path.as_str()), implementation };
         let mut args: Vec<Expr> = args_typed.into_iter().map(|a| a.expr).collect();
         if in_element {
             let Expr::Field { object, .. } = callee_typed.expr else {
@@ -651,13 +649,6 @@ impl<'a> ExprChecker<'a> {
         }
         Some(Typed::new(Expr::Call { module, function, args }, result))
     }
-}
-
-/// Stands in for a function a module declares but does not evaluate yet:
-/// its calls type-check, and at scan time give YARA's undefined value, as
-/// missing module data does.
-fn undefined_result(_: &CallContext<'_>, _: &[Value]) -> Value {
-    Value::Undefined
 }
 
 /// `Some` of every item when all are `Some`; evaluated eagerly by callers
