@@ -12,6 +12,7 @@ Usage: python3 scripts/gen_pe_ordinals.py   (needs gcc-mingw-w64 and yara-x)
 """
 import pathlib
 import subprocess
+import sys
 import tempfile
 
 import yara_x
@@ -63,9 +64,16 @@ def main():
         "//! imports by ordinal; do not edit. Sorted by ordinal for binary search.",
         "",
     ]
+    # yara-x names wsock32's ordinals as ws2_32's: one table serves both.
+    if found["wsock32.dll"] != found["ws2_32.dll"]:
+        sys.exit("wsock32.dll and ws2_32.dll ordinals differ now: give wsock32 its own table")
+    docs = {"oleaut32.dll": "`oleaut32.dll`.",
+            "ws2_32.dll": "`ws2_32.dll`, and `wsock32.dll`, whose ordinals name the same functions."}
     for dll, const in DLLS:
+        if dll not in docs:
+            continue
         rows = "\n".join(f'    ({k}, "{v}"),' for k, v in sorted(found[dll].items()))
-        parts.append(f"/// `{dll}`.\npub(super) const {const}: &[(u16, &str)] = &[\n{rows}\n];\n")
+        parts.append(f"/// {docs[dll]}\npub(super) const {const}: &[(u16, &str)] = &[\n{rows}\n];\n")
     OUT.write_text("\n".join(parts))
 
 

@@ -35,10 +35,28 @@
 //! case of the characters of their valid UTF-8, as YARA-X does (`"é"
 //! iequals "É"` holds).
 
-use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::fmt;
 use std::ops::RangeInclusive;
+
+use serde::{Deserialize, Serialize};
+
+/// How many members of a set must be true, over the expression type of
+/// the stage that holds it (the parser's, the checked IR's): the same five
+/// quantifiers at every stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Quantifier<E> {
+    /// `all`: every member (vacuously true on an empty set).
+    All,
+    /// `any`: at least one.
+    Any,
+    /// `none`: none of them.
+    None,
+    /// `n of`: at least this many.
+    Count(Box<E>),
+    /// `n% of`: at least this percentage (0 to 100) of the set.
+    Percent(Box<E>),
+}
 
 /// A defined value of the condition language, borrowed.
 #[derive(Debug, Clone, Copy, PartialEq)]

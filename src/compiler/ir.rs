@@ -474,20 +474,8 @@ pub enum Anchor {
     In(Box<Expr>, Box<Expr>),
 }
 
-/// How many members of a set must be true.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Quantifier {
-    /// All of them (vacuously true on an empty set).
-    All,
-    /// At least one.
-    Any,
-    /// None of them.
-    None,
-    /// At least this many.
-    Count(Box<Expr>),
-    /// At least this percentage (0 to 100) of the set.
-    Percent(Box<Expr>),
-}
+/// How many members of a set must be true, with its expressions checked.
+pub type Quantifier = crate::semantics::Quantifier<Expr>;
 
 /// What an `of` ranges over.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn pages_list_fields_functions_and_constants() {
-        let page = markdown(&crate::modules::pe::Pe);
+        let page = markdown(crate::modules::pe::PE);
         assert!(page.contains("| `pe.sections[i].full_name` | string | The long name"));
         assert!(page.contains("- `pe.imports(string, string) -> boolean`"));
         assert!(page.contains("- `pe.rich_signature.version(integer, integer) -> integer`"));

@@ -167,10 +167,10 @@ static REGISTRY: [&dyn Module; 9] = [
     &console::CONSOLE,
     &string::STRING,
     // File formats.
-    &pe::Pe,
-    &elf::Elf,
-    &dotnet::Dotnet,
-    &lnk::Lnk,
+    pe::PE,
+    elf::ELF,
+    dotnet::DOTNET,
+    lnk::LNK,
 ];
 
 /// The names of every module, as `import` spells them.

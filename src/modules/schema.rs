@@ -28,10 +28,11 @@
 //! `r#`.
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::modules::Value;
 use crate::modules::functions::{FunctionDef, Member};
+use crate::modules::{Module, ModuleData, Value};
 use crate::types::{StructType, Type};
 
 /// A Rust type that stands for a declared field type.
@@ -53,6 +54,42 @@ pub trait FieldType {
 pub trait Schema: FieldType + Default {
     /// The structure's type, built once.
     fn declaration() -> Arc<StructType>;
+}
+
+/// A module that reads a file format: its value is laid out by one
+/// `schema!` structure, `Root`, and `parse` fills it from an input. `pe`,
+/// `elf`, `dotnet` and `lnk` are each a `static` of this type and differ
+/// only in their root and parser.
+pub struct FormatModule<Root> {
+    name: &'static str,
+    parse: fn(&[u8]) -> ModuleData,
+    root: PhantomData<fn() -> Root>,
+}
+
+impl<Root> FormatModule<Root> {
+    /// The module imported as `name`, whose data `parse` computes.
+    #[must_use]
+    pub const fn new(name: &'static str, parse: fn(&[u8]) -> ModuleData) -> Self {
+        Self { name, parse, root: PhantomData }
+    }
+}
+
+impl<Root: Schema> Module for FormatModule<Root> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn declaration(&self) -> Arc<StructType> {
+        Root::declaration()
+    }
+
+    fn parse(&self, data: &[u8]) -> ModuleData {
+        (self.parse)(data)
+    }
+
+    fn member(&self, path: &str) -> Option<Member> {
+        Root::member(path)
+    }
 }
 
 impl FieldType for i64 {

@@ -6,7 +6,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::sarif::FINGERPRINT_KEY;
+/// The key of spoor's fingerprint in a SARIF result's
+/// `partialFingerprints`: what the SARIF printer writes and a baseline is
+/// matched by.
+pub const FINGERPRINT_KEY: &str = "spoorRuleAndPath/v1";
 
 /// The results of one earlier log that are still present in it.
 #[derive(Debug, Clone, Default)]

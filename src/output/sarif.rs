@@ -47,7 +47,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::baseline::Baseline;
+use super::baseline::{Baseline, FINGERPRINT_KEY};
 use super::sarif_taxonomy::{AttackTaxonomy, relationships};
 use super::{Printer, Summary};
 use crate::attribution::{Confidence, Profiles};
@@ -55,8 +55,6 @@ use crate::results::{FileReport, MetaValue, Outcome, RuleMatch};
 
 /// The `uriBaseId` of paths below `--sarif-base`.
 pub const BASE_ID: &str = "%SRCROOT%";
-/// The key of spoor's fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "spoorRuleAndPath/v1";
 
 /// How the SARIF log names files and compares with a baseline.
 #[derive(Debug, Clone, Default)]

@@ -9,8 +9,6 @@
 //! Pattern identifiers are stored without their sigil: `$a`, `#a`, `@a`, `!a`
 //! all name the pattern `a`; the anonymous pattern `$` has the empty name.
 
-use serde::{Deserialize, Serialize};
-
 use crate::source::Span;
 
 /// A whole rule file.
@@ -117,10 +115,10 @@ pub struct Pattern {
 }
 
 /// The three kinds of pattern.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum PatternValue {
     /// `"text"`, escapes decoded.
-    Text(#[serde(with = "crate::byte_strings::bytes")] Vec<u8>),
+    Text(Vec<u8>),
     /// `{ 4D 5A ?? [2-4] ( 01 | 02 ) }`.
     Hex(HexString),
     /// `/regex/is`.
@@ -128,7 +126,7 @@ pub enum PatternValue {
 }
 
 /// A hex string: a sequence of tokens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HexString {
     /// The tokens between the braces.
     pub tokens: Vec<HexToken>,
@@ -137,7 +135,7 @@ pub struct HexString {
 }
 
 /// One element of a hex string.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum HexToken {
     /// A byte where the bits set in `mask` must equal those of `value`:
     /// `4D` is `{value: 0x4D, mask: 0xFF}`, `4?` is `{0x40, 0xF0}`,
@@ -170,7 +168,7 @@ pub enum HexToken {
 }
 
 /// A regular expression literal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Regex {
     /// The text between the slashes, exactly as written (`\/` left as is).
     pub pattern: String,
@@ -183,7 +181,7 @@ pub struct Regex {
 }
 
 /// A pattern modifier with its arguments.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Modifier {
     /// Which modifier.
     pub kind: ModifierKind,
@@ -192,7 +190,7 @@ pub struct Modifier {
 }
 
 /// The modifiers a pattern can carry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModifierKind {
     /// `nocase`
     Nocase,
@@ -394,7 +392,7 @@ pub struct Range {
 }
 
 /// The integer readers, named as in YARA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
 pub enum IntReader {
     Int8,
@@ -598,20 +596,9 @@ impl BinaryOp {
     }
 }
 
-/// How many members of a set must hold.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Quantifier {
-    /// `all`
-    All,
-    /// `any`
-    Any,
-    /// `none`
-    None,
-    /// An expression: `2 of`, `(n+1) of`.
-    Count(Box<Expr>),
-    /// `50% of`.
-    Percent(Box<Expr>),
-}
+/// How many members of a set must hold (`all`, `any`, `none`, `2 of`,
+/// `50% of`), with its expressions as parsed.
+pub type Quantifier = crate::semantics::Quantifier<Expr>;
 
 /// What an `of` ranges over.
 #[derive(Debug, Clone, PartialEq)]

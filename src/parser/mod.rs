@@ -45,7 +45,7 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{SourceFile, Span};
 use grammar::{Rule, YaraParser};
 
-pub use print::print;
+pub use print::{print, string_body};
 pub use spans::erase_spans;
 pub use tokens::{Token, TokenKind, Tokens};
 

@@ -88,11 +88,18 @@ fn modifier_text(kind: &ModifierKind) -> String {
     }
 }
 
-/// A `"..."` literal holding exactly `bytes`: printable ASCII as is,
-/// everything else escaped.
+/// A `"..."` literal holding exactly `bytes`.
 fn quote(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + 2);
-    out.push('"');
+    format!("\"{}\"", string_body(bytes))
+}
+
+/// The text between the quotes of a YARA string literal that holds exactly
+/// `bytes`: printable ASCII as is, `"` and `\` escaped, tab, newline and
+/// carriage return by their short escapes, every other byte as `\xNN`.
+/// Whatever writes rule text (the printer, `spoor ioc import`) uses it.
+#[must_use]
+pub fn string_body(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
     for &b in bytes {
         match b {
             b'"' => out.push_str("\\\""),
@@ -106,7 +113,6 @@ fn quote(bytes: &[u8]) -> String {
             }
         }
     }
-    out.push('"');
     out
 }
 

@@ -183,20 +183,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::meta_entry => "meta entry",
         Rule::strings_section => "`strings`",
         Rule::condition_section => "`condition`",
-        Rule::cmp_op
-        | Rule::op_and
-        | Rule::op_or
-        | Rule::op_bitor
-        | Rule::op_bitxor
-        | Rule::op_bitand
-        | Rule::op_shl
-        | Rule::op_shr
-        | Rule::op_add
-        | Rule::op_sub
-        | Rule::op_mul
-        | Rule::op_div
-        | Rule::op_mod
-        | Rule::percent => "operator",
+        Rule::op_and | Rule::op_or | Rule::percent => "operator",
+        rule if super::tokens::is_symbol_operator(rule) => "operator",
         Rule::bool_expr
         | Rule::comparison
         | Rule::arith_expr

@@ -150,22 +150,31 @@ fn token_kind(rule: Rule) -> Option<TokenKind> {
         Rule::string_lit => TokenKind::String,
         Rule::regex => TokenKind::Regex,
         Rule::hex_byte | Rule::hex_not => TokenKind::HexByte,
-        Rule::cmp_op
-        | Rule::op_bitor
-        | Rule::op_bitxor
-        | Rule::op_bitand
-        | Rule::op_shl
-        | Rule::op_shr
-        | Rule::op_add
-        | Rule::op_sub
-        | Rule::op_mul
-        | Rule::op_div
-        | Rule::op_mod => TokenKind::Operator,
+        rule if is_symbol_operator(rule) => TokenKind::Operator,
         Rule::op_neg | Rule::op_bitnot => TokenKind::UnaryOperator,
         Rule::percent => TokenKind::Percent,
         Rule::op_not | Rule::op_and | Rule::op_or | Rule::op_defined => TokenKind::Keyword,
         _ => return None,
     })
+}
+
+/// Whether `rule` is a binary operator written with symbols (comparison,
+/// arithmetic, bitwise), as opposed to the keyword operators `and`, `or`.
+pub(crate) fn is_symbol_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::cmp_op
+            | Rule::op_bitor
+            | Rule::op_bitxor
+            | Rule::op_bitand
+            | Rule::op_shl
+            | Rule::op_shr
+            | Rule::op_add
+            | Rule::op_sub
+            | Rule::op_mul
+            | Rule::op_div
+            | Rule::op_mod
+    )
 }
 
 /// Splits `text[start..end]`, which the grammar matched silently, into

@@ -23,6 +23,7 @@ use std::fmt::Write as _;
 
 use super::Profiles;
 use super::names::compact;
+use crate::parser::string_body;
 
 /// What an indicator is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -223,8 +224,11 @@ pub fn render(resolved: &[Resolved], source: &str) -> (String, usize) {
             );
             out.push_str("    strings:\n");
             for (i, r) in texts.iter().enumerate() {
-                let _ =
-                    writeln!(out, "        $s{i} = \"{}\" ascii wide", escape(&r.indicator.value));
+                let _ = writeln!(
+                    out,
+                    "        $s{i} = \"{}\" ascii wide",
+                    string_body(r.indicator.value.as_bytes())
+                );
             }
             out.push_str("    condition:\n        any of them\n}\n");
         }
@@ -257,31 +261,14 @@ fn meta(
 ) -> String {
     let mut out = String::from("    meta:\n");
     if let Some(actor) = actor {
-        let _ = writeln!(out, "        actor = \"{}\"", escape(actor));
+        let _ = writeln!(out, "        actor = \"{}\"", string_body(actor.as_bytes()));
     }
     if let Some(family) = family {
-        let _ = writeln!(out, "        family = \"{}\"", escape(family));
+        let _ = writeln!(out, "        family = \"{}\"", string_body(family.as_bytes()));
     }
     let _ = writeln!(out, "        confidence = \"{confidence}\"");
     let reference = members.iter().find_map(|r| r.indicator.reference.as_deref()).unwrap_or(source);
-    let _ = writeln!(out, "        reference = \"{}\"", escape(reference));
-    out
-}
-
-/// A YARA string literal's body: `\` and `"` escaped, non-printable bytes
-/// as `\xNN`.
-fn escape(text: &str) -> String {
-    let mut out = String::new();
-    for &b in text.as_bytes() {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            0x20..=0x7e => out.push(char::from(b)),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
-        }
-    }
+    let _ = writeln!(out, "        reference = \"{}\"", string_body(reference.as_bytes()));
     out
 }
 

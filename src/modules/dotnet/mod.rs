@@ -10,42 +10,25 @@ mod classes;
 mod declaration;
 mod metadata;
 
-use std::sync::Arc;
-
 use crate::modules::pe::headers::Headers;
-use crate::modules::schema::{FieldType, Schema, count, int, text};
-use crate::modules::{Member, Module, ModuleData};
-use crate::types::StructType;
+use crate::modules::schema::{FieldType, FormatModule, count, int, text};
+use crate::modules::{Module, ModuleData};
 use declaration::{
     Assembly, AssemblyRef, Class, DotnetModule, Method, Param, Resource, Stream, Version,
 };
 use metadata::{Cell, Metadata};
 
 /// The `dotnet` module.
-#[derive(Debug, Clone, Copy)]
-pub struct Dotnet;
+pub(crate) static DOTNET: &dyn Module = &FormatModule::<DotnetModule>::new("dotnet", parse_module);
 
-impl Module for Dotnet {
-    fn name(&self) -> &'static str {
-        "dotnet"
-    }
-
-    fn declaration(&self) -> Arc<StructType> {
-        DotnetModule::declaration()
-    }
-
-    fn parse(&self, data: &[u8]) -> ModuleData {
-        let metadata = Headers::parse(data).and_then(|pe| Metadata::parse(&pe).map(|m| (m, pe)));
-        let value = match metadata {
-            Some((metadata, pe)) => build(&metadata, &pe),
-            None => DotnetModule { is_dotnet: Some(false), ..DotnetModule::default() },
-        };
-        ModuleData { value: value.into_value(), native: None }
-    }
-
-    fn member(&self, path: &str) -> Option<Member> {
-        DotnetModule::member(path)
-    }
+/// The module's data for one input.
+fn parse_module(data: &[u8]) -> ModuleData {
+    let metadata = Headers::parse(data).and_then(|pe| Metadata::parse(&pe).map(|m| (m, pe)));
+    let value = match metadata {
+        Some((metadata, pe)) => build(&metadata, &pe),
+        None => DotnetModule { is_dotnet: Some(false), ..DotnetModule::default() },
+    };
+    ModuleData { value: value.into_value(), native: None }
 }
 
 use metadata::table::{

@@ -8,40 +8,25 @@ mod declaration;
 mod functions;
 mod parse;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use crate::modules::schema::{FieldType, Schema, count, int, text, uint};
-use crate::modules::{Member, Module, ModuleData};
-use crate::types::StructType;
+use crate::modules::schema::{FieldType, FormatModule, count, int, text, uint};
+use crate::modules::{Module, ModuleData};
 use declaration::{Dynamic, ElfModule, Section, Segment, Symbol};
 use functions::Native;
 use parse::ParsedElf;
 
 /// The `elf` module.
-#[derive(Debug, Clone, Copy)]
-pub struct Elf;
+pub(crate) static ELF: &dyn Module = &FormatModule::<ElfModule>::new("elf", parse_module);
 
-impl Module for Elf {
-    fn name(&self) -> &'static str {
-        "elf"
-    }
-
-    fn declaration(&self) -> Arc<StructType> {
-        ElfModule::declaration()
-    }
-
-    fn parse(&self, data: &[u8]) -> ModuleData {
-        match ParsedElf::parse(data) {
-            Some(elf) => ModuleData {
-                value: build(&elf).into_value(),
-                native: Some(Box::new(Native { elf, import_md5: OnceLock::new() })),
-            },
-            None => ModuleData { value: ElfModule::default().into_value(), native: None },
-        }
-    }
-
-    fn member(&self, path: &str) -> Option<Member> {
-        ElfModule::member(path)
+/// The module's data for one input.
+fn parse_module(data: &[u8]) -> ModuleData {
+    match ParsedElf::parse(data) {
+        Some(elf) => ModuleData {
+            value: build(&elf).into_value(),
+            native: Some(Box::new(Native { elf, import_md5: OnceLock::new() })),
+        },
+        None => ModuleData { value: ElfModule::default().into_value(), native: None },
     }
 }
 

@@ -6,33 +6,16 @@
 mod declaration;
 mod parse;
 
-use std::sync::Arc;
-
-use crate::modules::schema::{FieldType, Schema};
-use crate::modules::{Member, Module, ModuleData};
-use crate::types::StructType;
+use crate::modules::schema::{FieldType, FormatModule};
+use crate::modules::{Module, ModuleData};
 use declaration::LnkModule;
 
 /// The `lnk` module.
-#[derive(Debug, Clone, Copy)]
-pub struct Lnk;
+pub(crate) static LNK: &dyn Module = &FormatModule::<LnkModule>::new("lnk", parse_module);
 
-impl Module for Lnk {
-    fn name(&self) -> &'static str {
-        "lnk"
-    }
-
-    fn declaration(&self) -> Arc<StructType> {
-        LnkModule::declaration()
-    }
-
-    fn parse(&self, data: &[u8]) -> ModuleData {
-        let value = parse::parse(data)
-            .unwrap_or_else(|| LnkModule { is_lnk: Some(false), ..LnkModule::default() });
-        ModuleData { value: value.into_value(), native: None }
-    }
-
-    fn member(&self, path: &str) -> Option<Member> {
-        LnkModule::member(path)
-    }
+/// The module's data for one input.
+fn parse_module(data: &[u8]) -> ModuleData {
+    let value = parse::parse(data)
+        .unwrap_or_else(|| LnkModule { is_lnk: Some(false), ..LnkModule::default() });
+    ModuleData { value: value.into_value(), native: None }
 }

@@ -29,37 +29,20 @@ mod signatures;
 mod value;
 mod version_info;
 
-use std::sync::Arc;
-
-use crate::modules::schema::{FieldType, Schema};
-use crate::modules::{Member, Module, ModuleData};
-use crate::types::StructType;
+use crate::modules::schema::{FieldType, FormatModule};
+use crate::modules::{Module, ModuleData};
 use declaration::PeModule;
 
 /// The `pe` module.
-#[derive(Debug, Clone, Copy)]
-pub struct Pe;
+pub(crate) static PE: &dyn Module = &FormatModule::<PeModule>::new("pe", parse_module);
 
-impl Module for Pe {
-    fn name(&self) -> &'static str {
-        "pe"
-    }
-
-    fn declaration(&self) -> Arc<StructType> {
-        PeModule::declaration()
-    }
-
-    fn parse(&self, data: &[u8]) -> ModuleData {
-        match parsed::ParsedPe::parse(data) {
-            Some(pe) => {
-                ModuleData { value: value::build(&pe).into_value(), native: Some(Box::new(pe)) }
-            }
-            None => ModuleData { value: value::not_pe().into_value(), native: None },
+/// The module's data for one input.
+fn parse_module(data: &[u8]) -> ModuleData {
+    match parsed::ParsedPe::parse(data) {
+        Some(pe) => {
+            ModuleData { value: value::build(&pe).into_value(), native: Some(Box::new(pe)) }
         }
-    }
-
-    fn member(&self, path: &str) -> Option<Member> {
-        PeModule::member(path)
+        None => ModuleData { value: value::not_pe().into_value(), native: None },
     }
 }
 

@@ -5,14 +5,13 @@
 //! other DLL the name is `ordN`. The names are the ones YARA gives (see
 //! scripts/gen_pe_ordinals.py); they also enter the import hash.
 
-use super::ordinal_names::{OLEAUT32, WS2_32, WSOCK32};
+use super::ordinal_names::{OLEAUT32, WS2_32};
 
 /// The name of function `ordinal` of `dll`.
 pub(super) fn name(dll: &str, ordinal: u16) -> String {
     let table = match dll.to_ascii_lowercase().as_str() {
         "oleaut32.dll" => OLEAUT32,
-        "ws2_32.dll" => WS2_32,
-        "wsock32.dll" => WSOCK32,
+        "ws2_32.dll" | "wsock32.dll" => WS2_32,
         _ => &[],
     };
     match table.binary_search_by_key(&ordinal, |&(o, _)| o) {
