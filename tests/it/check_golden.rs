@@ -140,3 +140,22 @@ fn positions_agree_with_yara_x() {
         assert_eq!(ours, theirs, "{file}: spoor says {ours:?}, YARA-X {theirs:?}");
     }
 }
+
+/// Every warning spoor has shows in the golden output of some case (the
+/// config-driven ones, W011 to W014, in the cases that carry a
+/// `spoor.toml`), so each has its rendering pinned.
+#[test]
+fn every_warning_has_a_golden_case() {
+    let goldens: String = case_files()
+        .iter()
+        .map(|case| std::fs::read_to_string(case.with_extension("out")).unwrap_or_default())
+        .collect();
+    for kind in spoor::diagnostics::warnings::ALL {
+        assert!(
+            goldens.contains(&format!("warning[{}]", kind.code)),
+            "no golden case shows {} ({})",
+            kind.code,
+            kind.name
+        );
+    }
+}

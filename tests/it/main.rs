@@ -41,3 +41,4 @@ mod parser_roundtrip;
 mod rule_tests;
 mod sarif_github;
 mod sarif_schema;
+mod source_tree;
