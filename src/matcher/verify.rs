@@ -92,6 +92,8 @@ struct Automata {
     /// the check, as YARA-X's engine does when it rejects a match and
     /// backtracks.
     ends: Option<hybrid::dfa::DFA>,
+    /// Whether the regex's repetitions are lazy (see [`VerifierPlan`]).
+    lazy: bool,
 }
 
 impl VerifierPlan {
@@ -111,7 +113,61 @@ impl VerifierPlan {
             if self.checks_end { Some(lazy_dfa(&hir, false, MatchKind::All, self)?) } else { None };
         let search =
             if self.searched_alone { Some(search_regex(&hir, self.size_limit)?) } else { None };
-        Ok(Automata { forward, search, prefix, ends })
+        Ok(Automata { forward, search, prefix, ends, lazy: self.lazy })
+    }
+}
+
+impl Automata {
+    /// The length of the leftmost-first match anchored at `start`, ending
+    /// by `end`: the last match end the DFA passes before it dies.
+    fn length_at(
+        &self,
+        data: &[u8],
+        start: usize,
+        end: usize,
+        cache: &mut Option<hybrid::dfa::Cache>,
+        budget: &Budget,
+    ) -> Option<usize> {
+        let cache = cache.get_or_insert_with(|| self.forward.create_cache());
+        let mut last = None;
+        walk_forward(&self.forward, cache, data, start, end, budget, |match_end| {
+            last = Some(match_end - start);
+        });
+        last
+    }
+
+    /// The match from `start` (ending by `end`) that [`accept`] takes: the
+    /// leftmost-first one, or when it fails a check on its end, the longest
+    /// (greedy) or shortest (lazy) other length that passes.
+    fn accepted_at(
+        &self,
+        edges: &Edges,
+        data: &[u8],
+        start: usize,
+        end: usize,
+        caches: ForwardCaches,
+        budget: &Budget,
+    ) -> Option<Match> {
+        let length = self.length_at(data, start, end, caches.forward, budget)?;
+        let preferred = Match { offset: start, length, xor_key: None };
+        if let Some(accepted) = edges.accept(data, preferred) {
+            return Some(accepted);
+        }
+        let dfa = self.ends.as_ref()?;
+        let cache = caches.ends.get_or_insert_with(|| dfa.create_cache());
+        let mut ends = Vec::new();
+        walk_forward(dfa, cache, data, start, end, budget, |match_end| ends.push(match_end));
+        let mut lengths = ends
+            .into_iter()
+            .map(|match_end| match_end - start)
+            .filter(|&other| other != length && other > 0);
+        let accept_length =
+            |other| edges.accept(data, Match { offset: start, length: other, xor_key: None });
+        if self.lazy {
+            lengths.find_map(accept_length)
+        } else {
+            lengths.rev().find_map(accept_length)
+        }
     }
 }
 
@@ -143,7 +199,7 @@ impl FormCaches {
     }
 }
 
-/// The caches [`RegexVerifier::accepted_at`] uses, borrowed apart from the
+/// The caches [`Automata::accepted_at`] uses, borrowed apart from the
 /// reverse one so that both can be in use at once.
 struct ForwardCaches<'a> {
     forward: &'a mut Option<hybrid::dfa::Cache>,
@@ -254,59 +310,6 @@ impl RegexVerifier {
         self.plan.span.map_or(data.len(), |span| data.len().min(atom.saturating_add(span)))
     }
 
-    /// The length of the leftmost-first match anchored at `start`, ending
-    /// by `end`: the last match end the DFA passes before it dies.
-    fn length_at(
-        automata: &Automata,
-        data: &[u8],
-        start: usize,
-        end: usize,
-        cache: &mut Option<hybrid::dfa::Cache>,
-        budget: &Budget,
-    ) -> Option<usize> {
-        let cache = cache.get_or_insert_with(|| automata.forward.create_cache());
-        let mut last = None;
-        walk_forward(&automata.forward, cache, data, start, end, budget, |match_end| {
-            last = Some(match_end - start);
-        });
-        last
-    }
-
-    /// The match from `start` (ending by `end`) that [`accept`] takes: the
-    /// leftmost-first one, or when it fails a check on its end, the longest
-    /// (greedy) or shortest (lazy) other length that passes.
-    fn accepted_at(
-        &self,
-        automata: &Automata,
-        edges: &Edges,
-        data: &[u8],
-        start: usize,
-        end: usize,
-        caches: ForwardCaches,
-        budget: &Budget,
-    ) -> Option<Match> {
-        let length = Self::length_at(automata, data, start, end, caches.forward, budget)?;
-        let preferred = Match { offset: start, length, xor_key: None };
-        if let Some(accepted) = edges.accept(data, preferred) {
-            return Some(accepted);
-        }
-        let dfa = automata.ends.as_ref()?;
-        let cache = caches.ends.get_or_insert_with(|| dfa.create_cache());
-        let mut ends = Vec::new();
-        walk_forward(dfa, cache, data, start, end, budget, |match_end| ends.push(match_end));
-        let mut lengths = ends
-            .into_iter()
-            .map(|match_end| match_end - start)
-            .filter(|&other| other != length && other > 0);
-        let accept_length =
-            |other| edges.accept(data, Match { offset: start, length: other, xor_key: None });
-        if self.plan.lazy {
-            lengths.find_map(accept_length)
-        } else {
-            lengths.rev().find_map(accept_length)
-        }
-    }
-
     /// Calls `emit` with each match whose atom is at `atom`; `emit`
     /// returns `false` to stop, and the walks stop when `budget` is spent.
     pub(crate) fn at_atom(
@@ -324,8 +327,7 @@ impl RegexVerifier {
         let (reverse, forward, ends) = (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
         self.starts(automata, data, atom, reverse, budget, |start| {
             let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
-            self.accepted_at(automata, edges, data, start, end, caches, budget)
-                .is_none_or(&mut *emit)
+            automata.accepted_at(edges, data, start, end, caches, budget).is_none_or(&mut *emit)
         });
     }
 
@@ -362,8 +364,7 @@ impl RegexVerifier {
             if after_match {
                 let forward =
                     ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
-                match self.accepted_at(automata, edges, data, from, end_from(from), forward, budget)
-                {
+                match automata.accepted_at(edges, data, from, end_from(from), forward, budget) {
                     Some(accepted) if !emit(accepted) => return,
                     Some(_) => {}
                     None => after_match = false,
@@ -399,7 +400,7 @@ impl RegexVerifier {
             };
             let forward = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
             if let Some(accepted) =
-                self.accepted_at(automata, edges, data, start, end_from(start), forward, budget)
+                automata.accepted_at(edges, data, start, end_from(start), forward, budget)
             {
                 if !emit(accepted) {
                     return;
@@ -429,7 +430,7 @@ impl RegexVerifier {
         let caches = ForwardCaches { forward: &mut None, ends: &mut None };
         // One anchored walk, bounded by the input: no deadline needed.
         let unlimited = Deadline::default();
-        self.accepted_at(automata, edges, data, offset, end, caches, &Budget::new(&unlimited))
+        automata.accepted_at(edges, data, offset, end, caches, &Budget::new(&unlimited))
     }
 }
 
