@@ -4,7 +4,11 @@
 Compiles the signature-base ruleset (externals defined as empty strings) once
 per tool (`spoor compile`, `yr compile`, `yarac`), then times scanning one
 empty file with the compiled ruleset (`spoor scan -C`, `yr scan -C`,
-`yara -C`): what that measures is loading the ruleset. The tools run in turn,
+`yara -C`): what that measures is loading the ruleset. Where `yr` is not
+installed, the PyPI `yara-x` package (the same library) stands in for it: it
+compiles and serializes the rules, and `python3 -c` deserializes them and scans
+the empty file; a row for `python3 -c "import yara_x"` alone gives the
+interpreter's and the import's share of that. The tools run in turn,
 round after round, so that a machine whose load changes meanwhile affects each
 alike; the table shows median wall time, median CPU time (user + system) and
 the largest peak resident memory, as /usr/bin/time reports them. A tool that is
@@ -44,6 +48,12 @@ def tools(args, scratch):
         "yara": ([args.yarac, *bench.defines("-d"), "-w", *rule_files, str(yarc)],
                  [args.yara, "-C", str(yarc), str(empty)]),
     }
+    if not bench.available(args.yr) and python_has_yara_x():
+        pyx = scratch / "rules.pyx"
+        wanted["yara-x (python)"] = (
+            [sys.executable, str(pathlib.Path(__file__).resolve()), "--compile-yara-x", str(args.rules), str(pyx)],
+            [sys.executable, "-c", LOAD_YARA_X, str(pyx), str(empty)])
+        wanted["python import yara_x"] = ([sys.executable, "-c", "pass"], [sys.executable, "-c", "import yara_x"])
     for tool, (compile_argv, scan_argv) in wanted.items():
         if not (bench.available(compile_argv[0]) and bench.available(scan_argv[0])):
             print(f"{tool}: skipped, {compile_argv[0]} or {scan_argv[0]} is not installed")
@@ -54,6 +64,32 @@ def tools(args, scratch):
             continue
         found[tool] = scan_argv
     return found
+
+
+LOAD_YARA_X = """
+import sys, yara_x
+with open(sys.argv[1], "rb") as f:
+    rules = yara_x.Rules.deserialize_from(f)
+with open(sys.argv[2], "rb") as f:
+    yara_x.Scanner(rules).scan(f.read())
+"""
+
+
+def python_has_yara_x():
+    return subprocess.run([sys.executable, "-c", "import yara_x"], capture_output=True).returncode == 0
+
+
+def compile_yara_x(rules_dir, out):
+    """Compiles the ruleset with the PyPI yara-x package, externals empty, into `out`."""
+    import yara_x
+
+    compiler = yara_x.Compiler()
+    for name in sigbase.EXTERNALS:
+        compiler.define_global(name, "")
+    for path in sigbase.rule_files(rules_dir):
+        compiler.add_source(sigbase.read_rule_text(path), origin=str(path))
+    with open(out, "wb") as f:
+        compiler.build().serialize_into(f)
 
 
 def timed(argv):
@@ -75,7 +111,11 @@ def main():
     ap.add_argument("--yarac", default="yarac")
     ap.add_argument("--runs", type=int, default=10, help="rounds (each runs every tool once)")
     ap.add_argument("--json", type=pathlib.Path, help="also write the figures here")
+    ap.add_argument("--compile-yara-x", nargs=2, metavar=("RULES", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.compile_yara_x:
+        compile_yara_x(*args.compile_yara_x)
+        return
     if not args.rules.is_dir():
         sys.exit(f"no ruleset at {args.rules}")
 
@@ -102,9 +142,9 @@ def main():
             "runs": measured,
         }
     print(f"\nloading compiled signature-base and scanning an empty file, {args.runs} alternating rounds")
-    print(f"{'tool':8} {'wall median (s)':>16} {'CPU median (s)':>15} {'peak RSS (MiB)':>15}")
+    print(f"{'tool':22} {'wall median (s)':>16} {'CPU median (s)':>15} {'peak RSS (MiB)':>15}")
     for tool, r in results.items():
-        print(f"{tool:8} {r['wall_median_s']:16.3f} {r['cpu_median_s']:15.3f} {r['peak_rss_mib']:15.1f}")
+        print(f"{tool:22} {r['wall_median_s']:16.3f} {r['cpu_median_s']:15.3f} {r['peak_rss_mib']:15.1f}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 
