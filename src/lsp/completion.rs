@@ -1,0 +1,167 @@
+//! Completion, from the text before the cursor ([`context`]), so it works
+//! in the unfinished line an author is typing even when the file does not
+//! parse:
+//!
+//! - after `name.` (`pe.`, `pe.sections[0].`): the module's fields and
+//!   functions, with their types and docs;
+//! - inside `import "`: the module names;
+//! - after `$`, `#`, `@` or `!`: the patterns of the rule;
+//! - elsewhere: keywords, imported modules and rule names.
+//!
+//! Rules and patterns come from the parse when the file parses, else from a
+//! scan of its words.
+
+use lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionResponse, Documentation, MarkupContent,
+    MarkupKind, Position,
+};
+
+use super::context;
+use super::documents::Document;
+use super::members;
+use crate::modules;
+use crate::parser::ast;
+use crate::types::Type;
+
+/// The keywords of the rule language, sections included.
+const KEYWORDS: &[&str] = &[
+    "all",
+    "and",
+    "any",
+    "ascii",
+    "at",
+    "base64",
+    "base64wide",
+    "condition",
+    "contains",
+    "defined",
+    "endswith",
+    "entrypoint",
+    "false",
+    "filesize",
+    "for",
+    "fullword",
+    "global",
+    "icontains",
+    "iendswith",
+    "iequals",
+    "import",
+    "in",
+    "include",
+    "istartswith",
+    "matches",
+    "meta",
+    "nocase",
+    "none",
+    "not",
+    "of",
+    "or",
+    "private",
+    "rule",
+    "startswith",
+    "strings",
+    "them",
+    "true",
+    "wide",
+    "with",
+    "xor",
+];
+
+/// The completions at `position` of `doc`.
+#[must_use]
+pub fn complete(doc: &Document, position: Position) -> Option<CompletionResponse> {
+    if !doc.is_analysable() {
+        return None;
+    }
+    let text = doc.text();
+    let offset = doc.lines().offset(text, position);
+    let items = if context::in_import(text, offset) {
+        modules::names().map(|name| item(name, CompletionItemKind::MODULE, None)).collect()
+    } else if let Some((sigil, _)) = context::pattern_prefix(text, offset) {
+        patterns(doc, offset)
+            .into_iter()
+            .map(|name| item(&format!("{sigil}{name}"), CompletionItemKind::VARIABLE, None))
+            .collect()
+    } else if let Some(path) = context::dotted_path_ending_at(text, offset)
+        && path.segments.len() > 1
+    {
+        module_members(&path.segments)?
+    } else {
+        words(doc)
+    };
+    Some(CompletionResponse::Array(items))
+}
+
+/// The fields and functions of the structure `segments` lead to (the last
+/// segment is what is typed so far, and the client filters by it).
+fn module_members(segments: &[String]) -> Option<Vec<CompletionItem>> {
+    let (module_name, rest) = segments.split_first()?;
+    let (_, module) = modules::find(module_name)?;
+    let parents = rest.split_last().map_or(&[][..], |(_, parents)| parents);
+    let structure = members::structure(module, parents)?;
+    let items = structure
+        .fields
+        .iter()
+        .map(|field| {
+            let mut path: Vec<String> = segments[..segments.len() - 1].to_vec();
+            path.push(field.name.to_owned());
+            let described = members::describe(&path);
+            let kind = match field.ty {
+                Type::Function(_) => CompletionItemKind::FUNCTION,
+                _ if field.constant.is_some() => CompletionItemKind::CONSTANT,
+                Type::Struct(_) => CompletionItemKind::MODULE,
+                _ => CompletionItemKind::FIELD,
+            };
+            let mut item = item(field.name, kind, described.as_ref().map(|d| d.markdown()));
+            item.detail = Some(field.ty.to_string());
+            item
+        })
+        .collect();
+    Some(items)
+}
+
+/// The patterns declared in the rule at `offset`.
+fn patterns(doc: &Document, offset: usize) -> Vec<String> {
+    match doc.rule_at(offset) {
+        Some(rule) => rule.patterns.iter().map(|p| p.id.name.clone()).collect(),
+        None => {
+            context::declared_patterns(doc.text(), offset).into_iter().map(str::to_owned).collect()
+        }
+    }
+}
+
+/// Keywords, imported modules and rule names.
+fn words(doc: &Document) -> Vec<CompletionItem> {
+    let parsed = doc.parsed();
+    let mut rules = Vec::new();
+    let mut imports = Vec::new();
+    for item in &parsed.file.items {
+        match item {
+            ast::Item::Rule(rule) => rules.push(rule.name.name.clone()),
+            ast::Item::Import(import) => imports.push(import.module.clone()),
+            ast::Item::Include(_) => {}
+        }
+    }
+    if parsed.file.items.is_empty() {
+        rules = context::rule_names(doc.text()).into_iter().map(str::to_owned).collect();
+        imports = modules::names()
+            .filter(|name| doc.text().contains(&format!("import \"{name}\"")))
+            .map(str::to_owned)
+            .collect();
+    }
+    let keywords = KEYWORDS.iter().map(|k| item(k, CompletionItemKind::KEYWORD, None));
+    let modules = imports.iter().map(|m| item(m, CompletionItemKind::MODULE, None));
+    let rules = rules.iter().map(|r| item(r, CompletionItemKind::CLASS, None));
+    keywords.chain(modules).chain(rules).collect()
+}
+
+fn item(label: &str, kind: CompletionItemKind, markdown: Option<String>) -> CompletionItem {
+    CompletionItem {
+        label: label.to_owned(),
+        kind: Some(kind),
+        documentation: markdown.map(|value| {
+            Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value })
+        }),
+        ..CompletionItem::default()
+    }
+}
