@@ -409,3 +409,127 @@ fn lsp_survives_malformed_unknown_closed_huge_and_binary_input() {
     assert!(hover["contents"]["value"].as_str().unwrap().contains("rule ok"));
     assert_eq!(client.shutdown(), Some(0));
 }
+
+/// Valid messages to mutate: every method the server knows, about one
+/// document.
+fn seed_messages(uri: &str) -> Vec<Value> {
+    let text = "import \"pe\"\nrule a : t { meta: actor = \"scarcruft\" strings: $x = \"x\" condition: #x > 0 and pe.imports(\"k\") }\n";
+    let pos = |line: u32, character: u32| at(uri, line, character);
+    let mut with_context = pos(1, 70);
+    with_context["context"] = json!({ "includeDeclaration": true });
+    let mut rename = pos(1, 70);
+    rename["newName"] = json!("y");
+    let requests = [
+        ("textDocument/hover", pos(1, 30)),
+        ("textDocument/definition", pos(1, 70)),
+        ("textDocument/references", with_context),
+        ("textDocument/rename", rename),
+        ("textDocument/completion", pos(1, 88)),
+        (
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+        ),
+        ("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } })),
+        (
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 9, "character": 0 } }, "context": { "diagnostics": [] } }),
+        ),
+    ];
+    let mut messages: Vec<Value> = requests
+        .into_iter()
+        .enumerate()
+        .map(|(id, (method, params))| json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }))
+        .collect();
+    let open =
+        json!({ "textDocument": { "uri": uri, "languageId": "yara", "version": 1, "text": text } });
+    let change = json!({
+        "textDocument": { "uri": uri, "version": 2 },
+        "contentChanges": [{ "range": { "start": { "line": 1, "character": 5 }, "end": { "line": 1, "character": 6 } }, "text": "b\n" }]
+    });
+    for (method, params) in [
+        ("textDocument/didOpen", open),
+        ("textDocument/didChange", change),
+        ("textDocument/didClose", json!({ "textDocument": { "uri": uri } })),
+    ] {
+        messages.push(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+    messages
+}
+
+/// Replaces a random node of `value` by something of another shape.
+fn mutate(value: &mut Value, rng: &mut crate::util::rng::Rng) {
+    let children = match value {
+        Value::Object(map) => map.len(),
+        Value::Array(items) => items.len(),
+        _ => 0,
+    };
+    if children > 0 && rng.below(4) != 0 {
+        let i = rng.below(children);
+        let child = match value {
+            Value::Object(map) => map.values_mut().nth(i),
+            Value::Array(items) => items.get_mut(i),
+            _ => None,
+        };
+        if let Some(child) = child {
+            return mutate(child, rng);
+        }
+    }
+    *value = match rng.below(12) {
+        0 => Value::Null,
+        1 => json!(true),
+        2 => json!(-1),
+        3 => json!(u64::MAX),
+        4 => json!(1e308),
+        5 => json!(""),
+        6 => json!("\u{0}\u{feff}😀\r\n$#@!.\""),
+        7 => json!([]),
+        8 => json!({}),
+        9 => json!(i64::from(u32::MAX) + 7),
+        10 => json!({ "line": rng.below(5), "character": rng.below(200) }),
+        _ => json!("textDocument/hover"),
+    };
+}
+
+#[test]
+fn lsp_fuzzed_messages_get_answers_and_never_stop_the_server() {
+    let uri = "file:///nowhere/fuzz.yar";
+    let mut seeds = seed_messages(uri);
+    // Opening more often than closing keeps the document open most of
+    // the time.
+    seeds.extend(std::iter::repeat_n(seeds[8].clone(), 4));
+    for seed in 1..=6u64 {
+        let mut rng = crate::util::rng::Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut stream = Vec::new();
+        let push = |body: &[u8], stream: &mut Vec<u8>| {
+            stream.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+            stream.extend_from_slice(body);
+        };
+        push(json!({ "jsonrpc": "2.0", "id": "init", "method": "initialize", "params": { "capabilities": {} } }).to_string().as_bytes(), &mut stream);
+        for _ in 0..150 {
+            let mut message = seeds[rng.below(seeds.len())].clone();
+            // A third go unchanged, so documents are open and requests
+            // about them reach the features.
+            for _ in 0..rng.below(3) {
+                mutate(&mut message, &mut rng);
+            }
+            let mut body = message.to_string().into_bytes();
+            if rng.below(8) == 0 && !body.is_empty() {
+                let i = rng.below(body.len());
+                body[i] = u8::try_from(rng.below(256)).unwrap_or(0);
+            }
+            push(&body, &mut stream);
+        }
+        // The last document open is a valid one; then a request the server
+        // must still answer.
+        push(seeds[8].to_string().as_bytes(), &mut stream);
+        push(json!({ "jsonrpc": "2.0", "id": "last", "method": "textDocument/documentSymbol", "params": { "textDocument": { "uri": uri } } }).to_string().as_bytes(), &mut stream);
+        let mut output = Vec::new();
+        spoor::lsp::serve(&mut stream.as_slice(), &mut output).expect("in-memory I/O");
+        let output = String::from_utf8_lossy(&output);
+        assert!(!output.contains("-32603"), "seed {seed}: a feature panicked:\n{output}");
+        assert!(output.contains(r#""id":"last","result":[{"#), "seed {seed}: no answer at the end");
+        let (answers, errors) =
+            (output.matches(r#""result""#).count(), output.matches(r#""error""#).count());
+        assert!(answers > 10 && errors > 10, "seed {seed}: {answers} results, {errors} errors");
+    }
+}
