@@ -533,3 +533,62 @@ fn lsp_fuzzed_messages_get_answers_and_never_stop_the_server() {
         assert!(answers > 10 && errors > 10, "seed {seed}: {answers} results, {errors} errors");
     }
 }
+
+/// `nvim` for the editor test, or `None` with a note when it is not
+/// installed. Under CI (`CI` set) its absence is a failure: a test that
+/// silently skips there proves nothing (`.ci/run` installs it).
+fn nvim() -> Option<&'static str> {
+    let found = std::process::Command::new("nvim").arg("--version").output().is_ok();
+    if found {
+        return Some("nvim");
+    }
+    assert!(std::env::var_os("CI").is_none(), "nvim is missing: CI must install neovim");
+    eprintln!("note: nvim is not installed (apt-get install neovim), test skipped");
+    None
+}
+
+#[test]
+fn lsp_drives_neovims_builtin_client() {
+    let Some(nvim) = nvim() else { return };
+    let text = "import \"pe\"\nrule r {\n  strings:\n    $a = \"abc\"\n  condition:\n    $a and pe.number_of_sections > 1 and $b\n}\n";
+    let (dir, _) = workspace(&[("editor.yar", text)]);
+    let condition = text.lines().nth(5).unwrap();
+    let col = |needle: &str| condition.find(needle).unwrap();
+    let requests = json!([
+        { "name": "hover", "method": "textDocument/hover", "line": 5, "character": col("number_of") + 2 },
+        { "name": "definition", "method": "textDocument/definition", "line": 5, "character": col("$a") + 1 },
+        { "name": "completion", "method": "textDocument/completion", "line": 5, "character": col("pe.") + 3 },
+    ]);
+    let out = dir.path().join("out.json");
+    let status = std::process::Command::new(nvim)
+        .args(["--headless", "--clean", "-c"])
+        .arg(format!(
+            "luafile {}",
+            crate::util::repo().join("tests/data/lsp/nvim_client.lua").display()
+        ))
+        .env("SPOOR_BIN", env!("CARGO_BIN_EXE_spoor"))
+        .env("SPOOR_RULE_FILE", dir.path().join("editor.yar"))
+        .env("SPOOR_REQUESTS", requests.to_string())
+        .env("SPOOR_NVIM_OUT", &out)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run nvim");
+    let report =
+        std::fs::read_to_string(&out).unwrap_or_else(|_| panic!("nvim wrote nothing: {status:?}"));
+    let report: Value = serde_json::from_str(&report).expect("nvim's JSON");
+
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{report:#}");
+    assert_eq!(
+        (diagnostics[0]["line"].as_u64(), diagnostics[0]["character"].as_u64()),
+        (Some(5), Some(col("$b") as u64))
+    );
+    let hover = report["hover"]["contents"]["value"].as_str().unwrap_or_default();
+    assert!(hover.contains("pe.number_of_sections: integer"), "{report:#}");
+    assert_eq!(start(&report["definition"]["range"]), (3, 4), "{report:#}");
+    let names = labels(&report["completion"]);
+    assert!(
+        names.iter().any(|n| n == "number_of_sections") && names.iter().any(|n| n == "sections"),
+        "{names:?}"
+    );
+}
