@@ -17,7 +17,7 @@
 //! that panics an internal error, the server staying up. Only `exit`, or
 //! the end of the input, ends it.
 //!
-//! [`Document`]: documents::Document
+//! [`Document`]: self
 
 mod actions;
 mod completion;

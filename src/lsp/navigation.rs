@@ -119,6 +119,9 @@ pub fn rename(
     if !valid {
         return Err(format!("`{new_name}` is not an identifier"));
     }
+    // `WorkspaceEdit` keys its changes by `Uri`, whose interior cell is a
+    // parse cache that hashing and equality do not look at.
+    #[allow(clippy::mutable_key_type)]
     let mut changes: HashMap<_, Vec<TextEdit>> = HashMap::new();
     for (d, o) in occurrences(docs, doc, &target) {
         if o.wildcard {
