@@ -97,18 +97,11 @@ fn rule(doc: &Document, name: &str) -> Option<String> {
         _ => None,
     })?;
     let text = doc.text();
-    let mut header = String::new();
-    if rule.is_global {
-        header.push_str("global ");
-    }
-    if rule.is_private {
-        header.push_str("private ");
-    }
-    let _ = write!(header, "rule {}", rule.name.name);
-    if !rule.tags.is_empty() {
-        let tags: Vec<&str> = rule.tags.iter().map(|t| t.name.as_str()).collect();
-        let _ = write!(header, " : {}", tags.join(" "));
-    }
+    // The header as written, from `rule` (or its modifiers) to `{`.
+    let after_name = &text[rule.name.span.end as usize..rule.span.end as usize];
+    let end = rule.name.span.end as usize + after_name.find('{').unwrap_or(0);
+    let header = text.get(rule.span.start as usize..end).unwrap_or_default();
+    let header = header.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out = format!("```yara\n{header}\n```");
     if !rule.meta.is_empty() {
         out.push_str("\n\n```yara\nmeta:\n");

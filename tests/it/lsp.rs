@@ -19,6 +19,16 @@ fn workspace(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
     (dir, uris)
 }
 
+/// A server with one file of a new workspace open: the directory, the
+/// file's URI, the client and the diagnostics published on open.
+fn session(name: &str, text: &str) -> (tempfile::TempDir, String, Client, Vec<Value>) {
+    let (dir, mut uris) = workspace(&[(name, text)]);
+    let uri = uris.remove(0);
+    let mut client = Client::start();
+    let found = client.open(&uri, text);
+    (dir, uri, client, found)
+}
+
 fn at(uri: &str, line: u32, character: u32) -> Value {
     json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } })
 }
@@ -86,15 +96,7 @@ fn lsp_incremental_and_full_changes_republish() {
     let text = "rule a {\n  condition: true\n}\n";
     assert_eq!(client.open(uri, text), Vec::<Value>::new());
     // Replace `true` by `$x`: an undefined pattern.
-    let change = json!({
-        "textDocument": { "uri": uri, "version": 2 },
-        "contentChanges": [{
-            "range": { "start": { "line": 1, "character": 13 }, "end": { "line": 1, "character": 17 } },
-            "text": "$x"
-        }]
-    });
-    client.notify("textDocument/didChange", change);
-    let found = client.diagnostics(uri);
+    let found = client.edit(uri, 2, ((1, 13), (1, 17)), "$x");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0]["range"]["start"], json!({ "line": 1, "character": 13 }));
     assert_eq!(found[0]["range"]["end"], json!({ "line": 1, "character": 15 }));
@@ -270,10 +272,8 @@ fn labels(completion: &Value) -> Vec<String> {
 #[test]
 fn lsp_completion_after_a_module_dot_in_a_file_that_does_not_parse() {
     let text = "import \"pe\"\nrule ok { condition: true }\nrule editing {\n  strings:\n    $mz = \"MZ\"\n  condition:\n    $mz and pe.\n}\n";
-    let (_dir, uris) = workspace(&[("c.yar", text)]);
-    let uri = &uris[0];
-    let mut client = Client::start();
-    let found = client.open(uri, text);
+    let (_dir, uri, mut client, found) = session("c.yar", text);
+    let uri = &uri;
     assert!(found.iter().any(|d| d["severity"] == 1), "a syntax error: {found:#?}");
 
     let pe = client.request("textDocument/completion", at(uri, 6, 15));
@@ -287,15 +287,7 @@ fn lsp_completion_after_a_module_dot_in_a_file_that_does_not_parse() {
     assert!(sections["documentation"]["value"].as_str().unwrap().contains("pe.number_of_sections"));
 
     // Inside a structure of an array.
-    let change = json!({
-        "textDocument": { "uri": uri, "version": 2 },
-        "contentChanges": [{
-            "range": { "start": { "line": 6, "character": 15 }, "end": { "line": 6, "character": 15 } },
-            "text": "sections[0]."
-        }]
-    });
-    client.notify("textDocument/didChange", change);
-    client.diagnostics(uri);
+    client.edit(uri, 2, ((6, 15), (6, 15)), "sections[0].");
     let names = labels(&client.request("textDocument/completion", at(uri, 6, 27)));
     assert!(names.iter().any(|n| n == "virtual_address"), "{names:?}");
 
@@ -313,10 +305,8 @@ fn lsp_completion_after_a_module_dot_in_a_file_that_does_not_parse() {
 #[test]
 fn lsp_formatting_symbols_and_quick_fixes() {
     let text = "import \"pe\"\nimport \"pe\"\nrule   a  :  t {\nstrings: $x = \"x\"\n$y = \"y\"\ncondition: $x and $y and pe.is_dll()\n}\n";
-    let (dir, uris) = workspace(&[("f.yar", text)]);
-    let uri = &uris[0];
-    let mut client = Client::start();
-    let found = client.open(uri, text);
+    let (dir, uri, mut client, found) = session("f.yar", text);
+    let uri = &uri;
 
     let edits = client.request(
         "textDocument/formatting",

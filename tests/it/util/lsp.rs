@@ -121,6 +121,26 @@ impl Client {
         self.diagnostics(uri)
     }
 
+    /// Replaces the text between two `(line, character)` positions of
+    /// `uri` (an incremental change) and returns the diagnostics
+    /// published for it.
+    pub fn edit(
+        &mut self,
+        uri: &str,
+        version: i32,
+        (from, to): ((u32, u32), (u32, u32)),
+        text: &str,
+    ) -> Vec<Value> {
+        let position =
+            |(line, character): (u32, u32)| json!({ "line": line, "character": character });
+        let change = json!({
+            "textDocument": { "uri": uri, "version": version },
+            "contentChanges": [{ "range": { "start": position(from), "end": position(to) }, "text": text }]
+        });
+        self.notify("textDocument/didChange", change);
+        self.diagnostics(uri)
+    }
+
     /// The next diagnostics published for `uri`.
     pub fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
         loop {
