@@ -14,10 +14,13 @@ pub struct LspArgs {
     pub stdio: bool,
 }
 
-/// Serves until the client says `exit` or closes the connection.
+/// Serves until the client says `exit` or closes the connection; exits 0
+/// when the client asked for `shutdown` first, 1 otherwise (as the
+/// protocol says), 2 when standard input or output failed.
 pub fn run(_args: &LspArgs) -> ExitCode {
     match spoor::lsp::run_stdio() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
             super::terminal::eprint_line(format_args!("error: spoor lsp: {e}"));
             ExitCode::from(2)

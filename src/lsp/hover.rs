@@ -98,7 +98,7 @@ fn rule(doc: &Document, name: &str) -> Option<String> {
     })?;
     let text = doc.text();
     // The header as written, from `rule` (or its modifiers) to `{`.
-    let after_name = &text[rule.name.span.end as usize..rule.span.end as usize];
+    let after_name = text.get(rule.name.span.end as usize..rule.span.end as usize)?;
     let end = rule.name.span.end as usize + after_name.find('{').unwrap_or(0);
     let header = text.get(rule.span.start as usize..end).unwrap_or_default();
     let header = header.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -54,23 +54,25 @@ use crate::diagnostics::Diagnostic;
 use documents::{Document, Documents};
 
 /// Serves the protocol on standard input and output until `exit` or the end
-/// of the input.
+/// of the input; whether the client asked for `shutdown` first (the
+/// protocol's exit status is 0 then, 1 otherwise).
 ///
 /// # Errors
 /// When standard input or output fails.
-pub fn run_stdio() -> io::Result<()> {
+pub fn run_stdio() -> io::Result<bool> {
     serve(&mut io::stdin().lock(), &mut io::stdout().lock())
 }
 
-/// Serves the protocol on `input` and `output`.
+/// Serves the protocol on `input` and `output`; whether the client asked
+/// for `shutdown` before the end.
 ///
 /// # Errors
 /// When reading or writing fails.
-pub fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
+pub fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<bool> {
     let mut server = Server::default();
     loop {
         match transport::read(input)? {
-            transport::Incoming::End => return Ok(()),
+            transport::Incoming::End => return Ok(server.shut_down),
             transport::Incoming::Malformed(code, why, id) => {
                 transport::write_unreadable(output, code, &why, id)?;
             }
@@ -79,7 +81,7 @@ pub fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()
                     transport::write(output, &reply)?;
                 }
                 if server.state == State::Exited {
-                    return Ok(());
+                    return Ok(server.shut_down);
                 }
             }
         }
@@ -107,6 +109,8 @@ type Failure = (ErrorCode, String);
 #[derive(Debug, Default)]
 pub struct Server {
     state: State,
+    /// Whether `shutdown` was received.
+    shut_down: bool,
     documents: Documents,
     /// The last build's diagnostics of each open document (their fixes
     /// are the code actions).
@@ -167,6 +171,7 @@ impl Server {
             }
             (State::Running, "shutdown") => {
                 self.state = State::ShutDown;
+                self.shut_down = true;
                 Ok(serde_json::Value::Null)
             }
             (State::Running, _) => self.feature(&method, params),
@@ -369,4 +374,50 @@ fn parse<P: DeserializeOwned>(params: serde_json::Value) -> Result<P, Failure> {
 
 fn to_json(value: impl Serialize) -> Result<serde_json::Value, Failure> {
     serde_json::to_value(value).map_err(|e| (ErrorCode::InternalError, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lsp_server::RequestId;
+
+    fn request(id: i32, method: &str, params: serde_json::Value) -> Message {
+        Request::new(RequestId::from(id), method.to_owned(), params).into()
+    }
+
+    fn error_code(replies: &[Message]) -> Option<i32> {
+        match replies {
+            [Message::Response(r)] => r.response_result.as_ref().err().map(|e| e.code),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_life_cycle_is_enforced() {
+        let mut server = Server::default();
+        let hover = serde_json::json!({
+            "textDocument": { "uri": "file:///a.yar" }, "position": { "line": 0, "character": 0 }
+        });
+        let early = server.handle(request(1, "textDocument/hover", hover.clone()));
+        assert_eq!(error_code(&early), Some(ErrorCode::ServerNotInitialized as i32));
+        let init =
+            server.handle(request(2, "initialize", serde_json::json!({ "capabilities": {} })));
+        assert_eq!(error_code(&init), None);
+        let again = server.handle(request(3, "initialize", serde_json::json!({})));
+        assert_eq!(error_code(&again), Some(ErrorCode::InvalidRequest as i32));
+        assert_eq!(server.handle(request(4, "shutdown", serde_json::Value::Null)).len(), 1);
+        let late = server.handle(request(5, "textDocument/hover", hover));
+        assert_eq!(error_code(&late), Some(ErrorCode::InvalidRequest as i32));
+        let exit = Notification::new("exit".to_owned(), serde_json::Value::Null);
+        assert!(server.handle(exit.into()).is_empty());
+        assert_eq!((server.state, server.shut_down), (State::Exited, true));
+    }
+
+    #[test]
+    fn exit_without_shutdown_is_reported() {
+        let exit = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+        let input = format!("Content-Length: {}\r\n\r\n{exit}", exit.len());
+        assert_eq!(serve(&mut input.as_bytes(), &mut Vec::new()).ok(), Some(false));
+        assert_eq!(serve(&mut &b""[..], &mut Vec::new()).ok(), Some(false));
+    }
 }

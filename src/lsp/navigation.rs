@@ -156,7 +156,7 @@ fn target_at(doc: &Document, offset: usize) -> Option<Target> {
     };
     match token.kind {
         TokenKind::PatternIdent => {
-            let name = &name[1..];
+            let name = name.get(1..).unwrap_or_default();
             let rule = doc.rule_at(offset)?;
             (!name.is_empty()).then(|| Target::Pattern {
                 rule: rule.span,

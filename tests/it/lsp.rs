@@ -89,6 +89,11 @@ fn lsp_diagnostics_are_those_of_spoor_check_at_utf16_positions() {
 }
 
 #[test]
+fn lsp_exit_without_shutdown_exits_1() {
+    assert_eq!(Client::start().exit(), Some(1));
+}
+
+#[test]
 fn lsp_incremental_and_full_changes_republish() {
     let (_dir, uris) = workspace(&[("r.yar", "")]);
     let uri = &uris[0];

@@ -162,6 +162,11 @@ impl Client {
     /// Shuts the server down and returns its exit status code.
     pub fn shutdown(mut self) -> Option<i32> {
         assert_eq!(self.request("shutdown", Value::Null), Value::Null);
+        self.exit()
+    }
+
+    /// Sends `exit` and returns the server's exit status code.
+    pub fn exit(mut self) -> Option<i32> {
         self.notify("exit", Value::Null);
         self.stdin = None;
         self.child.wait().expect("spoor lsp exits").code()
