@@ -8,8 +8,8 @@
 //! - after `$`, `#`, `@` or `!`: the patterns of the rule;
 //! - elsewhere: keywords, imported modules and rule names.
 //!
-//! Rules and patterns come from the parse when the file parses, else from a
-//! scan of its words.
+//! Patterns come from the parse when their rule parses, else from a scan of
+//! its lines; rule names from a scan of the words of the file.
 
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionResponse, Documentation, MarkupContent,
@@ -130,28 +130,19 @@ fn patterns(doc: &Document, offset: usize) -> Vec<String> {
     }
 }
 
-/// Keywords, imported modules and rule names.
+/// Keywords, imported modules and rule names. Rules are found by words,
+/// so the rule being edited, which does not parse, is one of them.
 fn words(doc: &Document) -> Vec<CompletionItem> {
-    let parsed = doc.parsed();
-    let mut rules = Vec::new();
-    let mut imports = Vec::new();
-    for item in &parsed.file.items {
-        match item {
-            ast::Item::Rule(rule) => rules.push(rule.name.name.clone()),
-            ast::Item::Import(import) => imports.push(import.module.clone()),
-            ast::Item::Include(_) => {}
-        }
-    }
-    if parsed.file.items.is_empty() {
-        rules = context::rule_names(doc.text()).into_iter().map(str::to_owned).collect();
-        imports = modules::names()
-            .filter(|name| doc.text().contains(&format!("import \"{name}\"")))
-            .map(str::to_owned)
-            .collect();
-    }
+    let imports = doc.parsed().file.items.iter().filter_map(|item| match item {
+        ast::Item::Import(import) => Some(import.module.as_str()),
+        _ => None,
+    });
+    let mut rules = context::rule_names(doc.text());
+    rules.sort_unstable();
+    rules.dedup();
     let keywords = KEYWORDS.iter().map(|k| item(k, CompletionItemKind::KEYWORD, None));
-    let modules = imports.iter().map(|m| item(m, CompletionItemKind::MODULE, None));
-    let rules = rules.iter().map(|r| item(r, CompletionItemKind::CLASS, None));
+    let modules = imports.map(|m| item(m, CompletionItemKind::MODULE, None));
+    let rules = rules.into_iter().map(|r| item(r, CompletionItemKind::CLASS, None));
     keywords.chain(modules).chain(rules).collect()
 }
 

@@ -1,10 +1,10 @@
 //! What surrounds the cursor, read from the text itself.
 //!
-//! The parser stops at the first syntax error of a file, and an author is
-//! always mid-edit: `condition: pe.` does not parse. Hover and completion
+//! An author is always mid-edit: `condition: pe.` does not parse, and the
+//! parser's recovery leaves the whole rule out. Hover and completion
 //! therefore read the few characters around the cursor with a small
 //! backward scan over identifiers, dots and brackets, which works whatever
-//! the rest of the file looks like.
+//! the rest of the rule looks like.
 
 use crate::source::Span;
 
@@ -123,8 +123,8 @@ pub fn in_import(text: &str, offset: usize) -> bool {
     line[..open].trim_end().ends_with("import") && line.matches('"').count() % 2 == 1
 }
 
-/// The name of every `rule NAME` of `text`, found by words: used when the
-/// file does not parse.
+/// The name of every `rule NAME` of `text`, found by words, so rules that
+/// do not parse are found too.
 #[must_use]
 pub fn rule_names(text: &str) -> Vec<&str> {
     let mut words = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
@@ -140,7 +140,7 @@ pub fn rule_names(text: &str) -> Vec<&str> {
 }
 
 /// The pattern identifiers declared (`$name =`) in the rule that `offset`
-/// is in, found by words: used when the file does not parse.
+/// is in, found by lines: used when the rule does not parse.
 #[must_use]
 pub fn declared_patterns(text: &str, offset: usize) -> Vec<&str> {
     let before = text.get(..offset.min(text.len())).unwrap_or("");

@@ -39,9 +39,10 @@ pub struct Document {
 pub struct Parsed {
     /// The text as a source file, named by the document's path.
     pub source: Arc<SourceFile>,
-    /// The rules; empty when the text has a syntax error.
+    /// The rules; those with a syntax error are left out
+    /// ([`parser::parse_recovering`]).
     pub file: ast::File,
-    /// Every token; empty when the text has a syntax error.
+    /// Every token of the rules parsed.
     pub tokens: Tokens,
 }
 
@@ -81,7 +82,7 @@ impl Document {
                 let file = ast::File { items: Vec::new() };
                 return Parsed { source, file, tokens: Tokens::default() };
             }
-            let (file, tokens, _) = parser::parse_lossless(&source);
+            let (file, tokens, _) = parser::parse_recovering(&source);
             Parsed { source, file, tokens }
         })
     }

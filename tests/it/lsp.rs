@@ -291,6 +291,14 @@ fn lsp_completion_after_a_module_dot_in_a_file_that_does_not_parse() {
     assert_eq!(sections["detail"], "integer");
     assert!(sections["documentation"]["value"].as_str().unwrap().contains("pe.number_of_sections"));
 
+    // The rule that parses still has its outline and hover.
+    let symbols =
+        client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+    assert_eq!(symbols.as_array().unwrap().len(), 1, "{symbols:#}");
+    assert_eq!(symbols[0]["name"], "ok");
+    let hover = client.request("textDocument/hover", at(uri, 1, 6));
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("rule ok"), "{hover:#}");
+
     // Inside a structure of an array.
     client.edit(uri, 2, ((6, 15), (6, 15)), "sections[0].");
     let names = labels(&client.request("textDocument/completion", at(uri, 6, 27)));
