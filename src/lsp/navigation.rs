@@ -1,4 +1,5 @@
-//! Go to definition, find references and rename, for rules and patterns.
+//! Go to definition, find references and rename, for rules and patterns;
+//! definition of an `include` opens the included file.
 //!
 //! Names are found in the parser's token stream: a pattern is named by its
 //! declaration and by every `$a`, `#a`, `@a`, `!a` and `$a*` in its rule's
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 
 use lsp_types::{GotoDefinitionResponse, Location, Position, TextEdit, WorkspaceEdit};
 
-use super::documents::{Document, Documents};
+use super::documents::{Document, Documents, uri_of};
 use crate::parser::{TokenKind, ast};
 use crate::source::Span;
 
@@ -52,7 +53,8 @@ impl Occurrence {
     }
 }
 
-/// The definitions of the name at `position`.
+/// The definitions of the name at `position`; on an `include`, the start
+/// of the included file.
 #[must_use]
 pub fn definition(
     docs: &Documents,
@@ -60,6 +62,9 @@ pub fn definition(
     position: Position,
 ) -> Option<GotoDefinitionResponse> {
     let offset = doc.lines().offset(doc.text(), position);
+    if let Some(included) = include_at(doc, offset) {
+        return Some(GotoDefinitionResponse::Scalar(included));
+    }
     let target = target_at(doc, offset)?;
     let mut found: Vec<Location> = occurrences(docs, doc, &target)
         .into_iter()
@@ -133,6 +138,19 @@ pub fn rename(
         changes.entry(d.uri.clone()).or_default().push(edit);
     }
     Ok(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() })
+}
+
+/// The file an `include` at `offset` names, resolved as the compiler
+/// resolves it: relative to the including file's directory.
+fn include_at(doc: &Document, offset: usize) -> Option<Location> {
+    let path = doc.parsed().file.items.iter().find_map(|item| match item {
+        ast::Item::Include(include) if include.span.range().contains(&offset) => {
+            Some(include.path.as_str())
+        }
+        _ => None,
+    })?;
+    let resolved = doc.path.parent().map_or_else(|| path.into(), |dir| dir.join(path));
+    Some(Location::new(uri_of(&resolved)?, lsp_types::Range::default()))
 }
 
 fn location(doc: &Document, span: Span) -> Location {

@@ -123,6 +123,12 @@ fn lsp_includes_resolve_relative_to_the_document() {
     let mut client = Client::start();
     let found = client.open(&uri, "include \"../base.yar\"\nrule main { condition: base }\n");
     assert_eq!(found, Vec::<Value>::new());
+    let included = client.request("textDocument/definition", at(&uri, 0, 12));
+    let target = format!("file://{}", dir.path().join("sub/../base.yar").display());
+    assert_eq!(
+        included,
+        json!({ "uri": target, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } } })
+    );
     let change = json!({
         "textDocument": { "uri": uri, "version": 2 },
         "contentChanges": [{ "text": "include \"base.yar\"\nrule main { condition: true }\n" }]
