@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use lsp_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::position::LineIndex;
+use crate::compiler::project::ActorProfiles;
 use crate::parser::{self, Tokens, ast};
 use crate::source::SourceFile;
 
@@ -29,6 +30,10 @@ pub struct Document {
     pub path: PathBuf,
     /// The client's version of the text.
     pub version: i32,
+    /// The actor profiles its rules' meta is checked against and hover
+    /// describes (`None`: the directory's own profiles are invalid, so
+    /// meta is not checked and hover uses the bundled ones).
+    pub profiles: Option<Arc<ActorProfiles>>,
     text: String,
     lines: LineIndex,
     parsed: OnceLock<Parsed>,
@@ -52,7 +57,8 @@ impl Document {
     pub fn new(uri: Uri, version: i32, text: String) -> Self {
         let path = path_of(&uri);
         let lines = LineIndex::new(&text);
-        Self { uri, path, version, text, lines, parsed: OnceLock::new() }
+        let profiles = Some(Arc::new(ActorProfiles::Bundled));
+        Self { uri, path, version, profiles, text, lines, parsed: OnceLock::new() }
     }
 
     /// The current text.

@@ -16,24 +16,19 @@ use super::context;
 use super::documents::Document;
 use super::members;
 use crate::attribution::Profiles;
-use crate::compiler::project::ActorProfiles;
 use crate::parser::ast;
 use crate::source::Span;
 
 /// The hover at `position` of `doc`, if there is something to say.
 #[must_use]
-pub fn hover(
-    doc: &Document,
-    position: Position,
-    profiles: Option<&ActorProfiles>,
-) -> Option<Hover> {
+pub fn hover(doc: &Document, position: Position) -> Option<Hover> {
     if !doc.is_analysable() {
         return None;
     }
     let text = doc.text();
     let offset = doc.lines().offset(text, position);
     let (word, span) = context::word_at(text, offset)?;
-    let profiles = match profiles {
+    let profiles = match doc.profiles.as_deref() {
         Some(profiles) => profiles.get(),
         None => Profiles::bundled(),
     };

@@ -183,20 +183,18 @@ impl Server {
 
     /// Answers a request about an open document.
     fn feature(
-        &mut self,
+        &self,
         method: &str,
         params: serde_json::Value,
     ) -> Result<serde_json::Value, Failure> {
-        if method == "textDocument/hover" {
-            let p: lsp_types::HoverParams = parse(params)?;
-            let at = &p.text_document_position_params;
-            let path = open(&self.documents, &at.text_document.uri)?.path.clone();
-            let profiles = self.profiles_for(&path);
-            let doc = open(&self.documents, &at.text_document.uri)?;
-            return to_json(hover::hover(doc, at.position, profiles.as_deref()));
-        }
         let docs = &self.documents;
         match method {
+            "textDocument/hover" => {
+                let p: lsp_types::HoverParams = parse(params)?;
+                let at = &p.text_document_position_params;
+                let doc = open(docs, &at.text_document.uri)?;
+                to_json(hover::hover(doc, at.position))
+            }
             "textDocument/definition" => {
                 let p: lsp_types::GotoDefinitionParams = parse(params)?;
                 let at = &p.text_document_position_params;
@@ -261,7 +259,9 @@ impl Server {
             "textDocument/didOpen" => {
                 let Ok(p) = parse::<DidOpenTextDocumentParams>(params) else { return Vec::new() };
                 let item = p.text_document;
-                self.documents.open(Document::new(item.uri.clone(), item.version, item.text));
+                let mut doc = Document::new(item.uri.clone(), item.version, item.text);
+                doc.profiles = self.profiles_for(&doc.path);
+                self.documents.open(doc);
                 self.publish(&item.uri)
             }
             "textDocument/didChange" => {
@@ -291,12 +291,8 @@ impl Server {
 
     /// Builds the document at `uri` and publishes its diagnostics.
     fn publish(&mut self, uri: &Uri) -> Vec<Message> {
-        let Some(path) = self.documents.get(uri).map(|doc| doc.path.clone()) else {
-            return Vec::new();
-        };
-        let profiles = self.profiles_for(&path);
         let Some(doc) = self.documents.get(uri) else { return Vec::new() };
-        let meta = profiles.map(|p| Arc::new(MetaConvention(p)) as Arc<dyn RuleCheck>);
+        let meta = doc.profiles.clone().map(|p| Arc::new(MetaConvention(p)) as Arc<dyn RuleCheck>);
         let found = diagnostics::check(doc, meta.as_ref());
         let params = PublishDiagnosticsParams::new(
             uri.clone(),

@@ -601,3 +601,32 @@ fn lsp_drives_neovims_builtin_client() {
         "{names:?}"
     );
 }
+
+#[test]
+fn lsp_uses_the_actor_profiles_of_the_enclosing_rule_directory() {
+    let profile = std::fs::read_to_string(crate::util::repo().join("rules/actors/scarcruft.toml"))
+        .expect("bundled profile")
+        .replace("name = \"ScarCruft\"", "name = \"ScarCruft (local)\"");
+    let rule = "rule r {\n  meta:\n    actor = \"lazarus\"\n    confidence = \"high\"\n    reference = \"https://example.org\"\n  condition:\n    true\n}\nrule s {\n  meta:\n    actor = \"scarcruft\"\n    confidence = \"high\"\n    reference = \"https://example.org\"\n  condition:\n    true\n}\n";
+    let (dir, _) = workspace(&[]);
+    std::fs::create_dir_all(dir.path().join("actors")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("apt")).expect("mkdir");
+    std::fs::write(dir.path().join("actors/scarcruft.toml"), profile).expect("write");
+    let path = dir.path().join("apt/r.yar");
+    std::fs::write(&path, rule).expect("write");
+    let check = crate::util::spoor()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("spoor check");
+    let expected: Vec<Value> = serde_json::from_slice(&check.stdout).expect("check json");
+
+    let mut client = Client::start();
+    let uri = format!("file://{}", path.display());
+    let found = client.open(&uri, rule);
+    let codes = |list: &[Value]| list.iter().map(|d| d["code"].clone()).collect::<Vec<_>>();
+    assert_eq!(codes(&found), codes(&expected), "{found:#?}");
+    assert!(found[0]["message"].as_str().unwrap().contains("lazarus"), "{found:#?}");
+    let hover = client.request("textDocument/hover", at(&uri, 10, 15));
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("ScarCruft (local)"));
+}
