@@ -269,3 +269,26 @@ fn names_in(doc: &Document, rule: &ast::Rule, kind: TokenKind) -> Vec<Occurrence
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(name: &str, wildcard: bool) -> Occurrence {
+        Occurrence { name: name.to_owned(), span: Span::default(), wildcard, declaration: false }
+    }
+
+    #[test]
+    fn sets_refer_to_the_names_they_cover() {
+        // `$ab` is named by `$ab` and `$a*`, not by `$abc` or `$b*`.
+        assert!(written("ab", false).refers_to("ab", false));
+        assert!(!written("abc", false).refers_to("ab", false));
+        assert!(written("a", true).refers_to("ab", false));
+        assert!(!written("b", true).refers_to("ab", false));
+        // The set `$a*` names `$ab` and itself, not `$ab*` or `$b`.
+        assert!(written("ab", false).refers_to("a", true));
+        assert!(written("a", true).refers_to("a", true));
+        assert!(!written("ab", true).refers_to("a", true));
+        assert!(!written("b", false).refers_to("a", true));
+    }
+}
