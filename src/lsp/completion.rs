@@ -70,11 +70,8 @@ const KEYWORDS: &[&str] = &[
 /// The completions at `position` of `doc`.
 #[must_use]
 pub fn complete(doc: &Document, position: Position) -> Option<CompletionResponse> {
-    if !doc.is_analysable() {
-        return None;
-    }
+    let offset = doc.offset(position)?;
     let text = doc.text();
-    let offset = doc.lines().offset(text, position);
     let items = if context::in_import(text, offset) {
         modules::names().map(|name| item(name, CompletionItemKind::MODULE, None)).collect()
     } else if let Some((sigil, _)) = context::pattern_prefix(text, offset) {

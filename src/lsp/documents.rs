@@ -73,6 +73,13 @@ impl Document {
         &self.lines
     }
 
+    /// The byte offset of `position`, clamped to the text; `None` for a
+    /// document too large to analyse, which no feature looks into.
+    #[must_use]
+    pub fn offset(&self, position: lsp_types::Position) -> Option<usize> {
+        self.is_analysable().then(|| self.lines.offset(&self.text, position))
+    }
+
     /// Whether the text is small enough to analyse.
     #[must_use]
     pub fn is_analysable(&self) -> bool {

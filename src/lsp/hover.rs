@@ -22,11 +22,8 @@ use crate::source::Span;
 /// The hover at `position` of `doc`, if there is something to say.
 #[must_use]
 pub fn hover(doc: &Document, position: Position) -> Option<Hover> {
-    if !doc.is_analysable() {
-        return None;
-    }
+    let offset = doc.offset(position)?;
     let text = doc.text();
-    let offset = doc.lines().offset(text, position);
     let (word, span) = context::word_at(text, offset)?;
     let profiles = match doc.profiles.as_deref() {
         Some(profiles) => profiles.get(),

@@ -105,6 +105,9 @@ enum State {
 /// Why a request failed: a JSON-RPC error code and a message.
 type Failure = (ErrorCode, String);
 
+/// A request's result, or why it failed.
+type Answer = Result<serde_json::Value, Failure>;
+
 /// The server's state: open documents and what was found about them.
 #[derive(Debug, Default)]
 pub struct Server {
@@ -156,7 +159,7 @@ impl Server {
         }
     }
 
-    fn request(&mut self, request: Request) -> Result<serde_json::Value, Failure> {
+    fn request(&mut self, request: Request) -> Answer {
         let Request { method, params, .. } = request;
         match (self.state, method.as_str()) {
             (State::Uninitialized, "initialize") => {
@@ -182,46 +185,14 @@ impl Server {
     }
 
     /// Answers a request about an open document.
-    fn feature(
-        &self,
-        method: &str,
-        params: serde_json::Value,
-    ) -> Result<serde_json::Value, Failure> {
+    fn feature(&self, method: &str, params: serde_json::Value) -> Answer {
         let docs = &self.documents;
         match method {
-            "textDocument/hover" => {
-                let p: lsp_types::HoverParams = parse(params)?;
-                let at = &p.text_document_position_params;
-                let doc = open(docs, &at.text_document.uri)?;
-                to_json(hover::hover(doc, at.position))
-            }
-            "textDocument/definition" => {
-                let p: lsp_types::GotoDefinitionParams = parse(params)?;
-                let at = &p.text_document_position_params;
-                let doc = open(docs, &at.text_document.uri)?;
-                to_json(navigation::definition(docs, doc, at.position))
-            }
-            "textDocument/references" => {
-                let p: lsp_types::ReferenceParams = parse(params)?;
-                let at = &p.text_document_position;
-                let doc = open(docs, &at.text_document.uri)?;
-                let declaration = p.context.include_declaration;
-                to_json(navigation::references(docs, doc, at.position, declaration))
-            }
-            "textDocument/rename" => {
-                let p: lsp_types::RenameParams = parse(params)?;
-                let at = &p.text_document_position;
-                let doc = open(docs, &at.text_document.uri)?;
-                let edit = navigation::rename(docs, doc, at.position, &p.new_name)
-                    .map_err(|why| (ErrorCode::InvalidParams, why))?;
-                to_json(edit)
-            }
-            "textDocument/completion" => {
-                let p: lsp_types::CompletionParams = parse(params)?;
-                let at = &p.text_document_position;
-                let doc = open(docs, &at.text_document.uri)?;
-                to_json(completion::complete(doc, at.position))
-            }
+            "textDocument/hover"
+            | "textDocument/definition"
+            | "textDocument/references"
+            | "textDocument/rename"
+            | "textDocument/completion" => self.at_position(method, params),
             "textDocument/formatting" => {
                 let p: lsp_types::DocumentFormattingParams = parse(params)?;
                 let doc = open(docs, &p.text_document.uri)?;
@@ -241,6 +212,30 @@ impl Server {
                 to_json(actions::quick_fixes(doc, found, p.range))
             }
             _ => Err((ErrorCode::MethodNotFound, format!("unknown method `{method}`"))),
+        }
+    }
+
+    /// Answers a request about a position in an open document.
+    fn at_position(&self, method: &str, params: serde_json::Value) -> Answer {
+        let docs = &self.documents;
+        // Every such request's parameters hold these, flattened.
+        let at: lsp_types::TextDocumentPositionParams = parse(params.clone())?;
+        let (doc, position) = (open(docs, &at.text_document.uri)?, at.position);
+        match method {
+            "textDocument/hover" => to_json(hover::hover(doc, position)),
+            "textDocument/definition" => to_json(navigation::definition(docs, doc, position)),
+            "textDocument/references" => {
+                let p: lsp_types::ReferenceParams = parse(params)?;
+                let declaration = p.context.include_declaration;
+                to_json(navigation::references(docs, doc, position, declaration))
+            }
+            "textDocument/rename" => {
+                let p: lsp_types::RenameParams = parse(params)?;
+                let edit = navigation::rename(docs, doc, position, &p.new_name)
+                    .map_err(|why| (ErrorCode::InvalidParams, why))?;
+                to_json(edit)
+            }
+            _ => to_json(completion::complete(doc, position)),
         }
     }
 
@@ -368,7 +363,7 @@ fn parse<P: DeserializeOwned>(params: serde_json::Value) -> Result<P, Failure> {
     serde_json::from_value(params).map_err(|e| (ErrorCode::InvalidParams, e.to_string()))
 }
 
-fn to_json(value: impl Serialize) -> Result<serde_json::Value, Failure> {
+fn to_json(value: impl Serialize) -> Answer {
     serde_json::to_value(value).map_err(|e| (ErrorCode::InternalError, e.to_string()))
 }
 

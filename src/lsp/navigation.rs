@@ -61,7 +61,7 @@ pub fn definition(
     doc: &Document,
     position: Position,
 ) -> Option<GotoDefinitionResponse> {
-    let offset = doc.lines().offset(doc.text(), position);
+    let offset = doc.offset(position)?;
     if let Some(included) = include_at(doc, offset) {
         return Some(GotoDefinitionResponse::Scalar(included));
     }
@@ -86,7 +86,7 @@ pub fn references(
     position: Position,
     include_declaration: bool,
 ) -> Option<Vec<Location>> {
-    let offset = doc.lines().offset(doc.text(), position);
+    let offset = doc.offset(position)?;
     let target = target_at(doc, offset)?;
     Some(
         occurrences(docs, doc, &target)
@@ -109,8 +109,10 @@ pub fn rename(
     position: Position,
     new_name: &str,
 ) -> Result<WorkspaceEdit, String> {
-    let offset = doc.lines().offset(doc.text(), position);
-    let target = target_at(doc, offset).ok_or("no rule or pattern here")?;
+    let target = doc
+        .offset(position)
+        .and_then(|offset| target_at(doc, offset))
+        .ok_or("no rule or pattern here")?;
     let (is_pattern, wildcard) = match &target {
         Target::Pattern { wildcard, .. } => (true, *wildcard),
         Target::Rule { wildcard, .. } => (false, *wildcard),

@@ -17,11 +17,11 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::source::SourceFile;
 
 /// Most items blanked in one file: each costs a parse of the whole file.
-pub const MAX_RECOVERIES: usize = 32;
+const MAX_RECOVERIES: usize = 32;
 
 /// Parses `source` like [`parse_lossless`], but on a syntax error blanks the
 /// item it is in and goes on: the AST and tokens of every other item, and
-/// every syntax error (up to [`MAX_RECOVERIES`]) plus the diagnostics of
+/// every syntax error (up to 32) plus the diagnostics of
 /// the final parse. Spans are spans of `source`.
 #[must_use]
 pub fn parse_recovering(source: &Arc<SourceFile>) -> (ast::File, Tokens, Vec<Diagnostic>) {
