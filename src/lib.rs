@@ -44,6 +44,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod fmt;
 pub mod inputs;
+pub mod lsp;
 pub mod matcher;
 pub mod modules;
 pub mod output;

@@ -36,6 +36,8 @@ enum Command {
     Man,
     /// Turn published indicators (STIX, MISP, CSV) into YARA rules.
     Ioc(cli::ioc::IocArgs),
+    /// Serve the Language Server Protocol on standard input and output.
+    Lsp(cli::lsp::LspArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +53,6 @@ fn main() -> ExitCode {
         Command::Completion(args) => cli::completion::completion(args, Cli::command()),
         Command::Man => cli::completion::man(Cli::command()),
         Command::Ioc(args) => cli::ioc::run(args),
+        Command::Lsp(args) => cli::lsp::run(args),
     }
 }

@@ -30,19 +30,13 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
-use spoor::attribution::{Profiles, check_rule as check_rule_meta};
 use std::collections::BTreeMap;
 
-use spoor::compiler::conventions::Conventions;
-use spoor::compiler::{Compiler, Define, RuleCheck, sources};
-use spoor::config::{self, CheckConfig};
-use spoor::diagnostics::warnings::{self, WarningPolicy};
-use spoor::diagnostics::{Diagnostic, Fix, codes};
-use spoor::parser::ast;
+use spoor::compiler::project::{self, ActorProfiles, CheckOptions, MetaConvention, own_profiles};
+use spoor::compiler::{Define, RuleCheck, sources};
+use spoor::diagnostics::warnings;
+use spoor::diagnostics::{Diagnostic, Fix};
 use spoor::source::SourceFile;
-
-/// The directory, inside a checked directory, that holds its actor profiles.
-const ACTORS_DIR: &str = "actors";
 
 /// Arguments of `spoor check`.
 #[derive(Debug, Args)]
@@ -157,65 +151,19 @@ pub fn check(
     Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
-/// Every diagnostic of one file, built as the scan builds it, under the
-/// warning policy of its `spoor.toml` and the command line.
-/// Builds `file` as the scan would: its diagnostics, and how many rules it
-/// holds when it compiles.
+/// Builds `file` as the scan would (see [`project::check_file`]): its
+/// diagnostics, and how many rules it holds when it compiles.
 fn check_file(
     args: &CheckArgs,
     file: &Path,
     meta: Option<&Arc<dyn RuleCheck>>,
 ) -> (Vec<Diagnostic>, usize) {
-    let mut compiler = Compiler::new();
-    for define in &args.define {
-        compiler.define(&define.name, define.value.clone());
-    }
-    if let Some(meta) = meta {
-        compiler.add_rule_check(Arc::clone(meta));
-    }
-    match project_settings(args, file) {
-        Ok((policy, conventions)) => {
-            compiler.warning_policy(policy);
-            if let Some(conventions) = conventions {
-                compiler.add_rule_check(conventions);
-            }
-        }
-        Err(message) => return (vec![Diagnostic::global(codes::CONFIG, message)], 0),
-    }
-    compiler.add_file(file);
-    compiler.finish();
-    let found = compiler.diagnostics().to_vec();
-    match compiler.build() {
-        Ok(rules) => (found, rules.len()),
-        Err(diagnostics) => (diagnostics, 0),
-    }
-}
-
-/// The warning policy and conventions for `file`: its `spoor.toml`'s, then
-/// the command line's.
-fn project_settings(
-    args: &CheckArgs,
-    file: &Path,
-) -> Result<(WarningPolicy, Option<Arc<dyn RuleCheck>>), String> {
-    let config = config::for_path(file)?;
-    let mut policy = WarningPolicy::default();
-    policy
-        .disable(config.warnings.disabled.iter().map(String::as_str))
-        .map_err(|e| format!("spoor.toml [warnings]: {e}"))?;
-    if config.warnings.as_errors || args.fail_on_warnings || args.warnings_as.is_some() {
-        policy.deny();
-    }
-    match args.disable_warnings.as_deref() {
-        Some("") => policy.disable_all(),
-        Some(ids) => policy.disable(ids.split(','))?,
-        None => {}
-    }
-    let conventions = if config.check == CheckConfig::default() {
-        None
-    } else {
-        Some(Arc::new(Conventions::new(config.check)?) as Arc<dyn RuleCheck>)
+    let options = CheckOptions {
+        defines: args.define.clone(),
+        disable_warnings: args.disable_warnings.clone(),
+        deny_warnings: args.fail_on_warnings || args.warnings_as.is_some(),
     };
-    Ok((policy, conventions))
+    project::check_file(&options, file, None, meta)
 }
 
 /// Applies the fixes `diagnostics` carry to their files; reports each file
@@ -254,14 +202,16 @@ type FileToCheck = (PathBuf, Option<Arc<dyn RuleCheck>>);
 /// The rule files under `paths`, each with the profiles its meta is checked
 /// against; problems finding files or loading profiles go to `diagnostics`.
 fn files_to_check(paths: &[PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Vec<FileToCheck> {
-    let bundled: Arc<dyn RuleCheck> = Arc::new(MetaConvention(ActorProfiles::Bundled));
+    let bundled: Arc<dyn RuleCheck> = Arc::new(MetaConvention(Arc::new(ActorProfiles::Bundled)));
     let mut files = Vec::new();
     for root in paths {
         let (found, errors) = sources::rule_files(std::slice::from_ref(root));
         diagnostics.extend(errors);
         let meta: Option<Arc<dyn RuleCheck>> = match own_profiles(root) {
             None => Some(Arc::clone(&bundled)),
-            Some(Ok(profiles)) => Some(Arc::new(MetaConvention(ActorProfiles::Loaded(profiles)))),
+            Some(Ok(profiles)) => {
+                Some(Arc::new(MetaConvention(Arc::new(ActorProfiles::Loaded(profiles)))))
+            }
             // Invalid profiles are reported; meta is not checked against them.
             Some(Err(errors)) => {
                 diagnostics.extend(errors);
@@ -271,38 +221,4 @@ fn files_to_check(paths: &[PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Vec<F
         files.extend(found.into_iter().map(|file| (file, meta.clone())));
     }
     files
-}
-
-/// The profiles of `root`'s `actors/*.toml`, loaded and validated; `None`
-/// when `root` is not a directory with such files.
-fn own_profiles(root: &Path) -> Option<Result<Profiles, Vec<Diagnostic>>> {
-    let actors = root.join(ACTORS_DIR);
-    let has_profiles = std::fs::read_dir(&actors)
-        .ok()?
-        .filter_map(Result::ok)
-        .any(|entry| entry.path().extension().is_some_and(|e| e == "toml"));
-    has_profiles.then(|| Profiles::load_dir(&actors))
-}
-
-/// Where the actor profiles that rule meta is checked against come from.
-#[derive(Debug)]
-enum ActorProfiles {
-    /// Those compiled into spoor.
-    Bundled,
-    /// A checked directory's own.
-    Loaded(Profiles),
-}
-
-/// spoor's meta convention, checked against a set of actor profiles.
-#[derive(Debug)]
-struct MetaConvention(ActorProfiles);
-
-impl RuleCheck for MetaConvention {
-    fn check(&self, rule: &ast::Rule, source: &Arc<SourceFile>) -> Vec<Diagnostic> {
-        let profiles = match &self.0 {
-            ActorProfiles::Bundled => Profiles::bundled(),
-            ActorProfiles::Loaded(profiles) => profiles,
-        };
-        check_rule_meta(rule, source, profiles)
-    }
 }

@@ -7,6 +7,7 @@ pub mod destination;
 pub mod dump;
 pub mod fmt;
 pub mod ioc;
+pub mod lsp;
 pub mod profiles;
 pub mod progress;
 pub mod rules;

@@ -27,16 +27,26 @@ type IncludeChain = Vec<PathBuf>;
 /// Reads and compiles the file at `path`.
 pub(super) fn compile_path(compiler: &mut Compiler, path: &Path) {
     match read(path) {
-        Ok((canonical, text)) => {
-            let source = SourceFile::new(path.display().to_string(), text);
-            let mut chain = vec![canonical];
-            let mut imports = Imports::new();
-            compile_source(compiler, &source, path.parent(), &mut chain, &mut imports);
-        }
+        Ok((canonical, text)) => compile_file_text(compiler, path, canonical, text),
         Err(e) => compiler
             .diagnostics
             .push(Diagnostic::global(codes::IO, format!("cannot read `{}`: {e}", path.display()))),
     }
+}
+
+/// Compiles `text` as the content of the file at `path`, whatever is on
+/// disk: an editor's unsaved buffer. Its includes are resolved relative to
+/// `path`'s directory, as if it had been saved.
+pub(super) fn compile_buffer(compiler: &mut Compiler, path: &Path, text: String) {
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    compile_file_text(compiler, path, canonical, text);
+}
+
+fn compile_file_text(compiler: &mut Compiler, path: &Path, canonical: PathBuf, text: String) {
+    let source = SourceFile::new(path.display().to_string(), text);
+    let mut chain = vec![canonical];
+    let mut imports = Imports::new();
+    compile_source(compiler, &source, path.parent(), &mut chain, &mut imports);
 }
 
 /// Compiles text that has no file of its own.

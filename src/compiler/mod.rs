@@ -51,6 +51,7 @@ mod pattern_ir;
 mod pattern_lints;
 mod patterns;
 mod plan;
+pub mod project;
 pub mod requirements;
 pub mod sources;
 
@@ -203,6 +204,17 @@ impl Compiler {
     pub fn add_file(&mut self, path: &Path) -> &mut Self {
         let from = self.diagnostics.len();
         includes::compile_path(self, path);
+        self.warnings.apply(&mut self.diagnostics, from);
+        self
+    }
+
+    /// Parses and checks `text` as the content of the rule file at `path`
+    /// (an editor's unsaved buffer): diagnostics name `path`, and includes
+    /// are resolved relative to its directory, exactly as
+    /// [`Compiler::add_file`] would once the text is saved.
+    pub fn add_buffer(&mut self, path: &Path, text: &str) -> &mut Self {
+        let from = self.diagnostics.len();
+        includes::compile_buffer(self, path, text.to_owned());
         self.warnings.apply(&mut self.diagnostics, from);
         self
     }

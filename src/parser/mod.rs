@@ -9,7 +9,9 @@
 //! misuse) are all reported and parsing goes on.
 //!
 //! [`parse_lossless`] also returns the file's [`Tokens`], comments and
-//! punctuation included, for tools that rewrite rule text (the formatter).
+//! punctuation included, for tools that rewrite rule text (the formatter);
+//! [`parse_recovering`] goes past syntax errors, one rule at a time, for
+//! tools that need the rest of a file being edited (the language server).
 //!
 //! [`print()`] writes an AST back as rule text; [`erase_spans`] makes two
 //! ASTs comparable regardless of where their nodes were written.
@@ -32,6 +34,7 @@ mod grammar;
 mod literal;
 pub(crate) mod modifiers;
 mod print;
+mod recover;
 mod spans;
 mod syntax_error;
 mod tokens;
@@ -46,6 +49,7 @@ use crate::source::{SourceFile, Span};
 use grammar::{Rule, YaraParser};
 
 pub use print::{print, string_body};
+pub use recover::parse_recovering;
 pub use spans::erase_spans;
 pub use tokens::{Token, TokenKind, Tokens};
 

@@ -26,6 +26,7 @@ mod fmt;
 mod hostile;
 mod indicators;
 mod ioc;
+mod lsp;
 mod modules_lnk;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;
