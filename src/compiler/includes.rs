@@ -63,6 +63,21 @@ fn read(path: &Path) -> std::io::Result<(PathBuf, String)> {
     Ok((canonical, text))
 }
 
+/// Largest file whose syntax errors are all reported: past the first,
+/// each costs a parse of the whole file (see [`parser::parse_recovering`]),
+/// so a larger file reports its first one only.
+const RECOVERY_MAX_BYTES: usize = 1 << 20;
+
+/// The diagnostics of a file whose parse stopped at a syntax error
+/// (`first`): every syntax error of it, and the other diagnostics of the
+/// items around them, found by parsing past each broken item.
+fn every_syntax_error(source: &Arc<SourceFile>, first: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if source.text().len() > RECOVERY_MAX_BYTES {
+        return first;
+    }
+    parser::parse_recovering(source).2
+}
+
 fn compile_source(
     compiler: &mut Compiler,
     source: &Arc<SourceFile>,
@@ -71,6 +86,10 @@ fn compile_source(
     imports: &mut Imports,
 ) {
     let (file, syntax) = parser::parse(source);
+    if syntax.iter().any(|d| d.code == codes::SYNTAX) {
+        compiler.diagnostics.extend(every_syntax_error(source, syntax));
+        return;
+    }
     let syntax_failed = syntax.iter().any(Diagnostic::is_error);
     compiler.diagnostics.extend(syntax);
     if syntax_failed {
