@@ -3,7 +3,7 @@
 //! `filetype == "EXE"`. The name is decided by the bytes alone, never by
 //! the file name; an input matching no entry is `UNKNOWN`, as in LOKI.
 
-/// The name of an input no entry of [`MAGICS`] matches.
+/// The name of an input whose magic bytes are in no entry of the table.
 pub const UNKNOWN: &str = "UNKNOWN";
 
 /// Magic bytes at an offset, and the name they give; the first entry that

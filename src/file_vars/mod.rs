@@ -6,7 +6,7 @@
 //! `filepath == "/var/log"`, `extension == ".exe"`). A rule that names one
 //! of them and finds no `--define` for it gets a [`FileVar`] instead of a
 //! constant: its value is only known per input, so it is never folded, and
-//! it is computed on first use in a scan ([`FileVars`]), which keeps the
+//! it is computed on first use in a scan (`FileVars`), which keeps the
 //! cost nil for the rules that never read it.
 //!
 //! The values follow LOKI's (`loki.py` passes them to yara-python):
@@ -49,7 +49,7 @@ pub enum FileVar {
 }
 
 impl FileVar {
-    /// Every per-file external, in the order [`FileVars`] stores them.
+    /// Every per-file external, in the order `FileVars` stores them.
     pub const ALL: [FileVar; 5] =
         [FileVar::Name, FileVar::Path, FileVar::Extension, FileVar::Type, FileVar::Owner];
 
