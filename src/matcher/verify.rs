@@ -277,7 +277,6 @@ impl RegexVerifier {
     /// (greedy) or shortest (lazy) other length that passes.
     fn accepted_at(
         &self,
-        automata: &Automata,
         edges: &Edges,
         data: &[u8],
         start: usize,
@@ -285,6 +284,7 @@ impl RegexVerifier {
         caches: ForwardCaches,
         budget: &Budget,
     ) -> Option<Match> {
+        let automata = self.automata()?;
         let length = Self::length_at(automata, data, start, end, caches.forward, budget)?;
         let preferred = Match { offset: start, length, xor_key: None };
         if let Some(accepted) = edges.accept(data, preferred) {
@@ -324,8 +324,7 @@ impl RegexVerifier {
         let (reverse, forward, ends) = (&mut caches.reverse, &mut caches.forward, &mut caches.ends);
         self.starts(automata, data, atom, reverse, budget, |start| {
             let caches = ForwardCaches { forward: &mut *forward, ends: &mut *ends };
-            self.accepted_at(automata, edges, data, start, end, caches, budget)
-                .is_none_or(&mut *emit)
+            self.accepted_at(edges, data, start, end, caches, budget).is_none_or(&mut *emit)
         });
     }
 
@@ -362,8 +361,7 @@ impl RegexVerifier {
             if after_match {
                 let forward =
                     ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
-                match self.accepted_at(automata, edges, data, from, end_from(from), forward, budget)
-                {
+                match self.accepted_at(edges, data, from, end_from(from), forward, budget) {
                     Some(accepted) if !emit(accepted) => return,
                     Some(_) => {}
                     None => after_match = false,
@@ -399,7 +397,7 @@ impl RegexVerifier {
             };
             let forward = ForwardCaches { forward: &mut caches.forward, ends: &mut caches.ends };
             if let Some(accepted) =
-                self.accepted_at(automata, edges, data, start, end_from(start), forward, budget)
+                self.accepted_at(edges, data, start, end_from(start), forward, budget)
             {
                 if !emit(accepted) {
                     return;
@@ -418,7 +416,6 @@ impl RegexVerifier {
         offset: usize,
         limits: &MatcherLimits,
     ) -> Option<Match> {
-        let automata = self.automata()?;
         if offset > data.len() {
             return None;
         }
@@ -429,7 +426,7 @@ impl RegexVerifier {
         let caches = ForwardCaches { forward: &mut None, ends: &mut None };
         // One anchored walk, bounded by the input: no deadline needed.
         let unlimited = Deadline::default();
-        self.accepted_at(automata, edges, data, offset, end, caches, &Budget::new(&unlimited))
+        self.accepted_at(edges, data, offset, end, caches, &Budget::new(&unlimited))
     }
 }
 
