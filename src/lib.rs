@@ -42,6 +42,7 @@ mod byte_strings;
 pub mod compiler;
 pub mod config;
 pub mod diagnostics;
+pub mod file_vars;
 pub mod fmt;
 pub mod inputs;
 pub mod lsp;

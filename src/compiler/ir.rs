@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::file_vars::FileVar;
 use crate::modules::{self, CallContext, FunctionImpl, ModuleId, Value};
 use crate::results::MetaValue;
 pub use crate::semantics::{ArithOp, BitOp, CmpOp, IntReader, StrOp};
@@ -243,6 +244,9 @@ pub enum Expr {
     Entrypoint,
     /// An external variable.
     External(ExternalId),
+    /// A per-file external no `--define` gave a value (`filename`, ...):
+    /// known only per input, never folded.
+    FileVar(FileVar),
     /// A loop or `with` variable.
     Var(VarId),
     /// The result of an earlier rule.

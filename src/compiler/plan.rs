@@ -197,6 +197,7 @@ fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
         | Expr::Filesize
         | Expr::Entrypoint
         | Expr::External(_)
+        | Expr::FileVar(_)
         | Expr::Var(_)
         | Expr::Rule(_)
         | Expr::Module(_)

@@ -272,6 +272,22 @@ fn program_externals_carry_defined_values() {
 }
 
 #[test]
+fn per_file_externals_need_no_define_and_a_define_wins() {
+    use crate::file_vars::FileVar;
+    let text = r#"rule a { condition: filename == "a" and filetype != extension }"#;
+    let Expr::And(terms) = condition(text) else { panic!("an `and`") };
+    assert!(
+        matches!(&terms[0], Expr::Compare { lhs, .. } if matches!(**lhs, Expr::FileVar(FileVar::Name)))
+    );
+    assert_eq!(codes_of("rule a { condition: filepath > 1 }"), [codes::TYPE_MISMATCH]);
+    let mut compiler = Compiler::new();
+    compiler.define("filename", Constant::Integer(1));
+    compiler.add_source("rule a { condition: filename == 1 and owner != \"\" }", "t.yar");
+    let rules = compiler.build().unwrap();
+    assert_eq!(rules.program().externals.len(), 1, "only the defined one is an external");
+}
+
+#[test]
 fn functions_inside_array_elements_receive_the_element_first() {
     let program = compile(
         r#"import "pe"

@@ -5,6 +5,7 @@ use std::path::Path;
 use super::expand::{Event, expand};
 use super::limits::ArchiveLimits;
 use crate::Scanner;
+use crate::file_vars::Origin;
 use crate::results::{FileReport, Outcome};
 use crate::scanner::error::ScanError;
 use crate::scanner::input::{self, LoadOptions};
@@ -27,7 +28,7 @@ pub fn scan_path(
             return;
         }
     };
-    emit(report_of(scanner.scan_input(&input), path, input.len() as u64));
+    emit(report_of(scanner.scan_input(&input, path), path, input.len() as u64));
     let Some(limits) = archives else { return };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     expand(&input, &name, limits, &mut |event| emit(member_report(scanner, path, event)));
@@ -40,7 +41,9 @@ pub fn scan_path(
 fn member_report(scanner: &mut Scanner<'_>, path: &Path, event: Event<'_>) -> FileReport {
     let (chain, mut report) = match event {
         Event::Member { chain, data, warning } => {
-            let mut report = report_of(scanner.scan_bytes(data), path, data.len() as u64);
+            let origin = Origin { path, member: chain };
+            let mut report =
+                report_of(scanner.scan_bytes_from(data, origin), path, data.len() as u64);
             if let (Some(warning), Outcome::Scanned { warnings, .. }) =
                 (warning, &mut report.outcome)
             {

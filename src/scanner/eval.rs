@@ -33,6 +33,7 @@ use crate::compiler::ir::{
     Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Quantifier, RegexId, RuleId,
     VarId,
 };
+use crate::file_vars::FileVars;
 use crate::matcher::{Match, PatternMatches, starting_in};
 use crate::modules::{CallContext, Value};
 use crate::rules::{PatternPlan, Rules};
@@ -105,6 +106,8 @@ pub(crate) struct ScanState<'a> {
     pub(crate) anchored_checks: &'a Cell<u64>,
     pub(crate) messages: &'a RefCell<Vec<String>>,
     pub(crate) clock: &'a Clock,
+    /// `filename`, `filepath`, ... of this input, computed on first use.
+    pub(crate) file_vars: &'a FileVars<'a>,
 }
 
 impl<'a> ScanState<'a> {
@@ -348,6 +351,9 @@ impl<'a> Eval<'_, 'a> {
             }
             Expr::External(id) => {
                 Val::from_constant(&self.st.rules.program().externals[id.0 as usize].value)
+            }
+            Expr::FileVar(var) => {
+                Val::Str(Cow::Borrowed(self.st.file_vars.get(*var, self.st.data)))
             }
             Expr::Var(var) => self.frame.get(var.0 as usize).cloned().unwrap_or(Val::Undef),
             Expr::Rule(id) => match self.verdicts.get(id.0 as usize) {

@@ -31,6 +31,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::compiler::ir::{PatternId, RuleId};
+use crate::file_vars::{FileVars, Origin};
 use crate::matcher::deadline::Deadline;
 use crate::matcher::{Match, PatternMatches, Scratch};
 use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
@@ -171,7 +172,7 @@ impl<'r> Scanner<'r> {
     /// shrank while it was mapped.
     pub fn scan_file(&mut self, path: &Path, load: &LoadOptions) -> Result<ScanResults, ScanError> {
         let input = input::load(path, load)?;
-        self.scan_input(&input)
+        self.scan_input(&input, path)
     }
 
     /// Scans `path` into an owned report; a failure becomes
@@ -183,28 +184,51 @@ impl<'r> Scanner<'r> {
             Ok(input) => input,
             Err(error) => return FileReport::failed(path.to_path_buf(), error.to_string()),
         };
-        report_of(self.scan_input(&input), path, input.len() as u64)
+        report_of(self.scan_input(&input, path), path, input.len() as u64)
     }
 
-    /// Scans a loaded file; its results are void if it shrank meanwhile.
+    /// Scans a file loaded from `path` (which names it in the per-file
+    /// externals); its results are void if it shrank meanwhile.
     ///
     /// # Errors
     /// On a timeout, or when the mapped file shrank during the scan.
-    pub fn scan_input(&mut self, input: &input::Input) -> Result<ScanResults, ScanError> {
-        let results = self.scan_bytes(input)?;
+    pub fn scan_input(
+        &mut self,
+        input: &input::Input,
+        path: &Path,
+    ) -> Result<ScanResults, ScanError> {
+        let results = self.scan_bytes_from(input, Origin { path, member: &[] })?;
         if input.was_truncated() {
             return Err(ScanError::FileChanged);
         }
         Ok(results)
     }
 
-    /// Scans `data`.
+    /// Scans `data`, which comes from no file: the per-file externals
+    /// other than `filetype` are empty (see [`crate::file_vars`]).
     ///
     /// # Errors
     /// [`ScanError::Timeout`] when the scan runs past the timeout,
     /// [`ScanError::Interrupted`] when the cancel flag is set; both keep
     /// the rules decided until then.
     pub fn scan_bytes(&mut self, data: &[u8]) -> Result<ScanResults, ScanError> {
+        self.scan(data, None)
+    }
+
+    /// Scans `data`, the bytes of the file or member `origin` names for
+    /// the per-file externals (`filename`, `filepath`, ...).
+    ///
+    /// # Errors
+    /// As [`Scanner::scan_bytes`].
+    pub fn scan_bytes_from(
+        &mut self,
+        data: &[u8],
+        origin: Origin<'_>,
+    ) -> Result<ScanResults, ScanError> {
+        self.scan(data, Some(origin))
+    }
+
+    fn scan(&mut self, data: &[u8], origin: Option<Origin<'_>>) -> Result<ScanResults, ScanError> {
         let timeout = self.options.timeout;
         let deadline = Deadline::after(timeout, self.options.cancel.clone());
         self.scratch.set_deadline(deadline.clone());
@@ -214,6 +238,7 @@ impl<'r> Scanner<'r> {
         let anchored_checks = Cell::new(0);
         let messages = RefCell::new(Vec::new());
         let clock = Clock::new(deadline);
+        let file_vars = FileVars::new(origin);
         let mut state = ScanState {
             rules,
             data,
@@ -223,6 +248,7 @@ impl<'r> Scanner<'r> {
             anchored_checks: &anchored_checks,
             messages: &messages,
             clock: &clock,
+            file_vars: &file_vars,
         };
         self.stats.inputs += 1;
 

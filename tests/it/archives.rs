@@ -4,7 +4,7 @@
 //! tree; unreadable members, limits and bombs are reported per member.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -602,4 +602,189 @@ fn an_overlapping_entry_zip_is_stopped() {
     eocd[16..20].copy_from_slice(&u32::try_from(directory_start).unwrap().to_le_bytes());
     bomb.extend(eocd);
     assert_bomb_defused("overlap.zip", &bomb, "limit hit");
+}
+
+/// Generic rules that hit ordinary files of packages many times: headers,
+/// common words, and a per-file external (`extension`).
+const GENERIC_RULES: &str = r#"
+rule elf_header { condition: uint32(0) == 0x464c457f }
+rule zip_header { condition: uint32(0) == 0x04034b50 }
+rule gzip_header { condition: uint16(0) == 0x8b1f }
+rule xz_header { condition: uint32(0) == 0x587a37fd }
+rule shebang { condition: uint16(0) == 0x2123 }
+rule python_source { condition: extension == ".py" }
+rule javascript_source { condition: extension == ".js" }
+rule defines_something { strings: $a = "def " $b = "function" condition: any of them }
+rule mentions_license { strings: $a = "license" nocase condition: $a }
+rule copyright { strings: $a = "Copyright" condition: $a }
+rule glibc_symbols { strings: $a = "GLIBC_" condition: $a }
+rule json_fields { strings: $a = /"(name|version)"\s*:/ condition: $a }
+"#;
+
+/// Writes the regular files of a tar stream below `dest` (each through
+/// [`unpack_member`]); links and directories are left out, as the scanner
+/// leaves them out.
+fn unpack_tar(reader: impl std::io::Read, dest: &Path) {
+    let mut archive = tar::Archive::new(reader);
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.header().entry_type().is_file() {
+            let name = leaf(&entry.path().unwrap().to_string_lossy());
+            let mut data = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+            unpack_member(&name, &data, dest);
+        }
+    }
+}
+
+/// A compressed stream's bytes, and the name its gzip header gives, when
+/// `bytes` is one (told by its magic, as the scanner tells it).
+fn decompressed(bytes: &[u8]) -> Option<(Vec<u8>, Option<String>)> {
+    let mut out = Vec::new();
+    let mut header_name = None;
+    let read = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut reader = flate2::read::MultiGzDecoder::new(bytes);
+        let read = reader.read_to_end(&mut out);
+        header_name = reader
+            .header()
+            .and_then(|h| h.filename())
+            .map(|n| String::from_utf8_lossy(n).into_owned());
+        read
+    } else if bytes.starts_with(b"\xfd7zXZ\0") {
+        lzma_rust2::XzReader::new(bytes, true).read_to_end(&mut out)
+    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        zstd::Decoder::new(bytes).unwrap().read_to_end(&mut out)
+    } else if bytes.starts_with(b"BZh") {
+        bzip2::read::MultiBzDecoder::new(bytes).read_to_end(&mut out)
+    } else {
+        return None;
+    };
+    let _ = read.unwrap();
+    Some((out, header_name))
+}
+
+/// Writes a member `name` of `bytes` below `dest`; when it is a tar, or a
+/// compressed stream, what it holds goes beside it into `NAME.d/`: a
+/// compressed tar's files, or a bare compressed file's one member named
+/// from the gzip header or the name without its suffix.
+fn unpack_member(name: &str, bytes: &[u8], dest: &Path) {
+    let path = dest.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    let inside = dest.join(format!("{name}.d"));
+    let is_tar = |b: &[u8]| b.get(257..262) == Some(&b"ustar"[..]);
+    if is_tar(bytes) {
+        unpack_tar(bytes, &inside);
+        return;
+    }
+    match decompressed(bytes) {
+        Some((data, _)) if is_tar(&data) => unpack_tar(data.as_slice(), &inside),
+        Some((data, header_name)) => {
+            let file_name = Path::new(name).file_name().unwrap().to_string_lossy().into_owned();
+            let stem = file_name.rsplit_once('.').map_or("", |(stem, _)| stem);
+            unpack_member(&header_name.unwrap_or_else(|| stem.to_owned()), &data, &inside);
+        }
+        None => {}
+    }
+}
+
+/// Unpacks a wheel, an npm tarball or a .deb into `dest`, every member
+/// through [`unpack_member`] (so the .deb's `data.tar.xz` is a file with
+/// its files in `data.tar.xz.d/`).
+fn unpack_artifact(artifact: &Path, dest: &Path) {
+    let bytes = std::fs::read(artifact).unwrap();
+    match artifact.extension().and_then(|e| e.to_str()) {
+        Some("whl") => {
+            let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+            for i in 0..zip.len() {
+                let mut member = zip.by_index(i).unwrap();
+                if member.is_file() {
+                    let name = member.enclosed_name().unwrap().to_string_lossy().into_owned();
+                    let mut data = Vec::new();
+                    let _ = member.read_to_end(&mut data).unwrap();
+                    unpack_member(&name, &data, dest);
+                }
+            }
+        }
+        Some("tgz") => unpack_tar(decompressed(&bytes).unwrap().0.as_slice(), dest),
+        Some("deb") => {
+            let mut ar = ar::Archive::new(bytes.as_slice());
+            while let Some(member) = ar.next_entry() {
+                let mut member = member.unwrap();
+                let name = String::from_utf8_lossy(member.header().identifier()).into_owned();
+                let mut data = Vec::new();
+                let _ = member.read_to_end(&mut data).unwrap();
+                unpack_member(&name, &data, dest);
+            }
+        }
+        other => panic!("not an artifact: {other:?}"),
+    }
+}
+
+/// The path in the unpacked copy of a member named by `chain`.
+fn unpacked_path(chain: &[String]) -> String {
+    let (last, outer) = chain.split_last().unwrap();
+    outer.iter().map(|c| format!("{}.d/", leaf(c))).chain([leaf(last)]).collect()
+}
+
+/// Real artifacts from the package tools of this machine (`pip download`,
+/// apt's cache or `apt-get download`, `npm pack`; see
+/// `util::artifacts`): the (member path, rule) pairs of scanning each
+/// archive equal the (relative path, rule) pairs of scanning its unpacked
+/// copy. Without a tool or a registry, those artifacts are left out with a
+/// note.
+#[test]
+fn real_package_artifacts_give_the_pairs_of_their_unpacked_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let packed = dir.path().join("packed");
+    let artifacts = crate::util::artifacts::fetch_all(&packed);
+    if artifacts.is_empty() {
+        eprintln!("note: no package artifact could be had, test skipped");
+        return;
+    }
+    let unpacked = dir.path().join("unpacked");
+    for artifact in &artifacts {
+        unpack_artifact(artifact, &unpacked.join(artifact.file_name().unwrap()));
+    }
+    let rules = dir.path().join("generic.yar");
+    std::fs::write(&rules, GENERIC_RULES).unwrap();
+    let bundled = crate::util::repo().join("rules");
+    let rule_args = ["--rules", rules.to_str().unwrap(), "--rules", bundled.to_str().unwrap()];
+
+    let mut in_archives: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let report = scan_json(&packed, &rule_args);
+    assert_eq!(report["errors"], serde_json::json!([]), "every member read");
+    for file in report["files"].as_array().unwrap() {
+        let chain = members(file);
+        if chain.is_empty() {
+            continue;
+        }
+        let archive = Path::new(file["path"].as_str().unwrap()).file_name().unwrap();
+        let archive = archive.to_string_lossy().into_owned();
+        for rule in rules_of(file) {
+            let _ = in_archives.insert((archive.clone(), unpacked_path(&chain), rule));
+        }
+    }
+    let mut no_archives = rule_args.to_vec();
+    no_archives.push("--no-archives");
+    let mut in_copies: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for file in scan_json(&unpacked, &no_archives)["files"].as_array().unwrap() {
+        let relative = Path::new(file["path"].as_str().unwrap()).strip_prefix(&unpacked).unwrap();
+        let mut parts = relative.iter().map(|p| p.to_string_lossy().into_owned());
+        let archive = parts.next().unwrap();
+        let rest: Vec<String> = parts.collect();
+        for rule in rules_of(file) {
+            let _ = in_copies.insert((archive.clone(), rest.join("/"), rule));
+        }
+    }
+    for artifact in &artifacts {
+        let name = artifact.file_name().unwrap().to_string_lossy().into_owned();
+        let of = |pairs: &BTreeSet<(String, String, String)>| -> BTreeSet<(String, String)> {
+            pairs.iter().filter(|p| p.0 == name).map(|p| (p.1.clone(), p.2.clone())).collect()
+        };
+        let (found, expected) = (of(&in_archives), of(&in_copies));
+        eprintln!("{name}: {} (member, rule) pairs", expected.len());
+        assert!(expected.len() >= 3, "{name}: the rules hit its files: {expected:?}");
+        assert_eq!(found, expected, "{name}: the pairs of its unpacked copy");
+    }
 }

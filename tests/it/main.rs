@@ -22,6 +22,7 @@ mod differential;
 mod eval_conditions;
 mod eval_modules;
 mod eval_signature_base;
+mod file_externals;
 mod fmt;
 mod hostile;
 mod indicators;

@@ -25,6 +25,7 @@ use super::fold::{self, Overflow};
 use super::ir::{self, CmpOp, Constant, Expr, FunctionRef, RuleId, VarId};
 use super::patterns::{DeclaredPatterns, RegexTable};
 use crate::diagnostics::{Diagnostic, codes, suggest};
+use crate::file_vars::FileVar;
 use crate::modules::{self, ModuleId};
 use crate::parser::ast::{self, ExprKind, Ident};
 use crate::semantics::IntWidth;
@@ -478,6 +479,10 @@ impl<'a> ExprChecker<'a> {
                 module_path: Some(ModulePath::root(*module)),
             });
         }
+        // Last, so that a `--define` of the same name wins.
+        if let Some(var) = FileVar::from_name(name) {
+            return Some(Typed::new(Expr::FileVar(var), Type::String));
+        }
         self.unknown_name(id);
         None
     }
@@ -492,6 +497,7 @@ impl<'a> ExprChecker<'a> {
             .map(|v| v.name.as_str())
             .chain(self.env.rules.names())
             .chain(self.env.externals.names())
+            .chain(FileVar::ALL.map(FileVar::name))
             .chain(self.env.imports.keys().map(String::as_str))
             .collect();
         for module in modules::names() {

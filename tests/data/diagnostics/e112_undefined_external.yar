@@ -1,3 +1,3 @@
 rule a {
-  condition: filename contains "setup"
+  condition: source_host contains "setup"
 }

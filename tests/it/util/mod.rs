@@ -1,5 +1,6 @@
 //! Helpers shared by every module of the integration test binary.
 
+pub mod artifacts;
 pub mod lsp;
 pub mod pe_samples;
 pub mod rng;
