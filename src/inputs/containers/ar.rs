@@ -150,7 +150,7 @@ mod tests {
         data.extend(header("/0", 3));
         data.extend(b"abc\n");
         data.extend(header("#1/8", 10));
-        data.extend(b"bsd.name\0\0xy");
+        data.extend(b"bsd.namexy");
         data.extend(header("short/", 1));
         data.extend(b"z");
         let found = members(&data).unwrap();
