@@ -135,7 +135,19 @@ pub fn find(path: &Path) -> Option<PathBuf> {
 pub fn for_path(path: &Path) -> Result<Config, String> {
     let Some(file) = find(path) else { return Ok(Config::default()) };
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))
+    Config::parse(&text).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+impl Config {
+    /// Parses the text of a `spoor.toml`. Separate from [`for_path`] so
+    /// that text not (yet) on disk, such as an editor's unsaved buffer or
+    /// a fuzzer's input, goes through the same parser.
+    ///
+    /// # Errors
+    /// When the text is not TOML or names keys this version does not know.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
 }
 
 #[cfg(test)]
