@@ -26,6 +26,7 @@ mod hostile;
 mod indicators;
 mod ioc;
 mod modules_lnk;
+mod modules_mutants_reference;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;
 mod modules_pe_reference;
