@@ -424,4 +424,17 @@ mod tests {
         assert!(ParsedElf::parse(&data).unwrap().segments.is_empty());
         assert!(ParsedElf::parse(&sample()[..40]).is_none());
     }
+
+    /// Issue 15: a shared object whose section table is gone kept no entry
+    /// point (or one from garbage sections); YARA-X takes it from the
+    /// segments, and gives none for a reserved section count.
+    #[test]
+    fn the_entry_point_comes_from_the_segments() {
+        let mut data = sample();
+        data[16] = 3; // ET_DYN
+        data[40..48].fill(0); // e_shoff 0
+        assert_eq!(ParsedElf::parse(&data).unwrap().entry_point, Some(0x100));
+        data[60..62].copy_from_slice(&0xff00u16.to_le_bytes());
+        assert_eq!(ParsedElf::parse(&data).unwrap().entry_point, None);
+    }
 }

@@ -415,4 +415,33 @@ mod tests {
         assert_eq!(headers.optional.magic, 0);
         assert!(headers.sections.is_empty());
     }
+
+    /// A PE of 0x200 bytes: an optional header with `magic`, entry point
+    /// 0x1234 and `rva_count` for `NumberOfRvaAndSizes`.
+    fn pe_with(magic: u16, rva_count: u32) -> Vec<u8> {
+        let mut data = vec![0u8; 0x200];
+        data[..2].copy_from_slice(b"MZ");
+        data[0x3c] = 0x80;
+        data[0x80..0x84].copy_from_slice(b"PE\0\0");
+        data[0x94] = 0xe0;
+        data[0x98..0x9a].copy_from_slice(&magic.to_le_bytes());
+        data[0x98 + 16..0x98 + 20].copy_from_slice(&0x1234u32.to_le_bytes());
+        data[0x98 + 92..0x98 + 96].copy_from_slice(&rva_count.to_le_bytes());
+        data
+    }
+
+    /// Issue 15: an unknown magic dropped the optional header, and
+    /// NumberOfRvaAndSizes 0 listed 16 entries and 0xffffffff none.
+    #[test]
+    fn unknown_magic_reads_as_pe32_and_directories_are_capped_at_16() {
+        let data = pe_with(0x1234, 16);
+        let headers = Headers::parse(&data).unwrap();
+        assert_eq!(headers.optional.entry_point, 0x1234);
+        assert!(headers.is_32bit());
+        for (count, listed) in [(0, 0), (5, 5), (16, 16), (17, 16), (u32::MAX, 16)] {
+            let data = pe_with(OPTIONAL_HDR32_MAGIC, count);
+            let listed_here = Headers::parse(&data).unwrap().data_directories().len();
+            assert_eq!(listed_here, listed, "NumberOfRvaAndSizes {count}");
+        }
+    }
 }
