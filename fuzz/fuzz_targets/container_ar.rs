@@ -2,4 +2,6 @@
 
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| spoor_fuzz::container(spoor::inputs::containers::Kind::Ar, data));
+use spoor::inputs::containers::Kind;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| spoor_fuzz::container(Kind::Ar, data));

@@ -112,7 +112,8 @@ impl PeLayout {
     /// The file offset of `rva`, through the section table.
     fn offset(&self, data: &[u8], rva: usize) -> Option<usize> {
         (0..self.section_count).map(|i| self.sections + 40 * i).find_map(|s| {
-            let (va, size, raw) = (u32_at(data, s + 12), u32_at(data, s + 16), u32_at(data, s + 20));
+            let (va, size, raw) =
+                (u32_at(data, s + 12), u32_at(data, s + 16), u32_at(data, s + 20));
             (va <= rva && rva < va + size).then(|| raw + rva - va)
         })
     }
@@ -145,7 +146,8 @@ fn pe_targeted(data: &[u8], layout: &PeLayout) -> Vec<(String, Vec<u8>)> {
     if let Some(exports) = layout.offset(data, u32_at(data, layout.directory)) {
         with("NumberOfFunctions ffffffff", exports + 20, &u32::MAX.to_le_bytes());
     }
-    for cut in [layout.sections + 20, layout.sections + 40 * layout.section_count / 2, data.len() / 2]
+    for cut in
+        [layout.sections + 20, layout.sections + 40 * layout.section_count / 2, data.len() / 2]
     {
         out.push((format!("truncated at {cut}"), data[..cut.min(data.len())].to_vec()));
     }
@@ -256,7 +258,10 @@ fn mutants(data: &[u8], rng: &mut Rng) -> Vec<(String, Vec<u8>)> {
         let headers = (0, pe.sections + 40 * pe.section_count);
         let imports = pe.offset(data, u32_at(data, pe.directory + 8)).unwrap_or(0);
         let resources = pe.offset(data, u32_at(data, pe.directory + 16)).unwrap_or(0);
-        (pe_targeted(data, &pe), vec![headers, (imports, imports + 256), (resources, resources + 256)])
+        (
+            pe_targeted(data, &pe),
+            vec![headers, (imports, imports + 256), (resources, resources + 256)],
+        )
     } else if let Some(elf) = ElfLayout::of(data) {
         let segments = (elf.phoff, elf.phoff + 56 * 8);
         let sections = (elf.shoff, elf.shoff + 64 * elf.shnum);
@@ -274,8 +279,7 @@ fn mutants(data: &[u8], rng: &mut Rng) -> Vec<(String, Vec<u8>)> {
 /// not installed.
 fn yara_x_outputs(files: &[PathBuf]) -> Option<Vec<Json>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pe_reference.py");
-    let output =
-        Command::new("python3").arg(script).arg("--outputs").args(files).output().ok()?;
+    let output = Command::new("python3").arg(script).arg("--outputs").args(files).output().ok()?;
     if !output.status.success() {
         eprintln!("note: yara-x unavailable: {}", String::from_utf8_lossy(&output.stderr));
         return None;
@@ -287,8 +291,13 @@ fn yara_x_outputs(files: &[PathBuf]) -> Option<Vec<Json>> {
 }
 
 /// The mutations the issue names: every field of these must match.
-const ISSUE_CASES: [&str; 5] =
-    ["NumberOfRvaAndSizes", "optional magic", "OriginalFirstThunk", "e_shoff 0", "section table cut"];
+const ISSUE_CASES: [&str; 5] = [
+    "NumberOfRvaAndSizes",
+    "optional magic",
+    "OriginalFirstThunk",
+    "e_shoff 0",
+    "section table cut",
+];
 
 /// Whether `case` (`[seed: mutation] detail`) comes from an [`ISSUE_CASES`]
 /// mutation.
@@ -361,7 +370,11 @@ fn malformed_pe_and_elf_files_give_yara_x_values() {
     }
     for (field, cases) in &tally.mismatches {
         let example: String = cases[0].chars().take(400).collect();
-        eprintln!("MISMATCH {field}: {} case(s) from {}; e.g. {example}", cases.len(), kinds(cases));
+        eprintln!(
+            "MISMATCH {field}: {} case(s) from {}; e.g. {example}",
+            cases.len(),
+            kinds(cases)
+        );
     }
     assert!(files.len() > 100, "too few seeds found: {}", files.len());
     assert!(tally.mismatches.is_empty(), "{} fields differ from YARA-X", tally.mismatches.len());

@@ -310,7 +310,9 @@ fn section_data(r: &Reader<'_>, header: &Header, sections: Option<Vec<Section>>)
 fn entry_offset(segments: &[Segment], va: u64) -> Option<u64> {
     segments.iter().find_map(|s| {
         let end = s.virtual_address.checked_add(s.memory_size)?;
-        (s.virtual_address..end).contains(&va).then(|| s.offset.checked_add(va - s.virtual_address))?
+        (s.virtual_address..end)
+            .contains(&va)
+            .then(|| s.offset.checked_add(va - s.virtual_address))?
     })
 }
 
