@@ -326,7 +326,7 @@ fn kinds(cases: &[String]) -> String {
 #[test]
 fn malformed_pe_and_elf_files_give_yara_x_values() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = Rng(0x15_AC_CE_97_A4CE);
+    let mut rng = Rng(0x0015_ACCE_97A4);
     let mut files = Vec::new();
     let mut labels = Vec::new();
     for seed in SEEDS {

@@ -93,26 +93,26 @@ fn build(elf: &ParsedElf) -> ElfModule {
             .collect(),
     );
     root.entry_point = elf.entry_point.and_then(uint);
-    if let Some(sd) = &elf.section_data {
-        if let Some(sections) = &sd.sections {
-            root.sections = Some(
-                sections
-                    .iter()
-                    .map(|(s, name)| Section {
-                        r#type: type_value(s.kind),
-                        flags: uint(s.flags),
-                        address: uint(s.address),
-                        size: uint(s.size),
-                        offset: uint(s.offset),
-                        name: name.as_ref().and_then(text),
-                    })
-                    .collect(),
-            );
-            root.symtab_entries = count(sd.symtab.len());
-            root.symtab = Some(symbols(&sd.symtab));
-            root.dynsym_entries = count(sd.dynsym.len());
-            root.dynsym = Some(symbols(&sd.dynsym));
-        }
+    if let Some(sd) = &elf.section_data
+        && let Some(sections) = &sd.sections
+    {
+        root.sections = Some(
+            sections
+                .iter()
+                .map(|(s, name)| Section {
+                    r#type: type_value(s.kind),
+                    flags: uint(s.flags),
+                    address: uint(s.address),
+                    size: uint(s.size),
+                    offset: uint(s.offset),
+                    name: name.as_ref().and_then(text),
+                })
+                .collect(),
+        );
+        root.symtab_entries = count(sd.symtab.len());
+        root.symtab = Some(symbols(&sd.symtab));
+        root.dynsym_entries = count(sd.dynsym.len());
+        root.dynsym = Some(symbols(&sd.dynsym));
     }
     root
 }
