@@ -22,6 +22,10 @@ Each JSON holds:
 
 Usage: python3 scripts/pe_reference.py [--built DIR] [FILE...]
   --built DIR: also every file in DIR, as built samples.
+       python3 scripts/pe_reference.py --outputs FILE...
+  --outputs: only the normalised module outputs of each FILE, one JSON
+  line each ({"file", "modules"}), written to standard output; used live
+  by tests/it/modules_mutants_reference.rs (needs yara-x only).
 """
 import datetime
 import hashlib
@@ -29,7 +33,6 @@ import json
 import pathlib
 import sys
 
-import yara
 import yara_x
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "tests/data/pe/reference"
@@ -160,17 +163,28 @@ def evaluate(data, module, calls):
 
 def entrypoint(data):
     """The `entrypoint` keyword's value for `data`, per legacy YARA."""
+    import yara  # yara-python: only needed to write reference files.
+
     rules = yara.compile(source='import "console" rule ep { condition: console.log("", entrypoint) }')
     logged = []
     rules.match(data=data, console_callback=logged.append)
     return int(logged[0]) if logged else None
 
 
+def module_outputs(scanner, data):
+    """YARA-X's outputs of MODULES for `data`, normalised."""
+    outputs = scanner.scan(data).module_outputs
+    return {m: normalise(outputs.get(m, {})) for m in MODULES}
+
+
+def module_scanner():
+    rules = "\n".join(f'import "{m}"' for m in MODULES) + "\nrule always { condition: true }"
+    return yara_x.Scanner(yara_x.compile(rules))
+
+
 def reference(path, source):
     data = pathlib.Path(path).read_bytes()
-    rules = "\n".join(f'import "{m}"' for m in MODULES) + "\nrule always { condition: true }"
-    outputs = yara_x.Scanner(yara_x.compile(rules)).scan(data).module_outputs
-    modules = {m: normalise(outputs.get(m, {})) for m in MODULES}
+    modules = module_outputs(module_scanner(), data)
     pe = modules["pe"]
     calls = evaluate(data, "pe", pe_calls(pe) if pe.get("is_pe") else not_pe_calls())
     calls += evaluate(data, "elf", [("import_md5", [])])
@@ -185,6 +199,12 @@ def reference(path, source):
 
 
 def main(args):
+    if args[:1] == ["--outputs"]:
+        scanner = module_scanner()
+        for path in args[1:]:
+            modules = module_outputs(scanner, pathlib.Path(path).read_bytes())
+            print(json.dumps({"file": path, "modules": modules}, separators=(",", ":")))
+        return
     inputs = []
     if args[:1] == ["--built"]:
         built = pathlib.Path(args[1])

@@ -30,6 +30,11 @@ use crate::fmt::Style;
 /// The configuration file's name.
 pub const FILE_NAME: &str = "spoor.toml";
 
+/// The deepest `[fmt] indent` accepted. Unchecked, `indent = 8266666666`
+/// made `spoor fmt` write gigabytes of spaces per line (found by
+/// fuzz/fuzz_targets/config.rs); anything deeper than this is a typo.
+pub const MAX_INDENT: usize = 16;
+
 /// The whole file; tables not known here are errors, so typos show.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -135,7 +140,25 @@ pub fn find(path: &Path) -> Option<PathBuf> {
 pub fn for_path(path: &Path) -> Result<Config, String> {
     let Some(file) = find(path) else { return Ok(Config::default()) };
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))
+    Config::parse(&text).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+impl Config {
+    /// Parses the text of a `spoor.toml`. Separate from [`for_path`] so
+    /// that text not (yet) on disk, such as an editor's unsaved buffer or
+    /// a fuzzer's input, goes through the same parser.
+    ///
+    /// # Errors
+    /// When the text is not TOML or names keys this version does not know.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        match config.fmt.indent {
+            Some(indent) if indent > MAX_INDENT => {
+                Err(format!("[fmt] indent = {indent}: at most {MAX_INDENT} spaces"))
+            }
+            _ => Ok(config),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -168,5 +191,12 @@ mod tests {
         assert_eq!(config.check.tags.as_deref(), Some(&["x".to_owned()][..]));
         assert!(config.warnings.as_errors);
         assert!(toml::from_str::<Config>("[check.meta]\na = \"strng\"\n").is_err());
+    }
+
+    #[test]
+    fn an_absurd_indent_is_an_error() {
+        assert_eq!(Config::parse("[fmt]\nindent = 16\n").unwrap().fmt.indent, Some(16));
+        let error = Config::parse("[fmt]\nindent = 8266666666\n").unwrap_err();
+        assert!(error.contains("at most 16"), "{error}");
     }
 }

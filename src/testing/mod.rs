@@ -106,7 +106,17 @@ impl TestFile {
     /// When it cannot be read or is not a valid test file.
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Parses the text of a test file. Separate from [`TestFile::load`]
+    /// so that text not read from disk (an editor buffer, a fuzzer's
+    /// input) goes through the same parser.
+    ///
+    /// # Errors
+    /// When the text is not a valid test file.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
     }
 }
 

@@ -199,8 +199,13 @@ pub fn render(resolved: &[Resolved], source: &str) -> (String, usize) {
             .copied()
             .filter(|r| r.indicator.kind.hash_function().is_some())
             .collect();
-        let texts: Vec<&Resolved> =
-            members.iter().copied().filter(|r| r.indicator.kind == Kind::Text).collect();
+        // An empty text (`[mutex:name = '']`) would be an empty pattern,
+        // which no rule may hold: it says nothing about content anyway.
+        let texts: Vec<&Resolved> = members
+            .iter()
+            .copied()
+            .filter(|r| r.indicator.kind == Kind::Text && !r.indicator.value.is_empty())
+            .collect();
         if !hashes.is_empty() {
             let terms: Vec<String> = hashes
                 .iter()
@@ -294,5 +299,19 @@ mod tests {
         assert_eq!(names, 0);
         assert!(text.contains("rule IOC_Lazarus_Fallchill_hashes"), "{text}");
         assert!(text.contains("$s0 = \"Global\\\\mtx\" ascii wide"), "{text}");
+    }
+
+    /// Found by fuzz/fuzz_targets/ioc_import.rs: a STIX `[mutex:name = '']`
+    /// became `$s0 = ""`, which does not compile.
+    #[test]
+    fn empty_texts_are_left_out_so_the_rules_compile() {
+        let bundle = r#"{"type":"bundle","objects":[{"type":"indicator","id":"indicator--0",
+            "pattern":"[mutex:name = ''] OR [mutex:name = 'm']"}]}"#;
+        let (resolved, _) = resolve(read(bundle).unwrap(), Profiles::bundled(), None, None);
+        let (text, _) = render(&resolved, "t.json");
+        assert!(!text.contains("\"\""), "{text}");
+        let mut compiler = crate::Compiler::new();
+        compiler.add_source(&text, "imported.yar");
+        assert!(!compiler.has_errors(), "{text}");
     }
 }

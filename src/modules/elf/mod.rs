@@ -35,6 +35,12 @@ fn enum_value(v: u64) -> Option<i64> {
     i32::try_from(v).ok().map(i64::from)
 }
 
+/// A 32-bit type field (`p_type`, `sh_type`): YARA-X keeps its bits as an
+/// `i32`, so types past `i32::MAX` come out negative (seen on mutants).
+fn type_value(v: u32) -> Option<i64> {
+    Some(i64::from(i32::from_ne_bytes(v.to_ne_bytes())))
+}
+
 fn build(elf: &ParsedElf) -> ElfModule {
     let h = &elf.header;
     let mut root = ElfModule {
@@ -53,7 +59,7 @@ fn build(elf: &ParsedElf) -> ElfModule {
         elf.segments
             .iter()
             .map(|s| Segment {
-                r#type: enum_value(s.kind.into()),
+                r#type: type_value(s.kind),
                 flags: int(s.flags),
                 offset: uint(s.offset),
                 virtual_address: uint(s.virtual_address),
@@ -71,27 +77,27 @@ fn build(elf: &ParsedElf) -> ElfModule {
             .map(|&(tag, val)| Dynamic { r#type: enum_value(tag), val: uint(val) })
             .collect(),
     );
-    if let Some(sd) = &elf.section_data {
-        root.entry_point = sd.entry_point.and_then(uint);
-        if let Some(sections) = &sd.sections {
-            root.sections = Some(
-                sections
-                    .iter()
-                    .map(|(s, name)| Section {
-                        r#type: enum_value(s.kind.into()),
-                        flags: uint(s.flags),
-                        address: uint(s.address),
-                        size: uint(s.size),
-                        offset: uint(s.offset),
-                        name: name.as_ref().and_then(text),
-                    })
-                    .collect(),
-            );
-            root.symtab_entries = count(sd.symtab.len());
-            root.symtab = Some(symbols(&sd.symtab));
-            root.dynsym_entries = count(sd.dynsym.len());
-            root.dynsym = Some(symbols(&sd.dynsym));
-        }
+    root.entry_point = elf.entry_point.and_then(uint);
+    if let Some(sd) = &elf.section_data
+        && let Some(sections) = &sd.sections
+    {
+        root.sections = Some(
+            sections
+                .iter()
+                .map(|(s, name)| Section {
+                    r#type: type_value(s.kind),
+                    flags: uint(s.flags),
+                    address: uint(s.address),
+                    size: uint(s.size),
+                    offset: uint(s.offset),
+                    name: name.as_ref().and_then(text),
+                })
+                .collect(),
+        );
+        root.symtab_entries = count(sd.symtab.len());
+        root.symtab = Some(symbols(&sd.symtab));
+        root.dynsym_entries = count(sd.dynsym.len());
+        root.dynsym = Some(symbols(&sd.dynsym));
     }
     root
 }

@@ -19,11 +19,8 @@ const MAX_NAME_BYTES: usize = 4 << 20;
 
 const SHN_LORESERVE: u16 = 0xff00;
 const PT_DYNAMIC: u32 = 2;
-const SHT_NULL: u32 = 0;
 const SHT_SYMTAB: u32 = 2;
-const SHT_NOBITS: u32 = 8;
 const SHT_DYNSYM: u32 = 11;
-const ET_EXEC: u16 = 2;
 
 /// The file header fields the module reports.
 #[derive(Debug, Clone, Default)]
@@ -80,7 +77,6 @@ pub(super) struct Symbol {
 /// Section header data that is only present when the header count is sane.
 #[derive(Debug, Clone, Default)]
 pub(super) struct SectionData {
-    pub entry_point: Option<u64>,
     /// `None` when the section table does not fit in the file.
     pub sections: Option<Vec<(Section, Option<String>)>>,
     pub symtab: Vec<Symbol>,
@@ -91,6 +87,8 @@ pub(super) struct SectionData {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ParsedElf {
     pub header: Header,
+    /// The file offset of the entry point.
+    pub entry_point: Option<u64>,
     pub segments: Vec<Segment>,
     pub dynamic: Vec<(u64, u64)>,
     /// `None` when the section count is in the reserved range.
@@ -167,9 +165,14 @@ impl ParsedElf {
                 if is_64 { 64 } else { 40 },
                 parse_section,
             );
-            section_data(&r, &header, &segments, sections)
+            section_data(&r, &header, sections)
         });
-        Some(Self { header, segments, dynamic, section_data })
+        // No entry point when the section count is in the reserved range:
+        // YARA-X then stops before it (seen on mutants).
+        let entry_point = (header.entry != 0 && section_data.is_some())
+            .then(|| entry_offset(&segments, header.entry))
+            .flatten();
+        Some(Self { header, entry_point, segments, dynamic, section_data })
     }
 }
 
@@ -284,25 +287,8 @@ fn name_at(data: &[u8], table: Option<&Section>, index: u32, budget: &mut usize)
     Some(String::from_utf8_lossy(bytes).into_owned())
 }
 
-fn section_data(
-    r: &Reader<'_>,
-    header: &Header,
-    segments: &[Segment],
-    sections: Option<Vec<Section>>,
-) -> SectionData {
-    let entry_point = (header.entry != 0)
-        .then(|| {
-            entry_offset(
-                header.kind,
-                segments,
-                sections.as_deref().unwrap_or_default(),
-                header.entry,
-            )
-        })
-        .flatten();
-    let Some(sections) = sections else {
-        return SectionData { entry_point, ..SectionData::default() };
-    };
+fn section_data(r: &Reader<'_>, header: &Header, sections: Option<Vec<Section>>) -> SectionData {
+    let Some(sections) = sections else { return SectionData::default() };
     let shstrtab = sections.get(usize::from(header.sh_str_index));
     let mut budget = MAX_NAME_BYTES;
     let named = sections
@@ -310,40 +296,24 @@ fn section_data(
         .map(|s| (s.clone(), name_at(r.data, shstrtab, s.name_index, &mut budget)))
         .collect();
     SectionData {
-        entry_point,
         symtab: symbols(r, &sections, SHT_SYMTAB),
         dynsym: symbols(r, &sections, SHT_DYNSYM),
         sections: Some(named),
     }
 }
 
-/// The file offset of virtual address `va`: through the segments for
-/// executables, through the sections (with file data) otherwise.
-pub(super) fn entry_offset(
-    kind: u16,
-    segments: &[Segment],
-    sections: &[Section],
-    va: u64,
-) -> Option<u64> {
-    if kind == ET_EXEC {
-        for s in segments {
-            let end = s.virtual_address.checked_add(s.memory_size)?;
-            if (s.virtual_address..end).contains(&va) {
-                return s.offset.checked_add(va - s.virtual_address);
-            }
-        }
-    } else {
-        for s in sections {
-            if s.kind == SHT_NOBITS || s.kind == SHT_NULL {
-                continue;
-            }
-            let end = s.address.checked_add(s.size)?;
-            if (s.address..end).contains(&va) {
-                return s.offset.checked_add(va - s.address);
-            }
-        }
-    }
-    None
+/// The file offset of virtual address `va`, through the first segment
+/// that maps it, whatever the file's type and even when sections would
+/// say otherwise: YARA-X's rule, checked on mutants (a truncated or
+/// zeroed section table leaves the entry point as it is; no segments, no
+/// entry point) by tests/it/modules_mutants_reference.rs.
+fn entry_offset(segments: &[Segment], va: u64) -> Option<u64> {
+    segments.iter().find_map(|s| {
+        let end = s.virtual_address.checked_add(s.memory_size)?;
+        (s.virtual_address..end)
+            .contains(&va)
+            .then(|| s.offset.checked_add(va - s.virtual_address))?
+    })
 }
 
 /// The symbols of the first section of type `kind`.
@@ -406,7 +376,7 @@ mod tests {
             |d: &mut Vec<u8>, at: usize, v: u32| d[at..at + 4].copy_from_slice(&v.to_le_bytes());
         let put64 =
             |d: &mut Vec<u8>, at: usize, v: u64| d[at..at + 8].copy_from_slice(&v.to_le_bytes());
-        put16(&mut d, 16, ET_EXEC);
+        put16(&mut d, 16, 2); // ET_EXEC
         put16(&mut d, 18, 62);
         put64(&mut d, 24, 0x40_0100); // entry
         put64(&mut d, 32, 0x40); // program headers
@@ -440,8 +410,8 @@ mod tests {
     fn reads_segments_sections_and_entry_point() {
         let elf = ParsedElf::parse(&sample()).expect("an ELF file");
         assert_eq!(elf.segments.len(), 1);
+        assert_eq!(elf.entry_point, Some(0x100));
         let sd = elf.section_data.expect("sane section count");
-        assert_eq!(sd.entry_point, Some(0x100));
         let names: Vec<_> = sd.sections.unwrap().into_iter().map(|(_, n)| n.unwrap()).collect();
         assert_eq!(names, ["", ".text", ".shstrtab"]);
     }
@@ -455,5 +425,18 @@ mod tests {
         data[32..40].copy_from_slice(&u64::MAX.to_le_bytes()); // segments past the end
         assert!(ParsedElf::parse(&data).unwrap().segments.is_empty());
         assert!(ParsedElf::parse(&sample()[..40]).is_none());
+    }
+
+    /// Issue 15: a shared object whose section table is gone kept no entry
+    /// point (or one from garbage sections); YARA-X takes it from the
+    /// segments, and gives none for a reserved section count.
+    #[test]
+    fn the_entry_point_comes_from_the_segments() {
+        let mut data = sample();
+        data[16] = 3; // ET_DYN
+        data[40..48].fill(0); // e_shoff 0
+        assert_eq!(ParsedElf::parse(&data).unwrap().entry_point, Some(0x100));
+        data[60..62].copy_from_slice(&0xff00u16.to_le_bytes());
+        assert_eq!(ParsedElf::parse(&data).unwrap().entry_point, None);
     }
 }

@@ -9,8 +9,8 @@ use crate::modules::binary::{bytes_at, c_string_at, u16_le, u32_le, u64_le};
 pub(super) const MAX_SECTIONS: usize = 96;
 
 /// At most this many data directory entries are listed, whatever
-/// `NumberOfRvaAndSizes` claims.
-const MAX_DATA_DIRECTORIES: usize = 4096;
+/// `NumberOfRvaAndSizes` claims (`IMAGE_NUMBEROF_DIRECTORY_ENTRIES`).
+const MAX_DATA_DIRECTORIES: usize = 16;
 
 /// Longer names from the COFF string table are cut here.
 const MAX_SECTION_NAME: usize = 1024;
@@ -37,7 +37,8 @@ pub(super) struct FileHeader {
 }
 
 /// `IMAGE_OPTIONAL_HEADER32/64`, widened to one shape. All zero when the
-/// header is truncated or its magic unknown, as in YARA-X.
+/// header is truncated, as in YARA-X; a magic other than PE32+'s is read
+/// with the 32-bit layout, as YARA-X does (the loader ignores the magic).
 #[derive(Debug, Default, Clone)]
 pub(super) struct OptionalHeader {
     pub magic: u16,
@@ -139,9 +140,10 @@ impl<'a> Headers<'a> {
         Some(Self { data, e_lfanew, file, optional, directory, sections })
     }
 
-    /// Whether the optional header is the 32-bit one.
+    /// Whether the optional header has the 32-bit layout: any magic but
+    /// PE32+'s (see [`OptionalHeader`]).
     pub(super) fn is_32bit(&self) -> bool {
-        self.optional.magic == OPTIONAL_HDR32_MAGIC
+        self.optional.magic != OPTIONAL_HDR64_MAGIC
     }
 
     /// Converts an RVA to a file offset.
@@ -160,14 +162,15 @@ impl<'a> Headers<'a> {
         self.data.get(offset..)
     }
 
-    /// Data directory entries: `NumberOfRvaAndSizes` of them but at least
-    /// 16, none if the file is too short to hold them all (YARA-X).
+    /// Data directory entries: `NumberOfRvaAndSizes` of them but at most
+    /// 16, none if the file is too short to hold them all (YARA-X, checked
+    /// on mutants by tests/it/modules_mutants_reference.rs).
     pub(super) fn data_directories(&self) -> Vec<DirEntry> {
-        let wanted = (self.optional.number_of_rva_and_sizes as usize).max(16);
-        if wanted.saturating_mul(8) > self.directory.len() {
+        let count = (self.optional.number_of_rva_and_sizes as usize).min(MAX_DATA_DIRECTORIES);
+        if count * 8 > self.directory.len() {
             return Vec::new();
         }
-        (0..wanted.min(MAX_DATA_DIRECTORIES)).filter_map(|i| self.dir_entry(i)).collect()
+        (0..count).filter_map(|i| self.dir_entry(i)).collect()
     }
 
     /// Entry `index` of the data directory. Entries past
@@ -202,11 +205,7 @@ impl<'a> Headers<'a> {
 
 fn parse_optional_header(data: &[u8], at: usize) -> Option<(OptionalHeader, &[u8])> {
     let magic = u16_le(data, at)?;
-    let is_32 = match magic {
-        OPTIONAL_HDR32_MAGIC => true,
-        OPTIONAL_HDR64_MAGIC => false,
-        _ => return None,
-    };
+    let is_32 = magic != OPTIONAL_HDR64_MAGIC;
     let mut h = OptionalHeader {
         magic,
         major_linker_version: *data.get(at + 2)?,
@@ -415,5 +414,34 @@ mod tests {
         let headers = Headers::parse(&data).expect("complete COFF header");
         assert_eq!(headers.optional.magic, 0);
         assert!(headers.sections.is_empty());
+    }
+
+    /// A PE of 0x200 bytes: an optional header with `magic`, entry point
+    /// 0x1234 and `rva_count` for `NumberOfRvaAndSizes`.
+    fn pe_with(magic: u16, rva_count: u32) -> Vec<u8> {
+        let mut data = vec![0u8; 0x200];
+        data[..2].copy_from_slice(b"MZ");
+        data[0x3c] = 0x80;
+        data[0x80..0x84].copy_from_slice(b"PE\0\0");
+        data[0x94] = 0xe0;
+        data[0x98..0x9a].copy_from_slice(&magic.to_le_bytes());
+        data[0x98 + 16..0x98 + 20].copy_from_slice(&0x1234u32.to_le_bytes());
+        data[0x98 + 92..0x98 + 96].copy_from_slice(&rva_count.to_le_bytes());
+        data
+    }
+
+    /// Issue 15: an unknown magic dropped the optional header, and
+    /// NumberOfRvaAndSizes 0 listed 16 entries and 0xffffffff none.
+    #[test]
+    fn unknown_magic_reads_as_pe32_and_directories_are_capped_at_16() {
+        let data = pe_with(0x1234, 16);
+        let headers = Headers::parse(&data).unwrap();
+        assert_eq!(headers.optional.entry_point, 0x1234);
+        assert!(headers.is_32bit());
+        for (count, listed) in [(0, 0), (5, 5), (16, 16), (17, 16), (u32::MAX, 16)] {
+            let data = pe_with(OPTIONAL_HDR32_MAGIC, count);
+            let listed_here = Headers::parse(&data).unwrap().data_directories().len();
+            assert_eq!(listed_here, listed, "NumberOfRvaAndSizes {count}");
+        }
     }
 }

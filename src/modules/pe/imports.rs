@@ -102,8 +102,15 @@ fn read_imports(pe: &Headers<'_>, descriptors: impl Iterator<Item = Descriptor>)
             d.address_table = d.address_table.saturating_sub(base);
         }
         let Some(library_name) = dll_name_at(pe, d.name) else { continue };
-        let table_rva = if d.name_table > 0 { d.name_table } else { d.address_table };
-        let Some(thunks) = pe.data_at_rva(table_rva) else { continue };
+        // The name table (OriginalFirstThunk) when it maps into the file,
+        // else the address table (FirstThunk), as YARA-X reads them.
+        let Some(thunks) = [d.name_table, d.address_table]
+            .into_iter()
+            .filter(|&rva| rva > 0)
+            .find_map(|rva| pe.data_at_rva(rva))
+        else {
+            continue;
+        };
         let width = if is_32 { 4 } else { 8 };
         let mut functions = Vec::new();
         for (i, thunk) in thunk_values(thunks, is_32).take(budget).enumerate() {

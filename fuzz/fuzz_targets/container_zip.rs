@@ -1,0 +1,7 @@
+//! The zip container reader, members read in full.
+
+#![no_main]
+
+use spoor::inputs::containers::Kind;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| spoor_fuzz::container(Kind::Zip, data));
