@@ -164,6 +164,16 @@ def main(corpus):
     copy(corpus, "rule_test", glob.glob(os.path.join(REPO, "rules/*/*.test.toml"))[:4])
     put(corpus, "rule_test", "inline.test.toml",
         b'[[case]]\nhex = "4D 5A"\nmatches = ["a"]\n[[case]]\nbuild = { container = "pe", parts = ["ascii:x", "wide:y", "hex:00 01", "embed:pe"], size = 2048 }\n')
+    spoor = os.path.join(REPO, "target", "release", "spoor")
+    if os.path.exists(spoor):
+        # Payloads of real compiled rulesets (the target writes the header).
+        for rules in sorted(glob.glob(os.path.join(REPO, "rules/*/*.yar")))[:4]:
+            out = os.path.join(corpus, "compiled_rules.tmp")
+            done = subprocess.run([spoor, "compile", rules, "-o", out], capture_output=True)
+            if done.returncode == 0:
+                with open(out, "rb") as f:
+                    put(corpus, "compiled_rules", os.path.basename(rules) + ".payload", f.read()[56:])
+                os.remove(out)
     put(corpus, "config", "spoor.toml",
         b'[fmt]\nindent = 4\nwidth = 80\nalign = false\n[check]\nrule_name = "^[a-z]+$"\ntags = ["t"]\n'
         b'[check.meta]\nauthor = "string"\nhash = "sha256"\n[warnings]\ndisabled = ["W005"]\nas_errors = true\n')

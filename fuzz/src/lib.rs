@@ -8,7 +8,7 @@
 
 use std::ops::ControlFlow;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use spoor::attribution::Profiles;
@@ -20,7 +20,7 @@ use spoor::inputs::containers::{self, Body, Kind};
 use spoor::inputs::limits::{ArchiveLimits, Meter, read_member};
 use spoor::source::SourceFile;
 use spoor::testing::TestFile;
-use spoor::{Compiler, Scanner};
+use spoor::{Compiler, Rules, Scanner};
 
 /// The scan deadline: well under libFuzzer's `-timeout=10`, so a scan
 /// that ignores its deadline shows as a timeout.
@@ -117,5 +117,36 @@ pub fn config(data: &[u8]) {
         let mut compiler = Compiler::new();
         compiler.add_rule_check(Arc::new(conventions));
         compiler.add_source(RULES, "fuzz.yar");
+    }
+}
+
+/// Bytes of a compiled ruleset's header before its payload length (magic,
+/// format version, spoor version); the length (8 bytes) and the payload's
+/// CRC-32 (4 bytes) follow. See `src/rules/serialize.rs`.
+const COMPILED_LENGTH_AT: usize = 44;
+
+/// A compiled ruleset whose payload is the fuzzer's bytes: the header of a
+/// real compiled file with the payload's length and checksum written in, so
+/// that what is exercised is the decoder and the table checks behind the
+/// checksum, which random bytes would otherwise never pass. Rules that load
+/// are scanned once (a forged table must not make a scan index out of
+/// bounds). Seeds: the payloads of real compiled files (`seed.py`).
+pub fn compiled_rules(data: &[u8]) {
+    static HEADER: OnceLock<Vec<u8>> = OnceLock::new();
+    let header = HEADER.get_or_init(|| {
+        let mut compiler = Compiler::new();
+        compiler.add_source("rule a { condition: true }", "seed.yar");
+        let rules = compiler.build().expect("the header's rules compile");
+        let file = rules.serialize().expect("the header's rules serialize");
+        file[..COMPILED_LENGTH_AT].to_vec()
+    });
+    let mut file = header.clone();
+    file.extend_from_slice(&(data.len() as u64).to_le_bytes());
+    file.extend_from_slice(&crc32fast::hash(data).to_le_bytes());
+    file.extend_from_slice(data);
+    if let Ok(rules) = Rules::deserialize(&file) {
+        let mut scanner = Scanner::new(&rules);
+        scanner.options_mut().timeout = Some(SCAN_TIMEOUT);
+        let _ = scanner.scan_bytes(b"MZ\x90\x00 abc abc \x7fELF");
     }
 }
