@@ -105,7 +105,7 @@ pub struct Pattern {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PatternValue {
     /// A text string's bytes, escapes decoded.
-    Text(Vec<u8>),
+    Text(#[serde(with = "crate::byte_strings::bytes")] Vec<u8>),
     /// A hex string's elements.
     Hex(Vec<HexToken>),
     /// A regular expression.
