@@ -12,6 +12,7 @@ use spoor::Rules;
 use spoor::compiler::{Compiler, Define};
 use spoor::diagnostics::{Diagnostic, codes};
 use spoor::rules::is_compiled;
+use spoor::scanner::input::{open_regular, read_snapshot};
 
 use super::terminal::{eprint_line, eprint_text};
 
@@ -113,18 +114,38 @@ pub fn compile_rules(paths: &[PathBuf], defines: &[Define], allow_empty: bool) -
     Some(rules)
 }
 
-/// Whether `path` is a file that starts like a compiled ruleset.
+/// Largest compiled ruleset read: compiled signature-base is 11 MB, and a
+/// path such as `/dev/zero` or a huge file stops here instead of filling
+/// memory.
+const MAX_COMPILED_BYTES: u64 = 1 << 30;
+
+/// Whether `path` is a regular file that starts like a compiled ruleset
+/// (a FIFO or device is not opened: opening a FIFO waits for a writer).
 fn starts_compiled(path: &Path) -> bool {
     let mut start = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(spoor::rules::MAGIC.len() as u64).read_to_end(&mut start))
-        .is_ok_and(|_| is_compiled(&start))
+    open_regular(path).is_ok_and(|file| {
+        file.take(spoor::rules::MAGIC.len() as u64).read_to_end(&mut start).is_ok()
+            && is_compiled(&start)
+    })
+}
+
+/// The bytes of the compiled ruleset at `path`: a regular file of at most
+/// [`MAX_COMPILED_BYTES`].
+fn read_compiled(path: &Path) -> Result<Vec<u8>, String> {
+    let file = open_regular(path).map_err(|e| e.to_string())?;
+    let size = file.metadata().map_err(|e| e.to_string())?.len();
+    if size > MAX_COMPILED_BYTES {
+        return Err(format!(
+            "it is {size} bytes, over the limit of {MAX_COMPILED_BYTES} for compiled rulesets"
+        ));
+    }
+    read_snapshot(file, size).map_err(|e| e.to_string())
 }
 
 /// Loads the compiled ruleset at `path`, saying on standard error what is
 /// wrong with it when it cannot be used.
 fn load_compiled(path: &Path) -> Option<Rules> {
-    let data = match std::fs::read(path) {
+    let data = match read_compiled(path) {
         Ok(data) => data,
         Err(e) => {
             eprint_line(format_args!("error: cannot read {}: {e}", path.display()));

@@ -275,6 +275,23 @@ fn includes_of_devices_and_fifos_are_refused_at_once() {
     }
 }
 
+/// A FIFO or device given as rules, compiled (`-C`) or not (`-r`, which
+/// also looks for a compiled ruleset's magic), is refused at once, never
+/// waited on or read without end.
+#[test]
+fn rules_from_devices_and_fifos_are_refused_at_once() {
+    let tree = Tree::new();
+    tree.fifo("fifo");
+    for (flag, rules) in [("-r", "fifo"), ("-C", "fifo"), ("-C", "/dev/zero"), ("-r", "/dev/zero")]
+    {
+        let mut scan = spoor();
+        scan.current_dir(tree.dir.path()).args(["scan", "--no-progress", flag, rules, "h.txt"]);
+        let output = run(&mut scan);
+        assert_eq!(output.status.code(), Some(2), "{flag} {rules}: {output:?}");
+        assert!(stderr(&output).contains("not a regular file"), "{flag} {rules}: {output:?}");
+    }
+}
+
 #[test]
 fn dump_of_a_fifo_is_refused_at_once() {
     let tree = Tree::new();
