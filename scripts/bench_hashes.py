@@ -9,10 +9,12 @@ hash rules as the floor).
 
 The workload is deterministic (seeded): files of 200 to 4,000 random bytes, and
 a rule file whose digests are those of every 50th corpus file plus random ones,
-so a known number of files match. Commands run alternately (spoor, spoor with
-no hash rules, yr), each with 2 threads and text output to /dev/null; the table
-gives the median and fastest wall time. Both tools must report the same
-(rule, file) pairs, or the script fails.
+so a known number of files match. The hash rules are also compiled once with
+`spoor compile`, outside the timing. Commands run alternately (spoor from
+source, spoor with the compiled rules, spoor with no hash rules, yr), each with
+2 threads and text output to /dev/null; the table gives the median and fastest
+wall time. Every command must report the same (rule, file) pairs, or the script
+fails.
 """
 
 import argparse
@@ -64,9 +66,13 @@ def pairs(stdout):
     return found
 
 
-def run(argv):
+def run(argv, timeout=None):
+    """(seconds, stdout) of `argv`, or (None, "") when it ran past `timeout`."""
     started = time.monotonic()
-    done = subprocess.run(argv, capture_output=True, text=True)
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, ""
     seconds = time.monotonic() - started
     if done.returncode not in (0, 1):
         sys.exit(f"{argv[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -81,6 +87,8 @@ def main():
     parser.add_argument("--files", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--yr-timeout", type=float, default=600,
+                        help="seconds after which a yr run is stopped and counted as not finished")
     args = parser.parse_args()
 
     rng = random.Random(14)
@@ -95,10 +103,15 @@ def main():
     empty.write_text('rule no_hash_rules { strings: $a = "no such text in the corpus" condition: $a }\n')
     print(f"{args.files} files, {args.rules} sha256 rules, {listed} listing corpus files")
 
+    compiled = WORK / f"hashes-{args.rules}-{args.files}.yarc"
+    subprocess.run([args.spoor, "compile", str(rules), "-o", str(compiled)], check=True)
+
     threads = str(args.threads)
     commands = {
         "spoor (hash rules)": [args.spoor, "scan", "--no-progress", "--threads", threads,
                                "--rules", str(rules), str(corpus)],
+        "spoor -C (hash rules)": [args.spoor, "scan", "--no-progress", "--threads", threads,
+                                  "--compiled-rules", str(compiled), str(corpus)],
         "spoor (no hash rules)": [args.spoor, "scan", "--no-progress", "--threads", threads,
                                   "--rules", str(empty), str(corpus)],
     }
@@ -110,24 +123,36 @@ def main():
 
     times = {name: [] for name in commands}
     outputs = {}
+    unfinished = set()
     for _ in range(args.runs):
         for name, argv in commands.items():
-            seconds, stdout = run(argv)
+            if name in unfinished:
+                continue
+            seconds, stdout = run(argv, args.yr_timeout if name.startswith("yr") else None)
+            if seconds is None:
+                unfinished.add(name)
+                continue
             times[name].append(seconds)
             outputs[name] = stdout
 
     spoor_pairs = pairs(outputs["spoor (hash rules)"])
     if len(spoor_pairs) != listed:
         sys.exit(f"spoor found {len(spoor_pairs)} matches, {listed} expected")
-    if "yr (hash rules)" in outputs and pairs(outputs["yr (hash rules)"]) != spoor_pairs:
-        sys.exit("spoor and yr disagree on the matches")
+    for name in ("spoor -C (hash rules)", "yr (hash rules)"):
+        if name in outputs and pairs(outputs[name]) != spoor_pairs:
+            sys.exit(f"{name} and spoor from source disagree on the matches")
     print(f"{'command':<24} {'median s':>9} {'fastest s':>9}")
     for name, samples in times.items():
+        if name in unfinished:
+            print(f"{name:<24} not finished in {args.yr_timeout:.0f} s")
+            continue
         print(f"{name:<24} {statistics.median(samples):>9.2f} {min(samples):>9.2f}")
     base = statistics.median(times["spoor (hash rules)"])
     floor = statistics.median(times["spoor (no hash rules)"])
-    print(f"hash rules cost {100 * (base / floor - 1):+.0f}% over a scan with no hash rules")
-    if "yr (hash rules)" in times:
+    for name in ("spoor (hash rules)", "spoor -C (hash rules)"):
+        cost = statistics.median(times[name]) / floor - 1
+        print(f"{name}: {100 * cost:+.0f}% over a scan with no hash rules")
+    if "yr (hash rules)" in outputs and "yr (hash rules)" not in unfinished:
         print(f"yr / spoor: {statistics.median(times['yr (hash rules)']) / base:.1f}x")
 
 

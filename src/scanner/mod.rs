@@ -24,6 +24,7 @@ mod eval;
 pub mod input;
 pub(crate) mod module_data;
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::path::Path;
 use std::sync::Arc;
@@ -139,6 +140,10 @@ pub struct Scanner<'r> {
     scratch: Scratch,
     options: ScanOptions,
     stats: ScanStats,
+    /// One verdict per rule, all [`Verdict::False`] between scans: a scan
+    /// sets the rules it evaluates to unknown and back, so a rule it never
+    /// looks at (a hash rule for another digest) costs it nothing.
+    verdicts: Vec<Verdict>,
 }
 
 impl<'r> Scanner<'r> {
@@ -151,7 +156,13 @@ impl<'r> Scanner<'r> {
     /// A scanner with the given options.
     #[must_use]
     pub fn with_options(rules: &'r Rules, options: ScanOptions) -> Self {
-        Self { rules, scratch: rules.scratch(), options, stats: ScanStats::default() }
+        Self {
+            rules,
+            scratch: rules.scratch(),
+            options,
+            stats: ScanStats::default(),
+            verdicts: vec![Verdict::False; rules.len()],
+        }
     }
 
     /// The options in use.
@@ -252,20 +263,20 @@ impl<'r> Scanner<'r> {
         };
         self.stats.inputs += 1;
 
-        let mut decisions = Decisions::new(rules.len());
-        // Hash rules whose digests are not this input's are false, unevaluated.
-        rules.indicators().rule_out(data, clock.deadline(), |id| {
-            decisions.verdicts[id.0 as usize] = Verdict::False;
-        });
-        let mut stopped = false;
-        let undecided = match decisions.evaluate(&state, Pass::BeforeSearch) {
-            Ok(undecided) => undecided,
-            Err(_) => {
-                stopped = true;
-                false
-            }
-        };
-        let searched = if !stopped && (undecided || self.strings_need_search(&decisions.verdicts)) {
+        // Hash rules whose digests are not this input's stay false, unevaluated.
+        let order = rules.indicators().rules_to_evaluate(data, clock.deadline());
+        let mut stopped = order.is_none();
+        let mut decisions =
+            Decisions::new(std::mem::take(&mut self.verdicts), order.unwrap_or_default());
+        let undecided = !stopped
+            && match decisions.evaluate(&state, Pass::BeforeSearch) {
+                Ok(undecided) => undecided,
+                Err(_) => {
+                    stopped = true;
+                    false
+                }
+            };
+        let searched = if !stopped && (undecided || self.strings_need_search(&decisions)) {
             self.stats.searches += 1;
             let found = rules.search(data, &mut self.scratch, self.options.max_matches_per_pattern);
             // Matches cut short by the deadline would decide `not $a` and
@@ -282,12 +293,10 @@ impl<'r> Scanner<'r> {
         self.stats.anchored_checks += anchored_checks.get();
         self.stats.module_parses += modules.parses();
         self.stats.conditions_evaluated += decisions.evaluated;
-        let verdicts = decisions.verdicts;
 
-        let matching: Vec<RuleId> = (0..rules.len())
-            .filter_map(rule_id)
-            .filter(|&id| reported(rules, &verdicts, id))
-            .collect();
+        let matching: Vec<RuleId> =
+            decisions.order.iter().copied().filter(|&id| decisions.reported(rules, id)).collect();
+        self.verdicts = decisions.finish();
         let report = Report { rules, data, searched: searched.as_ref(), state: &state };
         let matches =
             matching.iter().map(|&id| report.rule(id, self.options.print_strings)).collect();
@@ -310,10 +319,10 @@ impl<'r> Scanner<'r> {
 
     /// Whether the strings of a matching rule are to be reported and some
     /// of them are only known after a search.
-    fn strings_need_search(&self, verdicts: &[Verdict]) -> bool {
+    fn strings_need_search(&self, decisions: &Decisions<'_, '_>) -> bool {
         self.options.print_strings
-            && (0..self.rules.len()).filter_map(rule_id).any(|id| {
-                reported(self.rules, verdicts, id)
+            && decisions.order.iter().any(|&id| {
+                decisions.reported(self.rules, id)
                     && reported_patterns(self.rules, id)
                         .any(|p| matches!(self.rules.plan(p), PatternPlan::Searched { .. }))
             })
@@ -355,8 +364,12 @@ enum Pass {
 
 /// What is known of every rule of one scan, and the scratch space for
 /// deciding the rest.
-struct Decisions<'a> {
+struct Decisions<'a, 'r> {
+    /// The scanner's verdicts, with the rules of `order` set to unknown.
     verdicts: Vec<Verdict>,
+    /// The rules that can be true on this input, in id order; every other
+    /// rule is false.
+    order: Cow<'r, [RuleId]>,
     /// Loop variables of the condition being evaluated, one allocation
     /// for all rules.
     frame: Vec<Val<'a>>,
@@ -364,20 +377,41 @@ struct Decisions<'a> {
     evaluated: u64,
 }
 
-impl<'a> Decisions<'a> {
-    fn new(rules: usize) -> Self {
-        Self { verdicts: vec![Verdict::Unknown; rules], frame: Vec::new(), evaluated: 0 }
+impl<'a, 'r> Decisions<'a, 'r> {
+    /// Takes `verdicts`, all false, and marks the rules of `order` unknown.
+    fn new(mut verdicts: Vec<Verdict>, order: Cow<'r, [RuleId]>) -> Self {
+        for id in order.iter() {
+            verdicts[id.0 as usize] = Verdict::Unknown;
+        }
+        Self { verdicts, order, frame: Vec::new(), evaluated: 0 }
+    }
+
+    /// The verdicts, all false again, for the next scan.
+    fn finish(mut self) -> Vec<Verdict> {
+        for id in self.order.iter() {
+            self.verdicts[id.0 as usize] = Verdict::False;
+        }
+        self.verdicts
+    }
+
+    /// Whether rule `id` is reported: true, not private, and every global
+    /// rule of its namespace true.
+    fn reported(&self, rules: &Rules, id: RuleId) -> bool {
+        let is_true = |r: RuleId| self.verdicts[r.0 as usize] == Verdict::True;
+        is_true(id)
+            && !rules.rule(id).is_private
+            && rules.globals_of(id).iter().all(|&g| is_true(g))
     }
 
     /// Evaluates the rules still unknown, in id order. Returns whether a
     /// rule stayed undecided that can still match (no global rule of its
     /// namespace is false so far), which makes the search necessary.
     fn evaluate(&mut self, state: &ScanState<'a>, pass: Pass) -> Result<bool, Stop> {
-        for index in 0..self.verdicts.len() {
+        for &id in self.order.iter() {
+            let index = id.0 as usize;
             if self.verdicts[index] != Verdict::Unknown {
                 continue;
             }
-            let Some(id) = rule_id(index) else { break };
             if state.fails_guard(id) || state.ruled_out(id) {
                 self.verdicts[index] = Verdict::False;
                 continue;
@@ -407,17 +441,6 @@ impl<'a> Decisions<'a> {
         }
         Ok(false)
     }
-}
-
-fn rule_id(index: usize) -> Option<RuleId> {
-    u32::try_from(index).ok().map(RuleId)
-}
-
-/// Whether rule `id` is reported: true, not private, and every global rule
-/// of its namespace true.
-fn reported(rules: &Rules, verdicts: &[Verdict], id: RuleId) -> bool {
-    let is_true = |r: RuleId| verdicts[r.0 as usize] == Verdict::True;
-    is_true(id) && !rules.rule(id).is_private && rules.globals_of(id).iter().all(|&g| is_true(g))
 }
 
 /// The non-private patterns of a rule.

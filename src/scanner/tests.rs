@@ -87,6 +87,28 @@ fn private_rules_and_rules_under_a_false_global_are_not_reported() {
     assert!(names(&scanner.scan_bytes(b"ab").unwrap()).is_empty());
 }
 
+/// Hash rules for other digests are never evaluated, yet they stay false
+/// for every rule that reads them, global rules included, scan after scan.
+#[test]
+fn hash_rules_for_other_digests_are_false_without_being_evaluated() {
+    let hello_md5 = "5d41402abc4b2a76b9719d911017c592";
+    let rules = compile(&format!(
+        r#"import "hash"
+           global rule listed {{ condition: hash.md5(0, filesize) == "{hello_md5}" }}
+           rule ioc_1 {{ condition: hash.md5(0, filesize) == "{}" }}
+           rule after {{ condition: listed and not ioc_1 and filesize > 0 }}"#,
+        "0".repeat(32)
+    ));
+    let mut scanner = Scanner::new(&rules);
+    for _ in 0..2 {
+        assert_eq!(names(&scanner.scan_bytes(b"hello").unwrap()), ["listed", "after"]);
+        assert!(names(&scanner.scan_bytes(b"other").unwrap()).is_empty());
+    }
+    // Four scans: `listed` and `after` on each hello, `after` alone (its
+    // global is false) on each other input; `ioc_1` never.
+    assert_eq!(scanner.stats().conditions_evaluated, 4 + 2);
+}
+
 #[test]
 fn a_false_global_rule_spares_its_namespace_the_search() {
     let rules = compile(
