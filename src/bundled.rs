@@ -18,6 +18,7 @@ pub const PROFILES: &[(&str, &str)] = bundle!["actors/lazarus.toml", "actors/sca
 /// Rule files: `(path relative to rules/, rule text)`. The directory name is
 /// the actor, and the namespace the rules are loaded into.
 pub const RULES: &[(&str, &str)] = bundle![
+    "lazarus/3cx_macos.yar",
     "lazarus/applejeus.yar",
     "lazarus/bankshot.yar",
     "lazarus/blindingcan.yar",
@@ -40,6 +41,8 @@ pub const RULES: &[(&str, &str)] = bundle![
     "scarcruft/final1stspy.yar",
     "scarcruft/freenki.yar",
     "scarcruft/goldbackdoor.yar",
+    "scarcruft/hwp_lure.yar",
+    "scarcruft/lnk_carrier.yar",
     "scarcruft/m2rat.yar",
     "scarcruft/pyloader.yar",
     "scarcruft/rokrat.yar",

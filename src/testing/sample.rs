@@ -2,8 +2,8 @@
 //! or a built sample: a minimal container followed by indicator parts.
 //!
 //! Built samples are synthetic by design: a container header (a minimal
-//! PE with named sections, an LNK header, JPEG, Mach-O or ELF magic, or
-//! nothing) and each part after 16 zero bytes, padded to `size`. No real
+//! PE with named sections, an LNK header, an OLE compound file header,
+//! JPEG, Mach-O or ELF magic, or nothing) and each part after 16 zero bytes, padded to `size`. No real
 //! malware is ever needed to test a rule.
 
 use std::path::Path;
@@ -38,7 +38,7 @@ pub struct SampleSpec {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Build {
-    /// `pe`, `raw`, `lnk`, `jpeg`, `macho` or `elf`.
+    /// `pe`, `raw`, `lnk`, `ole`, `jpeg`, `macho` or `elf`.
     pub container: String,
     /// PE section names (`pe` only).
     #[serde(default = "default_sections")]
@@ -173,6 +173,12 @@ fn container(kind: &str, sections: &[String]) -> Result<Vec<u8>, String> {
         "lnk" => padded(
             &[0x4C, 0, 0, 0, 0x01, 0x14, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46],
             0x4C,
+        ),
+        // The compound file signature, minor version 0x3E, major version 3,
+        // little-endian byte order mark: the fields a reader checks first.
+        "ole" => padded(
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x3e\0\x03\0\xfe\xff",
+            512,
         ),
         "jpeg" => padded(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", 2048),
         "macho" => padded(b"\xcf\xfa\xed\xfe", 64),
