@@ -2,10 +2,20 @@
 //!
 //! YARA regexes work on bytes, not Unicode: `.` is any byte but `\n` (any
 //! byte with `s`), `\w \d \s \b` are ASCII, `\xHH` is one byte. That is
-//! `regex_syntax` with Unicode off and UTF-8 not required. The one piece of
-//! syntax `regex_syntax` lacks is the quantifier `{,m}` (YARA: `{0,m}`),
-//! rewritten before parsing. There is no multi-line mode: `^` and `$` are the
-//! start and end of the input.
+//! `regex_syntax` with Unicode off and UTF-8 not required. Where the two
+//! dialects read the same text differently, the text is rewritten before
+//! parsing, as YARA-X reads it:
+//! * the quantifier `{,m}` (YARA: `{0,m}`), which `regex_syntax` lacks;
+//! * `\<` and `\>`, which `regex_syntax` reads as word boundaries and
+//!   YARA-X as the characters `<` and `>`.
+//!
+//! There is no multi-line flag after the slashes: `^` and `$` are the start
+//! and end of the input. Inside `(?m)`, YARA-X ends a line at `\r` as well as
+//! at `\n`, and a `\r\n` pair is one line break; the anchors are given that
+//! meaning after translation ([`crlf_line_anchors`]). YARA-X also keeps a
+//! `\n\r` pair together, which no `regex_automata` anchor does: between
+//! those two bytes spoor finds a line edge and YARA-X does not
+//! (docs/differences.md).
 //!
 //! [`translate`] is the one entry point for every stage that reads YARA
 //! regexes: the matcher's patterns and, through [`compile_search`], the
@@ -15,7 +25,7 @@
 use regex_automata::meta;
 use regex_syntax::ast::{self, Ast};
 use regex_syntax::hir::translate::TranslatorBuilder;
-use regex_syntax::hir::{Hir, HirKind};
+use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
 
 /// How deeply groups may nest. `regex_syntax`'s own default (250) bounds
 /// its parser; the same bound keeps our recursive HIR walks shallow.
@@ -57,7 +67,7 @@ pub struct RegexError {
 ///
 /// A [`RegexError`] with the message and the byte offset of the problem.
 pub fn translate(pattern: &str, flags: RegexFlags) -> Result<Hir, RegexError> {
-    let (rewritten, inserted) = rewrite_open_lower_bound(pattern);
+    let (rewritten, inserted) = rewrite_to_regex_syntax(pattern);
     // Offsets in the rewritten text, back in the text as written.
     let original = |offset: usize| offset - inserted.iter().filter(|&&at| at < offset).count();
     let error = |message: String, span: &ast::Span| RegexError {
@@ -73,14 +83,40 @@ pub fn translate(pattern: &str, flags: RegexFlags) -> Result<Hir, RegexError> {
         let message = "mixing greedy and non-greedy quantifiers in regular expression";
         return Err(error(message.to_owned(), &span));
     }
-    TranslatorBuilder::new()
+    let hir = TranslatorBuilder::new()
         .unicode(false)
         .utf8(false)
         .case_insensitive(flags.case_insensitive)
         .dot_matches_new_line(flags.dot_matches_new_line)
         .build()
         .translate(&rewritten, &syntax)
-        .map_err(|e| error(e.kind().to_string(), e.span()))
+        .map_err(|e| error(e.kind().to_string(), e.span()))?;
+    Ok(if hir.properties().look_set().contains_anchor_lf() { crlf_line_anchors(&hir) } else { hir })
+}
+
+/// `hir` with the multi-line anchors of `(?m)` (which end lines at `\n`
+/// only) replaced by their CRLF forms, which end lines at `\r` or `\n`
+/// and never between the two bytes of `\r\n`. Only the anchors change:
+/// translating in CRLF mode would also keep `.` off `\r`, which YARA's `.`
+/// matches.
+fn crlf_line_anchors(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Look(Look::StartLF) => Hir::look(Look::StartCRLF),
+        HirKind::Look(Look::EndLF) => Hir::look(Look::EndCRLF),
+        HirKind::Repetition(repetition) => Hir::repetition(Repetition {
+            sub: Box::new(crlf_line_anchors(&repetition.sub)),
+            ..repetition.clone()
+        }),
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            sub: Box::new(crlf_line_anchors(&capture.sub)),
+            ..capture.clone()
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(crlf_line_anchors).collect()),
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.iter().map(crlf_line_anchors).collect())
+        }
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
+    }
 }
 
 /// Compiles a condition's regular expression (`matches`, function
@@ -162,9 +198,12 @@ fn first_message_line(error: &str) -> String {
     error.lines().find_map(|line| line.strip_prefix("error: ")).unwrap_or(error).to_owned()
 }
 
-/// Rewrites YARA's `{,m}` to `{0,m}`, outside classes and escapes; also
-/// gives the offsets (in the result) of the inserted `0`s.
-fn rewrite_open_lower_bound(pattern: &str) -> (String, Vec<usize>) {
+/// Rewrites what YARA-X reads differently from `regex_syntax` (see the
+/// module doc): `{,m}` to `{0,m}` outside classes and escapes, `\<` and
+/// `\>` outside classes to the escaped bytes `\x3C` and `\x3E` (inside
+/// one, both dialects refuse them). Also gives the offsets (in
+/// the result) of the characters inserted.
+fn rewrite_to_regex_syntax(pattern: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(pattern.len() + 4);
     let mut inserted = Vec::new();
     let mut chars = pattern.chars().peekable();
@@ -172,7 +211,13 @@ fn rewrite_open_lower_bound(pattern: &str) -> (String, Vec<usize>) {
     while let Some(c) = chars.next() {
         out.push(c);
         match c {
-            '\\' => out.extend(chars.next()),
+            '\\' => match chars.next() {
+                Some(bracket @ ('<' | '>')) if !in_class => {
+                    inserted.extend([out.len() + 1, out.len() + 2]);
+                    out.push_str(if bracket == '<' { "x3C" } else { "x3E" });
+                }
+                next => out.extend(next),
+            },
             '[' if !in_class => {
                 in_class = true;
                 // A `]` right after `[` or `[^` is a literal member.
@@ -206,9 +251,11 @@ mod tests {
             ("[{,]{,2}", "[{,]{0,2}"),
             ("[]{,]x", "[]{,]x"),
             ("a{2,3}", "a{2,3}"),
+            (r"\<a\>{,2}", r"\x3Ca\x3E{0,2}"),
+            (r"[\<]\\<", r"[\<]\\<"),
         ];
         for (yara, rust) in cases {
-            assert_eq!(rewrite_open_lower_bound(yara).0, rust, "{yara}");
+            assert_eq!(rewrite_to_regex_syntax(yara).0, rust, "{yara}");
         }
     }
 
