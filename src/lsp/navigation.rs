@@ -264,7 +264,7 @@ fn occurrences<'d>(
         }
     };
     // A name that no open document declares as a rule is something else
-    // (a module, an external, a loop variable): nothing to navigate.
+    // (a module, an external variable): nothing to navigate.
     if found.iter().any(|(_, o)| o.declaration) { found } else { Vec::new() }
 }
 

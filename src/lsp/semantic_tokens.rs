@@ -262,6 +262,13 @@ mod tests {
     }
 
     #[test]
+    fn the_legend_lists_the_kinds_in_the_order_tokens_number_them() {
+        for (index, kind) in Kind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, index, "{kind:?}");
+        }
+    }
+
+    #[test]
     fn identifiers_are_told_apart_by_what_they_name() {
         let text = "import \"pe\"\n/* two\n lines */ rule r : t {\n meta: k = 1\n strings: $a = \"x\" nocase\n condition:\n  $a and pe.is_dll() and pe.machine == uint16(0) and for any s in pe.sections : (s.name == \"x\") and r\n}";
         let found = decoded(text);
