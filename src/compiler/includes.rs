@@ -72,10 +72,13 @@ const RECOVERY_MAX_BYTES: usize = 1 << 20;
 /// (`first`): every syntax error of it, and the other diagnostics of the
 /// items around them, found by parsing past each broken item.
 fn every_syntax_error(source: &Arc<SourceFile>, first: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    if source.text().len() > RECOVERY_MAX_BYTES {
-        return first;
+    let error = first.iter().find(|d| d.code == codes::SYNTAX);
+    match error {
+        Some(error) if source.text().len() <= RECOVERY_MAX_BYTES => {
+            parser::parse_recovering_past(source, error).2
+        }
+        _ => first,
     }
-    parser::parse_recovering(source).2
 }
 
 fn compile_source(

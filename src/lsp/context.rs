@@ -73,6 +73,72 @@ fn skip_indexes(bytes: &[u8], mut at: usize) -> Option<usize> {
     Some(at)
 }
 
+/// The call whose argument list `offset` is in: the offset of its `(`
+/// and the index of the argument the cursor is on (the commas before it
+/// at that level).
+///
+/// The text is read forward from the rule around `offset` (its start is
+/// the last `rule` word before it), so strings, regexes and comments,
+/// which may hold brackets and commas, are skipped, and an unclosed call
+/// being typed counts.
+#[must_use]
+pub fn enclosing_call(text: &str, offset: usize) -> Option<(usize, usize)> {
+    let offset = offset.min(text.len());
+    let start = text.get(..offset)?.rfind("rule").unwrap_or(0);
+    let bytes = text.as_bytes();
+    // Open brackets: where each is, whether it is `(`, commas seen in it.
+    let mut open: Vec<(usize, bool, usize)> = Vec::new();
+    let mut at = start;
+    while at < offset {
+        let rest = &bytes[at..];
+        let skip_to = |end: Option<usize>| end.map_or(bytes.len(), |e| at + e);
+        at = match rest[0] {
+            b'"' => skip_to(literal_end(rest, b'"')),
+            b'/' if rest.get(1) == Some(&b'/') => skip_to(memchr::memchr(b'\n', rest)),
+            b'/' if rest.get(1) == Some(&b'*') => {
+                skip_to(memchr::memmem::find(rest, b"*/").map(|e| e + 2))
+            }
+            b'/' => skip_to(literal_end(rest, b'/')),
+            b'(' | b'[' => {
+                open.push((at, rest[0] == b'(', 0));
+                at + 1
+            }
+            b')' | b']' => {
+                open.pop();
+                at + 1
+            }
+            b',' => {
+                if let Some(innermost) = open.last_mut() {
+                    innermost.2 += 1;
+                }
+                at + 1
+            }
+            _ => at + 1,
+        };
+    }
+    // The cursor inside a literal or comment is in no argument list.
+    if at > offset {
+        return None;
+    }
+    let &(paren, is_call, commas) = open.last()?;
+    is_call.then_some((paren, commas))
+}
+
+/// Where the literal opening `rest` with `quote` ends (past its closing
+/// quote), backslash escapes skipped; `None` when it is not closed.
+fn literal_end(rest: &[u8], quote: u8) -> Option<usize> {
+    let mut at = 1;
+    while at < rest.len() {
+        match rest[at] {
+            b'\\' => at += 2,
+            b if b == quote => return Some(at + 1),
+            b'\n' => return Some(at),
+            _ => at += 1,
+        }
+    }
+    None
+}
+
 /// The end of the identifier that `offset` is in or just after.
 #[must_use]
 pub fn word_end(text: &str, offset: usize) -> usize {
@@ -185,5 +251,16 @@ mod tests {
         let text = "rule a {\n strings:\n  $x = \"1\"\n  $y= {00}\n condition: $";
         assert_eq!(declared_patterns(text, text.len()), ["x", "y"]);
         assert_eq!(rule_names("rule a { } private rule b : t {"), ["a", "b"]);
+    }
+
+    #[test]
+    fn calls_are_found_past_literals_comments_and_inner_calls() {
+        let text = "rule r { condition: pe.imports(\"a,(\", /* ,( */ /x,(/i, f(1, 2), ";
+        assert_eq!(enclosing_call(text, text.len()), Some((text.find('(').unwrap(), 3)));
+        let inner = text.find("1,").unwrap() + 2;
+        assert_eq!(enclosing_call(text, inner), Some((text.find("f(").unwrap() + 1, 1)));
+        assert_eq!(enclosing_call(text, text.find("a,").unwrap() + 2), None, "in a string");
+        assert_eq!(enclosing_call("rule r { condition: a[1, ", 25), None, "an index");
+        assert_eq!(enclosing_call("x and f(1) and ", 15), None, "closed");
     }
 }

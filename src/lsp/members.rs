@@ -24,16 +24,34 @@ impl Described {
     #[must_use]
     pub fn signatures(&self) -> Vec<String> {
         match &self.ty {
-            Type::Function(function) => function
-                .overloads
-                .iter()
-                .map(|o| {
-                    let params: Vec<String> = o.params.iter().map(ToString::to_string).collect();
-                    format!("{}({}) -> {}", self.path, params.join(", "), o.result)
-                })
-                .collect(),
+            Type::Function(_) => self.overloads().into_iter().map(|o| o.label).collect(),
             ty => vec![format!("{}: {ty}", self.path)],
         }
+    }
+
+    /// Each overload of a function, with where its parameters are in its
+    /// label; nothing for data.
+    #[must_use]
+    pub fn overloads(&self) -> Vec<Overload> {
+        let Type::Function(function) = &self.ty else { return Vec::new() };
+        function
+            .overloads
+            .iter()
+            .map(|o| {
+                let mut label = format!("{}(", self.path);
+                let mut params = Vec::new();
+                for (i, param) in o.params.iter().enumerate() {
+                    if i > 0 {
+                        label.push_str(", ");
+                    }
+                    let start = label.len();
+                    let _ = write!(label, "{param}");
+                    params.push(start..label.len());
+                }
+                let _ = write!(label, ") -> {}", o.result);
+                Overload { label, params }
+            })
+            .collect()
     }
 
     /// Markdown: the signatures in a code block, then the documentation.
@@ -46,6 +64,14 @@ impl Described {
         }
         out
     }
+}
+
+/// One overload of a function, written out.
+pub struct Overload {
+    /// `pe.imports(string, string) -> boolean`.
+    pub label: String,
+    /// The byte range of each parameter's type in `label`.
+    pub params: Vec<std::ops::Range<usize>>,
 }
 
 /// The member at `segments` (module name first), if the module and every
@@ -97,6 +123,11 @@ mod tests {
         let imports = describe(&path("pe.imports")).unwrap();
         assert!(imports.signatures().contains(&"pe.imports(string, string) -> boolean".to_owned()));
         assert!(imports.signatures().len() > 1, "overloads");
+        let overloads = imports.overloads();
+        let two = overloads.iter().find(|o| o.label == "pe.imports(string, string) -> boolean");
+        let two = two.unwrap();
+        let params: Vec<&str> = two.params.iter().map(|p| &two.label[p.clone()]).collect();
+        assert_eq!(params, ["string", "string"]);
         assert!(describe(&path("pe.sections.name")).is_some());
         assert!(describe(&path("pe.nope")).is_none());
         assert!(describe(&path("nope.x")).is_none());

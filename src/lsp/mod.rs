@@ -1,6 +1,7 @@
 //! `spoor lsp`: a Language Server Protocol server over standard input and
 //! output, so rule authors get spoor's diagnostics, hover, navigation,
-//! completion and formatting in their editor.
+//! completion, signature help, semantic highlighting, folding and
+//! formatting in their editor.
 //!
 //! The server is one synchronous loop ([`serve`]): read a message, let the
 //! [`Server`] answer it, write what it says. Each request is answered
@@ -20,16 +21,20 @@
 //! [`Document`]: self
 
 mod actions;
+mod bindings;
 mod completion;
 mod context;
 mod diagnostics;
 mod documents;
+mod folding;
 mod formatting;
 mod hover;
 mod members;
 mod navigation;
 mod outline;
 mod position;
+mod semantic_tokens;
+mod signature_help;
 mod transport;
 
 use std::collections::HashMap;
@@ -41,9 +46,11 @@ use std::sync::Arc;
 use lsp_server::{ErrorCode, Message, Notification, Request, Response};
 use lsp_types::{
     CodeActionProviderCapability, CompletionOptions, DidChangeTextDocumentParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, HoverProviderCapability,
-    InitializeResult, OneOf, PublishDiagnosticsParams, RenameOptions, ServerCapabilities,
-    ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, FoldingRangeProviderCapability,
+    HoverProviderCapability, InitializeResult, OneOf, PublishDiagnosticsParams, RenameOptions,
+    SemanticTokensFullOptions, SemanticTokensOptions, SemanticTokensServerCapabilities,
+    ServerCapabilities, ServerInfo, SignatureHelpOptions, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -192,6 +199,7 @@ impl Server {
             | "textDocument/definition"
             | "textDocument/references"
             | "textDocument/rename"
+            | "textDocument/signatureHelp"
             | "textDocument/completion" => self.at_position(method, params),
             "textDocument/formatting" => {
                 let p: lsp_types::DocumentFormattingParams = parse(params)?;
@@ -204,6 +212,16 @@ impl Server {
                 let p: lsp_types::DocumentSymbolParams = parse(params)?;
                 let doc = open(docs, &p.text_document.uri)?;
                 to_json(outline::symbols(doc))
+            }
+            "textDocument/semanticTokens/full" => {
+                let p: lsp_types::SemanticTokensParams = parse(params)?;
+                let doc = open(docs, &p.text_document.uri)?;
+                to_json(semantic_tokens::tokens(doc))
+            }
+            "textDocument/foldingRange" => {
+                let p: lsp_types::FoldingRangeParams = parse(params)?;
+                let doc = open(docs, &p.text_document.uri)?;
+                to_json(folding::folding_ranges(doc))
             }
             "textDocument/codeAction" => {
                 let p: lsp_types::CodeActionParams = parse(params)?;
@@ -235,6 +253,7 @@ impl Server {
                     .map_err(|why| (ErrorCode::InvalidParams, why))?;
                 to_json(edit)
             }
+            "textDocument/signatureHelp" => to_json(signature_help::signature_help(doc, position)),
             _ => to_json(completion::complete(doc, position)),
         }
     }
@@ -339,6 +358,20 @@ fn initialize_result() -> InitializeResult {
             document_formatting_provider: Some(OneOf::Left(true)),
             document_symbol_provider: Some(OneOf::Left(true)),
             code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+            signature_help_provider: Some(SignatureHelpOptions {
+                trigger_characters: Some(["(", ","].map(str::to_owned).to_vec()),
+                retrigger_characters: Some(vec![")".to_owned()]),
+                work_done_progress_options: lsp_types::WorkDoneProgressOptions::default(),
+            }),
+            semantic_tokens_provider: Some(
+                SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
+                    legend: semantic_tokens::legend(),
+                    full: Some(SemanticTokensFullOptions::Bool(true)),
+                    range: None,
+                    work_done_progress_options: lsp_types::WorkDoneProgressOptions::default(),
+                }),
+            ),
+            folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
             ..ServerCapabilities::default()
         },
         server_info: Some(ServerInfo {

@@ -1,5 +1,6 @@
-//! Go to definition, find references and rename, for rules and patterns;
-//! definition of an `include` opens the included file.
+//! Go to definition, find references and rename, for rules, patterns and
+//! the variables of `with` and `for ... in`; definition of an `include`
+//! opens the included file.
 //!
 //! Names are found in the parser's token stream: a pattern is named by its
 //! declaration and by every `$a`, `#a`, `@a`, `!a` and `$a*` in its rule's
@@ -8,12 +9,14 @@
 //! the open documents are the workspace the client shows). A name followed
 //! by `*` is a set: it refers to every name it is a prefix of, so it is a
 //! reference of each, and rename leaves it alone (it may cover other
-//! names too).
+//! names too). A variable is named by its declaration and the uses that
+//! resolve to it in its scope ([`bindings`]).
 
 use std::collections::HashMap;
 
 use lsp_types::{GotoDefinitionResponse, Location, Position, TextEdit, WorkspaceEdit};
 
+use super::bindings::{self, binding_at};
 use super::documents::{Document, Documents, uri_of};
 use crate::parser::{TokenKind, ast};
 use crate::source::Span;
@@ -25,6 +28,9 @@ enum Target {
     Pattern { rule: Span, name: String, wildcard: bool },
     /// A rule.
     Rule { name: String, wildcard: bool },
+    /// A variable of `with` or `for ... in` in the rule spanning `rule`,
+    /// declared at `declaration`.
+    Binding { rule: Span, declaration: Span },
 }
 
 /// One place a name is written.
@@ -112,10 +118,11 @@ pub fn rename(
     let target = doc
         .offset(position)
         .and_then(|offset| target_at(doc, offset))
-        .ok_or("no rule or pattern here")?;
+        .ok_or("no rule, pattern or variable here")?;
     let (is_pattern, wildcard) = match &target {
         Target::Pattern { wildcard, .. } => (true, *wildcard),
         Target::Rule { wildcard, .. } => (false, *wildcard),
+        Target::Binding { .. } => (false, false),
     };
     if wildcard {
         return Err("a set (`*`) cannot be renamed; rename one of its names".to_owned());
@@ -159,7 +166,7 @@ fn location(doc: &Document, span: Span) -> Location {
     Location::new(doc.uri.clone(), doc.lines().range(doc.text(), span))
 }
 
-/// The rule or pattern named at `offset`.
+/// The rule, pattern or variable named at `offset`.
 fn target_at(doc: &Document, offset: usize) -> Option<Target> {
     let parsed = doc.parsed();
     let tokens = parsed.tokens.all();
@@ -186,14 +193,23 @@ fn target_at(doc: &Document, offset: usize) -> Option<Target> {
         }
         TokenKind::Identifier => {
             let after_dot = index.checked_sub(1).is_some_and(|i| tokens[i].text(doc.text()) == ".");
-            (!after_dot).then(|| Target::Rule { name: name.to_owned(), wildcard })
+            if after_dot {
+                return None;
+            }
+            let binding = doc.rule_at(offset).and_then(|rule| {
+                let found = bindings::bindings(&rule.condition);
+                let declaration = binding_at(&found, token.span)?.declaration;
+                Some(Target::Binding { rule: rule.span, declaration })
+            });
+            binding.or_else(|| Some(Target::Rule { name: name.to_owned(), wildcard }))
         }
         _ => None,
     }
 }
 
 /// Every occurrence of `target`, with the document it is in: the rule's
-/// patterns for a pattern, every open document for a rule.
+/// patterns for a pattern, the variable's scope for a variable, every open
+/// document for a rule.
 fn occurrences<'d>(
     docs: &'d Documents,
     doc: &'d Document,
@@ -231,9 +247,24 @@ fn occurrences<'d>(
             })
             .filter(|(_, o)| o.refers_to(name, *wildcard))
             .collect::<Vec<_>>(),
+        Target::Binding { rule, declaration } => {
+            let Some(rule) = rules(doc).find(|r| r.span == *rule) else { return Vec::new() };
+            let found = bindings::bindings(&rule.condition);
+            let Some(binding) = binding_at(&found, *declaration) else { return Vec::new() };
+            let occurrence = |span, declaration| Occurrence {
+                name: binding.name.clone(),
+                span,
+                wildcard: false,
+                declaration,
+            };
+            std::iter::once(occurrence(binding.declaration, true))
+                .chain(binding.uses.iter().map(|&span| occurrence(span, false)))
+                .map(|o| (doc, o))
+                .collect()
+        }
     };
     // A name that no open document declares as a rule is something else
-    // (a module, an external, a loop variable): nothing to navigate.
+    // (a module, an external variable): nothing to navigate.
     if found.iter().any(|(_, o)| o.declaration) { found } else { Vec::new() }
 }
 

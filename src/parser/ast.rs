@@ -231,6 +231,77 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The expressions directly inside this one, in source order: what a
+    /// walk over a condition visits next. A `for ... in` loop's quantifier
+    /// and iterable come before its body, a `with`'s values in declaration
+    /// order before its body, so a walk that tracks bound names can bind
+    /// each one as it passes its place.
+    #[must_use]
+    pub fn children(&self) -> Vec<&Expr> {
+        fn range(r: &Range) -> [&Expr; 2] {
+            [&r.lower, &r.upper]
+        }
+        fn quantifier(q: &Quantifier) -> Option<&Expr> {
+            match q {
+                Quantifier::Count(e) | Quantifier::Percent(e) => Some(e),
+                Quantifier::All | Quantifier::Any | Quantifier::None => None,
+            }
+        }
+        fn anchor(a: Option<&Anchor>) -> Vec<&Expr> {
+            match a {
+                Some(Anchor::At(at)) => vec![at],
+                Some(Anchor::In(r)) => range(r).to_vec(),
+                None => Vec::new(),
+            }
+        }
+        match &self.kind {
+            ExprKind::True
+            | ExprKind::False
+            | ExprKind::Integer(_)
+            | ExprKind::Float(_)
+            | ExprKind::String(_)
+            | ExprKind::Regex(_)
+            | ExprKind::Filesize
+            | ExprKind::Entrypoint
+            | ExprKind::Ident(_) => Vec::new(),
+            ExprKind::Field { object, .. } => vec![object],
+            ExprKind::Index { object, index } => vec![object, index],
+            ExprKind::Call { callee, args } => std::iter::once(&**callee).chain(args).collect(),
+            ExprKind::ReadInt { offset, .. } => vec![offset],
+            ExprKind::PatternMatch { anchor: a, .. } => anchor(a.as_ref()),
+            ExprKind::PatternCount { range: r, .. } => r.iter().flat_map(range).collect(),
+            ExprKind::PatternOffset { index, .. } | ExprKind::PatternLength { index, .. } => {
+                index.iter().map(|i| &**i).collect()
+            }
+            ExprKind::And(operands) | ExprKind::Or(operands) => operands.iter().collect(),
+            ExprKind::Unary { operand, .. } => vec![operand],
+            ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            ExprKind::Of { quantifier: q, set, anchor: a } => {
+                let members = match set {
+                    OfSet::Exprs(exprs) => exprs.iter().collect(),
+                    OfSet::Patterns(_) | OfSet::Rules(_) => Vec::new(),
+                };
+                quantifier(q).into_iter().chain(members).chain(anchor(a.as_ref())).collect()
+            }
+            ExprKind::ForOf { quantifier: q, body, .. } => {
+                quantifier(q).into_iter().chain([&**body]).collect()
+            }
+            ExprKind::ForIn { quantifier: q, iterable, body, .. } => {
+                let iterated = match iterable {
+                    Iterable::Range(r) => range(r).to_vec(),
+                    Iterable::List(exprs) => exprs.iter().collect(),
+                    Iterable::Expr(e) => vec![&**e],
+                };
+                quantifier(q).into_iter().chain(iterated).chain([&**body]).collect()
+            }
+            ExprKind::With { declarations, body } => {
+                declarations.iter().map(|(_, value)| value).chain([&**body]).collect()
+            }
+        }
+    }
+}
+
 /// Expressions of the condition language.
 ///
 /// Parentheses leave no node: precedence is encoded in the tree shape.

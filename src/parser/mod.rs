@@ -49,7 +49,7 @@ use crate::source::{SourceFile, Span};
 use grammar::{Rule, YaraParser};
 
 pub use print::{print, string_body};
-pub use recover::parse_recovering;
+pub use recover::{parse_recovering, parse_recovering_past};
 pub use spans::erase_spans;
 pub use tokens::{Token, TokenKind, Tokens};
 

@@ -25,14 +25,40 @@ const MAX_RECOVERIES: usize = 32;
 /// the final parse. Spans are spans of `source`.
 #[must_use]
 pub fn parse_recovering(source: &Arc<SourceFile>) -> (ast::File, Tokens, Vec<Diagnostic>) {
+    recover(source, None)
+}
+
+/// [`parse_recovering`] for a `source` whose parse is known to stop at the
+/// syntax error `first`: that parse, the slowest part of recovering from
+/// one error, is not done again.
+#[must_use]
+pub fn parse_recovering_past(
+    source: &Arc<SourceFile>,
+    first: &Diagnostic,
+) -> (ast::File, Tokens, Vec<Diagnostic>) {
+    recover(source, Some(first.clone()))
+}
+
+fn recover(
+    source: &Arc<SourceFile>,
+    mut known: Option<Diagnostic>,
+) -> (ast::File, Tokens, Vec<Diagnostic>) {
     let mut text = source.text().to_owned();
     let mut errors = Vec::new();
     let mut current = Arc::clone(source);
     for _ in 0..=MAX_RECOVERIES {
-        let (file, tokens, diagnostics) = parse_lossless(&current);
-        let Some(error) = diagnostics.iter().find(|d| d.code == codes::SYNTAX) else {
-            errors.extend(diagnostics);
-            return (file, tokens, errors);
+        let error = match known.take() {
+            Some(error) => error,
+            None => {
+                let (file, tokens, diagnostics) = parse_lossless(&current);
+                match diagnostics.iter().find(|d| d.code == codes::SYNTAX) {
+                    Some(error) => error.clone(),
+                    None => {
+                        errors.extend(diagnostics);
+                        return (file, tokens, errors);
+                    }
+                }
+            }
         };
         errors.push(error.clone());
         let Some(item) = item_around(&text, error.span.start as usize) else { break };
@@ -123,6 +149,13 @@ mod tests {
         assert_eq!(lines, [2, 4], "{diagnostics:?}");
         let b = tokens.all().iter().find(|t| t.text(text) == "b").expect("b's token");
         assert_eq!(b.span.start as usize, text.find("rule b").unwrap() + 5, "spans of the text");
+        let first = super::super::parse(&source).1;
+        let past = parse_recovering_past(&source, &first[0]);
+        assert_eq!((past.0, past.1), (file, tokens), "the same, one parse less");
+        let messages = |found: &[Diagnostic]| -> Vec<String> {
+            found.iter().map(|d| d.message.clone()).collect()
+        };
+        assert_eq!(messages(&past.2), messages(&diagnostics));
     }
 
     #[test]

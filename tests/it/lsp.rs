@@ -439,6 +439,9 @@ fn seed_messages(uri: &str) -> Vec<Value> {
             json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
         ),
         ("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } })),
+        ("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri } })),
+        ("textDocument/foldingRange", json!({ "textDocument": { "uri": uri } })),
+        ("textDocument/signatureHelp", pos(1, 91)),
         (
             "textDocument/codeAction",
             json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 9, "character": 0 } }, "context": { "diagnostics": [] } }),
@@ -503,9 +506,10 @@ fn mutate(value: &mut Value, rng: &mut crate::util::rng::Rng) {
 fn lsp_fuzzed_messages_get_answers_and_never_stop_the_server() {
     let uri = "file:///nowhere/fuzz.yar";
     let mut seeds = seed_messages(uri);
+    let open = seeds.iter().find(|m| m["method"] == "textDocument/didOpen").cloned().unwrap();
     // Opening more often than closing keeps the document open most of
     // the time.
-    seeds.extend(std::iter::repeat_n(seeds[8].clone(), 4));
+    seeds.extend(std::iter::repeat_n(open.clone(), 4));
     for seed in 1..=6u64 {
         let mut rng = crate::util::rng::Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut stream = Vec::new();
@@ -530,7 +534,7 @@ fn lsp_fuzzed_messages_get_answers_and_never_stop_the_server() {
         }
         // The last document open is a valid one; then a request the server
         // must still answer.
-        push(seeds[8].to_string().as_bytes(), &mut stream);
+        push(open.to_string().as_bytes(), &mut stream);
         push(json!({ "jsonrpc": "2.0", "id": "last", "method": "textDocument/documentSymbol", "params": { "textDocument": { "uri": uri } } }).to_string().as_bytes(), &mut stream);
         let mut output = Vec::new();
         spoor::lsp::serve(&mut stream.as_slice(), &mut output).expect("in-memory I/O");
@@ -629,4 +633,175 @@ fn lsp_uses_the_actor_profiles_of_the_enclosing_rule_directory() {
     assert!(found[0]["message"].as_str().unwrap().contains("lazarus"), "{found:#?}");
     let hover = client.request("textDocument/hover", at(&uri, 10, 15));
     assert!(hover["contents"]["value"].as_str().unwrap().contains("ScarCruft (local)"));
+}
+
+/// A rule using every kind of name semantic tokens tell apart.
+const NAMES: &str = "import \"pe\"\n// about demo\nrule demo : tag {\n  meta:\n    author = \"me\"\n  strings:\n    $a = \"abc\" nocase\n  condition:\n    #a > 1 and pe.imports(\"k.dll\") and pe.number_of_sections > uint16(0)\n    and for any s in pe.sections : (s.name == \".text\") and demo\n}\n";
+
+#[test]
+fn lsp_semantic_tokens_classify_names_by_what_they_name() {
+    let (_dir, uris) = workspace(&[("s.yar", NAMES)]);
+    let mut client = Client::spawn();
+    let init = client.request("initialize", json!({ "capabilities": {} }));
+    let provider = &init["capabilities"]["semanticTokensProvider"];
+    assert_eq!(provider["full"], true);
+    let legend = |key: &str| -> Vec<String> {
+        let names = provider["legend"][key].as_array().unwrap();
+        names.iter().map(|n| n.as_str().unwrap().to_owned()).collect()
+    };
+    let (types, modifiers) = (legend("tokenTypes"), legend("tokenModifiers"));
+    client.open(&uris[0], NAMES);
+    let data = client
+        .request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uris[0] } }));
+    let numbers: Vec<u64> =
+        data["data"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect();
+    assert_eq!(numbers.len() % 5, 0);
+    // Undo the relative encoding: (line, character, text, type, modifiers).
+    let lines: Vec<&str> = NAMES.lines().collect();
+    let (mut line, mut character) = (0, 0);
+    let mut decoded = Vec::new();
+    for token in numbers.chunks(5) {
+        line += token[0];
+        character = if token[0] == 0 { character + token[1] } else { token[1] };
+        let (from, to) = (character as usize, (character + token[2]) as usize);
+        let mods: Vec<&str> = (0..modifiers.len())
+            .filter(|bit| token[4] & (1 << bit) != 0)
+            .map(|bit| modifiers[bit].as_str())
+            .collect();
+        decoded.push((
+            (line, character),
+            lines[line as usize][from..to].to_owned(),
+            types[token[3] as usize].clone(),
+            mods.join(","),
+        ));
+    }
+    let token = |line: u64, needle: &str| {
+        let character = lines[line as usize].find(needle).unwrap() as u64;
+        let found = decoded.iter().find(|t| t.0 == (line, character));
+        let (_, text, kind, mods) = found.unwrap_or_else(|| panic!("{needle}: {decoded:#?}"));
+        assert_eq!(text, needle);
+        (kind.as_str(), mods.as_str())
+    };
+    assert_eq!(token(0, "import"), ("keyword", ""));
+    assert_eq!(token(0, "\"pe\""), ("string", ""));
+    assert_eq!(token(1, "// about demo"), ("comment", ""));
+    assert_eq!(token(2, "demo"), ("class", "declaration"));
+    assert_eq!(token(2, "tag"), ("decorator", ""));
+    assert_eq!(token(4, "author"), ("property", "declaration"));
+    assert_eq!(token(6, "$a"), ("variable", "declaration"));
+    assert_eq!(token(6, "nocase"), ("modifier", ""));
+    assert_eq!(token(8, "#a"), ("variable", ""));
+    assert_eq!(token(8, ">"), ("operator", ""));
+    assert_eq!(token(8, "1"), ("number", ""));
+    assert_eq!(token(8, "pe"), ("namespace", ""));
+    assert_eq!(token(8, "imports"), ("function", ""));
+    assert_eq!(token(8, "number_of_sections"), ("property", ""));
+    assert_eq!(token(8, "uint16"), ("function", "defaultLibrary"));
+    assert_eq!(token(9, "s"), ("variable", "declaration"));
+    let s_used = (9, lines[9].find("s.name").unwrap() as u64);
+    let s_token = decoded.iter().find(|t| t.0 == s_used).map(|t| (t.2.as_str(), t.3.as_str()));
+    assert_eq!(s_token, Some(("variable", "")));
+    assert_eq!(token(9, "name"), ("property", ""));
+    assert_eq!(token(9, "demo"), ("class", ""), "a rule named in a condition");
+}
+
+#[test]
+fn lsp_signature_help_follows_the_argument_being_typed() {
+    let text = "import \"pe\"\nrule r {\n  condition:\n    pe.imports(\"k.dll\", \n}\n";
+    let (_dir, uri, mut client, _) = session("sig.yar", text);
+    let help = client.request("textDocument/signatureHelp", at(&uri, 3, 24));
+    let labels: Vec<&str> = help["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"pe.imports(string, string) -> boolean"), "{help:#}");
+    assert!(labels.contains(&"pe.imports(string) -> integer"), "{help:#}");
+    assert_eq!(help["activeParameter"], 1);
+    // The active overload is one with a second parameter, and the offsets
+    // of that parameter frame its type in the label.
+    let active = &help["signatures"][help["activeSignature"].as_u64().unwrap() as usize];
+    let label = active["label"].as_str().unwrap();
+    let offsets = &active["parameters"][1]["label"];
+    let (from, to) = (offsets[0].as_u64().unwrap() as usize, offsets[1].as_u64().unwrap() as usize);
+    assert!(["string", "integer", "regexp"].contains(&&label[from..to]), "{label} {offsets}");
+
+    // Right after the `(`: the first parameter; outside any call: nothing.
+    let first = client.request("textDocument/signatureHelp", at(&uri, 3, 15));
+    assert_eq!(first["activeParameter"], 0);
+    assert_eq!(client.request("textDocument/signatureHelp", at(&uri, 2, 4)), Value::Null);
+}
+
+#[test]
+fn lsp_with_and_for_variables_navigate_within_their_scope() {
+    let text = "rule r {\n  condition:\n    for any i in (0..2) : (i == 1) and\n    with i = 5, j = i + 1 : (i + j == 11)\n}\n";
+    let (_dir, uri, mut client, found) = session("bind.yar", text);
+    assert_eq!(found, Vec::<Value>::new());
+    let lines: Vec<&str> = text.lines().collect();
+    // The range of the `nth` (from 0) word `name` on `line`.
+    let range = |line: usize, name: &str, nth: usize| {
+        let words = lines[line].match_indices(name).filter(|&(at, _)| {
+            let bytes = lines[line].as_bytes();
+            let is_word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+            !is_word(at.checked_sub(1).and_then(|i| bytes.get(i))) && !is_word(bytes.get(at + 1))
+        });
+        let from = words.map(|(at, _)| at).nth(nth).unwrap();
+        json!({ "start": { "line": line, "character": from }, "end": { "line": line, "character": from + name.len() } })
+    };
+    let pos = |r: &Value| {
+        (
+            r["start"]["line"].as_u64().unwrap() as u32,
+            r["start"]["character"].as_u64().unwrap() as u32,
+        )
+    };
+
+    // The loop's `i` in its body goes to the loop; the `with`'s uses to it.
+    let (line, character) = pos(&range(2, "i", 1));
+    let loop_i = client.request("textDocument/definition", at(&uri, line, character));
+    assert_eq!(loop_i["range"], range(2, "i", 0));
+    let (line, character) = pos(&range(3, "i", 2));
+    let with_i = client.request("textDocument/definition", at(&uri, line, character));
+    assert_eq!(with_i["range"], range(3, "i", 0));
+    let (line, character) = pos(&range(3, "j", 1));
+    let j = client.request("textDocument/definition", at(&uri, line, character));
+    assert_eq!(j["range"], range(3, "j", 0));
+
+    // References of the `with`'s `i`: its declaration, `i + 1` and `i + j`.
+    let (line, character) = pos(&range(3, "i", 1));
+    let mut params = at(&uri, line, character);
+    params["context"] = json!({ "includeDeclaration": true });
+    let refs = client.request("textDocument/references", params);
+    let ranges: Vec<Value> = refs.as_array().unwrap().iter().map(|l| l["range"].clone()).collect();
+    assert_eq!(ranges, [range(3, "i", 0), range(3, "i", 1), range(3, "i", 2)]);
+
+    // Rename it: the loop's `i` is another name and stays.
+    let mut params = at(&uri, line, character);
+    params["newName"] = json!("n");
+    let edit = client.request("textDocument/rename", params);
+    let edits = edit["changes"][uri.as_str()].as_array().unwrap();
+    let renamed: Vec<Value> = edits.iter().map(|e| e["range"].clone()).collect();
+    assert_eq!(renamed, [range(3, "i", 0), range(3, "i", 1), range(3, "i", 2)]);
+    assert!(edits.iter().all(|e| e["newText"] == "n"));
+}
+
+#[test]
+fn lsp_folding_ranges_cover_rules_sections_and_comments() {
+    let text = "// one\n// two\nimport \"pe\"\n/* a\n   b */\nrule r {\n  meta:\n    a = 1\n  strings:\n    $a = \"a\"\n    $b = \"b\"\n  condition:\n    $a and\n    $b\n}\nrule one_line { condition: true }\n";
+    let (_dir, uri, mut client, _) = session("fold.yar", text);
+    let ranges =
+        client.request("textDocument/foldingRange", json!({ "textDocument": { "uri": uri } }));
+    let found: Vec<(u64, u64, &str)> = ranges
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let line = |key: &str| r[key].as_u64().unwrap();
+            (line("startLine"), line("endLine"), r["kind"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(0, 1, "comment"), (3, 4, "comment"), (5, 14, ""), (6, 7, ""), (8, 10, ""), (11, 13, "")]
+    );
 }

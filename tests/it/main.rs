@@ -19,6 +19,7 @@ mod compiled;
 mod completion;
 mod conformance;
 mod differential;
+mod editor_grammar;
 mod eval_conditions;
 mod eval_modules;
 mod eval_signature_base;
