@@ -498,9 +498,75 @@ impl fmt::Display for IntReader {
     }
 }
 
+/// One of YARA-X's float readers, `float32(offset)` to `float64be(offset)`:
+/// an IEEE 754 value of 4 or 8 bytes in either byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FloatReader {
+    /// Whether 8 bytes are read (`float64*`) rather than 4.
+    pub double: bool,
+    /// Whether the bytes are big-endian (`*be`).
+    pub big_endian: bool,
+}
+
+impl FloatReader {
+    /// Every float reader.
+    pub const ALL: [FloatReader; 4] = [
+        FloatReader { double: false, big_endian: false },
+        FloatReader { double: false, big_endian: true },
+        FloatReader { double: true, big_endian: false },
+        FloatReader { double: true, big_endian: true },
+    ];
+
+    /// The reader a keyword names (`float32be`).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|reader| reader.to_string() == name)
+    }
+
+    /// The float at `offset` of `data`; undefined when any of its bytes
+    /// lies outside `data`. NaN and infinities are read as they are.
+    #[must_use]
+    pub fn read(self, data: &[u8], offset: i64) -> Option<f64> {
+        let start = usize::try_from(offset).ok()?;
+        let width = if self.double { 8 } else { 4 };
+        let bytes = data.get(start..start.checked_add(width)?)?;
+        Some(match (self.double, self.big_endian) {
+            (false, false) => f64::from(f32::from_le_bytes(bytes.try_into().ok()?)),
+            (false, true) => f64::from(f32::from_be_bytes(bytes.try_into().ok()?)),
+            (true, false) => f64::from_le_bytes(bytes.try_into().ok()?),
+            (true, true) => f64::from_be_bytes(bytes.try_into().ok()?),
+        })
+    }
+}
+
+impl fmt::Display for FloatReader {
+    /// The keyword, such as `float32be`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bits = if self.double { 64 } else { 32 };
+        let order = if self.big_endian { "be" } else { "" };
+        write!(f, "float{bits}{order}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn float_readers_read_ieee_754_in_either_order() {
+        let one_le = 1.0f32.to_le_bytes();
+        let one_be = 1.0f32.to_be_bytes();
+        let reader = |name| FloatReader::from_name(name).expect(name);
+        assert_eq!(reader("float32").read(&one_le, 0), Some(1.0));
+        assert_eq!(reader("float32be").read(&one_be, 0), Some(1.0));
+        assert_eq!(reader("float64").read(&(-2.5f64).to_le_bytes(), 0), Some(-2.5));
+        assert_eq!(reader("float64be").read(&(-2.5f64).to_be_bytes(), 0), Some(-2.5));
+        assert_eq!(reader("float32").read(&one_le, 1), None, "past the end");
+        assert_eq!(reader("float64").read(&[0; 16], -1), None, "negative offset");
+        assert_eq!(FloatReader::from_name("float16"), None);
+        let names: Vec<String> = FloatReader::ALL.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["float32", "float32be", "float64", "float64be"]);
+    }
 
     fn int(n: i64) -> Option<Scalar<'static>> {
         Some(Scalar::Integer(n))

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::file_vars::FileVar;
 use crate::modules::{self, CallContext, FunctionImpl, ModuleId, Value};
 use crate::results::MetaValue;
-pub use crate::semantics::{ArithOp, BitOp, CmpOp, IntReader, StrOp};
+pub use crate::semantics::{ArithOp, BitOp, CmpOp, FloatReader, IntReader, StrOp};
 use crate::semantics::{Number, Scalar};
 use crate::types::Type;
 
@@ -350,6 +350,14 @@ pub enum Expr {
     ReadInt {
         /// Which reader.
         reader: IntReader,
+        /// The offset.
+        offset: Box<Expr>,
+    },
+    /// `float32(offset)` and the other float readers; undefined past the
+    /// end.
+    ReadFloat {
+        /// Which reader.
+        reader: FloatReader,
         /// The offset.
         offset: Box<Expr>,
     },

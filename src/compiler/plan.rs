@@ -209,6 +209,7 @@ fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
         | Expr::BitNot(e)
         | Expr::Matches { subject: e, .. }
         | Expr::ReadInt { offset: e, .. }
+        | Expr::ReadFloat { offset: e, .. }
         | Expr::PatternOffset { index: e, .. }
         | Expr::PatternLength { index: e, .. } => each(e),
         Expr::ArrayIndex { array: a, index: b }

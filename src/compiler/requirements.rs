@@ -239,7 +239,8 @@ impl<'p> Analysis<'p> {
             Expr::Neg(inner)
             | Expr::BitNot(inner)
             | Expr::Not(inner)
-            | Expr::ReadInt { offset: inner, .. } => self.undefined_unless(inner),
+            | Expr::ReadInt { offset: inner, .. }
+            | Expr::ReadFloat { offset: inner, .. } => self.undefined_unless(inner),
             _ => None,
         }
     }

@@ -166,7 +166,9 @@ fn condition_names(expr: &ast::Expr, rules: &HashSet<&str>, named: &mut HashMap<
             _ => None,
         },
         ast::ExprKind::Field { field, .. } => Some((field.span, Kind::Property, 0)),
-        ast::ExprKind::ReadInt { .. } => Some((expr.span, Kind::Function, DEFAULT_LIBRARY)),
+        ast::ExprKind::ReadInt { .. } | ast::ExprKind::ReadFloat { .. } => {
+            Some((expr.span, Kind::Function, DEFAULT_LIBRARY))
+        }
         ast::ExprKind::Ident(id) if crate::modules::find(&id.name).is_some() => {
             Some((id.span, Kind::Namespace, 0))
         }

@@ -268,7 +268,7 @@ impl Expr {
             ExprKind::Field { object, .. } => vec![object],
             ExprKind::Index { object, index } => vec![object, index],
             ExprKind::Call { callee, args } => std::iter::once(&**callee).chain(args).collect(),
-            ExprKind::ReadInt { offset, .. } => vec![offset],
+            ExprKind::ReadInt { offset, .. } | ExprKind::ReadFloat { offset, .. } => vec![offset],
             ExprKind::PatternMatch { anchor: a, .. } => anchor(a.as_ref()),
             ExprKind::PatternCount { range: r, .. } => r.iter().flat_map(range).collect(),
             ExprKind::PatternOffset { index, .. } | ExprKind::PatternLength { index, .. } => {
@@ -351,6 +351,13 @@ pub enum ExprKind {
     ReadInt {
         /// Which reader.
         reader: IntReader,
+        /// The offset to read at.
+        offset: Box<Expr>,
+    },
+    /// `float32(offset)` ... `float64be(offset)`.
+    ReadFloat {
+        /// Which reader.
+        reader: FloatReader,
         /// The offset to read at.
         offset: Box<Expr>,
     },
@@ -670,6 +677,9 @@ impl BinaryOp {
 /// How many members of a set must hold (`all`, `any`, `none`, `2 of`,
 /// `50% of`), with its expressions as parsed.
 pub type Quantifier = crate::semantics::Quantifier<Expr>;
+
+/// A float reader: one type for the AST and the compiled program.
+pub use crate::semantics::FloatReader;
 
 /// What an `of` ranges over.
 #[derive(Debug, Clone, PartialEq)]

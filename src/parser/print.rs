@@ -207,6 +207,9 @@ fn bare(e: &Expr) -> String {
         ExprKind::ReadInt { reader, offset } => {
             format!("{}({})", reader.name(), expr(offset, ARITHMETIC))
         }
+        ExprKind::ReadFloat { reader, offset } => {
+            format!("{reader}({})", expr(offset, ARITHMETIC))
+        }
         ExprKind::PatternMatch { id, anchor: a } => format!("${}{}", id.name, anchor(a)),
         ExprKind::PatternCount { id, range: r } => match r {
             Some(r) => format!("#{} in {}", id.name, range(r)),

@@ -112,7 +112,7 @@ fn expr(e: &mut Expr) {
             expr(callee);
             args.iter_mut().for_each(expr);
         }
-        ExprKind::ReadInt { offset, .. } => expr(offset),
+        ExprKind::ReadInt { offset, .. } | ExprKind::ReadFloat { offset, .. } => expr(offset),
         ExprKind::PatternMatch { id, anchor: a } => {
             ident(id);
             anchor(a);

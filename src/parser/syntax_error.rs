@@ -195,7 +195,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::keyword_of
         | Rule::for_expr
         | Rule::with_expr
-        | Rule::int_reader
+        | Rule::reader
         | Rule::pattern_count
         | Rule::pattern_offset
         | Rule::pattern_length

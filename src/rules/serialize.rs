@@ -54,7 +54,7 @@ pub const MAGIC: &[u8; 8] = b"SPOOR\0RS";
 /// The version of the layout and payload encoding. Bump it whenever a
 /// serialized type changes; the `format_fingerprint` test of this module
 /// fails until one does.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// This build's version, written into and expected in every file.
 const SPOOR_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -335,7 +335,7 @@ mod tests {
     /// Bump [`FORMAT_VERSION`] and set both numbers here.
     #[test]
     fn format_fingerprint() {
-        const EXPECTED: (u32, u32) = (2, 2_018_473_694);
+        const EXPECTED: (u32, u32) = (3, 1_126_776_329);
         let bytes = rules().serialize().unwrap();
         let found = (FORMAT_VERSION, crc32fast::hash(&bytes[HEADER_LEN..]));
         assert_eq!(

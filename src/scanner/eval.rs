@@ -456,6 +456,10 @@ impl<'a> Eval<'_, 'a> {
                 .eval_int(offset)?
                 .and_then(|offset| reader.read(self.st.data, offset))
                 .map_or(Val::Undef, Val::Int),
+            Expr::ReadFloat { reader, offset } => self
+                .eval_int(offset)?
+                .and_then(|offset| reader.read(self.st.data, offset))
+                .map_or(Val::Undef, Val::Float),
             Expr::PatternMatch { pattern, anchor } => {
                 let Some(place) = self.place(anchor.as_ref())? else {
                     return Ok(Val::Undef);

@@ -98,6 +98,7 @@ fn sexp(e: &Expr) -> String {
         ExprKind::Index { object, index } => format!("{}[{}]", sexp(object), sexp(index)),
         ExprKind::Call { callee, args } => format!("(call {} {})", sexp(callee), list(args)),
         ExprKind::ReadInt { reader, offset } => format!("({} {})", reader.name(), sexp(offset)),
+        ExprKind::ReadFloat { reader, offset } => format!("({reader} {})", sexp(offset)),
         ExprKind::PatternMatch { id, anchor: a } => format!("${}{}", id.name, anchor(a)),
         ExprKind::PatternCount { id, range: r } => match r {
             Some(r) => format!("#{} in {}", id.name, range(r)),
@@ -268,6 +269,7 @@ fn module_access_calls_and_readers() {
     assert_eq!(cond("math.entropy(0, filesize) >= 7.0"), "(>= (call math.entropy 0 filesize) 7.0)");
     assert_eq!(cond("uint16(0) == 0x5A4D"), "(== (uint16 0) 23117)");
     assert_eq!(cond("uint32be(uint8(1)) != 0"), "(!= (uint32be (uint8 1)) 0)");
+    assert_eq!(cond("float64be(4) > float32(0)"), "(> (float64be 4) (float32 0))");
     assert_eq!(cond("int8be(0) + int32(4) == 0"), "(== (+ (int8be 0) (int32 4)) 0)");
     assert_eq!(cond("dict[\"k\"] == 1"), "(== dict[\"k\"] 1)");
     assert_eq!(

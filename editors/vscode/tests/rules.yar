@@ -87,6 +87,8 @@ private global rule Demo_1 : apt loader {
 //                                                     ^^^^^^^ keyword.operator.word.yara
 //                                                             ^^ entity.name.namespace.yara
 //                                                                ^^^^^^^^^^^^^^ variable.other.property.yara
+    and float64be(8) > 0.5
+//      ^^^^^^^^^ support.function.reader.yara
     and pe.imports("kernel32.dll", "Sleep") and pe.sections[0].name matches /\.text/i
 //         ^^^^^^^ entity.name.function.member.yara
 //                  ^^^^^^^^^^^^ string.quoted.double.yara

@@ -364,26 +364,13 @@ impl<'a> ExprChecker<'a> {
             ExprKind::Index { object, index } => self.index(object, index),
             ExprKind::Call { callee, args } => self.call(callee, args, span),
             ExprKind::ReadInt { reader, offset } => {
-                let offset_expr = self.lower(offset)?;
-                if offset_expr.ty != Type::Integer {
-                    let args =
-                        Span { start: span.start + reader.name().len() as u32, end: span.end };
-                    self.error(
-                        codes::WRONG_ARGUMENTS,
-                        format!(
-                            "`{}` takes an integer offset, not `{}`",
-                            reader.name(),
-                            offset_expr.ty
-                        ),
-                        args,
-                    );
-                    return None;
-                }
-                let expr = Expr::ReadInt {
-                    reader: int_reader(*reader),
-                    offset: Box::new(offset_expr.expr),
-                };
+                let offset = self.reader_offset(reader.name(), offset, span)?;
+                let expr = Expr::ReadInt { reader: int_reader(*reader), offset };
                 Some(Typed::new(expr, Type::Integer))
+            }
+            ExprKind::ReadFloat { reader, offset } => {
+                let offset = self.reader_offset(&reader.to_string(), offset, span)?;
+                Some(Typed::new(Expr::ReadFloat { reader: *reader, offset }, Type::Float))
             }
             ExprKind::PatternMatch { id, anchor } => {
                 let pattern = self.pattern_ref(id, '$');
@@ -654,6 +641,19 @@ impl<'a> ExprChecker<'a> {
             args.insert(0, *object);
         }
         Some(Typed::new(Expr::Call { module, function, args }, result))
+    }
+
+    /// The offset argument of the reader `name` (`uint32`, `float64be`) in
+    /// the call at `span`, which must be an integer.
+    fn reader_offset(&mut self, name: &str, offset: &ast::Expr, span: Span) -> Option<Box<Expr>> {
+        let offset = self.lower(offset)?;
+        if offset.ty != Type::Integer {
+            let args = Span { start: span.start + name.len() as u32, end: span.end };
+            let message = format!("`{name}` takes an integer offset, not `{}`", offset.ty);
+            self.error(codes::WRONG_ARGUMENTS, message, args);
+            return None;
+        }
+        Some(Box::new(offset.expr))
     }
 }
 

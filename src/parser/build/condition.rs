@@ -6,8 +6,8 @@ use pest::iterators::{Pair, Pairs};
 use super::{Abort, Build, Builder, Node, first, span_of};
 use crate::diagnostics::codes;
 use crate::parser::ast::{
-    Anchor, BinaryOp, Expr, ExprKind, IntReader, Iterable, NameRef, OfSet, PatternSet, Quantifier,
-    Range, UnaryOp,
+    Anchor, BinaryOp, Expr, ExprKind, FloatReader, IntReader, Iterable, NameRef, OfSet, PatternSet,
+    Quantifier, Range, UnaryOp,
 };
 use crate::parser::grammar::Rule;
 use crate::parser::literal;
@@ -449,17 +449,19 @@ impl Builder<'_> {
                 }
                 return self.bool_expr(expr);
             }
-            Rule::int_reader => {
+            Rule::reader => {
                 let mut inner = pair.into_inner();
                 let name = inner.next().expect("grammar: reader").as_str();
-                let reader = IntReader::from_name(name).expect("grammar: reader names");
                 let offset = self.arith_expr(inner.next().expect("grammar: offset"))?;
-                let height = offset.height;
-                return self.node(
-                    ExprKind::ReadInt { reader, offset: Box::new(offset.expr) },
-                    span,
-                    height,
-                );
+                let (height, offset) = (offset.height, Box::new(offset.expr));
+                let kind = match IntReader::from_name(name) {
+                    Some(reader) => ExprKind::ReadInt { reader, offset },
+                    None => ExprKind::ReadFloat {
+                        reader: FloatReader::from_name(name).expect("grammar: reader names"),
+                        offset,
+                    },
+                };
+                return self.node(kind, span, height);
             }
             Rule::pattern_count => {
                 let mut inner = pair.into_inner();
