@@ -8,8 +8,8 @@ Fills DIR with:
   wheels-macos/  macOS wheels (arm64, x86_64, universal2: Mach-O and fat binaries)
   wheels-win/    Windows wheels (PE DLLs and .pyd files)
   npm/           npm packages that ship platform binaries (Mach-O, PE, ELF)
-  office/        Word, Excel and PowerPoint documents in the OLE formats (.doc, .xls,
-                 .ppt), written by LibreOffice headless when it is installed
+  office/        Word and Excel documents in the OLE formats (.doc, .xls) and their
+                 OpenDocument twins, written by LibreOffice headless when it is installed
   msi/           Windows Installer packages (OLE compound files) built by msitools' wixl
   hwp/           compound files laid out as HWP 5 documents (FileHeader, DocInfo,
                  BodyText, BinData with pictures), written here from the compound file
@@ -92,13 +92,9 @@ def office(root):
             sheet.write_text("\n".join(f"{i},{i * n},item {i}" for i in range(200 * (n + 1))))
             sources.append((text, ["doc", "odt"]))
             sources.append((sheet, ["xls"]))
-        slides = tmp / "slides.html"
-        slides.write_text("<html><body>" + "<h1>Slide</h1><p>Agenda</p>" * 30 + "</body></html>")
         for source, formats in sources:
             for target in formats:
                 run([soffice, "--headless", "--convert-to", target, "--outdir", str(out), str(source)])
-        run([soffice, "--headless", "--convert-to", "ppt:MS PowerPoint 97", "--outdir", str(out),
-             str(slides)])
 
 
 WXS = """<?xml version="1.0" encoding="utf-8"?>
@@ -137,10 +133,10 @@ def msi(root):
             data = tmp / f"data{n}.bin"
             data.write_bytes(bytes(range(256)) * (64 * (n + 1)))
             wxs = tmp / f"sample{n}.wxs"
-            wxs.write_text(WXS.format(n=n, readme=readme, data=data,
+            wxs.write_text(WXS.format(n=n, readme=readme.name, data=data.name,
                                       upgrade=f"12345678-1234-1234-1234-{n:012d}",
                                       component=f"87654321-4321-4321-4321-{n:012d}"))
-            run(["wixl", "-o", str(out / f"sample{n}.msi"), str(wxs)])
+            run(["wixl", "-o", str(out.resolve() / f"sample{n}.msi"), wxs.name], cwd=tmp)
 
 
 SECTOR = 512
