@@ -498,6 +498,9 @@ pub mod codes {
     pub const PATTERN_TOO_LARGE: &str = "E122";
     /// Rule set whose patterns together are too many for one search index.
     pub const RULESET_TOO_LARGE: &str = "E123";
+    /// Rule left out by `--ignore-invalid-rules` because it uses a rule
+    /// that was left out (a warning: only that mode reports it).
+    pub const USES_IGNORED_RULE: &str = "E124";
 
     /// A rule file or directory that cannot be read.
     pub const IO: &str = "E201";

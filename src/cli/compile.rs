@@ -9,7 +9,7 @@ use clap::Args;
 
 use spoor::compiler::Define;
 
-use super::rules::compile_rules;
+use super::rules::{RuleArgs, compile_rules};
 use super::terminal::eprint_line;
 
 /// Arguments of `spoor compile`.
@@ -26,11 +26,22 @@ pub struct CompileArgs {
     /// Rule files, or directories searched for `*.yar` and `*.yara`.
     #[arg(required = true, value_name = "RULES")]
     rules: Vec<PathBuf>,
+    /// Leave out rules with errors, with a warning for each, instead of
+    /// refusing the whole ruleset (as `spoor scan --ignore-invalid-rules`).
+    #[arg(long)]
+    ignore_invalid_rules: bool,
 }
 
 /// Runs the command; diagnostics go to standard error.
 pub fn run(args: &CompileArgs) -> ExitCode {
-    let Some(rules) = compile_rules(&args.rules, &args.define, false) else {
+    let selection = RuleArgs {
+        rules: args.rules.clone(),
+        define: args.define.clone(),
+        compiled_rules: None,
+        allow_empty: false,
+        ignore_invalid_rules: args.ignore_invalid_rules,
+    };
+    let Some(rules) = compile_rules(&selection) else {
         return ExitCode::from(2);
     };
     let written = rules

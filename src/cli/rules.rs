@@ -36,6 +36,12 @@ pub struct RuleArgs {
     /// directory or `/dev/null` would scan nothing and report success).
     #[arg(long)]
     pub allow_empty: bool,
+    /// Leave out rules with errors, with a warning for each, instead of
+    /// refusing the whole ruleset (as `yr scan --ignore-invalid-rules`);
+    /// rules that use a left-out rule are left out too. Syntax, include
+    /// and import errors still stop the run.
+    #[arg(long, conflicts_with = "compiled_rules")]
+    pub ignore_invalid_rules: bool,
 }
 
 /// The error for a rule selection that compiled to no rule at all.
@@ -63,7 +69,7 @@ fn select_rules(args: &RuleArgs) -> Option<Rules> {
     }
     let compiled: Vec<&PathBuf> = args.rules.iter().filter(|path| starts_compiled(path)).collect();
     match (compiled.as_slice(), args.rules.len(), args.define.is_empty()) {
-        ([], _, _) => compile_rules(&args.rules, &args.define, args.allow_empty),
+        ([], _, _) => compile_rules(args),
         ([path], 1, true) => load_compiled(path),
         ([path], 1, false) => {
             eprint_line(format_args!(
@@ -83,18 +89,20 @@ fn select_rules(args: &RuleArgs) -> Option<Rules> {
     }
 }
 
-/// Compiles the rules of `paths` (the bundled ruleset when empty) with
-/// `defines`, printing every diagnostic to standard error; `None` when any
-/// of them is an error, or when no rule results and `allow_empty` is off.
-pub fn compile_rules(paths: &[PathBuf], defines: &[Define], allow_empty: bool) -> Option<Rules> {
+/// Compiles the rules of `args.rules` (the bundled ruleset when empty)
+/// with its defines, printing every diagnostic to standard error; `None`
+/// when any of them is an error, or when no rule results and
+/// `--allow-empty` is off.
+pub fn compile_rules(args: &RuleArgs) -> Option<Rules> {
     let mut compiler = Compiler::new();
-    for define in defines {
+    let _ = compiler.ignore_invalid_rules(args.ignore_invalid_rules);
+    for define in &args.define {
         let _ = compiler.define(&define.name, define.value.clone());
     }
-    if paths.is_empty() {
+    if args.rules.is_empty() {
         spoor::bundled::add_rules(&mut compiler);
     } else {
-        for path in paths {
+        for path in &args.rules {
             let _ = compiler.add_path(path);
         }
     }
@@ -107,7 +115,7 @@ pub fn compile_rules(paths: &[PathBuf], defines: &[Define], allow_empty: bool) -
         eprint_text(&diagnostic.render());
     }
     let rules = rules?;
-    if rules.is_empty() && !allow_empty {
+    if rules.is_empty() && !args.allow_empty {
         eprint_text(&no_rules().render());
         return None;
     }

@@ -60,7 +60,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::diagnostics::warnings::WarningPolicy;
-use crate::diagnostics::{Diagnostic, codes};
+use crate::diagnostics::{Diagnostic, Severity, codes};
 use crate::matcher::{CompiledPattern, MatcherLimits};
 use crate::modules::ModuleId;
 use crate::parser::ast;
@@ -120,6 +120,9 @@ pub struct Compiler {
     private_rules: Vec<(String, ir::RuleId, Declared)>,
     /// Whether [`Compiler::finish`] ran.
     finished: bool,
+    /// Whether a rule with an error is left out, its errors demoted to
+    /// warnings, rather than failing the build.
+    ignore_invalid_rules: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -149,6 +152,7 @@ impl Compiler {
             bodies: HashMap::new(),
             private_rules: Vec::new(),
             finished: false,
+            ignore_invalid_rules: false,
             diagnostics: Vec::new(),
         }
     }
@@ -186,6 +190,16 @@ impl Compiler {
     /// are errors (then [`Compiler::build`] fails on them).
     pub fn warning_policy(&mut self, policy: WarningPolicy) -> &mut Self {
         self.warnings = policy;
+        self
+    }
+
+    /// Leaves out the rules with an error instead of failing the build
+    /// (`yr scan --ignore-invalid-rules`): their errors become warnings
+    /// that say the rule is ignored, and rules that use an ignored rule are
+    /// ignored in turn. Errors outside a rule (syntax, includes, imports)
+    /// still fail the build.
+    pub fn ignore_invalid_rules(&mut self, ignore: bool) -> &mut Self {
+        self.ignore_invalid_rules = ignore;
         self
     }
 
@@ -354,6 +368,7 @@ impl Compiler {
         imports: &Imports,
         later_rules: &std::collections::HashSet<String>,
     ) {
+        let first_diagnostic = self.diagnostics.len();
         for check in &self.rule_checks {
             self.diagnostics.extend(check.check(rule, source));
         }
@@ -402,6 +417,7 @@ impl Compiler {
         let checked = check::check_rule(rule, &site, &mut self.diagnostics, &mut self.regexes);
         if duplicate {
             self.regexes.truncate(regexes_before);
+            self.ignore_if_invalid(rule, source, first_diagnostic);
             return;
         }
         match checked {
@@ -420,7 +436,36 @@ impl Compiler {
                 table.insert(&rule.name.name, Some(id));
                 self.duplicate_body(rule, source);
             }
-            None => table.insert(&rule.name.name, None),
+            None => {
+                table.insert(&rule.name.name, None);
+                self.ignore_if_invalid(rule, source, first_diagnostic);
+            }
+        }
+    }
+
+    /// With [`Compiler::ignore_invalid_rules`], turns the errors of rule
+    /// `rule` (the diagnostics from `first` on) into warnings that say the
+    /// rule is left out. A rule with no error of its own failed because it
+    /// uses a rule that failed (whose error was reported there): it gets a
+    /// warning of its own, so that no rule disappears unsaid.
+    fn ignore_if_invalid(&mut self, rule: &ast::Rule, source: &Arc<SourceFile>, first: usize) {
+        if !self.ignore_invalid_rules {
+            return;
+        }
+        let note = format!("rule `{}` is ignored (--ignore-invalid-rules)", rule.name.name);
+        let mut demoted = false;
+        for diagnostic in &mut self.diagnostics[first..] {
+            if diagnostic.severity == Severity::Error {
+                diagnostic.severity = Severity::Warning;
+                diagnostic.notes.push(note.clone());
+                demoted = true;
+            }
+        }
+        if !demoted {
+            let message = format!("rule `{}` uses a rule that is ignored", rule.name.name);
+            let warning =
+                Diagnostic::warning(codes::USES_IGNORED_RULE, message, source, rule.name.span);
+            self.diagnostics.push(warning.with_note(note));
         }
     }
 }

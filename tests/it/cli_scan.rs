@@ -397,3 +397,51 @@ fn console_messages_go_to_stderr_in_text_and_into_ndjson() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(&format!("console: {}: size: 19", clean.display())), "{stderr}");
 }
+
+/// `--ignore-invalid-rules`, as in `yr scan`: a rule with an error, and a
+/// rule that uses it, are left out with a warning each; the other rules
+/// scan. Without the flag the same file is refused, and a syntax error is
+/// refused either way.
+#[test]
+fn ignore_invalid_rules_leaves_out_broken_rules_with_a_warning() {
+    let tree = Tree::new();
+    tree.write(
+        "mixed.yar",
+        br#"
+rule has_marker { strings: $m = "SPOOR-MARKER" condition: $m }
+rule broken { condition: no_such_module.field == 1 }
+rule uses_broken { condition: broken or true }
+rule after { condition: filesize > 0 and has_marker }
+"#,
+    );
+    let scan = |extra: &[&str], rules: &str| {
+        let mut cmd = crate::util::spoor();
+        cmd.args(["scan", "--rules"]).arg(tree.path(rules)).args(extra);
+        cmd.arg(tree.path("data/hit.bin")).output().unwrap()
+    };
+    let refused = scan(&[], "mixed.yar");
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(stdout(&refused).is_empty());
+
+    let ignoring = scan(&["--ignore-invalid-rules"], "mixed.yar");
+    assert_eq!(ignoring.status.code(), Some(1), "{ignoring:?}");
+    let hit = tree.path("data/hit.bin").display().to_string();
+    assert_eq!(
+        sorted_lines(&stdout(&ignoring)),
+        [format!("after {hit}"), format!("has_marker {hit}")]
+    );
+    let stderr = String::from_utf8_lossy(&ignoring.stderr);
+    assert!(stderr.contains("mixed.yar:3:26: warning[E112]"), "{stderr}");
+    assert!(stderr.contains("rule `broken` is ignored (--ignore-invalid-rules)"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "mixed.yar:4:6: warning[E124]: rule `uses_broken` uses a rule that is ignored"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("error["), "{stderr}");
+
+    tree.write("syntax.yar", b"rule good { condition: true }\nrule bad { condition: and }\n");
+    let syntax = scan(&["--ignore-invalid-rules"], "syntax.yar");
+    assert_eq!(syntax.status.code(), Some(2), "a syntax error still stops the run: {syntax:?}");
+}
