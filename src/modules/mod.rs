@@ -1,5 +1,5 @@
 //! Modules: structured data about the scanned input (`pe`, `elf`, `math`,
-//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`).
+//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`, `zip`).
 //!
 //! A module has two faces. At compile time it is a [`StructType`]: the names
 //! and types of its fields, its constants and its functions, which the
@@ -50,6 +50,7 @@ pub mod elf;
 pub mod lnk;
 pub mod pe;
 pub mod schema;
+pub mod zip;
 
 /// A value of module data, shaped by the module's [`StructType`].
 #[derive(Debug, Clone, Default)]
@@ -160,7 +161,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 9] = [
+static REGISTRY: [&dyn Module; 10] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -171,6 +172,7 @@ static REGISTRY: [&dyn Module; 9] = [
     elf::ELF,
     dotnet::DOTNET,
     lnk::LNK,
+    zip::ZIP,
 ];
 
 /// The names of every module, as `import` spells them.

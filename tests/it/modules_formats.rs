@@ -1,0 +1,279 @@
+//! The `zip`, `dex` and `crx` modules against YARA-X.
+//!
+//! scripts/formats_reference.py builds the samples (zips with Python's
+//! zipfile and byte edits of them, DEX and CRX files written from their
+//! specifications) and records YARA-X's output for each. With python3 and
+//! the PyPI `yara_x` package at hand the tests build them afresh and
+//! compare live; otherwise they compare with the copies recorded in
+//! tests/data/{zip,dex,crx}. Zips of real packages (wheels from `pip
+//! download`, jars) are compared live only. Every module also runs over
+//! 100,000 mutated samples (`SPOOR_FUZZ_ITERATIONS` to change), which
+//! must neither panic nor take more than 100 ms each.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use md5::{Digest, Md5};
+use serde_json::Value as Json;
+use spoor::modules::{self, Module};
+use spoor::types::Type;
+
+use crate::modules_pe_fuzz::{CpuClock, TIME_LIMIT, mutate};
+use crate::modules_pe_reference::{Tally, check_call, compare};
+use crate::util::rng::Rng;
+use crate::util::{repo, spoor};
+
+fn module(name: &str) -> &'static dyn Module {
+    modules::find(name).expect("registered").1
+}
+
+fn script() -> PathBuf {
+    repo().join("scripts/formats_reference.py")
+}
+
+/// Whether python3 can import the PyPI `yara_x` package.
+fn yara_x_at_hand() -> bool {
+    Command::new("python3")
+        .args(["-c", "import yara_x"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Samples of `name` and YARA-X's output for each: built and recorded now
+/// when `yara_x` is at hand (in `scratch`), else the recorded ones.
+/// Recorded samples must still be the bytes they were recorded from.
+fn samples(name: &str, scratch: &Path) -> (PathBuf, serde_json::Map<String, Json>) {
+    let dir = if yara_x_at_hand() {
+        let status = Command::new("python3")
+            .arg(script())
+            .arg("--live")
+            .arg(scratch)
+            .arg(name)
+            .status()
+            .expect("python3 runs");
+        assert!(status.success(), "formats_reference.py failed");
+        scratch.join(name)
+    } else {
+        eprintln!("note: yara_x is not importable; recorded {name} references used");
+        repo().join("tests/data").join(name)
+    };
+    let text = std::fs::read(dir.join("reference.json")).expect("reference.json");
+    let Json::Object(reference) = serde_json::from_slice(&text).expect("JSON") else {
+        panic!("reference.json is not an object");
+    };
+    for (sample, expected) in &reference {
+        let data = std::fs::read(dir.join(format!("{sample}.bin"))).expect("sample");
+        let md5: String = Md5::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(md5, expected["md5"].as_str().unwrap(), "{sample}: bytes differ from the record");
+    }
+    (dir, reference)
+}
+
+/// Compares `data` parsed by module `name` with YARA-X's `expected`
+/// output and function results, into `tally` under `label`.
+fn compare_one(name: &str, data: &[u8], expected: &Json, label: &str, tally: &mut Tally) {
+    let module = module(name);
+    let decl = module.declaration();
+    let parsed = module.parse(data);
+    let mut file = Tally::default();
+    compare(&decl, &Type::Struct(decl.clone()), &parsed.value, &expected["module"], name, &mut file);
+    for call in expected["calls"].as_array().into_iter().flatten() {
+        check_call(data, &parsed, call, &mut file);
+    }
+    tally.compared += file.compared;
+    for (field, cases) in file.mismatches {
+        let cases = cases.into_iter().map(|c| format!("{label}: {c}"));
+        tally.mismatches.entry(field).or_default().extend(cases);
+    }
+}
+
+fn report(what: &str, files: usize, tally: &Tally) {
+    eprintln!("{what}: {files} files, {} values compared", tally.compared);
+    for (field, cases) in &tally.mismatches {
+        let example: String = cases[0].chars().take(300).collect();
+        eprintln!("MISMATCH {field}: {} case(s), e.g. {example}", cases.len());
+    }
+    assert!(tally.mismatches.is_empty(), "{} fields differ from YARA-X", tally.mismatches.len());
+}
+
+/// The differential test of module `name` over its synthetic samples.
+fn matches_yara_x_on_samples(name: &str, min_samples: usize, min_values: usize) {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let (dir, reference) = samples(name, scratch.path());
+    let mut tally = Tally::default();
+    for (sample, expected) in &reference {
+        let data = std::fs::read(dir.join(format!("{sample}.bin"))).unwrap();
+        compare_one(name, &data, expected, sample, &mut tally);
+    }
+    report(name, reference.len(), &tally);
+    assert!(reference.len() >= min_samples && tally.compared >= min_values, "too little compared");
+}
+
+/// Module `name` over mutants of its samples: no panic, none slow.
+fn survives_mutants(name: &str, seed: u64) {
+    let iterations: usize =
+        std::env::var("SPOOR_FUZZ_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let dir = repo().join("tests/data").join(name);
+    let mut seeds: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
+        .expect("recorded samples")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+        .map(|p| (p.clone(), std::fs::read(p).unwrap()))
+        .collect();
+    seeds.sort();
+    let module = module(name);
+    let mut rng = Rng(seed);
+    let mut slowest = Duration::ZERO;
+    for i in 0..iterations {
+        let input = mutate(&seeds[i % seeds.len()].1, &mut rng);
+        let start = CpuClock::now();
+        let parsed = module.parse(&input);
+        let _ = spoor::modules::dump::to_json(&parsed.value, &Type::Struct(module.declaration()));
+        let took = start.elapsed();
+        assert!(took < TIME_LIMIT, "{name} input {i} took {took:?}");
+        slowest = slowest.max(took);
+    }
+    eprintln!("{iterations} mutated {name} files, slowest {slowest:?}");
+}
+
+/// `spoor dump --module name file` as JSON.
+fn dump(name: &str, file: &Path) -> Json {
+    let output =
+        spoor().args(["dump", "--module", name]).arg(file).output().expect("spoor runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+/// Rule names of `rules` matching files of `dir`, as `rule file` lines.
+fn scan(rules: &str, dir: &Path) -> Vec<String> {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let path = scratch.path().join("rules.yar");
+    std::fs::write(&path, rules).unwrap();
+    let output = spoor().arg("scan").arg("--rules").arg(&path).arg(dir).output().expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut hits: Vec<String> = text
+        .lines()
+        .filter_map(|l| {
+            let (rule, file) = l.split_once(' ')?;
+            let file = Path::new(file).file_stem()?.to_string_lossy().into_owned();
+            Some(format!("{rule} {file}"))
+        })
+        .collect();
+    hits.sort();
+    hits
+}
+
+mod zip {
+    use super::*;
+    use crate::util::artifacts;
+
+    #[test]
+    fn zip_matches_yara_x_on_built_archives() {
+        matches_yara_x_on_samples("zip", 15, 100);
+    }
+
+    /// Small jars: a few of the JDK-built Maven repository's, and one made
+    /// now with `jar` when the JDK is installed.
+    fn jars(dir: &Path) -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = walkdir::WalkDir::new("/usr/share/maven-repo")
+            .into_iter()
+            .flatten()
+            .map(|e| e.into_path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jar"))
+            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() < 1 << 20))
+            .collect();
+        found.sort();
+        found.truncate(4);
+        let content = dir.join("content");
+        std::fs::create_dir_all(content.join("pkg")).unwrap();
+        std::fs::write(content.join("pkg/Hello.txt"), "hello from a jar\n".repeat(20)).unwrap();
+        let jar = dir.join("built.jar");
+        let made = Command::new("jar")
+            .arg("cf")
+            .arg(&jar)
+            .arg("-C")
+            .arg(&content)
+            .arg(".")
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            found.push(jar);
+        } else {
+            eprintln!("note: the JDK's jar tool is absent; no jar built");
+        }
+        found
+    }
+
+    #[test]
+    fn zip_matches_yara_x_on_wheels_and_jars() {
+        if !yara_x_at_hand() {
+            eprintln!("note: yara_x is not importable; live zip comparison skipped");
+            return;
+        }
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let mut files = artifacts::fetch_wheels(scratch.path());
+        files.extend(jars(scratch.path()));
+        if files.is_empty() {
+            eprintln!("note: no wheel or jar at hand; live zip comparison skipped");
+            return;
+        }
+        let output = Command::new("python3")
+            .arg(script())
+            .args(["--dump", "zip"])
+            .args(&files)
+            .output()
+            .expect("python3 runs");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let Json::Object(outputs) = serde_json::from_slice(&output.stdout).expect("JSON") else {
+            panic!("not an object");
+        };
+        let mut tally = Tally::default();
+        for file in &files {
+            let expected = serde_json::json!({ "module": outputs[&file.display().to_string()] });
+            let data = std::fs::read(file).unwrap();
+            compare_one("zip", &data, &expected, &file.display().to_string(), &mut tally);
+        }
+        report("wheels and jars", files.len(), &tally);
+    }
+
+    #[test]
+    fn zip_parser_survives_mutated_archives() {
+        survives_mutants("zip", 0x21b_5eed_0000_0001);
+    }
+
+    #[test]
+    fn dump_lists_duplicate_entries() {
+        let json = dump("zip", &repo().join("tests/data/zip/duplicate_names.bin"));
+        assert_eq!(json["is_zip"], true);
+        let entries = json["entries"].as_array().expect("entries");
+        assert_eq!(entries.len(), 2);
+        assert!(entries.iter().all(|e| e["file_path"] == "AndroidManifest.xml"));
+        assert!(json.get("DEFLATED").is_none(), "constants are not data");
+    }
+
+    #[test]
+    fn rules_read_zip_entries() {
+        let hits = scan(
+            r#"import "zip"
+rule zip_duplicate_manifest {
+  condition: zip.is_zip and
+    for 2 e in zip.entries : (e.file_path == "AndroidManifest.xml")
+}
+rule zip_bzip2 {
+  condition: for any e in zip.entries : (e.compression == zip.BZIP2 and e.uncompressed_size > e.compressed_size)
+}
+rule zip_unknown_method { condition: for any e in zip.entries : (e.compression == zip.UNKNOWN) }
+"#,
+            &repo().join("tests/data/zip"),
+        );
+        assert_eq!(
+            hits,
+            [
+                "zip_bzip2 mixed_methods",
+                "zip_duplicate_manifest duplicate_names",
+                "zip_unknown_method unusual_methods",
+            ]
+        );
+    }
+}
