@@ -20,7 +20,8 @@ Usage:
                                        JSON object keyed by path
 
 Each directory gets NAME.bin files and reference.json:
-  {NAME: {"md5": ..., "module": <yara-x module output, bytes as {"hex"}>}}
+  {NAME: {"md5": ..., "module": <yara-x module output, bytes as {"hex"}>,
+          "calls": <function calls and results, as pe_reference.py has them>}}
 """
 import hashlib
 import io
@@ -29,23 +30,16 @@ import pathlib
 import struct
 import sys
 import zipfile
+import zlib
 
 import yara_x
+
+from pe_reference import evaluate, normalise
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 MODULES = ("zip", "dex", "crx")
 # Fixed times keep the recorded samples byte for byte reproducible.
 DATE = (2024, 5, 17, 12, 30, 0)
-
-
-def normalise(v):
-    if isinstance(v, dict):
-        return {k: normalise(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [normalise(x) for x in v]
-    if isinstance(v, (bytes, bytearray)):
-        return {"hex": bytes(v).hex()}
-    return v
 
 
 def module_outputs(module, files):
@@ -156,10 +150,210 @@ def zip_samples():
     return s
 
 
+# ---------------------------------------------------------------- dex
+# Layout from the Dalvik executable format specification: a 0x70-byte
+# header, the id tables (string, type, proto, field, method, class def),
+# then the data section (type lists, string data, the map list).
+
+
+def uleb128(n):
+    out = b""
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([byte | 0x80])
+        else:
+            return out + bytes([byte])
+
+
+def mutf8(text):
+    """Modified UTF-8: NUL as C0 80, characters past U+FFFF as surrogate
+    pairs each encoded on three bytes."""
+    out = b""
+    for ch in text:
+        c = ord(ch)
+        if c == 0:
+            out += b"\xc0\x80"
+        elif c > 0xFFFF:
+            c -= 0x10000
+            for unit in (0xD800 | (c >> 10), 0xDC00 | (c & 0x3FF)):
+                out += chr(unit).encode("utf-8", "surrogatepass")
+        else:
+            out += ch.encode("utf-8")
+    return out
+
+
+def utf16_len(text):
+    return len(text.encode("utf-16-le")) // 2
+
+
+class Dex:
+    """A DEX file from names: `types` are descriptors, `protos` are
+    (shorty, return type, [parameter types]), `fields` (class, type, name),
+    `methods` (class, proto index, name), `classes` (class, access flags,
+    superclass or None, source file or None). Strings are collected from
+    all of them, sorted as the format requires unless `sort` is false."""
+
+    def __init__(self, types, protos=(), fields=(), methods=(), classes=(), extra_strings=(),
+                 version=b"035", sort=True):
+        self.version = version
+        names = set(extra_strings) | set(types)
+        for shorty, ret, params in protos:
+            names |= {shorty, ret, *params}
+        for cls, ty, name in fields:
+            names |= {cls, ty, name}
+        for cls, _, name in methods:
+            names |= {cls, name}
+        for cls, _, sup, src in classes:
+            names |= {n for n in (cls, sup, src) if n is not None}
+        key = (lambda s: s.encode("utf-16-be", "surrogatepass")) if sort else None
+        self.strings = sorted(names, key=key) if sort else list(names)
+        self.types = sorted(set(types) | {t for p in protos for t in (p[1], *p[2])}
+                            | {f[0] for f in fields} | {f[1] for f in fields}
+                            | {m[0] for m in methods} | {c[0] for c in classes}
+                            | {c[2] for c in classes if c[2] is not None},
+                            key=self.strings.index)
+        self.protos = list(protos)
+        self.fields = list(fields)
+        self.methods = list(methods)
+        self.classes = list(classes)
+
+    def s(self, name):
+        return self.strings.index(name)
+
+    def t(self, name):
+        return self.types.index(name)
+
+    def build(self, patch=None):
+        header_len = 0x78 if self.version >= b"041" else 0x70
+        counts = [len(self.strings), len(self.types), len(self.protos), len(self.fields),
+                  len(self.methods), len(self.classes)]
+        sizes = [4, 4, 12, 8, 8, 32]
+        offsets, at = [], header_len
+        for n, size in zip(counts, sizes):
+            offsets.append(at if n else 0)
+            at += n * size
+        data_off = at
+        data = b""
+        param_lists = []
+        for _, _, params in self.protos:
+            if not params:
+                param_lists.append(0)
+                continue
+            data += b"\0" * (-len(data) % 4)
+            param_lists.append(data_off + len(data))
+            data += struct.pack("<I", len(params)) + b"".join(struct.pack("<H", self.t(p)) for p in params)
+        string_offsets = []
+        for text in self.strings:
+            string_offsets.append(data_off + len(data))
+            data += uleb128(utf16_len(text)) + mutf8(text) + b"\0"
+        data += b"\0" * (-len(data) % 4)
+        map_off = data_off + len(data)
+        kinds = [(0x0000, 1, 0)] + [(code, n, off) for code, n, off in zip(range(1, 7), counts, offsets) if n]
+        kinds += [(0x2002, len(self.strings), string_offsets[0] if self.strings else 0), (0x1000, 1, map_off)]
+        data += struct.pack("<I", len(kinds)) + b"".join(struct.pack("<HHII", k, 0, n, o) for k, n, o in kinds)
+        tables = b"".join(struct.pack("<I", o) for o in string_offsets)
+        tables += b"".join(struct.pack("<I", self.s(t)) for t in self.types)
+        for (shorty, ret, _), params in zip(self.protos, param_lists):
+            tables += struct.pack("<III", self.s(shorty), self.t(ret), params)
+        for cls, ty, name in self.fields:
+            tables += struct.pack("<HHI", self.t(cls), self.t(ty), self.s(name))
+        for cls, proto, name in self.methods:
+            tables += struct.pack("<HHI", self.t(cls), proto, self.s(name))
+        for cls, flags, sup, src in self.classes:
+            tables += struct.pack("<IIIIIIII", self.t(cls), flags,
+                                  0xFFFFFFFF if sup is None else self.t(sup), 0,
+                                  0xFFFFFFFF if src is None else self.s(src), 0, 0, 0)
+        size = header_len + len(tables) + len(data)
+        fields = {"file_size": size, "header_size": 0x70, "endian_tag": 0x12345678, "link_size": 0,
+                  "link_off": 0, "map_off": map_off, "data_size": len(data), "data_off": data_off}
+        fields.update(patch or {})
+        header = bytearray(b"dex\n" + self.version + b"\0" + bytes(24))
+        header += struct.pack("<IIIIII", fields["file_size"], fields["header_size"], fields["endian_tag"],
+                              fields["link_size"], fields["link_off"], fields["map_off"])
+        for n, off in zip(counts, offsets):
+            header += struct.pack("<II", n, off)
+        header += struct.pack("<II", fields["data_size"], fields["data_off"])
+        if header_len == 0x78:
+            header += struct.pack("<II", size, 0)
+        for name, (at, fmt) in DEX_HEADER_PATCHES.items():
+            if name in (patch or {}):
+                struct.pack_into(fmt, header, at, patch[name])
+        return sign_dex(bytes(header) + tables + data)
+
+
+# Header fields a sample may overwrite after layout, by offset.
+DEX_HEADER_PATCHES = {"string_ids_size": (56, "<I"), "type_ids_off": (68, "<I"),
+                      "proto_ids_size": (72, "<I"), "method_ids_size": (88, "<I")}
+
+
+def sign_dex(data):
+    """The file with its SHA-1 signature and Adler-32 checksum filled in."""
+    data = bytearray(data)
+    data[12:32] = hashlib.sha1(data[32:]).digest()
+    data[8:12] = struct.pack("<I", zlib.adler32(bytes(data[12:])))
+    return bytes(data)
+
+
+def app_dex(**kwargs):
+    obj, string, ctx = "Ljava/lang/Object;", "Ljava/lang/String;", "Landroid/content/Context;"
+    main, helper = "Lcom/example/Main;", "Lcom/example/Helper;"
+    return Dex(
+        types=[obj, string, ctx, main, helper, "V", "I", "Z"],
+        protos=[("V", "V", []), ("VL", "V", [string]), ("ZLI", "Z", [ctx, "I"])],
+        fields=[(main, string, "TAG"), (main, "I", "count"), (helper, ctx, "context")],
+        methods=[(helper, 0, "<init>"), (main, 0, "<init>"), (main, 1, "log"), (main, 2, "check")],
+        classes=[(main, 0x1, obj, "Main.java"), (helper, 0x11, obj, None)],
+        extra_strings=["https://example.com/ping"], **kwargs)
+
+
+def dex_samples():
+    s = {}
+    s["app"] = app_dex().build()
+    s["app_v039"] = app_dex(version=b"039").build()
+    s["app_v041"] = app_dex(version=b"041").build()
+    s["non_ascii_strings"] = Dex(types=["LA;"], extra_strings=[
+        "caf\u00e9", "\u6587\u4ef6", "emoji \U0001F600", "nul\0inside", "plain"]).build()
+    s["unsorted_strings"] = app_dex(sort=False).build()
+    s["unsorted_classes"] = Dex(types=[f"L{c};" for c in "cbaed"], classes=[
+        (f"L{c};", 1, None, None) for c in "aebdc"]).build()
+    s["no_superclass"] = Dex(types=["LRoot;"], classes=[("LRoot;", 0x601, None, None)]).build()
+    bad = bytearray(s["app"])
+    bad[-1] ^= 0xFF
+    s["stale_checksum"] = bytes(bad)
+    s["string_count_too_large"] = app_dex().build({"string_ids_size": 0x7FFFFFFF})
+    s["method_count_too_large"] = app_dex().build({"method_ids_size": 0xFFFF})
+    s["types_off_zero"] = app_dex().build({"type_ids_off": 0})
+    s["map_off_zero"] = app_dex().build({"map_off": 0})
+    s["reverse_endian_tag"] = app_dex().build({"endian_tag": 0x78563412})
+    s["bad_endian_tag"] = app_dex().build({"endian_tag": 0x11111111})
+    s["header_size_0x78"] = app_dex().build({"header_size": 0x78})
+    s["file_size_too_large"] = app_dex().build({"file_size": 1 << 20})
+    s["proto_count_too_large"] = app_dex().build({"proto_ids_size": 0x10000})
+    s["version_034"] = app_dex(version=b"034").build()
+    s["truncated_tables"] = s["app"][:0x70 + 40]
+    s["header_only"] = s["app"][:0x70]
+    s["not_dex"] = filler(300)
+    return s
+
+
+DEX_CALLS = [("checksum", []), ("signature", [])] + [
+    (f, [{"str": a}]) for f, a in [
+        ("contains_string", "TAG"), ("contains_string", "Ljava/lang/Object;"),
+        ("contains_string", "https://example.com/ping"), ("contains_string", "missing"),
+        ("contains_string", "caf\u00e9"), ("contains_method", "<init>"), ("contains_method", "log"),
+        ("contains_method", "check"), ("contains_method", "missing"),
+        ("contains_class", "Lcom/example/Main;"), ("contains_class", "Lcom/example/Helper;"),
+        ("contains_class", "LRoot;"), ("contains_class", "Lmissing;")]] + [
+    ("contains_class", [{"str": f"L{c};"}]) for c in "abcde"]
+
+
 # ---------------------------------------------------------------- main
 
 
-SAMPLES = {"zip": zip_samples}
+SAMPLES = {"zip": zip_samples, "dex": dex_samples}
+CALLS = {"dex": DEX_CALLS}
 
 
 def record(root, modules):
@@ -174,7 +368,9 @@ def record(root, modules):
             paths[name].write_bytes(data)
         outputs = module_outputs(module, paths.values())
         reference = {name: {"md5": hashlib.md5(p.read_bytes()).hexdigest(),
-                            "module": outputs[str(p)]} for name, p in paths.items()}
+                            "module": outputs[str(p)],
+                            "calls": evaluate(p.read_bytes(), module, CALLS.get(module, []))}
+                     for name, p in paths.items()}
         (out / "reference.json").write_text(json.dumps(reference, indent=1, sort_keys=True) + "\n")
         print(module, len(reference), "samples")
 

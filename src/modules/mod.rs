@@ -1,5 +1,6 @@
 //! Modules: structured data about the scanned input (`pe`, `elf`, `math`,
-//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`, `zip`).
+//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`, `zip`,
+//! `dex`).
 //!
 //! A module has two faces. At compile time it is a [`StructType`]: the names
 //! and types of its fields, its constants and its functions, which the
@@ -45,6 +46,7 @@ pub(crate) mod testing;
 
 // File-format modules and their shared helpers.
 mod binary;
+pub mod dex;
 pub mod dotnet;
 pub mod elf;
 pub mod lnk;
@@ -161,7 +163,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 10] = [
+static REGISTRY: [&dyn Module; 11] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -173,6 +175,7 @@ static REGISTRY: [&dyn Module; 10] = [
     dotnet::DOTNET,
     lnk::LNK,
     zip::ZIP,
+    dex::DEX,
 ];
 
 /// The names of every module, as `import` spells them.

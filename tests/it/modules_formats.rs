@@ -6,9 +6,10 @@
 //! the PyPI `yara_x` package at hand the tests build them afresh and
 //! compare live; otherwise they compare with the copies recorded in
 //! tests/data/{zip,dex,crx}. Zips of real packages (wheels from `pip
-//! download`, jars) are compared live only. Every module also runs over
-//! 100,000 mutated samples (`SPOOR_FUZZ_ITERATIONS` to change), which
-//! must neither panic nor take more than 100 ms each.
+//! download`, jars) and mutants of the samples are compared live only.
+//! Every module also runs over 100,000 mutated samples
+//! (`SPOOR_FUZZ_ITERATIONS` to change), which must neither panic nor take
+//! more than 100 ms each.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -114,14 +115,7 @@ fn matches_yara_x_on_samples(name: &str, min_samples: usize, min_values: usize) 
 fn survives_mutants(name: &str, seed: u64) {
     let iterations: usize =
         std::env::var("SPOOR_FUZZ_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let dir = repo().join("tests/data").join(name);
-    let mut seeds: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
-        .expect("recorded samples")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
-        .map(|p| (p.clone(), std::fs::read(p).unwrap()))
-        .collect();
-    seeds.sort();
+    let seeds = recorded_samples(name);
     let module = module(name);
     let mut rng = Rng(seed);
     let mut slowest = Duration::ZERO;
@@ -135,6 +129,68 @@ fn survives_mutants(name: &str, seed: u64) {
         slowest = slowest.max(took);
     }
     eprintln!("{iterations} mutated {name} files, slowest {slowest:?}");
+}
+
+/// YARA-X's outputs of module `name` for `files`, by path, through the
+/// script's `--dump`.
+fn yara_x_outputs(name: &str, files: &[PathBuf]) -> serde_json::Map<String, Json> {
+    let output = Command::new("python3")
+        .arg(script())
+        .args(["--dump", name])
+        .args(files)
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    match serde_json::from_slice(&output.stdout).expect("JSON") {
+        Json::Object(outputs) => outputs,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+/// Module `name` against YARA-X on `files`.
+fn matches_yara_x_on_files(name: &str, what: &str, files: &[PathBuf]) {
+    let outputs = yara_x_outputs(name, files);
+    let mut tally = Tally::default();
+    for file in files {
+        let label = file.display().to_string();
+        let expected = serde_json::json!({ "module": outputs[&label] });
+        compare_one(name, &std::fs::read(file).unwrap(), &expected, &label, &mut tally);
+    }
+    report(what, files.len(), &tally);
+}
+
+/// Module `name` against YARA-X on mutants of its recorded samples, which
+/// reach the error paths the samples were not built for.
+fn mutants_match_yara_x(name: &str, seed: u64) {
+    const MUTANTS: usize = 600;
+    if !yara_x_at_hand() {
+        eprintln!("note: yara_x is not importable; {name} mutants not compared");
+        return;
+    }
+    let seeds = recorded_samples(name);
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let mut rng = Rng(seed);
+    let files: Vec<PathBuf> = (0..MUTANTS)
+        .map(|i| {
+            let path = scratch.path().join(format!("{i}.bin"));
+            std::fs::write(&path, mutate(&seeds[i % seeds.len()].1, &mut rng)).unwrap();
+            path
+        })
+        .collect();
+    matches_yara_x_on_files(name, &format!("{name} mutants"), &files);
+}
+
+/// The recorded samples of module `name`, sorted by path.
+fn recorded_samples(name: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = repo().join("tests/data").join(name);
+    let mut seeds: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
+        .expect("recorded samples")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+        .map(|p| (p.clone(), std::fs::read(p).unwrap()))
+        .collect();
+    seeds.sort();
+    seeds
 }
 
 /// `spoor dump --module name file` as JSON.
@@ -218,23 +274,12 @@ mod zip {
             eprintln!("note: no wheel or jar at hand; live zip comparison skipped");
             return;
         }
-        let output = Command::new("python3")
-            .arg(script())
-            .args(["--dump", "zip"])
-            .args(&files)
-            .output()
-            .expect("python3 runs");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        let Json::Object(outputs) = serde_json::from_slice(&output.stdout).expect("JSON") else {
-            panic!("not an object");
-        };
-        let mut tally = Tally::default();
-        for file in &files {
-            let expected = serde_json::json!({ "module": outputs[&file.display().to_string()] });
-            let data = std::fs::read(file).unwrap();
-            compare_one("zip", &data, &expected, &file.display().to_string(), &mut tally);
-        }
-        report("wheels and jars", files.len(), &tally);
+        matches_yara_x_on_files("zip", "wheels and jars", &files);
+    }
+
+    #[test]
+    fn zip_matches_yara_x_on_mutants() {
+        mutants_match_yara_x("zip", 0x21b_0000_1111);
     }
 
     #[test]
@@ -275,5 +320,58 @@ rule zip_unknown_method { condition: for any e in zip.entries : (e.compression =
                 "zip_unknown_method unusual_methods",
             ]
         );
+    }
+}
+
+mod dex {
+    use super::*;
+
+    #[test]
+    fn dex_matches_yara_x_on_built_files() {
+        matches_yara_x_on_samples("dex", 15, 1000);
+    }
+
+    #[test]
+    fn dex_matches_yara_x_on_mutants() {
+        mutants_match_yara_x("dex", 0xde5_0000_2222);
+    }
+
+    #[test]
+    fn dex_parser_survives_mutated_files() {
+        survives_mutants("dex", 0xde5_5eed_0000_0002);
+    }
+
+    #[test]
+    fn dump_shows_classes_and_methods() {
+        let json = dump("dex", &repo().join("tests/data/dex/app.bin"));
+        assert_eq!(json["is_dex"], true);
+        assert_eq!(json["header"]["version"], 35);
+        assert_eq!(json["class_defs"][0]["class"], "Lcom/example/Main;");
+        assert_eq!(json["methods"][2]["proto"]["parameters"][0], "Ljava/lang/String;");
+        assert!(json.get("ACC_PUBLIC").is_none(), "constants are not data");
+    }
+
+    #[test]
+    fn rules_check_dex_checksums_and_names() {
+        let hits = scan(
+            r#"import "dex"
+rule dex_valid {
+  condition: dex.is_dex and dex.header.checksum == dex.checksum()
+    and dex.header.signature == dex.signature()
+}
+rule dex_stale { condition: dex.is_dex and dex.header.checksum != dex.checksum() }
+rule dex_pings {
+  condition: dex.contains_string("https://example.com/ping")
+    and for any c in dex.class_defs : (c.access_flags & dex.ACC_FINAL != 0)
+    and dex.map_list.items[0].type == dex.TYPE_HEADER_ITEM
+}
+"#,
+            &repo().join("tests/data/dex"),
+        );
+        let valid = hits.iter().filter(|h| h.starts_with("dex_valid ")).count();
+        assert!(hits.contains(&"dex_stale stale_checksum".to_owned()), "{hits:?}");
+        assert!(hits.contains(&"dex_pings app".to_owned()), "{hits:?}");
+        assert!(!hits.contains(&"dex_valid stale_checksum".to_owned()), "{hits:?}");
+        assert!(valid >= 10, "{hits:?}");
     }
 }
