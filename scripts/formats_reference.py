@@ -349,11 +349,148 @@ DEX_CALLS = [("checksum", []), ("signature", [])] + [
     ("contains_class", [{"str": f"L{c};"}]) for c in "abcde"]
 
 
+# ---------------------------------------------------------------- crx
+# CRX3 from Chromium's crx_file.proto description: "Cr24", version 3, the
+# length of a CrxFileHeader protocol buffer, the buffer, the zip. Proofs are
+# signed over "CRX3 SignedData\0", the signed data's length (32 bits, little
+# endian), the signed data and the zip. CRX2: "Cr24", 2, key and signature
+# lengths, key, signature (RSA with SHA-1 over the zip), zip.
+
+
+def pb_varint(n):
+    return uleb128(n)
+
+
+def pb_bytes(field, data):
+    return pb_varint(field << 3 | 2) + pb_varint(len(data)) + data
+
+
+def crx_keys():
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    return rsa.generate_private_key(65537, 2048), ec.generate_private_key(ec.SECP256R1())
+
+
+def spki(key):
+    from cryptography.hazmat.primitives import serialization
+    return key.public_key().public_bytes(serialization.Encoding.DER,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def sign(key, message, sha1=False):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    algorithm = hashes.SHA1() if sha1 else hashes.SHA256()
+    if isinstance(key, rsa.RSAPrivateKey):
+        return key.sign(message, padding.PKCS1v15(), algorithm)
+    return key.sign(message, ec.ECDSA(algorithm))
+
+
+def extension_zip(manifest, extra=(), method=zipfile.ZIP_DEFLATED):
+    body = manifest if isinstance(manifest, bytes) else json.dumps(manifest).encode()
+    files = [member("manifest.json", body, method)] if manifest is not None else []
+    files += [member(n, d, method) for n, d in extra]
+    files.append(member("background.js", b"chrome.runtime.onInstalled.addListener(() => {});\n", method))
+    return build_zip(files)
+
+
+def crx3(archive, rsa_keys=(), ecdsa_keys=(), crx_id=None, tamper=False, signed_data=None,
+         extra_header=b""):
+    first = (rsa_keys or ecdsa_keys)[0]
+    if crx_id is None:
+        crx_id = hashlib.sha256(spki(first)).digest()[:16]
+    if signed_data is None:
+        signed_data = pb_bytes(1, crx_id)
+    message = b"CRX3 SignedData\0" + struct.pack("<I", len(signed_data)) + signed_data + archive
+    header = b""
+    for field, keys in ((2, rsa_keys), (3, ecdsa_keys)):
+        for key in keys:
+            signature = sign(key, message)
+            if tamper:
+                signature = signature[:-1] + bytes([signature[-1] ^ 1])
+            header += pb_bytes(field, pb_bytes(1, spki(key)) + pb_bytes(2, signature))
+    header += extra_header + pb_bytes(10000, signed_data)
+    return b"Cr24" + struct.pack("<II", 3, len(header)) + header + archive
+
+
+def crx2(archive, key):
+    public = spki(key)
+    signature = sign(key, archive, sha1=True)
+    return b"Cr24" + struct.pack("<III", 2, len(public), len(signature)) + public + signature + archive
+
+
+MANIFEST = {
+    "manifest_version": 3, "name": "Spoor Test Extension", "version": "1.2.3",
+    "description": "A synthetic extension for tests", "minimum_chrome_version": "110",
+    "homepage_url": "https://example.com/ext",
+    "permissions": ["storage", "tabs", "scripting"], "host_permissions": ["https://*/*"],
+    "optional_permissions": ["downloads"], "optional_host_permissions": ["http://localhost/*"],
+    "background": {"service_worker": "background.js"},
+}
+
+
+def crx_samples():
+    rsa_key, ec_key = crx_keys()
+    other_rsa, _ = crx_keys()
+    s = {}
+    archive = extension_zip(MANIFEST)
+    s["crx3_rsa"] = crx3(archive, [rsa_key])
+    s["crx3_rsa_and_ecdsa"] = crx3(archive, [rsa_key, other_rsa], [ec_key])
+    s["crx3_ecdsa_only"] = crx3(archive, ecdsa_keys=[ec_key])
+    s["crx3_bad_signatures"] = crx3(archive, [rsa_key], [ec_key], tamper=True)
+    localized = dict(MANIFEST, name="__MSG_appName__", description="__MSG_appDesc__",
+                     default_locale="fr")
+    messages = json.dumps({"appName": {"message": "Extension de test"},
+                           "appDesc": {"message": "Pour les tests", "description": "x"}}).encode()
+    s["crx3_locale_fr"] = crx3(extension_zip(localized, [("_locales/fr/messages.json", messages)]),
+                               [rsa_key])
+    no_default = dict(localized)
+    del no_default["default_locale"]
+    s["crx3_locale_en_default"] = crx3(extension_zip(no_default, [
+        ("_locales/en/messages.json", messages)]), [rsa_key])
+    s["crx3_locale_missing_key"] = crx3(extension_zip(dict(localized, name="__MSG_other__"), [
+        ("_locales/fr/messages.json", messages)]), [rsa_key])
+    s["crx3_locale_bad_entry"] = crx3(extension_zip(localized, [
+        ("_locales/fr/messages.json", b'{"appName": {"text": "x"}}')]), [rsa_key])
+    s["crx3_object_permission"] = crx3(extension_zip(dict(MANIFEST, permissions=[
+        "storage", {"fileSystem": ["write"]}])), [rsa_key])
+    s["crx3_numeric_version"] = crx3(extension_zip(dict(MANIFEST, version=3)), [rsa_key])
+    s["crx3_no_permissions"] = crx3(extension_zip({"name": "Bare", "version": "0.1"}), [rsa_key])
+    s["crx3_stored_manifest"] = crx3(extension_zip(MANIFEST, method=zipfile.ZIP_STORED), [rsa_key])
+    s["crx3_no_manifest"] = crx3(extension_zip(None), [rsa_key])
+    s["crx3_bad_json"] = crx3(extension_zip(b'{"name": "broken",'), [rsa_key])
+    s["crx3_bom_manifest"] = crx3(extension_zip(b"\xef\xbb\xbf" + json.dumps(MANIFEST).encode()), [rsa_key])
+    s["crx3_unknown_fields"] = crx3(archive, [rsa_key], extra_header=(
+        pb_varint(5 << 3) + pb_varint(300) + pb_bytes(7, b"future") + b"\x4b\x25abcd\x4c"))
+    s["crx3_custom_id"] = crx3(archive, [rsa_key], crx_id=bytes(range(16)))
+    s["crx3_proof_without_signature"] = proof_without_signature(rsa_key, archive)
+    s["crx3_no_signed_data"] = (lambda h: b"Cr24" + struct.pack("<II", 3, len(h)) + h + archive)(
+        pb_bytes(2, pb_bytes(1, spki(rsa_key))))
+    s["crx3_truncated_header"] = s["crx3_rsa"][:200]
+    s["crx3_not_zip"] = crx3(filler(400), [rsa_key])
+    s["crx2_rsa"] = crx2(archive, rsa_key)
+    bad2 = bytearray(crx2(archive, rsa_key))
+    bad2[-30] ^= 0xFF
+    s["crx2_modified_archive"] = bytes(bad2)
+    s["crx4"] = b"Cr24" + struct.pack("<II", 4, 0) + archive
+    s["not_crx"] = archive
+    return s
+
+
+def proof_without_signature(key, archive):
+    """A CRX3 whose only proof has a key and no signature (left out)."""
+    signed_data = pb_bytes(1, bytes(16))
+    header = pb_bytes(2, pb_bytes(1, spki(key))) + pb_bytes(10000, signed_data)
+    return b"Cr24" + struct.pack("<II", 3, len(header)) + header + archive
+
+
+CRX_CALLS = [("permhash", [])]
+
+
 # ---------------------------------------------------------------- main
 
 
-SAMPLES = {"zip": zip_samples, "dex": dex_samples}
-CALLS = {"dex": DEX_CALLS}
+SAMPLES = {"zip": zip_samples, "dex": dex_samples, "crx": crx_samples}
+CALLS = {"dex": DEX_CALLS, "crx": CRX_CALLS}
 
 
 def record(root, modules):

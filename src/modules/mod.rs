@@ -1,6 +1,6 @@
 //! Modules: structured data about the scanned input (`pe`, `elf`, `math`,
 //! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`, `zip`,
-//! `dex`).
+//! `dex`, `crx`).
 //!
 //! A module has two faces. At compile time it is a [`StructType`]: the names
 //! and types of its fields, its constants and its functions, which the
@@ -46,6 +46,9 @@ pub(crate) mod testing;
 
 // File-format modules and their shared helpers.
 mod binary;
+pub mod crx;
+mod der;
+mod rsa;
 pub mod dex;
 pub mod dotnet;
 pub mod elf;
@@ -163,7 +166,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 11] = [
+static REGISTRY: [&dyn Module; 12] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -176,6 +179,7 @@ static REGISTRY: [&dyn Module; 11] = [
     lnk::LNK,
     zip::ZIP,
     dex::DEX,
+    crx::CRX,
 ];
 
 /// The names of every module, as `import` spells them.

@@ -1,5 +1,5 @@
-//! The central directory of a zip archive, walked the way YARA-X walks it,
-//! for the `zip` module's entries and the `crx` module's manifest.
+//! The central directory of a zip archive, walked the way YARA-X's `zip`
+//! module walks it.
 //!
 //! Archive scanning (`crate::inputs::containers`) reads zips with the `zip`
 //! crate, but its index cannot stand in here: it keys entries by name, so
@@ -13,9 +13,6 @@
 //! shifted by the prepended length. The walk stops at the first record
 //! that does not parse; the records before it stand.
 
-use std::borrow::Cow;
-use std::io::Read;
-
 use crate::modules::binary::{bytes_at, u16_le, u32_le, u64_le};
 
 /// `PK\5\6`: end of central directory.
@@ -26,35 +23,23 @@ const ZIP64_END_OF_DIRECTORY: u32 = 0x0606_4b50;
 const ZIP64_LOCATOR: u32 = 0x0706_4b50;
 /// `PK\1\2`: central directory file header.
 const CENTRAL_HEADER: u32 = 0x0201_4b50;
-/// `PK\3\4`: local file header.
-const LOCAL_HEADER: u32 = 0x0403_4b50;
 
 const END_OF_DIRECTORY_LEN: usize = 22;
 const ZIP64_LOCATOR_LEN: usize = 20;
 const ZIP64_END_OF_DIRECTORY_LEN: usize = 56;
 const CENTRAL_HEADER_LEN: usize = 46;
-const LOCAL_HEADER_LEN: usize = 30;
 /// How far before its locator a misplaced zip64 record is looked for.
 const ZIP64_SEARCH_WINDOW: usize = 4096;
 /// The largest extra field searched for zip64 sizes.
 const MAX_ZIP64_EXTRA: usize = 256;
 
-/// General purpose flag: the entry is encrypted.
-const FLAG_ENCRYPTED: u16 = 1;
 /// General purpose flags for strong encryption and masked local headers,
 /// which end the walk.
 const FLAGS_STRONG_ENCRYPTION: u16 = 1 << 6 | 1 << 13;
 
-/// The largest member [`Archive::content`] inflates; a manifest is a few
-/// kilobytes, and this keeps a bomb from costing more.
-const MAX_CONTENT: u64 = 16 << 20;
-
 /// A zip archive whose central directory was located.
 pub(crate) struct Archive<'a> {
     data: &'a [u8],
-    /// What the stored offsets are relative to: the length of data
-    /// prepended to the archive, when its offsets ignore it.
-    base: usize,
     /// Absolute offset of the first central directory record.
     directory: usize,
     /// Where the central directory must end: the (zip64) end record.
@@ -70,12 +55,8 @@ pub(crate) struct Entry<'a> {
     pub(crate) path: &'a [u8],
     /// The compression method as stored.
     pub(crate) method: u16,
-    /// General purpose flags.
-    pub(crate) flags: u16,
     pub(crate) compressed_size: u64,
     pub(crate) uncompressed_size: u64,
-    /// Offset of the local header, relative to the archive's base.
-    local_header: u64,
 }
 
 /// The end-of-central-directory fields that locate the directory.
@@ -121,7 +102,6 @@ impl<'a> Archive<'a> {
         (!empty_but_misplaced).then_some(())?;
         Some(Archive {
             data,
-            base: usize::try_from(directory - dir.offset).ok()?,
             directory: usize::try_from(directory).ok()?,
             directory_limit: dir.end,
             count: dir.count,
@@ -154,49 +134,22 @@ impl<'a> Archive<'a> {
         let mut entry = Entry {
             path: bytes_at(data, name_start, name_len)?,
             method: u16_le(data, offset + 10)?,
-            flags,
             compressed_size: u64::from(u32_le(data, offset + 20)?),
             uncompressed_size: u64::from(u32_le(data, offset + 24)?),
-            local_header: u64::from(u32_le(data, offset + 42)?),
         };
-        let saturated = |v: u64| v == u64::from(u32::MAX);
-        let wanted =
-            [entry.uncompressed_size, entry.compressed_size, entry.local_header].map(saturated);
+        // The local header offset is only read for the zip64 extra field,
+        // whose layout depends on which fields are saturated.
+        let local_header = u32_le(data, offset + 42)?;
+        let wanted = [entry.uncompressed_size, entry.compressed_size, u64::from(local_header)]
+            .map(|v| v == u64::from(u32::MAX));
         if wanted.contains(&true) {
             (extra_len <= MAX_ZIP64_EXTRA).then_some(())?;
             let extra = bytes_at(data, name_start + name_len, extra_len)?;
-            let [uncompressed, compressed, local] = zip64_extra(extra, wanted)?;
+            let [uncompressed, compressed, _] = zip64_extra(extra, wanted)?;
             entry.uncompressed_size = uncompressed.unwrap_or(entry.uncompressed_size);
             entry.compressed_size = compressed.unwrap_or(entry.compressed_size);
-            entry.local_header = local.unwrap_or(entry.local_header);
         }
         Some((entry, next))
-    }
-
-    /// The content of the first entry stored under `path`, when it is
-    /// stored or deflated, not encrypted, and at most [`MAX_CONTENT`]
-    /// bytes once inflated.
-    pub(crate) fn content(&self, path: &[u8]) -> Option<Cow<'a, [u8]>> {
-        let entry = self.entries().find(|e| e.path == path)?;
-        (entry.flags & FLAG_ENCRYPTED == 0).then_some(())?;
-        let local = self.base.checked_add(usize::try_from(entry.local_header).ok()?)?;
-        (u32_le(self.data, local)? == LOCAL_HEADER).then_some(())?;
-        let local_flags = u16_le(self.data, local + 6)?;
-        (local_flags & (FLAG_ENCRYPTED | 1 << 13) == 0).then_some(())?;
-        let name_len = usize::from(u16_le(self.data, local + 26)?);
-        let extra_len = usize::from(u16_le(self.data, local + 28)?);
-        let start = local + LOCAL_HEADER_LEN + name_len + extra_len;
-        let raw = bytes_at(self.data, start, usize::try_from(entry.compressed_size).ok()?)?;
-        match entry.method {
-            0 => Some(Cow::Borrowed(raw)),
-            8 => {
-                let mut inflated = Vec::new();
-                let mut reader = flate2::read::DeflateDecoder::new(raw).take(MAX_CONTENT + 1);
-                reader.read_to_end(&mut inflated).ok()?;
-                (inflated.len() as u64 <= MAX_CONTENT).then_some(Cow::Owned(inflated))
-            }
-            _ => None,
-        }
     }
 }
 
@@ -284,7 +237,7 @@ mod tests {
         for (name, content) in members {
             let local = (out.len() - prefix.len()) as u32;
             let size = (content.len() as u32).to_le_bytes();
-            out.extend_from_slice(&LOCAL_HEADER.to_le_bytes());
+            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
             out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
             out.extend_from_slice(&size);
             out.extend_from_slice(&size);
@@ -315,20 +268,20 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_names_are_kept_and_content_is_the_first() {
+    fn duplicate_names_are_kept() {
         let data = archive(b"", &[("a.txt", b"one"), ("a.txt", b"two")]);
         let zip = Archive::open(&data).expect("a zip");
         let paths: Vec<&[u8]> = zip.entries().map(|e| e.path).collect();
         assert_eq!(paths, [&b"a.txt"[..], b"a.txt"]);
-        assert_eq!(zip.content(b"a.txt").as_deref(), Some(&b"one"[..]));
-        assert!(zip.content(b"b.txt").is_none());
+        let sizes: Vec<u64> = zip.entries().map(|e| e.uncompressed_size).collect();
+        assert_eq!(sizes, [3, 3]);
     }
 
     #[test]
     fn prepended_data_shifts_the_offsets() {
         let data = archive(b"Cr24 header bytes", &[("manifest.json", b"{}")]);
         let zip = Archive::open(&data).expect("a zip");
-        assert_eq!(zip.content(b"manifest.json").as_deref(), Some(&b"{}"[..]));
+        assert_eq!(zip.entries().next().map(|e| e.path), Some(&b"manifest.json"[..]));
     }
 
     #[test]

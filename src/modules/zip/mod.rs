@@ -1,7 +1,7 @@
 //! The `zip` module: the entries of a zip archive's central directory
 //! (jars, wheels, APKs, Office documents), as YARA-X reports them.
 
-pub(crate) mod archive;
+mod archive;
 mod declaration;
 
 use crate::modules::schema::{FieldType, FormatModule, text, uint};
