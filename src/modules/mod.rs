@@ -48,12 +48,12 @@ pub(crate) mod testing;
 mod binary;
 pub mod crx;
 mod der;
-mod rsa;
 pub mod dex;
 pub mod dotnet;
 pub mod elf;
 pub mod lnk;
 pub mod pe;
+mod rsa;
 pub mod schema;
 pub mod zip;
 

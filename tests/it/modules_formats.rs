@@ -35,10 +35,7 @@ fn script() -> PathBuf {
 
 /// Whether python3 can import the PyPI `yara_x` package.
 fn yara_x_at_hand() -> bool {
-    Command::new("python3")
-        .args(["-c", "import yara_x"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new("python3").args(["-c", "import yara_x"]).output().is_ok_and(|o| o.status.success())
 }
 
 /// Samples of `name` and YARA-X's output for each: built and recorded now
@@ -66,7 +63,11 @@ fn samples(name: &str, scratch: &Path) -> (PathBuf, serde_json::Map<String, Json
     for (sample, expected) in &reference {
         let data = std::fs::read(dir.join(format!("{sample}.bin"))).expect("sample");
         let md5: String = Md5::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(md5, expected["md5"].as_str().unwrap(), "{sample}: bytes differ from the record");
+        assert_eq!(
+            md5,
+            expected["md5"].as_str().unwrap(),
+            "{sample}: bytes differ from the record"
+        );
     }
     (dir, reference)
 }
@@ -78,15 +79,18 @@ fn compare_one(name: &str, data: &[u8], expected: &Json, label: &str, tally: &mu
     let decl = module.declaration();
     let parsed = module.parse(data);
     let mut file = Tally::default();
-    compare(&decl, &Type::Struct(decl.clone()), &parsed.value, &expected["module"], name, &mut file);
+    compare(
+        &decl,
+        &Type::Struct(decl.clone()),
+        &parsed.value,
+        &expected["module"],
+        name,
+        &mut file,
+    );
     for call in expected["calls"].as_array().into_iter().flatten() {
         check_call(data, &parsed, call, &mut file);
     }
-    tally.compared += file.compared;
-    for (field, cases) in file.mismatches {
-        let cases = cases.into_iter().map(|c| format!("{label}: {c}"));
-        tally.mismatches.entry(field).or_default().extend(cases);
-    }
+    tally.absorb(file, label);
 }
 
 fn report(what: &str, files: usize, tally: &Tally) {
@@ -220,8 +224,7 @@ fn recorded_samples(name: &str) -> Vec<(PathBuf, Vec<u8>)> {
 
 /// `spoor dump --module name file` as JSON.
 fn dump(name: &str, file: &Path) -> Json {
-    let output =
-        spoor().args(["dump", "--module", name]).arg(file).output().expect("spoor runs");
+    let output = spoor().args(["dump", "--module", name]).arg(file).output().expect("spoor runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("JSON")
 }

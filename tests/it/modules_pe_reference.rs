@@ -26,6 +26,15 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
+    /// Adds the figures of `file`, its mismatches prefixed with `label`.
+    pub(crate) fn absorb(&mut self, file: Tally, label: &str) {
+        self.compared += file.compared;
+        for (field, cases) in file.mismatches {
+            let cases = cases.into_iter().map(|c| format!("{label}: {c}"));
+            self.mismatches.entry(field).or_default().extend(cases);
+        }
+    }
+
     fn mismatch(&mut self, path: &str, detail: String) {
         let key: String =
             path.split('.').filter(|p| p.parse::<usize>().is_err()).collect::<Vec<_>>().join(".");

@@ -50,7 +50,8 @@ fn build(crx: &Crx) -> CrxModule {
         ..CrxModule::default()
     };
     let Some(manifest) = &crx.manifest else { return root };
-    let localized = |field: &Option<String>| field.as_deref().map(|t| crx.localized(t)).and_then(text);
+    let localized =
+        |field: &Option<String>| field.as_deref().map(|t| crx.localized(t)).and_then(text);
     root.name = localized(&manifest.name);
     root.description = localized(&manifest.description);
     if crx.messages.is_some() {

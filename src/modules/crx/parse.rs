@@ -139,12 +139,15 @@ fn version_3(data: &[u8]) -> Option<Crx> {
             crx_id = id;
         }
     })?;
+    // A malformed proof fails the header; one without a key or a signature
+    // is left out.
+    let proofs: Vec<(Proof<'_>, Algorithm)> = proofs
+        .into_iter()
+        .map(|(algorithm, proof)| Some((key_proof(proof)?, algorithm)))
+        .collect::<Option<_>>()?;
     let proofs: Vec<(&[u8], &[u8], Algorithm)> = proofs
         .into_iter()
-        .map(|(algorithm, proof)| key_proof(proof).map(|kp| (kp, algorithm)))
-        .collect::<Option<Vec<_>>>()?
-        .into_iter()
-        .filter_map(|(kp, algorithm)| Some((kp.0?, kp.1?, algorithm)))
+        .filter_map(|(proof, algorithm)| Some((proof.key?, proof.signature?, algorithm)))
         .collect();
     let digest = (!proofs.is_empty()).then(|| {
         let mut sha = Sha256::new();
@@ -179,18 +182,25 @@ enum Algorithm {
     Ecdsa,
 }
 
-/// The public key and signature of an `AsymmetricKeyProof` (the last of
-/// each, as protocol buffers keep them); `None` when it is malformed.
-fn key_proof(proof: &[u8]) -> Option<(Option<&[u8]>, Option<&[u8]>)> {
-    let (mut key, mut signature) = (None, None);
-    for_each_field(proof, |tag, contents| {
+/// An `AsymmetricKeyProof`: a DER public key and a signature.
+#[derive(Default)]
+struct Proof<'a> {
+    key: Option<&'a [u8]>,
+    signature: Option<&'a [u8]>,
+}
+
+/// The proof in `bytes` (the last of each field, as protocol buffers keep
+/// them); `None` when it is malformed.
+fn key_proof(bytes: &[u8]) -> Option<Proof<'_>> {
+    let mut proof = Proof::default();
+    for_each_field(bytes, |tag, contents| {
         if tag == bytes_tag(1) {
-            key = contents;
+            proof.key = contents;
         } else if tag == bytes_tag(2) {
-            signature = contents;
+            proof.signature = contents;
         }
     })?;
-    Some((key, signature))
+    Some(proof)
 }
 
 /// The package with what its archive holds; `None` when the archive does

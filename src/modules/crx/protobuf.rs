@@ -95,7 +95,10 @@ fn take<'a>(input: &mut &'a [u8], len: usize) -> Option<&'a [u8]> {
 mod tests {
     use super::*;
 
-    fn fields(message: &[u8]) -> Option<Vec<(u32, Option<&[u8]>)>> {
+    /// A tag and, for length-delimited fields, the contents.
+    type Field<'a> = (u32, Option<&'a [u8]>);
+
+    fn fields(message: &[u8]) -> Option<Vec<Field<'_>>> {
         let mut out = Vec::new();
         for_each_field(message, |tag, contents| out.push((tag, contents)))?;
         Some(out)

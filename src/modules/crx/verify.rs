@@ -153,7 +153,8 @@ impl Curve {
         let yy = self.mul_mod(&q.y, &q.y);
         let s = self.mul_mod(&(&q.x * 4u8), &yy);
         let x = self.sub_mod(&self.mul_mod(&m, &m), &(&s * 2u8));
-        let y = self.sub_mod(&self.mul_mod(&m, &self.sub_mod(&s, &x)), &(self.mul_mod(&yy, &yy) * 8u8));
+        let y =
+            self.sub_mod(&self.mul_mod(&m, &self.sub_mod(&s, &x)), &(self.mul_mod(&yy, &yy) * 8u8));
         let z = self.mul_mod(&(&q.y * 2u8), &q.z);
         Point { x, y, z }
     }

@@ -63,8 +63,7 @@ fn checksum(ctx: &CallContext<'_>, _: &[Value]) -> Value {
 /// other files.
 fn signature(ctx: &CallContext<'_>, _: &[Value]) -> Value {
     let Some(native) = native(ctx).filter(|n| n.dex.is_some()) else { return Value::Undefined };
-    let digest =
-        native.signature.get_or_init(|| hex(&Sha1::digest(&ctx.data[SIGNATURE_FROM..])));
+    let digest = native.signature.get_or_init(|| hex(&Sha1::digest(&ctx.data[SIGNATURE_FROM..])));
     Value::String(digest.clone().into_bytes())
 }
 

@@ -98,7 +98,7 @@ fn build(dex: &Dex) -> DexModule {
         header: Some(header),
         strings: Some(b.collect(&dex.strings, Budget::copy)),
         types: Some(b.collect(&dex.types, Budget::copy)),
-        protos: Some(b.collect(&dex.protos, |b, p| proto(b, p))),
+        protos: Some(b.collect(&dex.protos, proto)),
         fields: Some(b.collect(&dex.fields, |b, f| {
             Some(FieldItem {
                 class: Some(b.copy(&f.class)?),

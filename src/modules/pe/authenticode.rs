@@ -15,11 +15,11 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use crate::modules::der::{self, Tlv, tag};
-use crate::modules::rsa::{RsaKey, algorithm_oid};
 use super::headers::Headers;
 use crate::modules::binary::u32_le;
+use crate::modules::der::{self, Tlv, tag};
 use crate::modules::hash::hex;
+use crate::modules::rsa::{RsaKey, algorithm_oid};
 
 /// `IMAGE_DIRECTORY_ENTRY_SECURITY`.
 const DIRECTORY_SECURITY: usize = 4;
@@ -298,9 +298,9 @@ fn read_signer_info<'a>(
     // The signature covers the attributes encoded as a SET, not [0].
     let mut attrs_der = attrs.raw.to_vec();
     attrs_der[0] = tag::SET;
-    let signature_ok = raw_hash(&algorithm, &attrs_der).zip(cert.rsa_key.as_ref()).is_some_and(
-        |(digest, key)| rsa_pkcs1_verifies(key, encrypted.value, &algorithm, &digest),
-    );
+    let signature_ok = raw_hash(&algorithm, &attrs_der)
+        .zip(cert.rsa_key.as_ref())
+        .is_some_and(|(digest, key)| rsa_pkcs1_verifies(key, encrypted.value, &algorithm, &digest));
     content_ok && signature_ok
 }
 
@@ -497,4 +497,3 @@ fn certificate(raw: &[u8]) -> Option<Certificate> {
         rsa_key: RsaKey::from_spki(&spki),
     })
 }
-
