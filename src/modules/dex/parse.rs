@@ -197,7 +197,10 @@ fn header(data: &[u8]) -> Option<(Header, Tables)> {
         methods: (field(88, &any)?, field(92, &offset)?),
         classes: (field(96, &any)?, field(100, &offset)?),
     };
-    let _data_section = (field(104, &any)?, field(108, &offset)?);
+    // The data section is checked (a file whose `data_off` lies past its
+    // end is not a DEX to YARA-X) but not reported.
+    field(104, &any)?;
+    field(108, &offset)?;
     if version >= 41 {
         header.container = Some((u32_le(data, 112)?, u32_le(data, 116)?));
     }

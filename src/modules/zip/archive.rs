@@ -111,10 +111,10 @@ impl<'a> Archive<'a> {
     /// The central directory records in stored order, up to the first that
     /// does not parse.
     pub(crate) fn entries(&self) -> impl Iterator<Item = Entry<'a>> + '_ {
-        let mut next = Some(self.directory);
+        let mut next = self.directory;
         (0..self.count).map_while(move |_| {
-            let (entry, after) = self.entry_at(next?)?;
-            next = Some(after);
+            let (entry, after) = self.entry_at(next)?;
+            next = after;
             Some(entry)
         })
     }
