@@ -1,5 +1,6 @@
 //! Modules: structured data about the scanned input (`pe`, `elf`, `math`,
-//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`).
+//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`, `zip`,
+//! `dex`, `crx`).
 //!
 //! A module has two faces. At compile time it is a [`StructType`]: the names
 //! and types of its fields, its constants and its functions, which the
@@ -45,11 +46,16 @@ pub(crate) mod testing;
 
 // File-format modules and their shared helpers.
 mod binary;
+pub mod crx;
+mod der;
+pub mod dex;
 pub mod dotnet;
 pub mod elf;
 pub mod lnk;
 pub mod pe;
+mod rsa;
 pub mod schema;
+pub mod zip;
 
 /// A value of module data, shaped by the module's [`StructType`].
 #[derive(Debug, Clone, Default)]
@@ -160,7 +166,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 9] = [
+static REGISTRY: [&dyn Module; 12] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -171,6 +177,9 @@ static REGISTRY: [&dyn Module; 9] = [
     elf::ELF,
     dotnet::DOTNET,
     lnk::LNK,
+    zip::ZIP,
+    dex::DEX,
+    crx::CRX,
 ];
 
 /// The names of every module, as `import` spells them.

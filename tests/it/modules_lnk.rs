@@ -56,11 +56,7 @@ fn lnk_matches_yara_x_on_recorded_shortcuts() {
             "lnk",
             &mut file,
         );
-        tally.compared += file.compared;
-        for (field, cases) in file.mismatches {
-            let cases = cases.into_iter().map(|c| format!("{name}: {c}"));
-            tally.mismatches.entry(field).or_default().extend(cases);
-        }
+        tally.absorb(file, name);
     }
     eprintln!("{} shortcuts, {} values compared", reference.len(), tally.compared);
     for (field, cases) in &tally.mismatches {

@@ -26,6 +26,15 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
+    /// Adds the figures of `file`, its mismatches prefixed with `label`.
+    pub(crate) fn absorb(&mut self, file: Tally, label: &str) {
+        self.compared += file.compared;
+        for (field, cases) in file.mismatches {
+            let cases = cases.into_iter().map(|c| format!("{label}: {c}"));
+            self.mismatches.entry(field).or_default().extend(cases);
+        }
+    }
+
     fn mismatch(&mut self, path: &str, detail: String) {
         let key: String =
             path.split('.').filter(|p| p.parse::<usize>().is_err()).collect::<Vec<_>>().join(".");
@@ -184,7 +193,7 @@ fn function_type(root: &StructType, path: &str) -> Option<Arc<spoor::types::Func
     }
 }
 
-fn check_call(data: &[u8], module_data: &ModuleData, call: &Json, t: &mut Tally) {
+pub(crate) fn check_call(data: &[u8], module_data: &ModuleData, call: &Json, t: &mut Tally) {
     let module_name = call["module"].as_str().unwrap();
     let path = call["path"].as_str().unwrap();
     let (_, module) = modules::find(module_name).unwrap();

@@ -12,14 +12,14 @@
 //! Countersignatures are not decoded.
 
 use md5::Md5;
-use num_bigint::BigUint;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::der::{self, Tlv, tag};
 use super::headers::Headers;
 use crate::modules::binary::u32_le;
+use crate::modules::der::{self, Tlv, tag};
 use crate::modules::hash::hex;
+use crate::modules::rsa::{RsaKey, algorithm_oid};
 
 /// `IMAGE_DIRECTORY_ENTRY_SECURITY`.
 const DIRECTORY_SECURITY: usize = 4;
@@ -54,7 +54,7 @@ pub(super) struct Certificate {
     subject_der: Vec<u8>,
     serial_der: Vec<u8>,
     /// RSA modulus and exponent, when the key is RSA.
-    rsa_key: Option<(Vec<u8>, Vec<u8>)>,
+    rsa_key: Option<RsaKey>,
 }
 
 /// One Authenticode signature.
@@ -298,9 +298,9 @@ fn read_signer_info<'a>(
     // The signature covers the attributes encoded as a SET, not [0].
     let mut attrs_der = attrs.raw.to_vec();
     attrs_der[0] = tag::SET;
-    let signature_ok = raw_hash(&algorithm, &attrs_der).zip(cert.rsa_key.as_ref()).is_some_and(
-        |(digest, (n, e))| rsa_pkcs1_verifies(n, e, encrypted.value, &algorithm, &digest),
-    );
+    let signature_ok = raw_hash(&algorithm, &attrs_der)
+        .zip(cert.rsa_key.as_ref())
+        .is_some_and(|(digest, key)| rsa_pkcs1_verifies(key, encrypted.value, &algorithm, &digest));
     content_ok && signature_ok
 }
 
@@ -348,46 +348,15 @@ fn chain(signer: Option<&Certificate>, all: &[Certificate]) -> Vec<Certificate> 
     chain
 }
 
-/// RSASSA-PKCS1-v1_5 verification of `signature` over `digest`.
-fn rsa_pkcs1_verifies(
-    n: &[u8],
-    e: &[u8],
-    signature: &[u8],
-    algorithm: &str,
-    digest: &[u8],
-) -> bool {
-    let modulus = BigUint::from_bytes_be(n);
-    let k = n.iter().skip_while(|&&b| b == 0).count();
-    if k < 64 || signature.len() > k || e.len() > 8 {
-        return false;
-    }
-    let decoded = BigUint::from_bytes_be(signature)
-        .modpow(&BigUint::from_bytes_be(e), &modulus)
-        .to_bytes_be();
-    let mut em = vec![0u8; k.saturating_sub(decoded.len())];
-    em.extend(decoded);
-    // 00 01 FF..FF 00 DigestInfo
-    if em.get(..2) != Some(&[0, 1]) {
-        return false;
-    }
-    let Some(zero) = em[2..].iter().position(|&b| b != 0xff) else { return false };
-    if em[2 + zero] != 0 || zero < 8 {
-        return false;
-    }
-    let digest_info = &em[3 + zero..];
-    let Some((info, _)) = der::expect(digest_info, tag::SEQUENCE) else { return false };
+/// RSASSA-PKCS1-v1_5 verification of `signature` over `digest`: the
+/// payload must be a `DigestInfo` naming `algorithm`.
+fn rsa_pkcs1_verifies(key: &RsaKey, signature: &[u8], algorithm: &str, digest: &[u8]) -> bool {
+    let Some(digest_info) = key.pkcs1_v15_payload(signature) else { return false };
+    let Some((info, _)) = der::expect(&digest_info, tag::SEQUENCE) else { return false };
     let mut parts = der::children(info.value);
     let alg = parts.next().and_then(|a| algorithm_oid(&a)).map(|oid| digest_name(&oid).to_owned());
     let value = parts.next().filter(|t| t.tag == tag::OCTET_STRING).map(|t| t.value);
     alg.as_deref() == Some(algorithm) && value == Some(digest)
-}
-
-/// The OID of an `AlgorithmIdentifier`.
-fn algorithm_oid(alg: &Tlv<'_>) -> Option<String> {
-    der::children(alg.value)
-        .next()
-        .filter(|t| t.tag == tag::OID)
-        .and_then(|t| der::oid_string(t.value))
 }
 
 /// Short names of digest algorithms.
@@ -525,20 +494,6 @@ fn certificate(raw: &[u8]) -> Option<Certificate> {
         issuer_der: issuer.raw.to_vec(),
         subject_der: subject.raw.to_vec(),
         serial_der: serial.value.to_vec(),
-        rsa_key: rsa_key(&spki),
+        rsa_key: RsaKey::from_spki(&spki),
     })
-}
-
-/// The modulus and exponent of an RSA `SubjectPublicKeyInfo`.
-fn rsa_key(spki: &Tlv<'_>) -> Option<(Vec<u8>, Vec<u8>)> {
-    let mut parts = der::children(spki.value);
-    if algorithm_oid(&parts.next()?)? != "1.2.840.113549.1.1.1" {
-        return None;
-    }
-    let bits = parts.next().filter(|t| t.tag == tag::BIT_STRING)?;
-    let (key, _) = der::expect(bits.value.get(1..)?, tag::SEQUENCE)?;
-    let mut ints = der::children(key.value);
-    let n = ints.next().filter(|t| t.tag == tag::INTEGER)?;
-    let e = ints.next().filter(|t| t.tag == tag::INTEGER)?;
-    Some((n.value.to_vec(), e.value.to_vec()))
 }

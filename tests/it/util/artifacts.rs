@@ -37,11 +37,7 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// Every artifact that could be had, in `dir` (created), sorted.
 pub fn fetch_all(dir: &Path) -> Vec<PathBuf> {
-    std::fs::create_dir_all(dir).unwrap();
-    let mut wheel_args = vec!["download", "--no-deps", "--only-binary=:all:"];
-    wheel_args.extend(["--disable-pip-version-check", "--quiet", "--dest", "."]);
-    wheel_args.extend(WHEELS);
-    settle(run_tool("pip", &wheel_args, dir));
+    download_wheels(dir);
     let mut npm_args = vec!["pack", "--silent"];
     npm_args.extend(NPM_PACKAGES);
     settle(run_tool("npm", &npm_args, dir));
@@ -53,6 +49,26 @@ pub fn fetch_all(dir: &Path) -> Vec<PathBuf> {
         .collect();
     found.sort();
     found
+}
+
+/// The wheels of [`WHEELS`] that could be had, in `dir` (created), sorted.
+pub fn fetch_wheels(dir: &Path) -> Vec<PathBuf> {
+    download_wheels(dir);
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "whl"))
+        .collect();
+    found.sort();
+    found
+}
+
+fn download_wheels(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut wheel_args = vec!["download", "--no-deps", "--only-binary=:all:"];
+    wheel_args.extend(["--disable-pip-version-check", "--quiet", "--dest", "."]);
+    wheel_args.extend(WHEELS);
+    settle(run_tool("pip", &wheel_args, dir));
 }
 
 /// The smallest .deb of apt's cache, else [`DEB_PACKAGE`] downloaded (after

@@ -1,8 +1,9 @@
-//! A minimal DER reader for the parts of PKCS#7 and X.509 that Authenticode
-//! signatures use: tag-length-value elements with short (one-byte) tags.
+//! A minimal DER reader for the parts of PKCS#7 and X.509 that signatures
+//! (Authenticode, Chrome extensions) use: tag-length-value elements with
+//! short (one-byte) tags.
 
 /// Universal tags and context tags used by the callers.
-pub(super) mod tag {
+pub(crate) mod tag {
     pub const INTEGER: u8 = 0x02;
     pub const BIT_STRING: u8 = 0x03;
     pub const OCTET_STRING: u8 = 0x04;
@@ -19,7 +20,7 @@ pub(super) mod tag {
 
 /// One element.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Tlv<'a> {
+pub(crate) struct Tlv<'a> {
     pub tag: u8,
     /// The contents.
     pub value: &'a [u8],
@@ -28,7 +29,7 @@ pub(super) struct Tlv<'a> {
 }
 
 /// Reads the element at the start of `input`; returns it and what follows.
-pub(super) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
+pub(crate) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     let tag = *input.first()?;
     if tag & 0x1f == 0x1f {
         return None; // multi-byte tags do not occur here
@@ -50,13 +51,13 @@ pub(super) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
 }
 
 /// Reads an element that must have tag `tag`.
-pub(super) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
+pub(crate) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
     let (tlv, rest) = read(input)?;
     (tlv.tag == tag).then_some((tlv, rest))
 }
 
 /// The elements inside a constructed element, up to the first bad one.
-pub(super) fn children(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
+pub(crate) fn children(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
     let mut rest = value;
     std::iter::from_fn(move || {
         let (tlv, next) = read(rest)?;
@@ -66,7 +67,7 @@ pub(super) fn children(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
 }
 
 /// An object identifier in dotted form.
-pub(super) fn oid_string(value: &[u8]) -> Option<String> {
+pub(crate) fn oid_string(value: &[u8]) -> Option<String> {
     let first = *value.first()?;
     let mut parts = vec![u64::from(first / 40).min(2), 0];
     parts[1] = u64::from(first) - parts[0] * 40;
@@ -82,7 +83,7 @@ pub(super) fn oid_string(value: &[u8]) -> Option<String> {
 }
 
 /// Seconds since the epoch of a UTCTime or GeneralizedTime (`...Z`).
-pub(super) fn time(tlv: &Tlv<'_>) -> Option<i64> {
+pub(crate) fn time(tlv: &Tlv<'_>) -> Option<i64> {
     let s = std::str::from_utf8(tlv.value).ok()?;
     let s = s.strip_suffix('Z')?;
     let (year, rest) = match tlv.tag {
