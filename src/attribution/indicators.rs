@@ -88,33 +88,47 @@ impl IndicatorSet {
         self.indexed == 0
     }
 
-    /// The rules that can be true on `data`, in id order: every rule the
-    /// set does not index, and the indexed rules that list one of
-    /// `data`'s digests. Each algorithm in use hashes `data` once. `None`
-    /// when `deadline` passes while hashing: an unfinished digest says
-    /// nothing, and the scan is stopping.
+    /// The rules that can be true on `data`: every rule the set does not
+    /// index, and the indexed rules that list one of `data`'s digests.
+    /// Each algorithm in use hashes `data` once. When `deadline` passes
+    /// while hashing, an unfinished digest says nothing: the indexed rules
+    /// are left out undecided, and the other rules still get their chance
+    /// to match before the scan stops.
     #[must_use]
-    pub fn rules_to_evaluate(&self, data: &[u8], deadline: &Deadline) -> Option<Cow<'_, [RuleId]>> {
+    pub fn rules_to_evaluate(&self, data: &[u8], deadline: &Deadline) -> Selection<'_> {
         let mut candidates: Vec<RuleId> = Vec::new();
         for (slot, (_, algorithm)) in ALGORITHMS.iter().enumerate() {
             if self.by_digest[slot].is_empty() {
                 continue;
             }
-            let Value::String(hex) = algorithm.compute_until(data, deadline)? else { continue };
+            let Some(digest) = algorithm.compute_until(data, deadline) else {
+                return Selection { rules: Cow::Borrowed(&self.unindexed), complete: false };
+            };
+            let Value::String(hex) = digest else { continue };
             if let Some(rules) = self.by_digest[slot].get(hex.as_slice()) {
                 candidates.extend(rules);
             }
         }
         if candidates.is_empty() {
-            return Some(Cow::Borrowed(&self.unindexed));
+            return Selection { rules: Cow::Borrowed(&self.unindexed), complete: true };
         }
         candidates.sort_unstable();
         candidates.dedup();
         candidates.extend_from_slice(&self.unindexed);
         // Two sorted runs: the sort merges them.
         candidates.sort_unstable();
-        Some(Cow::Owned(candidates))
+        Selection { rules: Cow::Owned(candidates), complete: true }
     }
+}
+
+/// The rules a scan evaluates, from [`IndicatorSet::rules_to_evaluate`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct Selection<'s> {
+    /// The rules that can be true, in id order; every other rule is false,
+    /// or undecided when the selection is not complete.
+    pub rules: Cow<'s, [RuleId]>,
+    /// Whether every digest was computed before the deadline.
+    pub complete: bool,
 }
 
 /// The whole-input digests (algorithm slot, lowercase hex as written) one
@@ -178,12 +192,14 @@ mod tests {
         ));
         let set = IndicatorSet::recognize(&p);
         assert_eq!(set.len(), 3);
-        let evaluated = |data: &[u8]| set.rules_to_evaluate(data, &Deadline::default()).unwrap();
+        let evaluated = |data: &[u8]| set.rules_to_evaluate(data, &Deadline::default());
         let ids = |ids: &[u32]| ids.iter().copied().map(RuleId).collect::<Vec<_>>();
-        assert_eq!(*evaluated(b"hello"), ids(&[0, 1, 3, 4, 5]), "a and b list hello's digests");
-        assert_eq!(*evaluated(b"other"), ids(&[3, 4, 5]), "the indexed rules are all false");
+        assert_eq!(*evaluated(b"hello").rules, ids(&[0, 1, 3, 4, 5]), "a and b list its digests");
+        assert_eq!(*evaluated(b"other").rules, ids(&[3, 4, 5]), "the indexed rules are all false");
+        assert!(evaluated(b"other").complete);
         let passed = Deadline::after(Some(std::time::Duration::ZERO), None);
-        assert_eq!(set.rules_to_evaluate(b"other", &passed), None, "an unfinished digest");
+        let unfinished = set.rules_to_evaluate(b"other", &passed);
+        assert_eq!((&*unfinished.rules, unfinished.complete), (&ids(&[3, 4, 5])[..], false));
     }
 
     #[test]
@@ -193,7 +209,7 @@ mod tests {
             r#"import "hash" rule a {{ condition: hash.md5(0, filesize) == "{upper}" }}"#
         ));
         let set = IndicatorSet::recognize(&p);
-        let evaluated = set.rules_to_evaluate(b"hello", &Deadline::default()).unwrap();
-        assert_eq!(*evaluated, [], "hash.md5 is lower case, so never equal");
+        let evaluated = set.rules_to_evaluate(b"hello", &Deadline::default());
+        assert_eq!(*evaluated.rules, [], "hash.md5 is lower case, so never equal");
     }
 }

@@ -264,18 +264,18 @@ impl<'r> Scanner<'r> {
         self.stats.inputs += 1;
 
         // Hash rules whose digests are not this input's stay false, unevaluated.
-        let order = rules.indicators().rules_to_evaluate(data, clock.deadline());
-        let mut stopped = order.is_none();
-        let mut decisions =
-            Decisions::new(std::mem::take(&mut self.verdicts), order.unwrap_or_default());
-        let undecided = !stopped
-            && match decisions.evaluate(&state, Pass::BeforeSearch) {
-                Ok(undecided) => undecided,
-                Err(_) => {
-                    stopped = true;
-                    false
-                }
-            };
+        // A digest cut short by the deadline stops the scan, after the
+        // other rules had their chance to match.
+        let selection = rules.indicators().rules_to_evaluate(data, clock.deadline());
+        let mut stopped = !selection.complete;
+        let mut decisions = Decisions::new(std::mem::take(&mut self.verdicts), selection.rules);
+        let undecided = match decisions.evaluate(&state, Pass::BeforeSearch) {
+            Ok(undecided) => undecided,
+            Err(_) => {
+                stopped = true;
+                false
+            }
+        };
         let searched = if !stopped && (undecided || self.strings_need_search(&decisions)) {
             self.stats.searches += 1;
             let found = rules.search(data, &mut self.scratch, self.options.max_matches_per_pattern);
