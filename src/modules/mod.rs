@@ -1,5 +1,5 @@
 //! Modules: structured data about the scanned input (`pe`, `elf`, `math`,
-//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`).
+//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`, `macho`).
 //!
 //! A module has two faces. At compile time it is a [`StructType`]: the names
 //! and types of its fields, its constants and its functions, which the
@@ -48,6 +48,7 @@ mod binary;
 pub mod dotnet;
 pub mod elf;
 pub mod lnk;
+pub mod macho;
 pub mod pe;
 pub mod schema;
 
@@ -160,7 +161,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 9] = [
+static REGISTRY: [&dyn Module; 10] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -171,6 +172,7 @@ static REGISTRY: [&dyn Module; 9] = [
     elf::ELF,
     dotnet::DOTNET,
     lnk::LNK,
+    macho::MACHO,
 ];
 
 /// The names of every module, as `import` spells them.

@@ -1,0 +1,192 @@
+//! What the `__LINKEDIT` data holds for the module: the symbol table, the
+//! dyld export trie and the dyld bind opcodes, read as YARA-X 1.23 reads
+//! them.
+
+use super::parse::{MAX_ITEMS, Symbol, Symtab, push_capped};
+use super::reader::Reader;
+use crate::modules::binary::Endian;
+
+const BIND_OPCODE_SET_DYLIB_ORDINAL_ULEB: u8 = 0x20;
+const BIND_OPCODE_SET_SYMBOL_TRAILING_FLAGS_IMM: u8 = 0x40;
+const BIND_OPCODE_SET_ADDEND_SLEB: u8 = 0x60;
+const BIND_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB: u8 = 0x70;
+const BIND_OPCODE_ADD_ADDR_ULEB: u8 = 0x80;
+const BIND_OPCODE_DO_BIND_ADD_ADDR_ULEB: u8 = 0xa0;
+const BIND_OPCODE_DO_BIND_ULEB_TIMES_SKIPPING_ULEB: u8 = 0xc0;
+
+/// Trie nodes visited at most; a trie of more nodes is hostile.
+const MAX_TRIE_NODES: usize = 1 << 20;
+/// Bytes of symbol names built at most while walking the trie: names are
+/// the labels of the path to a node, so a deep trie of long labels would
+/// otherwise cost quadratic memory.
+const MAX_TRIE_NAME_BYTES: usize = 32 << 20;
+
+/// Symbol-table entries read at most.
+const MAX_SYMBOLS: usize = 1 << 18;
+
+/// The entries of the symbol table of `symtab` that have a name: one that
+/// lies in the string table and is not blank (whitespace only or empty).
+/// Entries are read up to `nsyms` or to the end of `data`.
+pub(super) fn symbols(data: &[u8], symtab: &Symtab, endian: Endian, is_32: bool) -> Vec<Symbol> {
+    let strings = data.get(symtab.stroff as usize..).and_then(|tail| tail.get(..symtab.strsize as usize));
+    let (Some(strings), Some(table)) = (strings, data.get(symtab.symoff as usize..)) else {
+        return Vec::new();
+    };
+    let mut r = Reader::new(table, endian);
+    let mut symbols = Vec::new();
+    for _ in 0..symtab.nsyms {
+        let Some(symbol) = nlist(&mut r, is_32) else { break };
+        let Some(name) = strings.get(symbol.strx as usize..) else { continue };
+        let name = &name[..memchr::memchr(0, name).unwrap_or(name.len())];
+        if !String::from_utf8_lossy(name).trim().is_empty() {
+            symbols.push(Symbol { name: name.to_vec(), ..symbol });
+            if symbols.len() == MAX_SYMBOLS {
+                break;
+            }
+        }
+    }
+    symbols
+}
+
+/// One `nlist` or `nlist_64` entry, without its name.
+fn nlist(r: &mut Reader<'_>, is_32: bool) -> Option<Symbol> {
+    let strx = r.u32()?;
+    let [kind, sect] = [r.u8()?, r.u8()?];
+    let desc = r.u16()?;
+    let value = r.word(is_32)?;
+    Some(Symbol { strx, kind, sect, desc, value, name: Vec::new() })
+}
+
+/// A trie node waiting to be visited: its offset and the name so far.
+struct Pending {
+    offset: usize,
+    name: String,
+}
+
+/// The exported names of the trie in `data`, depth first from the root,
+/// the last child first; a node is visited once however many edges lead
+/// to it. A damaged node ends the walk.
+pub(super) fn exports(data: &[u8]) -> Vec<String> {
+    let mut exports = Vec::new();
+    if data.is_empty() {
+        return exports;
+    }
+    let mut visited = std::collections::HashSet::new();
+    let mut stack = vec![Pending { offset: 0, name: String::new() }];
+    let mut name_bytes = 0usize;
+    while let Some(node) = stack.pop() {
+        if visited.len() >= MAX_TRIE_NODES || name_bytes > MAX_TRIE_NAME_BYTES {
+            break;
+        }
+        if !visited.insert(node.offset) {
+            continue;
+        }
+        let Some(bytes) = data.get(node.offset..) else { continue };
+        let mut r = Reader::new(bytes, Endian::Little);
+        let Some(terminal) = trie_node(&mut r, &node, &mut stack, &mut name_bytes) else { break };
+        if terminal && exports.len() < MAX_ITEMS {
+            exports.push(node.name);
+        }
+    }
+    exports
+}
+
+/// Reads the node at `r`: pushes its children on `stack` and tells whether
+/// it exports a symbol; `None` when it is damaged.
+fn trie_node(
+    r: &mut Reader<'_>,
+    node: &Pending,
+    stack: &mut Vec<Pending>,
+    name_bytes: &mut usize,
+) -> Option<bool> {
+    let info_length = r.uleb128()?;
+    r.take(usize::try_from(info_length).ok()?)?;
+    for _ in 0..r.u8()? {
+        let label = r.c_string()?;
+        let offset = r.uleb128()?;
+        if let Ok(label) = std::str::from_utf8(label) {
+            let name = format!("{}{label}", node.name);
+            *name_bytes = name_bytes.saturating_add(name.len());
+            stack.push(Pending { offset: usize::try_from(offset).unwrap_or(usize::MAX), name });
+        }
+    }
+    Some(info_length != 0)
+}
+
+/// Appends to `imports` the symbol names set by the bind opcodes in
+/// `data` that it does not hold yet, up to the end or to an operand that
+/// does not fit.
+pub(super) fn imports(data: &[u8], imports: &mut Vec<String>) {
+    let mut r = Reader::new(data, Endian::Little);
+    while let Some(byte) = r.u8() {
+        let operands = match byte & 0xf0 {
+            BIND_OPCODE_SET_DYLIB_ORDINAL_ULEB
+            | BIND_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB
+            | BIND_OPCODE_ADD_ADDR_ULEB
+            | BIND_OPCODE_DO_BIND_ADD_ADDR_ULEB => r.uleb128().map(drop),
+            BIND_OPCODE_DO_BIND_ULEB_TIMES_SKIPPING_ULEB => {
+                r.uleb128().and_then(|_| r.uleb128()).map(drop)
+            }
+            BIND_OPCODE_SET_ADDEND_SLEB => r.sleb128().map(drop),
+            BIND_OPCODE_SET_SYMBOL_TRAILING_FLAGS_IMM => r.c_string().map(|name| {
+                if let Ok(name) = std::str::from_utf8(name)
+                    && !imports.iter().any(|i| i == name)
+                {
+                    push_capped(imports, name.to_owned());
+                }
+            }),
+            _ => Some(()),
+        };
+        if operands.is_none() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_need_a_name_in_the_string_table() {
+        let mut data = Vec::new();
+        for (strx, value) in [(1u32, 0x10u64), (8, 0x20), (2, 0x30), (100, 0x40)] {
+            data.extend_from_slice(&strx.to_le_bytes());
+            data.extend_from_slice(&[0x0f, 1, 0, 0]);
+            data.extend_from_slice(&value.to_le_bytes());
+        }
+        data.extend_from_slice(b"\0_main\0 \0");
+        let symtab = Symtab { symoff: 0, nsyms: 9, stroff: 64, strsize: 10, symbols: Vec::new() };
+        let symbols = symbols(&data, &symtab, Endian::Little, false);
+        let found: Vec<(&[u8], u64)> = symbols.iter().map(|s| (&s.name[..], s.value)).collect();
+        assert_eq!(found, [(&b"_main"[..], 0x10), (b"main", 0x30)]);
+        let beyond = Symtab { stroff: 70, ..symtab };
+        assert!(super::symbols(&data, &beyond, Endian::Little, false).is_empty());
+    }
+
+    #[test]
+    fn the_export_trie_is_walked_depth_first() {
+        // Root: two edges, "_a" -> node at 10, "_b" -> node at 13.
+        let mut trie = vec![0, 2];
+        trie.extend_from_slice(b"_a\0\x0a_b\0\x0d");
+        // Node 10: terminal (flags 0, address 0), no children; node 13:
+        // terminal with one child, "c" -> node 10.
+        trie.extend_from_slice(&[2, 0, 0, 0]);
+        trie.extend_from_slice(&[2, 0, 5, 1, b'c', 0, 10]);
+        assert_eq!(exports(&trie), ["_b", "_a"], "node 10 is visited once");
+        assert!(exports(&[]).is_empty());
+        assert!(exports(&[0x80]).is_empty(), "a cut length ends the walk");
+    }
+
+    #[test]
+    fn bind_opcodes_name_the_imports() {
+        let mut ops = vec![0x11, 0x40];
+        ops.extend_from_slice(b"_printf\0");
+        ops.extend_from_slice(&[0x72, 0x10, 0x90, 0x41]);
+        ops.extend_from_slice(b"_exit\0\x40_printf\0");
+        ops.extend_from_slice(&[0x20, 0x80]); // operand cut short
+        let mut imports = Vec::new();
+        super::imports(&ops, &mut imports);
+        assert_eq!(imports, ["_printf", "_exit"]);
+    }
+}
