@@ -29,6 +29,7 @@ mod indicators;
 mod ioc;
 mod lsp;
 mod modules_lnk;
+mod modules_macho;
 mod modules_mutants_reference;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;

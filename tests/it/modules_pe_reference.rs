@@ -184,7 +184,7 @@ fn function_type(root: &StructType, path: &str) -> Option<Arc<spoor::types::Func
     }
 }
 
-fn check_call(data: &[u8], module_data: &ModuleData, call: &Json, t: &mut Tally) {
+pub(crate) fn check_call(data: &[u8], module_data: &ModuleData, call: &Json, t: &mut Tally) {
     let module_name = call["module"].as_str().unwrap();
     let path = call["path"].as_str().unwrap();
     let (_, module) = modules::find(module_name).unwrap();

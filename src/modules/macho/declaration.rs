@@ -75,7 +75,7 @@ schema! {
         stroff: i64,
         strsize: i64,
         /// The names of the entries that have one: a name that lies in
-        /// the string table and is not blank.
+        /// the string table and is not empty.
         entries: Vec<Vec<u8>>,
         /// The entries that have a name, in table order.
         nlists: Vec<Nlist>,

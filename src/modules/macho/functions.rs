@@ -134,7 +134,8 @@ fn bytes_key(bytes: &[u8]) -> Vec<u8> {
         lowered.extend_from_slice(chunk.valid().to_lowercase().as_bytes());
         lowered.extend_from_slice(chunk.invalid());
     }
-    let lead = lowered.utf8_chunks().next().map_or(0, |c| c.valid().len() - c.valid().trim_start().len());
+    let lead =
+        lowered.utf8_chunks().next().map_or(0, |c| c.valid().len() - c.valid().trim_start().len());
     let rest = &lowered[lead..];
     let trail = rest
         .utf8_chunks()

@@ -22,13 +22,14 @@ use declaration::{
 use parse::MachO;
 
 /// The `macho` module.
-pub(crate) static MACHO: &dyn Module =
-    &FormatModule::<MachoModule>::new("macho", parse_module);
+pub(crate) static MACHO: &dyn Module = &FormatModule::<MachoModule>::new("macho", parse_module);
 
 /// The module's data for one input.
 fn parse_module(data: &[u8]) -> ModuleData {
     match MachO::parse(data) {
-        Some(macho) => ModuleData { value: build(&macho).into_value(), native: Some(Box::new(macho)) },
+        Some(macho) => {
+            ModuleData { value: build(&macho).into_value(), native: Some(Box::new(macho)) }
+        }
         None => ModuleData { value: MachoModule::default().into_value(), native: None },
     }
 }

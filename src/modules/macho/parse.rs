@@ -235,7 +235,8 @@ impl MachO {
 
 fn parse_fat(data: &[u8]) -> Option<MachO> {
     let magic = Endian::Big.u32(data, 0)?;
-    let endian = if matches!(magic, FAT_MAGIC | FAT_MAGIC_64) { Endian::Big } else { Endian::Little };
+    let endian =
+        if matches!(magic, FAT_MAGIC | FAT_MAGIC_64) { Endian::Big } else { Endian::Little };
     let is_32 = matches!(magic, FAT_MAGIC | FAT_CIGAM);
     let mut r = Reader::new(&data[4..], endian);
     let count = r.u32()?;
