@@ -127,6 +127,7 @@ def main(corpus):
         b' $r = /ab+c/i wide condition: pe.is_pe or (#h > 1 and math.entropy(0, filesize) > 2) }')
     copy(corpus, "compile", sorted(glob.glob(os.path.join(REPO, "rules/*/*.yar")))[:8])
     copy(corpus, "module_lnk", glob.glob(os.path.join(REPO, "tests/data/lnk/*.lnk")))
+    copy(corpus, "module_macho", glob.glob(os.path.join(REPO, "tests/data/macho/*.macho")))
     pes = glob.glob(os.path.expanduser("~/.pyenv/versions/*/lib/python*/site-packages/setuptools/*.exe"))
     pes += glob.glob("/usr/lib/python3/dist-packages/setuptools/*.exe")
     copy(corpus, "module_pe", pes[:6])

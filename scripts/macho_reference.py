@@ -239,8 +239,21 @@ def code_signature(entitlements):
     return struct.pack(">III", 0xFADE0CC0, head + len(body), 3) + index + body
 
 
-def full(cpu, big, bits):
-    """A file with one of each command the module reads."""
+def chained_fixups(names):
+    """A `dyld_chained_fixups_header` with one import (format 1) per name."""
+    pool = b"\0"
+    entries = b""
+    for i, name in enumerate(names):
+        entries += struct.pack("<I", 1 + i % 2 | (len(pool) << 9))
+        pool += name + b"\0"
+    head = struct.pack("<IIIIIII", 0, 28, 32, 32 + len(entries), len(names), 1, 0) + b"\0" * 4
+    return head + entries + pool
+
+
+def full(cpu, big, bits, linkedit="dyld_info"):
+    """A file with one of each command the module reads; `linkedit` says
+    where exports and imports are: "dyld_info", "modern" (an exports trie
+    and chained fixups) or "symtab" (neither command)."""
     b = Builder(cpu, big=big, bits=bits, filetype=6)
     text = [(b"__text", 0x1000, 0x100, 0x1000, 0x80000400), (b"__cstring", 0x1100, 0x20, 0x1100, 0x2)]
     b.segment(b"__PAGEZERO", 0, 0x1000, 0, 0)
@@ -268,8 +281,14 @@ def full(cpu, big, bits):
     symtab = b.blob(b"".join(b.p("IBBH", s, t, sec, d) + b.word(v) for s, t, sec, d, v in nsyms))
     strings = b.blob(strtab)
     signature = b.blob(code_signature(ENTITLEMENTS))
-    b.add(0x80000022, lambda base: b.p("IIIIIIIIII", 0, 0, base + bind, len(bind_opcodes(names)),
-                                       base + weak, 16, base + lazy, 24, base + exports, len(trie())))
+    if linkedit == "dyld_info":
+        b.add(0x80000022, lambda base: b.p("IIIIIIIIII", 0, 0, base + bind, len(bind_opcodes(names)),
+                                           base + weak, 16, base + lazy, 24, base + exports, len(trie())))
+    elif linkedit == "modern":
+        fixups = chained_fixups([b"_objc_msgSend", b"_exit", b"_objc_msgSend", b"\xff"])
+        at = b.blob(fixups)
+        b.add(0x80000033, lambda base: b.p("II", base + exports, len(trie())))
+        b.add(0x80000034, lambda base: b.p("II", base + at, len(fixups)))
     b.add(0x02, lambda base: b.p("IIII", base + symtab, len(nsyms), base + strings, len(strtab)))
     b.add(0x0B, b.p("I" * 18, *range(1, 19)))
     b.add(0x1D, lambda base: b.p("II", base + signature, len(code_signature(ENTITLEMENTS))))
@@ -303,6 +322,8 @@ def samples():
     s["full_be32_ppc"] = full("ppc", True, 32)
     s["full_le32_x86"] = full("x86", False, 32)
     s["full_be64_ppc64"] = full("ppc64", True, 64)
+    s["modern_le64_arm64"] = full("arm64", False, 64, linkedit="modern")
+    s["symtab_le64_x86_64"] = full("x86_64", False, 64, linkedit="symtab")
     for cpu in THREAD:
         s[f"thread_{cpu}"] = thread_only(cpu, big=cpu in ("ppc", "sparc", "m68k", "m88k"),
                                          bits=64 if cpu in ("x86_64", "arm64", "ppc64") else 32)

@@ -1,8 +1,10 @@
 //! Reading Mach-O files and universal binaries the way YARA-X 1.23 does.
 //!
 //! A thin file is a header and `ncmds` load commands, read in order up to
-//! the first that does not fit or does not parse (YARA-X retries that same
-//! command until `ncmds` runs out, which comes to the same). What the
+//! the first that does not fit in the file; one that fits but does not
+//! parse (a segment whose sections overflow it) is skipped. The paths of
+//! dylib, rpath and dylinker commands run from their fixed fields to the
+//! first NUL; their offset fields are not read, as in YARA-X. What the
 //! commands point at (the symbol table, the code signature, the dyld
 //! export trie and bind opcodes) is read afterwards, each on its own: a
 //! damaged one leaves what was read before the damage.
@@ -12,7 +14,7 @@
 //! not parse are left out of `files`.
 
 use super::linkedit;
-use super::reader::{Reader, trim_nuls};
+use super::reader::{Reader, c_string_or_rest, trim_nuls};
 use super::signature;
 use crate::modules::binary::Endian;
 
@@ -50,6 +52,8 @@ const LC_LINKER_OPTION: u32 = 0x2d;
 const LC_VERSION_MIN_TVOS: u32 = 0x2f;
 const LC_VERSION_MIN_WATCHOS: u32 = 0x30;
 const LC_BUILD_VERSION: u32 = 0x32;
+const LC_DYLD_EXPORTS_TRIE: u32 = 0x8000_0033;
+const LC_DYLD_CHAINED_FIXUPS: u32 = 0x8000_0034;
 
 /// Fat entries kept (real universal binaries have a handful); the table is
 /// still read whole, as its fitting decides whether the file parses.
@@ -210,6 +214,10 @@ pub(super) struct File {
     pub stack_size: Option<u64>,
     /// `LC_CODE_SIGNATURE`'s `dataoff` and `datasize`.
     pub code_signature: Option<(u32, u32)>,
+    /// `LC_DYLD_EXPORTS_TRIE`'s `dataoff` and `datasize`.
+    pub exports_trie: Option<(u32, u32)>,
+    /// `LC_DYLD_CHAINED_FIXUPS`'s `dataoff` and `datasize`.
+    pub chained_fixups: Option<(u32, u32)>,
     pub entitlements: Vec<String>,
     pub certificates: Vec<Certificate>,
     /// `LC_UUID`'s bytes, trailing NULs removed.
@@ -299,22 +307,12 @@ impl File {
             file.entitlements = signature.entitlements;
             file.certificates = signature.certificates;
         }
-        if let Some(info) = file.dyld_info {
-            if let Some(trie) = region(data, info[8], info[9]) {
-                file.exports = linkedit::exports(trie);
-            }
-            // Bind, lazy bind and weak bind opcodes, in that order.
-            for (offset, size) in [(info[2], info[3]), (info[6], info[7]), (info[4], info[5])] {
-                if let Some(opcodes) = region(data, offset, size) {
-                    linkedit::imports(opcodes, &mut file.imports);
-                }
-            }
-        }
+        file.exports_and_imports(data, endian);
         Some(file)
     }
 
-    /// Reads one load command; `None` when it does not fit or does not
-    /// parse, which ends the commands.
+    /// Reads one load command; `None` when it does not fit, which ends the
+    /// commands. A command that fits but does not parse is skipped.
     fn command(
         &mut self,
         r: &mut Reader<'_>,
@@ -323,38 +321,49 @@ impl File {
     ) -> Option<()> {
         let [cmd, cmdsize] = r.u32s()?;
         let body = r.take(cmdsize.saturating_sub(8) as usize)?;
-        let mut b = Reader::new(body, r.endian);
+        let _ = self.apply(cmd, Reader::new(body, r.endian), is_32, entry_point_rva);
+        Some(())
+    }
+
+    /// Records what the command `cmd` with body `b` says; `None`, and
+    /// nothing recorded, when the body does not hold it.
+    fn apply(
+        &mut self,
+        cmd: u32,
+        mut b: Reader<'_>,
+        is_32: bool,
+        entry_point_rva: &mut Option<u64>,
+    ) -> Option<()> {
         match cmd {
             LC_MAIN => {
-                self.entry_point = Some(b.u64()?);
-                self.stack_size = Some(b.u64()?);
+                let (entry_point, stack_size) = (b.u64()?, b.u64()?);
+                (self.entry_point, self.stack_size) = (Some(entry_point), Some(stack_size));
             }
             LC_UNIXTHREAD => *entry_point_rva = Some(thread_pc(b, self.header.cputype)?),
             LC_SEGMENT | LC_SEGMENT_64 => push_capped(&mut self.segments, segment(b, is_32)?),
             LC_RPATH => {
                 b.u32()?;
-                push_capped(&mut self.rpaths, trim_nuls(b.rest).to_vec());
+                push_capped(&mut self.rpaths, c_string_or_rest(b.rest).to_vec());
             }
             LC_LOAD_DYLIB | LC_ID_DYLIB | LC_LOAD_WEAK_DYLIB | LC_REEXPORT_DYLIB => {
                 let [_, timestamp, current_version, compatibility_version] = b.u32s()?;
-                let name = trim_nuls(b.rest).to_vec();
+                let name = c_string_or_rest(b.rest).to_vec();
                 let dylib = Dylib { name, timestamp, current_version, compatibility_version };
                 push_capped(&mut self.dylibs, dylib);
             }
             LC_SOURCE_VERSION => self.source_version = Some(b.u64()?),
             LC_ID_DYLINKER | LC_LOAD_DYLINKER | LC_DYLD_ENVIRONMENT => {
                 b.u32()?;
-                self.dynamic_linker = Some(trim_nuls(b.rest).to_vec());
+                self.dynamic_linker = Some(c_string_or_rest(b.rest).to_vec());
             }
             LC_SYMTAB => {
                 let [symoff, nsyms, stroff, strsize] = b.u32s()?;
                 self.symtab = Some(Symtab { symoff, nsyms, stroff, strsize, symbols: Vec::new() });
             }
             LC_DYSYMTAB => self.dysymtab = Some(b.u32s()?),
-            LC_CODE_SIGNATURE => {
-                let [offset, size] = b.u32s()?;
-                self.code_signature = Some((offset, size));
-            }
+            LC_CODE_SIGNATURE => self.code_signature = Some(b.u32s().map(|[o, s]| (o, s))?),
+            LC_DYLD_EXPORTS_TRIE => self.exports_trie = Some(b.u32s().map(|[o, s]| (o, s))?),
+            LC_DYLD_CHAINED_FIXUPS => self.chained_fixups = Some(b.u32s().map(|[o, s]| (o, s))?),
             LC_DYLD_INFO | LC_DYLD_INFO_ONLY => self.dyld_info = Some(b.u32s()?),
             LC_UUID => self.uuid = Some(trim_nuls(b.take(16)?).to_vec()),
             LC_BUILD_VERSION => {
@@ -383,6 +392,44 @@ impl File {
         Some(())
     }
 
+    /// Exports and imports, from where YARA-X 1.23 takes them: exports
+    /// from the `LC_DYLD_EXPORTS_TRIE` trie, then the `LC_DYLD_INFO` one;
+    /// imports from the `LC_DYLD_INFO` bind opcodes, then the chained
+    /// fixups; and from the symbol table when neither command of a kind
+    /// is present.
+    fn exports_and_imports(&mut self, data: &[u8], endian: Endian) {
+        if let Some((offset, size)) = self.exports_trie
+            && let Some(trie) = region(data, offset, size)
+        {
+            self.exports.extend(linkedit::exports(trie));
+        }
+        if let Some(info) = self.dyld_info {
+            if let Some(trie) = region(data, info[8], info[9]) {
+                self.exports.extend(linkedit::exports(trie));
+            }
+            // Bind, lazy bind and weak bind opcodes, in that order.
+            for (offset, size) in [(info[2], info[3]), (info[6], info[7]), (info[4], info[5])] {
+                if let Some(opcodes) = region(data, offset, size) {
+                    linkedit::imports(opcodes, &mut self.imports);
+                }
+            }
+        }
+        if let Some((offset, size)) = self.chained_fixups
+            && let Some(fixups) = region(data, offset, size)
+        {
+            linkedit::chained_imports(fixups, endian, &mut self.imports);
+        }
+        let symbols = self.symtab.as_ref().map_or(&[][..], |s| s.symbols.as_slice());
+        if self.dyld_info.is_none() && self.exports_trie.is_none() {
+            let exported = symbols.iter().filter(|s| linkedit::is_exported(s.kind));
+            self.exports.extend(exported.map(|s| lossy(&s.name)).take(MAX_ITEMS));
+        }
+        if self.dyld_info.is_none() && self.chained_fixups.is_none() {
+            let imported = symbols.iter().filter(|s| linkedit::is_imported(s.kind));
+            self.imports.extend(imported.map(|s| lossy(&s.name)).take(MAX_ITEMS));
+        }
+    }
+
     /// The file offset of a virtual address, from the first segment that
     /// maps it; `None` also when a segment before it wraps around.
     fn rva_to_offset(&self, rva: u64) -> Option<u64> {
@@ -401,6 +448,11 @@ pub(super) fn push_capped<T>(list: &mut Vec<T>, item: T) {
     if list.len() < MAX_ITEMS {
         list.push(item);
     }
+}
+
+/// `bytes` as a string, invalid UTF-8 replaced.
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The bytes `offset..offset + size` of `data`, if all present.

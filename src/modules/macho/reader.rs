@@ -103,6 +103,11 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The bytes up to the first NUL, or all of them without one.
+pub(super) fn c_string_or_rest(bytes: &[u8]) -> &[u8] {
+    &bytes[..memchr::memchr(0, bytes).unwrap_or(bytes.len())]
+}
+
 /// `bytes` without its trailing NULs (names in fixed-size fields).
 pub(super) fn trim_nuls(bytes: &[u8]) -> &[u8] {
     let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
@@ -135,5 +140,7 @@ mod tests {
         assert_eq!(r.c_string(), None);
         assert_eq!(trim_nuls(b"__TEXT\0\0"), b"__TEXT");
         assert_eq!(trim_nuls(b"a\0b\0"), b"a\0b");
+        assert_eq!(c_string_or_rest(b"a\0b\0"), b"a");
+        assert_eq!(c_string_or_rest(b"ab"), b"ab");
     }
 }
