@@ -24,6 +24,10 @@ seconds, enum values as names); "calls" as in scripts/pe_reference.py.
 "constants" holds the value YARA-X gives each constant spoor declares.
 
 Usage: python3 scripts/macho_reference.py
+       python3 scripts/macho_reference.py --outputs FILE...
+  --outputs: only YARA-X's normalised module output for each FILE, one
+  JSON line each ({"file", "macho"}), written to standard output; used live
+  by the mutants test of tests/it/modules_macho.rs (needs yara-x only).
 """
 import hashlib
 import io
@@ -32,6 +36,7 @@ import pathlib
 import re
 import struct
 import subprocess
+import sys
 import tarfile
 import tempfile
 import zipfile
@@ -94,9 +99,17 @@ def calls_for(output):
     return calls
 
 
+RULES = None
+
+
+def output_of(data):
+    global RULES
+    RULES = RULES or yara_x.compile('import "macho" rule always { condition: true }')
+    return yara_x.Scanner(RULES).scan(data).module_outputs.get("macho", {})
+
+
 def record(data):
-    rules = yara_x.compile('import "macho" rule always { condition: true }')
-    output = yara_x.Scanner(rules).scan(data).module_outputs.get("macho", {})
+    output = output_of(data)
     return {"md5": hashlib.md5(data).hexdigest(), "macho": normalise(output),
             "calls": evaluate(data, "macho", calls_for(output))}
 
@@ -377,4 +390,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--outputs"]:
+        for path in sys.argv[2:]:
+            data = pathlib.Path(path).read_bytes()
+            print(json.dumps({"file": path, "macho": normalise(output_of(data))}))
+    else:
+        main()
