@@ -10,8 +10,8 @@ Two kinds of inputs:
   each member's MD5 before comparing, so no binary is committed;
 - small synthetic files built below for what the packages lack: 32-bit and
   big-endian files, LC_UNIXTHREAD for each CPU type YARA-X decodes, rpaths,
-  linker options, dylinker, entitlements in a code signature, an export
-  trie with re-exports and stubs, universal binaries with FAT_MAGIC_64, one
+  linker options, dylinker, entitlements and certificates (made with
+  openssl) in a code signature, an export trie with re-exports and stubs, universal binaries with FAT_MAGIC_64, one
   or no slice parsing, and truncated copies. They are written to
   tests/data/macho/NAME.macho (a few hundred bytes each).
 
@@ -242,14 +242,39 @@ ENTITLEMENTS = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def code_signature(entitlements):
-    """A super blob indexing a code directory stub and the entitlements."""
+def code_signature(entitlements, cms=None):
+    """A super blob indexing a code directory stub, the entitlements, an
+    entry past the end and, when given, a CMS blob."""
     ent = struct.pack(">II", 0xFADE7171, 8 + len(entitlements)) + entitlements
     cd = struct.pack(">II", 0xFADE0C02, 16) + b"\0" * 8
-    head = 12 + 3 * 8
+    wrapper = struct.pack(">II", 0xFADE0B01, 8 + len(cms)) + cms if cms else b""
+    count = 4 if cms else 3
+    head = 12 + count * 8
     index = struct.pack(">II", 0, head) + struct.pack(">II", 5, head + len(cd)) + struct.pack(">II", 7, 0xFFFF)
-    body = cd + ent
-    return struct.pack(">III", 0xFADE0CC0, head + len(body), 3) + index + body
+    if cms:
+        index += struct.pack(">II", 0x10000, head + len(cd) + len(ent))
+    body = cd + ent + wrapper
+    return struct.pack(">III", 0xFADE0CC0, head + len(body), count) + index + body
+
+
+def cms_signature(indefinite):
+    """A detached CMS signature by a certificate of a throwaway CA, made
+    with openssl (BER with indefinite lengths when `indefinite`, as Apple's
+    signatures are, else DER)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        def run(*args):
+            subprocess.run(["openssl", *args], cwd=tmp, check=True, capture_output=True)
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+            "-days", "3650", "-subj", "/C=US/O=Example Root Org/OU=Testing Unit/CN=Example Root CA")
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "dev.key", "-out", "dev.csr", "-subj",
+            "/UID=ABCDE12345/CN=Developer ID Application: Spoor Tests (ABCDE12345)"
+            "/OU=ABCDE12345/O=Spoor Tests, Inc./C=US/emailAddress=dev@example.com")
+        run("x509", "-req", "-in", "dev.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "dev.pem", "-days", "365")
+        pathlib.Path(tmp, "cd").write_bytes(b"code directory")
+        run("cms", "-sign", "-binary", "-noattr", "-outform", "DER", "-signer", "dev.pem", "-inkey",
+            "dev.key", "-certfile", "ca.pem", "-in", "cd", "-out", "sig", *(["-stream"] if indefinite else []))
+        return pathlib.Path(tmp, "sig").read_bytes()
 
 
 def chained_fixups(names):
@@ -263,7 +288,7 @@ def chained_fixups(names):
     return head + entries + pool
 
 
-def full(cpu, big, bits, linkedit="dyld_info"):
+def full(cpu, big, bits, linkedit="dyld_info", cms=None):
     """A file with one of each command the module reads; `linkedit` says
     where exports and imports are: "dyld_info", "modern" (an exports trie
     and chained fixups) or "symtab" (neither command)."""
@@ -293,7 +318,7 @@ def full(cpu, big, bits, linkedit="dyld_info"):
     nsyms = [(1, 0x0F, 1, 0, 0x1000), (7, 0x0F, 1, 8, 0x1040), (15, 0x24, 0, 0, 0), (17, 0x01, 0, 0x100, 0), (0, 0x64, 0, 0, 0)]
     symtab = b.blob(b"".join(b.p("IBBH", s, t, sec, d) + b.word(v) for s, t, sec, d, v in nsyms))
     strings = b.blob(strtab)
-    signature = b.blob(code_signature(ENTITLEMENTS))
+    signature = b.blob(code_signature(ENTITLEMENTS, cms))
     if linkedit == "dyld_info":
         b.add(0x80000022, lambda base: b.p("IIIIIIIIII", 0, 0, base + bind, len(bind_opcodes(names)),
                                            base + weak, 16, base + lazy, 24, base + exports, len(trie())))
@@ -304,7 +329,7 @@ def full(cpu, big, bits, linkedit="dyld_info"):
         b.add(0x80000034, lambda base: b.p("II", base + at, len(fixups)))
     b.add(0x02, lambda base: b.p("IIII", base + symtab, len(nsyms), base + strings, len(strtab)))
     b.add(0x0B, b.p("I" * 18, *range(1, 19)))
-    b.add(0x1D, lambda base: b.p("II", base + signature, len(code_signature(ENTITLEMENTS))))
+    b.add(0x1D, lambda base: b.p("II", base + signature, len(code_signature(ENTITLEMENTS, cms))))
     return b.build()
 
 
@@ -337,6 +362,8 @@ def samples():
     s["full_be64_ppc64"] = full("ppc64", True, 64)
     s["modern_le64_arm64"] = full("arm64", False, 64, linkedit="modern")
     s["symtab_le64_x86_64"] = full("x86_64", False, 64, linkedit="symtab")
+    s["signed_der_arm64"] = full("arm64", False, 64, cms=cms_signature(indefinite=False))
+    s["signed_ber_x86_64"] = full("x86_64", False, 64, linkedit="modern", cms=cms_signature(indefinite=True))
     for cpu in THREAD:
         s[f"thread_{cpu}"] = thread_only(cpu, big=cpu in ("ppc", "sparc", "m68k", "m88k"),
                                          bits=64 if cpu in ("x86_64", "arm64", "ppc64") else 32)

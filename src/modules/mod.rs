@@ -45,6 +45,7 @@ pub(crate) mod testing;
 
 // File-format modules and their shared helpers.
 mod binary;
+mod der;
 pub mod dotnet;
 pub mod elf;
 pub mod lnk;

@@ -1,11 +1,12 @@
 //! The `macho` module: Mach-O files and universal binaries as YARA-X
 //! reports them: headers, segments and sections, dylibs, rpaths, the
 //! entry point, symbol tables, dyld exports and imports, the UUID, build
-//! and source versions, code signature data and entitlements.
+//! and source versions, code signature data, entitlements and certificates.
 //!
 //! `parse` reads the input into a `parse::MachO`, kept as native data for
 //! the functions; this file lays it out as the declared value tree.
 
+mod certificates;
 mod declaration;
 mod functions;
 mod linkedit;

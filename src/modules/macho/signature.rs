@@ -1,12 +1,14 @@
 //! The code signature: a big-endian super blob indexing blobs, of which
-//! the module reads the entitlements (an XML property list). Certificates
-//! of the CMS blob are not decoded (see docs/differences.md).
+//! the module reads the entitlements (an XML property list) and the
+//! certificates of the CMS blob.
 
+use super::certificates::certificates;
 use super::parse::{Certificate, push_capped};
 use super::reader::Reader;
 use crate::modules::binary::Endian;
 
 const CSMAGIC_EMBEDDED_ENTITLEMENTS: u32 = 0xfade_7171;
+const CSMAGIC_BLOBWRAPPER: u32 = 0xfade_0b01;
 /// Size of a blob's header: magic and length.
 const BLOB_HEADER: usize = 8;
 
@@ -34,10 +36,14 @@ pub(super) fn parse(data: &[u8]) -> Signature {
             continue;
         };
         let body = data.get(offset + BLOB_HEADER..offset.saturating_add(length as usize));
-        if magic == CSMAGIC_EMBEDDED_ENTITLEMENTS
-            && let Some(body) = body
-        {
-            entitlements(body, &mut signature.entitlements);
+        match (magic, body) {
+            (CSMAGIC_EMBEDDED_ENTITLEMENTS, Some(body)) => {
+                entitlements(body, &mut signature.entitlements);
+            }
+            (CSMAGIC_BLOBWRAPPER, Some(body)) => {
+                signature.certificates.extend(certificates(body));
+            }
+            _ => {}
         }
     }
     signature

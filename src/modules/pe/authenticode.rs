@@ -16,9 +16,9 @@ use num_bigint::BigUint;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::der::{self, Tlv, tag};
 use super::headers::Headers;
 use crate::modules::binary::u32_le;
+use crate::modules::der::{self, Tlv, tag};
 use crate::modules::hash::hex;
 
 /// `IMAGE_DIRECTORY_ENTRY_SECURITY`.

@@ -14,7 +14,6 @@
 mod authenticode;
 mod debug;
 mod declaration;
-mod der;
 mod entrypoint;
 mod exports;
 mod functions;

@@ -1,8 +1,10 @@
-//! A minimal DER reader for the parts of PKCS#7 and X.509 that Authenticode
-//! signatures use: tag-length-value elements with short (one-byte) tags.
+//! A minimal DER reader for the parts of PKCS#7 and X.509 that code
+//! signatures use (Authenticode in `pe`, the CMS blob of `macho`):
+//! tag-length-value elements with short (one-byte) tags. [`read_ber`] also
+//! takes BER's indefinite lengths, which Apple's signatures use.
 
 /// Universal tags and context tags used by the callers.
-pub(super) mod tag {
+pub(crate) mod tag {
     pub const INTEGER: u8 = 0x02;
     pub const BIT_STRING: u8 = 0x03;
     pub const OCTET_STRING: u8 = 0x04;
@@ -19,7 +21,7 @@ pub(super) mod tag {
 
 /// One element.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Tlv<'a> {
+pub(crate) struct Tlv<'a> {
     pub tag: u8,
     /// The contents.
     pub value: &'a [u8],
@@ -28,7 +30,7 @@ pub(super) struct Tlv<'a> {
 }
 
 /// Reads the element at the start of `input`; returns it and what follows.
-pub(super) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
+pub(crate) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     let tag = *input.first()?;
     if tag & 0x1f == 0x1f {
         return None; // multi-byte tags do not occur here
@@ -49,14 +51,52 @@ pub(super) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     Some((Tlv { tag, value: &raw[header..], raw }, &input[end..]))
 }
 
+/// Nesting of indefinite-length elements read at most.
+const MAX_INDEFINITE_DEPTH: usize = 32;
+
+/// Reads the element at the start of `input` as [`read`] does, also when
+/// it has an indefinite length (`0x80`): its value then runs to the
+/// end-of-contents mark (two zero bytes) that closes it, which `value`
+/// excludes and `raw` includes.
+pub(crate) fn read_ber(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
+    read_ber_at_depth(input, 0)
+}
+
+fn read_ber_at_depth(input: &[u8], depth: usize) -> Option<(Tlv<'_>, &[u8])> {
+    if input.get(1) != Some(&0x80) {
+        return read(input);
+    }
+    let tag = *input.first()?;
+    if tag & 0x20 == 0 || depth >= MAX_INDEFINITE_DEPTH {
+        return None; // only constructed elements may be indefinite
+    }
+    let mut rest = &input[2..];
+    while !rest.starts_with(&[0, 0]) {
+        rest = read_ber_at_depth(rest, depth + 1)?.1;
+    }
+    let end = input.len() - rest.len();
+    Some((Tlv { tag, value: &input[2..end], raw: &input[..end + 2] }, &rest[2..]))
+}
+
+/// The elements inside a constructed element read with [`read_ber`], up
+/// to the first bad one.
+pub(crate) fn children_ber(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
+    let mut rest = value;
+    std::iter::from_fn(move || {
+        let (tlv, next) = read_ber(rest)?;
+        rest = next;
+        Some(tlv)
+    })
+}
+
 /// Reads an element that must have tag `tag`.
-pub(super) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
+pub(crate) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
     let (tlv, rest) = read(input)?;
     (tlv.tag == tag).then_some((tlv, rest))
 }
 
 /// The elements inside a constructed element, up to the first bad one.
-pub(super) fn children(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
+pub(crate) fn children(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
     let mut rest = value;
     std::iter::from_fn(move || {
         let (tlv, next) = read(rest)?;
@@ -66,7 +106,7 @@ pub(super) fn children(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
 }
 
 /// An object identifier in dotted form.
-pub(super) fn oid_string(value: &[u8]) -> Option<String> {
+pub(crate) fn oid_string(value: &[u8]) -> Option<String> {
     let first = *value.first()?;
     let mut parts = vec![u64::from(first / 40).min(2), 0];
     parts[1] = u64::from(first) - parts[0] * 40;
@@ -82,7 +122,7 @@ pub(super) fn oid_string(value: &[u8]) -> Option<String> {
 }
 
 /// Seconds since the epoch of a UTCTime or GeneralizedTime (`...Z`).
-pub(super) fn time(tlv: &Tlv<'_>) -> Option<i64> {
+pub(crate) fn time(tlv: &Tlv<'_>) -> Option<i64> {
     let s = std::str::from_utf8(tlv.value).ok()?;
     let s = s.strip_suffix('Z')?;
     let (year, rest) = match tlv.tag {
@@ -126,6 +166,18 @@ mod tests {
         assert_eq!(kids.len(), 2);
         assert_eq!(kids[1].value, &[0xff]);
         assert!(read(&[0x30, 0x82, 0x01]).is_none());
+    }
+
+    #[test]
+    fn reads_indefinite_lengths() {
+        let data = [0x30, 0x80, 0xa0, 0x80, 0x02, 0x01, 0x05, 0, 0, 0x04, 0x01, 0xff, 0, 0, 0x01];
+        let (seq, rest) = read_ber(&data).unwrap();
+        assert_eq!((seq.tag, rest), (tag::SEQUENCE, &[0x01][..]));
+        let kids: Vec<_> = children_ber(seq.value).collect();
+        assert_eq!(kids.len(), 2);
+        assert_eq!(children_ber(kids[0].value).next().unwrap().value, &[0x05]);
+        assert!(read_ber(&[0x30, 0x80, 0x02, 0x01, 0x05]).is_none(), "no end mark");
+        assert!(read_ber(&[0x04, 0x80, 0, 0]).is_none(), "primitive");
     }
 
     #[test]
