@@ -81,12 +81,7 @@ fn read_ber_at_depth(input: &[u8], depth: usize) -> Option<(Tlv<'_>, &[u8])> {
 /// The elements inside a constructed element read with [`read_ber`], up
 /// to the first bad one.
 pub(crate) fn children_ber(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
-    let mut rest = value;
-    std::iter::from_fn(move || {
-        let (tlv, next) = read_ber(rest)?;
-        rest = next;
-        Some(tlv)
-    })
+    elements(value, read_ber)
 }
 
 /// Reads an element that must have tag `tag`.
@@ -97,9 +92,18 @@ pub(crate) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
 
 /// The elements inside a constructed element, up to the first bad one.
 pub(crate) fn children(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
+    elements(value, read)
+}
+
+/// The elements of `value`, each read by `read_one`, up to the first bad
+/// one.
+fn elements<'a>(
+    value: &'a [u8],
+    read_one: fn(&'a [u8]) -> Option<(Tlv<'a>, &'a [u8])>,
+) -> impl Iterator<Item = Tlv<'a>> {
     let mut rest = value;
     std::iter::from_fn(move || {
-        let (tlv, next) = read(rest)?;
+        let (tlv, next) = read_one(rest)?;
         rest = next;
         Some(tlv)
     })

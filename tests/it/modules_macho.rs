@@ -13,7 +13,6 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use md5::{Digest, Md5};
@@ -21,11 +20,12 @@ use serde_json::Value as Json;
 use spoor::modules::{self, CallContext, Module, Value};
 use spoor::types::{Constant, Type};
 
+use crate::modules_mutants_reference::live_outputs;
 use crate::modules_pe_fuzz::{CpuClock, TIME_LIMIT, mutate};
 use crate::modules_pe_reference::{Tally, check_call, compare};
 use crate::util::artifacts::fetch_one;
 use crate::util::rng::Rng;
-use crate::util::{repo, spoor};
+use crate::util::{repo, scan_output, spoor};
 
 fn data_dir() -> PathBuf {
     repo().join("tests/data/macho")
@@ -227,11 +227,7 @@ fn dump_shows_a_universal_binary() {
 
 #[test]
 fn rules_read_macho_fields_and_functions() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let rules = dir.path().join("rules.yar");
-    std::fs::write(
-        &rules,
-        r#"import "macho"
+    let rules = r#"import "macho"
 rule universal_with_arm64 {
   condition: macho.fat_magic == macho.FAT_MAGIC_64
     and macho.file[macho.file_index_for_arch(macho.CPU_TYPE_ARM64)].filetype == macho.MH_DYLIB
@@ -253,17 +249,8 @@ rule big_endian_ppc {
   condition: macho.magic == macho.MH_MAGIC and macho.cputype == macho.CPU_TYPE_POWERPC
     and macho.entry_point == 0x10 and macho.has_export("_FOO")
 }
-"#,
-    )
-    .unwrap();
-    let output = spoor()
-        .arg("scan")
-        .arg("--rules")
-        .arg(&rules)
-        .arg(data_dir())
-        .output()
-        .expect("spoor runs");
-    let text = String::from_utf8_lossy(&output.stdout);
+"#;
+    let text = scan_output(rules, &data_dir());
     let mut hits: Vec<(String, String)> = text
         .lines()
         .filter_map(|l| {
@@ -307,21 +294,6 @@ const OPEN: [&str; 6] = [
     "macho.certificates.is_self_signed",
 ];
 
-/// YARA-X's module outputs for `files`, in order; `None` (after a note)
-/// when yara-x is not installed.
-fn yara_x_outputs(files: &[PathBuf]) -> Option<Vec<Json>> {
-    let script = repo().join("scripts/macho_reference.py");
-    let output = Command::new("python3").arg(script).arg("--outputs").args(files).output().ok()?;
-    if !output.status.success() {
-        eprintln!("note: yara-x unavailable: {}", String::from_utf8_lossy(&output.stderr));
-        return None;
-    }
-    let lines = String::from_utf8(output.stdout).ok()?;
-    let outputs: Vec<Json> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(outputs.len(), files.len());
-    Some(outputs.into_iter().map(|o| o["macho"].clone()).collect())
-}
-
 #[test]
 fn mutated_macho_files_give_yara_x_values() {
     let reference = reference();
@@ -336,7 +308,9 @@ fn mutated_macho_files_give_yara_x_values() {
             files.push(path);
         }
     }
-    let Some(outputs) = yara_x_outputs(&files) else { return };
+    let Some(outputs) = live_outputs("scripts/macho_reference.py", "macho", &files) else {
+        return;
+    };
     let mut tally = Tally::default();
     for (path, expected) in files.iter().zip(outputs) {
         let data = std::fs::read(path).unwrap();

@@ -2,7 +2,7 @@
 //! written as YARA-X writes them (x509-parser's form: `C=US, O=Org,
 //! CN=Name`, attributes of one RDN joined by ` + `).
 
-use super::parse::Certificate;
+use super::model::Certificate;
 use crate::modules::der::{self, Tlv, tag};
 
 /// Certificates read from one blob at most.

@@ -465,5 +465,5 @@ const SECTION_ATTRIBUTES: &[(&str, i64)] = &[
 ];
 
 /// `min_version.device` values: the minimum-version load commands.
-pub(super) const DEVICE_TYPES: &[(&str, i64)] =
+const DEVICE_TYPES: &[(&str, i64)] =
     &[("MACOSX", 0x24), ("IPHONEOS", 0x25), ("TVOS", 0x2f), ("WATCHOS", 0x30)];

@@ -5,7 +5,7 @@
 
 use md5::{Digest, Md5};
 
-use super::parse::{File, MachO};
+use super::model::{File, MachO};
 use crate::modules::functions::{FunctionDef, bool_value, int_arg, overload, string_arg};
 use crate::modules::hash::hex;
 use crate::modules::{CallContext, Value};

@@ -2,7 +2,7 @@
 //! dyld export tries, the dyld bind opcodes and the imports of chained
 //! fixups, read as YARA-X 1.23 reads them.
 
-use super::parse::{MAX_ITEMS, Symbol, Symtab, push_capped};
+use super::model::{MAX_ITEMS, Symbol, Symtab, push_capped};
 use super::reader::Reader;
 use crate::modules::binary::Endian;
 

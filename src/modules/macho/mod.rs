@@ -3,13 +3,14 @@
 //! entry point, symbol tables, dyld exports and imports, the UUID, build
 //! and source versions, code signature data, entitlements and certificates.
 //!
-//! `parse` reads the input into a `parse::MachO`, kept as native data for
+//! `parse` reads the input into a `model::MachO`, kept as native data for
 //! the functions; this file lays it out as the declared value tree.
 
 mod certificates;
 mod declaration;
 mod functions;
 mod linkedit;
+mod model;
 mod parse;
 mod reader;
 mod signature;
@@ -20,7 +21,7 @@ use declaration::{
     BuildTool, BuildVersion, Certificate, DyldInfo, Dylib, Dysymtab, FatArch, File, LinkedItData,
     MachoModule, MinVersion, Nlist, Section, Segment, Symtab,
 };
-use parse::MachO;
+use model::MachO;
 
 /// The `macho` module.
 pub(crate) static MACHO: &dyn Module = &FormatModule::<MachoModule>::new("macho", parse_module);
@@ -39,7 +40,7 @@ fn parse_module(data: &[u8]) -> ModuleData {
 /// root or a `file[]` element, which declare the same file fields).
 macro_rules! file_fields {
     ($ty:ident, $file:expr) => {{
-        let f: &parse::File = $file;
+        let f: &model::File = $file;
         let h = &f.header;
         $ty {
             magic: int(h.magic),
@@ -113,7 +114,7 @@ fn build(macho: &MachO) -> MachoModule {
     }
 }
 
-fn segment(s: &parse::Segment) -> Segment {
+fn segment(s: &model::Segment) -> Segment {
     Segment {
         segname: text(&s.segname),
         vmaddr: uint(s.vmaddr),
@@ -128,7 +129,7 @@ fn segment(s: &parse::Segment) -> Segment {
     }
 }
 
-fn section(s: &parse::Section) -> Section {
+fn section(s: &model::Section) -> Section {
     let [offset, align, reloff, nreloc, flags, reserved1, reserved2] = s.words;
     Section {
         segname: text(&s.segname),
@@ -146,7 +147,7 @@ fn section(s: &parse::Section) -> Section {
     }
 }
 
-fn dylib(d: &parse::Dylib) -> Dylib {
+fn dylib(d: &model::Dylib) -> Dylib {
     Dylib {
         name: text(&d.name),
         timestamp: int(d.timestamp),
@@ -155,7 +156,7 @@ fn dylib(d: &parse::Dylib) -> Dylib {
     }
 }
 
-fn symtab(s: &parse::Symtab) -> Symtab {
+fn symtab(s: &model::Symtab) -> Symtab {
     Symtab {
         symoff: int(s.symoff),
         nsyms: int(s.nsyms),
@@ -216,7 +217,7 @@ fn dyld_info(w: &[u32; 10]) -> DyldInfo {
     }
 }
 
-fn certificate(c: &parse::Certificate) -> Certificate {
+fn certificate(c: &model::Certificate) -> Certificate {
     Certificate {
         issuer: text(&c.issuer),
         subject: text(&c.subject),
@@ -224,7 +225,7 @@ fn certificate(c: &parse::Certificate) -> Certificate {
     }
 }
 
-fn build_version(b: &parse::BuildVersion) -> BuildVersion {
+fn build_version(b: &model::BuildVersion) -> BuildVersion {
     BuildVersion {
         platform: int(b.platform),
         minos: text(version(b.minos)),

@@ -3,7 +3,7 @@
 //! certificates of the CMS blob.
 
 use super::certificates::certificates;
-use super::parse::{Certificate, push_capped};
+use super::model::{Certificate, push_capped};
 use super::reader::Reader;
 use crate::modules::binary::Endian;
 
