@@ -95,12 +95,12 @@ pub(crate) fn children(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
     elements(value, read)
 }
 
+/// A reader of one element: [`read`] or [`read_ber`].
+type ElementReader<'a> = fn(&'a [u8]) -> Option<(Tlv<'a>, &'a [u8])>;
+
 /// The elements of `value`, each read by `read_one`, up to the first bad
 /// one.
-fn elements<'a>(
-    value: &'a [u8],
-    read_one: fn(&'a [u8]) -> Option<(Tlv<'a>, &'a [u8])>,
-) -> impl Iterator<Item = Tlv<'a>> {
+fn elements<'a>(value: &'a [u8], read_one: ElementReader<'a>) -> impl Iterator<Item = Tlv<'a>> {
     let mut rest = value;
     std::iter::from_fn(move || {
         let (tlv, next) = read_one(rest)?;
