@@ -278,6 +278,84 @@ rule big_endian_ppc {
     assert_eq!(hits, expected, "{text}");
 }
 
+/// Conditions confirmed with YARA-X 1.23 (PyPI `yara-x`), with what they
+/// give on [`CONDITION_FILES`] in order.
+const CONDITIONS: &[(&str, [bool; 4])] = &[
+    (
+        r#"macho.nfat_arch == 2 and macho.fat_arch[1].cputype == macho.CPU_TYPE_ARM64"#,
+        [true, false, false, false],
+    ),
+    (r#"macho.file_index_for_arch(macho.CPU_TYPE_X86_64) == 0"#, [true, false, false, false]),
+    (r#"not defined macho.file_index_for_arch(macho.CPU_TYPE_POWERPC)"#, [true, true, true, true]),
+    (
+        r#"macho.entry_point_for_arch(macho.CPU_TYPE_X86_64, 3) == 0x1000 + 0x10"#,
+        [true, false, false, false],
+    ),
+    (r#"macho.has_dylib("@RPATH/LIBSYNTHETIC.DYLIB")"#, [true, true, true, false]),
+    (r#"macho.has_rpath("/opt/lib")"#, [true, true, true, false]),
+    (r#"macho.has_import("_exit")"#, [false, false, true, false]),
+    (r#"macho.has_export("_foo") and not macho.has_export("_nope")"#, [true, true, true, false]),
+    (r#"macho.dylib_hash() == "1c998c6fd6ed783596de2b986c82ca51""#, [true, true, true, false]),
+    (r#"defined macho.entitlement_hash()"#, [true, true, true, false]),
+    (r#"not defined macho.export_hash()"#, [false, false, false, true]),
+    (r#"macho.flags & macho.MH_PIE != 0"#, [false, true, true, false]),
+    (
+        r#"for any s in macho.segments : (s.segname == "__TEXT" and s.sections[0].sectname == "__text")"#,
+        [false, true, true, false],
+    ),
+    (
+        r#"macho.symtab.entries[0] == "_main" and macho.symtab.nlists[0].n_value == 0x1000"#,
+        [false, true, true, false],
+    ),
+    (
+        r#"macho.linker_options[1] == "-framework" and macho.rpaths[0] == "@loader_path/../lib""#,
+        [false, true, true, false],
+    ),
+    (
+        r#"macho.uuid == "10111213-1415-1617-1819-1A1B1C1D1E1F" and macho.source_version == "1205.3.6.5.9""#,
+        [false, true, true, false],
+    ),
+    (
+        r#"macho.build_version.tools[0].version == "1000.1" and macho.min_version.version == "14.2.0""#,
+        [false, true, true, false],
+    ),
+    (
+        r#"macho.dylibs[1].current_version == "1313.0.0" and macho.dylibs[1].compatibility_version == "1.0.0""#,
+        [false, true, true, false],
+    ),
+    (
+        r#"macho.file[1].stack_size == 0x80000 and macho.file[1].dynamic_linker == "/usr/lib/dyld""#,
+        [true, false, false, false],
+    ),
+    (
+        r#"macho.dysymtab.tocoff == 5 and not defined macho.dysymtab.iundefsym"#,
+        [false, true, true, false],
+    ),
+    (r#"macho.has_entitlement("Group.Two")"#, [true, true, true, false]),
+    (r#"not macho.has_dylib("x") and not defined macho.magic"#, [true, false, false, true]),
+];
+
+/// The synthetic files [`CONDITIONS`] are evaluated on: a universal
+/// binary, a big-endian 32-bit file, a file with chained fixups and a file
+/// that is not Mach-O.
+const CONDITION_FILES: [&str; 4] = ["fat64_two", "full_be32_ppc", "modern_le64_arm64", "not_macho"];
+
+#[test]
+fn conditions_over_macho_give_yara_x_results() {
+    let inputs: Vec<Vec<u8>> = CONDITION_FILES.iter().map(|n| synthetic_sample(n)).collect();
+    for (condition, expected) in CONDITIONS {
+        let source = format!("import \"macho\" rule r {{ condition: {condition} }}");
+        let mut compiler = spoor::compiler::Compiler::new();
+        compiler.add_source(&source, "<case>");
+        let rules = compiler.build().unwrap_or_else(|d| panic!("{condition}: {:?}", d[0]));
+        for (input, (file, want)) in inputs.iter().zip(CONDITION_FILES.iter().zip(expected)) {
+            let found =
+                !spoor::Scanner::new(&rules).scan_bytes(input).unwrap().matching_rules().is_empty();
+            assert_eq!(found, *want, "{condition} on {file}");
+        }
+    }
+}
+
 /// Mutants per synthetic seed in the live comparison.
 const MUTANTS_PER_SEED: usize = 40;
 
