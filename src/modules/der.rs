@@ -1,6 +1,8 @@
-//! A minimal DER reader for the parts of PKCS#7 and X.509 that signatures
-//! (Authenticode, Chrome extensions) use: tag-length-value elements with
-//! short (one-byte) tags.
+//! A minimal DER reader for the parts of PKCS#7 and X.509 that code
+//! signatures use (Authenticode in `pe`, the CMS blob of `macho`, the
+//! signed header of `crx`):
+//! tag-length-value elements with short (one-byte) tags. [`read_ber`] also
+//! takes BER's indefinite lengths, which Apple's signatures use.
 
 /// Universal tags and context tags used by the callers.
 pub(crate) mod tag {
@@ -50,6 +52,39 @@ pub(crate) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     Some((Tlv { tag, value: &raw[header..], raw }, &input[end..]))
 }
 
+/// Nesting of indefinite-length elements read at most.
+const MAX_INDEFINITE_DEPTH: usize = 32;
+
+/// Reads the element at the start of `input` as [`read`] does, also when
+/// it has an indefinite length (`0x80`): its value then runs to the
+/// end-of-contents mark (two zero bytes) that closes it, which `value`
+/// excludes and `raw` includes.
+pub(crate) fn read_ber(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
+    read_ber_at_depth(input, 0)
+}
+
+fn read_ber_at_depth(input: &[u8], depth: usize) -> Option<(Tlv<'_>, &[u8])> {
+    if input.get(1) != Some(&0x80) {
+        return read(input);
+    }
+    let tag = *input.first()?;
+    if tag & 0x20 == 0 || depth >= MAX_INDEFINITE_DEPTH {
+        return None; // only constructed elements may be indefinite
+    }
+    let mut rest = &input[2..];
+    while !rest.starts_with(&[0, 0]) {
+        rest = read_ber_at_depth(rest, depth + 1)?.1;
+    }
+    let end = input.len() - rest.len();
+    Some((Tlv { tag, value: &input[2..end], raw: &input[..end + 2] }, &rest[2..]))
+}
+
+/// The elements inside a constructed element read with [`read_ber`], up
+/// to the first bad one.
+pub(crate) fn children_ber(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
+    elements(value, read_ber)
+}
+
 /// Reads an element that must have tag `tag`.
 pub(crate) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
     let (tlv, rest) = read(input)?;
@@ -58,9 +93,18 @@ pub(crate) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
 
 /// The elements inside a constructed element, up to the first bad one.
 pub(crate) fn children(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
+    elements(value, read)
+}
+
+/// A reader of one element: [`read`] or [`read_ber`].
+type ElementReader<'a> = fn(&'a [u8]) -> Option<(Tlv<'a>, &'a [u8])>;
+
+/// The elements of `value`, each read by `read_one`, up to the first bad
+/// one.
+fn elements<'a>(value: &'a [u8], read_one: ElementReader<'a>) -> impl Iterator<Item = Tlv<'a>> {
     let mut rest = value;
     std::iter::from_fn(move || {
-        let (tlv, next) = read(rest)?;
+        let (tlv, next) = read_one(rest)?;
         rest = next;
         Some(tlv)
     })
@@ -127,6 +171,18 @@ mod tests {
         assert_eq!(kids.len(), 2);
         assert_eq!(kids[1].value, &[0xff]);
         assert!(read(&[0x30, 0x82, 0x01]).is_none());
+    }
+
+    #[test]
+    fn reads_indefinite_lengths() {
+        let data = [0x30, 0x80, 0xa0, 0x80, 0x02, 0x01, 0x05, 0, 0, 0x04, 0x01, 0xff, 0, 0, 0x01];
+        let (seq, rest) = read_ber(&data).unwrap();
+        assert_eq!((seq.tag, rest), (tag::SEQUENCE, &[0x01][..]));
+        let kids: Vec<_> = children_ber(seq.value).collect();
+        assert_eq!(kids.len(), 2);
+        assert_eq!(children_ber(kids[0].value).next().unwrap().value, &[0x05]);
+        assert!(read_ber(&[0x30, 0x80, 0x02, 0x01, 0x05]).is_none(), "no end mark");
+        assert!(read_ber(&[0x04, 0x80, 0, 0]).is_none(), "primitive");
     }
 
     #[test]

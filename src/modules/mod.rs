@@ -1,5 +1,5 @@
 //! Modules: structured data about the scanned input (`pe`, `elf`, `math`,
-//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`, `zip`,
+//! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`, `macho`, `zip`,
 //! `dex`, `crx`).
 //!
 //! A module has two faces. At compile time it is a [`StructType`]: the names
@@ -52,6 +52,7 @@ pub mod dex;
 pub mod dotnet;
 pub mod elf;
 pub mod lnk;
+pub mod macho;
 pub mod pe;
 mod rsa;
 pub mod schema;
@@ -166,7 +167,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 12] = [
+static REGISTRY: [&dyn Module; 13] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -180,6 +181,7 @@ static REGISTRY: [&dyn Module; 12] = [
     zip::ZIP,
     dex::DEX,
     crx::CRX,
+    macho::MACHO,
 ];
 
 /// The names of every module, as `import` spells them.

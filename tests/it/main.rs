@@ -31,6 +31,7 @@ mod ioc;
 mod lsp;
 mod modules_formats;
 mod modules_lnk;
+mod modules_macho;
 mod modules_mutants_reference;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;

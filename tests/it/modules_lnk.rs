@@ -14,7 +14,7 @@ use spoor::types::Type;
 use crate::modules_pe_fuzz::{CpuClock, TIME_LIMIT, mutate};
 use crate::modules_pe_reference::{Tally, compare};
 use crate::util::rng::Rng;
-use crate::util::{repo, spoor};
+use crate::util::{repo, scan_output, spoor};
 
 fn data_dir() -> PathBuf {
     repo().join("tests/data/lnk")
@@ -86,28 +86,15 @@ fn dump_shows_the_overlay_of_an_oversized_carrier() {
 
 #[test]
 fn rules_read_lnk_fields_and_enums() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let rules = dir.path().join("rules.yar");
-    std::fs::write(
-        &rules,
-        r#"import "lnk"
+    let rules = r#"import "lnk"
 rule oversized_lnk {
   condition: lnk.is_lnk and lnk.overlay_size > 4096
     and lnk.show_command == lnk.ShowCommand.MIN_NO_ACTIVE
     and lnk.target_id_list[0].item_type == lnk.ShellItemType.ROOT_FOLDER
 }
 rule tracked_lnk { condition: lnk.tracker_data.machine_id == "desktop-7q1" }
-"#,
-    )
-    .unwrap();
-    let output = spoor()
-        .arg("scan")
-        .arg("--rules")
-        .arg(&rules)
-        .arg(data_dir())
-        .output()
-        .expect("spoor runs");
-    let text = String::from_utf8_lossy(&output.stdout);
+"#;
+    let text = scan_output(rules, &data_dir());
     let hits: Vec<&str> = text.lines().filter(|l| l.contains("_lnk")).collect();
     assert_eq!(hits.len(), 2, "{text}");
     assert!(hits.iter().any(|l| l.contains("oversized_lnk") && l.contains("pylnk_carrier.lnk")));

@@ -278,7 +278,14 @@ fn mutants(data: &[u8], rng: &mut Rng) -> Vec<(String, Vec<u8>)> {
 /// YARA-X's module outputs for `files`, in order; `None` when yara-x is
 /// not installed.
 fn yara_x_outputs(files: &[PathBuf]) -> Option<Vec<Json>> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pe_reference.py");
+    live_outputs("scripts/pe_reference.py", "modules", files)
+}
+
+/// What `script --outputs FILES` (a reference script of scripts/, run with
+/// the PyPI `yara-x` package) prints for each file under `key`, in order;
+/// `None`, after a note, when it cannot run.
+pub(crate) fn live_outputs(script: &str, key: &str, files: &[PathBuf]) -> Option<Vec<Json>> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
     let output = Command::new("python3").arg(script).arg("--outputs").args(files).output().ok()?;
     if !output.status.success() {
         eprintln!("note: yara-x unavailable: {}", String::from_utf8_lossy(&output.stderr));
@@ -287,7 +294,7 @@ fn yara_x_outputs(files: &[PathBuf]) -> Option<Vec<Json>> {
     let lines = String::from_utf8(output.stdout).ok()?;
     let outputs: Vec<Json> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(outputs.len(), files.len());
-    Some(outputs.into_iter().map(|o| o["modules"].clone()).collect())
+    Some(outputs.into_iter().map(|o| o[key].clone()).collect())
 }
 
 /// The mutations the issue names: every field of these must match.

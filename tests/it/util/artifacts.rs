@@ -71,6 +71,15 @@ fn download_wheels(dir: &Path) {
     settle(run_tool("pip", &wheel_args, dir));
 }
 
+/// Runs `tool args` in `dir` to fetch one pinned artifact; whether it
+/// succeeded (a failure is a note, or a test failure under CI).
+pub fn fetch_one(tool: &str, args: &[&str], dir: &Path) -> bool {
+    let result = run_tool(tool, args, dir);
+    let fetched = result.is_ok();
+    settle(result);
+    fetched
+}
+
 /// The smallest .deb of apt's cache, else [`DEB_PACKAGE`] downloaded (after
 /// `apt-get update` when apt does not know the package yet).
 fn fetch_deb(dir: &Path) -> Result<(), Failure> {

@@ -19,6 +19,16 @@ pub fn spoor() -> Command {
     Command::new(env!("CARGO_BIN_EXE_spoor"))
 }
 
+/// What `spoor scan` prints for the rule text `rules` over `target`.
+pub fn scan_output(rules: &str, target: &Path) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("rules.yar");
+    std::fs::write(&path, rules).unwrap();
+    let output =
+        spoor().arg("scan").arg("--rules").arg(&path).arg(target).output().expect("spoor runs");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// The signature-base rule directory of `../shared`, or `None` with a note
 /// when it is absent on a developer's machine. Under CI (`CI` set) its
 /// absence is a failure: a test that silently skips there proves nothing.
