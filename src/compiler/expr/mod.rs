@@ -526,7 +526,11 @@ impl<'a> ExprChecker<'a> {
                 "if `{name}` is an external variable, define it: --define {name}=VALUE"
             ))
         };
-        let diagnostic = if hint.is_empty() { diagnostic } else { diagnostic.with_note(hint) };
+        // A rule or module named exactly needs no spelling hint (`math`
+        // is not a misspelt `macho`).
+        let exact = *name == self.env.current_rule || modules::find(name).is_some();
+        let diagnostic =
+            if hint.is_empty() || exact { diagnostic } else { diagnostic.with_note(hint) };
         self.diags.push(diagnostic);
     }
 
