@@ -12,7 +12,7 @@
 //! There is no multi-line flag after the slashes: `^` and `$` are the start
 //! and end of the input. Inside `(?m)`, YARA-X ends a line at `\r` as well as
 //! at `\n`, and a `\r\n` pair is one line break; the anchors are given that
-//! meaning after translation ([`crlf_line_anchors`]). YARA-X also keeps a
+//! meaning after translation (`crlf_line_anchors`). YARA-X also keeps a
 //! `\n\r` pair together, which no `regex_automata` anchor does: between
 //! those two bytes spoor finds a line edge and YARA-X does not
 //! (docs/differences.md).
