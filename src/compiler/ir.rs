@@ -353,12 +353,12 @@ pub enum Expr {
         /// The offset.
         offset: Box<Expr>,
     },
-    /// `float32(offset)` and the other float readers; undefined past the
-    /// end.
+    /// `float32(offset)` and the other float readers, a float; undefined
+    /// past the end.
     ReadFloat {
-        /// Which reader.
+        /// The width and byte order read.
         reader: FloatReader,
-        /// The offset.
+        /// An integer expression.
         offset: Box<Expr>,
     },
     /// `$a`, `$a at e`, `$a in (lo..hi)`.
