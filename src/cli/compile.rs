@@ -30,6 +30,10 @@ pub struct CompileArgs {
     /// refusing the whole ruleset (as `spoor scan --ignore-invalid-rules`).
     #[arg(long)]
     ignore_invalid_rules: bool,
+    /// Read regexes in YARA-X's relaxed syntax (as `spoor scan
+    /// --relaxed-re-syntax`); the compiled ruleset stores them strict.
+    #[arg(long)]
+    relaxed_re_syntax: bool,
 }
 
 /// Runs the command; diagnostics go to standard error.
@@ -40,6 +44,7 @@ pub fn run(args: &CompileArgs) -> ExitCode {
         compiled_rules: None,
         allow_empty: false,
         ignore_invalid_rules: args.ignore_invalid_rules,
+        relaxed_re_syntax: args.relaxed_re_syntax,
     };
     let Some(rules) = compile_rules(&selection) else {
         return ExitCode::from(2);

@@ -42,6 +42,11 @@ pub struct RuleArgs {
     /// and import errors still stop the run.
     #[arg(long, conflicts_with = "compiled_rules")]
     pub ignore_invalid_rules: bool,
+    /// Read regexes in YARA-X's relaxed syntax, as `yr --relaxed-re-syntax`
+    /// does: a backslash before a letter that is no escape is dropped
+    /// (`\R` is `R`), and a `{` that starts no repetition is the character.
+    #[arg(long, conflicts_with = "compiled_rules")]
+    pub relaxed_re_syntax: bool,
 }
 
 /// The error for a rule selection that compiled to no rule at all.
@@ -96,6 +101,7 @@ fn select_rules(args: &RuleArgs) -> Option<Rules> {
 pub fn compile_rules(args: &RuleArgs) -> Option<Rules> {
     let mut compiler = Compiler::new();
     let _ = compiler.ignore_invalid_rules(args.ignore_invalid_rules);
+    let _ = compiler.relaxed_re_syntax(args.relaxed_re_syntax);
     for define in &args.define {
         let _ = compiler.define(&define.name, define.value.clone());
     }

@@ -40,6 +40,8 @@ pub(super) struct RuleSite<'a> {
     pub source: &'a Arc<SourceFile>,
     /// What compiled patterns may cost.
     pub limits: &'a MatcherLimits,
+    /// Whether its pattern regexes are read in YARA-X's relaxed syntax.
+    pub relaxed_re_syntax: bool,
 }
 
 /// Checks `rule`; diagnostics go to `diags`, regexes of its condition to
@@ -53,8 +55,15 @@ pub(super) fn check_rule(
     let errors_before = error_count(diags);
     let regexes_before = regexes.len();
     check_tags(rule, site.source, diags);
-    let RulePatterns { lowered: patterns, compiled, mut declared } =
-        check_patterns(rule, site.id, site.pattern_base, site.source, site.limits, diags);
+    let RulePatterns { lowered: patterns, compiled, mut declared } = check_patterns(
+        rule,
+        site.id,
+        site.pattern_base,
+        site.source,
+        site.limits,
+        site.relaxed_re_syntax,
+        diags,
+    );
     let condition = ExprChecker::new(site.env, site.source, diags, &mut declared, regexes)
         .condition(&rule.condition);
     if condition.is_some() {

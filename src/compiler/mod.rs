@@ -123,6 +123,8 @@ pub struct Compiler {
     /// Whether a rule with an error is left out, its errors demoted to
     /// warnings, rather than failing the build.
     ignore_invalid_rules: bool,
+    /// Whether regexes are read in YARA-X's relaxed syntax.
+    relaxed_re_syntax: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -153,6 +155,7 @@ impl Compiler {
             private_rules: Vec::new(),
             finished: false,
             ignore_invalid_rules: false,
+            relaxed_re_syntax: false,
             diagnostics: Vec::new(),
         }
     }
@@ -200,6 +203,16 @@ impl Compiler {
     /// still fail the build.
     pub fn ignore_invalid_rules(&mut self, ignore: bool) -> &mut Self {
         self.ignore_invalid_rules = ignore;
+        self
+    }
+
+    /// Reads the regexes of the sources added from now on in YARA-X's
+    /// relaxed syntax (`yr --relaxed-re-syntax`): `\R` is `R`, and a `{`
+    /// that starts no repetition is the character. Compiled rules store the
+    /// regexes in the strict syntax, so they load the same way.
+    pub fn relaxed_re_syntax(&mut self, relaxed: bool) -> &mut Self {
+        self.relaxed_re_syntax = relaxed;
+        self.regexes.set_relaxed(relaxed);
         self
     }
 
@@ -411,6 +424,7 @@ impl Compiler {
             env: &env,
             source,
             limits: &self.limits,
+            relaxed_re_syntax: self.relaxed_re_syntax,
         };
         let id = site.id;
         let regexes_before = self.regexes.len();

@@ -8,6 +8,7 @@
 //! The regular expressions of conditions are compiled here too
 //! ([`RegexTable`]), for the same reason.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use super::ir::{self, PatternId, RegexId, RuleId};
 use super::pattern_ir::{lower_modifiers, lower_regex, lower_value};
 use super::pattern_lints::lint_pattern;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::matcher::regex::{RegexError, RegexFlags, compile_search};
+use crate::matcher::regex::{RegexError, RegexFlags, compile_search, relax};
 use crate::matcher::{CompiledPattern, MatcherLimits, PatternError, PatternSpec};
 use crate::parser::ast::{self, ModifierKind, PatternValue};
 use crate::source::{SourceFile, Span};
@@ -57,14 +58,28 @@ pub(super) struct RulePatterns {
     pub declared: DeclaredPatterns,
 }
 
+/// `regex` in the strict syntax: rewritten from YARA-X's relaxed syntax
+/// (see [`relax`]) when `relaxed`, which is what gets compiled and stored.
+fn strict_regex(regex: &ast::Regex, relaxed: bool) -> Cow<'_, ast::Regex> {
+    if !relaxed {
+        return Cow::Borrowed(regex);
+    }
+    match relax(&regex.pattern) {
+        Cow::Borrowed(_) => Cow::Borrowed(regex),
+        Cow::Owned(pattern) => Cow::Owned(ast::Regex { pattern, ..regex.clone() }),
+    }
+}
+
 /// Checks the patterns of `rule`, lowers and compiles them within
-/// `limits`. Errors go to `diags`.
+/// `limits`, their regexes read in the relaxed syntax when
+/// `relaxed_re_syntax`. Errors go to `diags`.
 pub(super) fn check_patterns(
     rule: &ast::Rule,
     rule_id: RuleId,
     base: u32,
     source: &Arc<SourceFile>,
     limits: &MatcherLimits,
+    relaxed_re_syntax: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> RulePatterns {
     let mut first_use: HashMap<&str, &ast::Pattern> = HashMap::new();
@@ -89,7 +104,14 @@ pub(super) fn check_patterns(
                 first_use.insert(name, pattern);
             }
         }
-        let spec = PatternSpec { value: &pattern.value, modifiers: &pattern.modifiers };
+        let value = match &pattern.value {
+            PatternValue::Regex(regex) => match strict_regex(regex, relaxed_re_syntax) {
+                Cow::Owned(strict) => Cow::Owned(PatternValue::Regex(strict)),
+                Cow::Borrowed(_) => Cow::Borrowed(&pattern.value),
+            },
+            value => Cow::Borrowed(value),
+        };
+        let spec = PatternSpec { value: &value, modifiers: &pattern.modifiers };
         match CompiledPattern::new(&spec, limits) {
             Ok(done) => {
                 lint_pattern(pattern, Some(&done), source, diags);
@@ -100,7 +122,7 @@ pub(super) fn check_patterns(
         lowered.push(ir::Pattern {
             rule: rule_id,
             name: format!("${name}"),
-            value: lower_value(&pattern.value),
+            value: lower_value(&value),
             modifiers: lower_modifiers(&pattern.modifiers),
             is_private: pattern.modifiers.iter().any(|m| m.kind == ModifierKind::Private),
         });
@@ -200,12 +222,19 @@ pub(super) struct RegexTable {
     pub compiled: Vec<Arc<meta::Regex>>,
     /// Heap bytes one compiled regex may take.
     size_limit: usize,
+    /// Whether regexes are read in YARA-X's relaxed syntax.
+    relaxed: bool,
 }
 
 impl RegexTable {
     /// An empty table whose regexes are bounded by `limits`.
     pub(super) fn new(limits: &MatcherLimits) -> Self {
-        Self { sources: Vec::new(), compiled: Vec::new(), size_limit: limits.regex_size_limit }
+        Self {
+            sources: Vec::new(),
+            compiled: Vec::new(),
+            size_limit: limits.regex_size_limit,
+            relaxed: false,
+        }
     }
 
     /// Compiles `regex` and gives its id; `None` (with an E004 in `diags`)
@@ -216,6 +245,8 @@ impl RegexTable {
         source: &Arc<SourceFile>,
         diags: &mut Vec<Diagnostic>,
     ) -> Option<RegexId> {
+        let written = regex;
+        let regex = &*strict_regex(regex, self.relaxed);
         let flags = RegexFlags {
             case_insensitive: regex.case_insensitive,
             dot_matches_new_line: regex.dot_matches_new_line,
@@ -228,7 +259,7 @@ impl RegexTable {
                 Some(id)
             }
             Err(error) => {
-                diags.push(regex_diagnostic(regex, &error, source));
+                diags.push(regex_diagnostic(written, &error, source));
                 None
             }
         }
@@ -237,6 +268,11 @@ impl RegexTable {
     /// Bounds the regexes compiled from now on by `limits`.
     pub(super) fn set_limits(&mut self, limits: &MatcherLimits) {
         self.size_limit = limits.regex_size_limit;
+    }
+
+    /// Reads the regexes added from now on in YARA-X's relaxed syntax.
+    pub(super) fn set_relaxed(&mut self, relaxed: bool) {
+        self.relaxed = relaxed;
     }
 
     /// How many regexes there are.

@@ -22,6 +22,8 @@
 //! regexes of conditions (`matches`, function arguments) are translated
 //! once each, by it.
 
+use std::borrow::Cow;
+
 use regex_automata::meta;
 use regex_syntax::ast::{self, Ast};
 use regex_syntax::hir::translate::TranslatorBuilder;
@@ -198,6 +200,71 @@ fn first_message_line(error: &str) -> String {
     error.lines().find_map(|line| line.strip_prefix("error: ")).unwrap_or(error).to_owned()
 }
 
+/// Letters YARA-X accepts after a backslash in a regex outside a class.
+const ESCAPE_LETTERS: &str = "aAbBdDfnrsStvwWxz";
+
+/// The regex text YARA-X's relaxed syntax (`--relaxed-re-syntax`) means,
+/// written in the strict syntax: a backslash before a letter that is no
+/// escape is dropped (`\R` is `R`), and a `{` that starts no repetition
+/// (`a{b`, `x{`, `{1,2` unclosed) is escaped. Everything else, an
+/// invalid escape of a digit included, is left for [`translate`] to judge.
+#[must_use]
+pub fn relax(pattern: &str) -> Cow<'_, str> {
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut chars = pattern.char_indices().peekable();
+    let mut in_class = false;
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some((_, letter))
+                    if !in_class
+                        && letter.is_ascii_alphabetic()
+                        && !ESCAPE_LETTERS.contains(letter) =>
+                {
+                    out.push(letter);
+                }
+                Some((_, next)) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // A `]` right after `[` or `[^` is a literal member.
+                if let Some((_, caret @ '^')) = chars.peek().copied() {
+                    out.push(caret);
+                    chars.next();
+                }
+                if let Some((_, bracket @ ']')) = chars.peek().copied() {
+                    out.push(bracket);
+                    chars.next();
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '{' if !in_class && !starts_repetition(&pattern[at..]) => out.push_str("\\{"),
+            _ => out.push(c),
+        }
+    }
+    if out == pattern { Cow::Borrowed(pattern) } else { Cow::Owned(out) }
+}
+
+/// Whether `text` (starting at a `{`) is a repetition: `{n}`, `{n,}`,
+/// `{n,m}` or YARA's `{,m}`.
+fn starts_repetition(text: &str) -> bool {
+    let Some(end) = text.find('}') else { return false };
+    let inside = &text[1..end];
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    match inside.split_once(',') {
+        Some((low, high)) => digits(low) && digits(high) && !(low.is_empty() && high.is_empty()),
+        None => !inside.is_empty() && digits(inside),
+    }
+}
+
 /// Rewrites what YARA-X reads differently from `regex_syntax` (see the
 /// module doc): `{,m}` to `{0,m}` outside classes and escapes, `\<` and
 /// `\>` outside classes to the escaped bytes `\x3C` and `\x3E` (inside
@@ -257,6 +324,26 @@ mod tests {
         for (yara, rust) in cases {
             assert_eq!(rewrite_to_regex_syntax(yara).0, rust, "{yara}");
         }
+    }
+
+    #[test]
+    fn relaxed_syntax_reads_as_yara_x_does() {
+        let cases = [
+            (r"a\Rb", "aRb"),
+            ("a{b", r"a\{b"),
+            ("a{,b", r"a\{,b"),
+            ("a{1,2", r"a\{1,2"),
+            ("x{", r"x\{"),
+            (r"\ka\Q", "kaQ"),
+            ("a{2}b{,3}c{1,}d{1,2}", "a{2}b{,3}c{1,}d{1,2}"),
+            (r"[{\R]\{\w\x41\8", r"[{\R]\{\w\x41\8"),
+            ("a{}", r"a\{}"),
+        ];
+        for (relaxed, strict) in cases {
+            assert_eq!(relax(relaxed), strict, "{relaxed}");
+        }
+        assert!(matches!(relax("abc"), Cow::Borrowed(_)));
+        assert!(translate(&relax(r"a\Rb{x"), RegexFlags::default()).is_ok());
     }
 
     #[test]

@@ -445,3 +445,50 @@ rule after { condition: filesize > 0 and has_marker }
     let syntax = scan(&["--ignore-invalid-rules"], "syntax.yar");
     assert_eq!(syntax.status.code(), Some(2), "a syntax error still stops the run: {syntax:?}");
 }
+
+/// `--relaxed-re-syntax`, as in `yr`: `\R` is `R` and a `{` that starts no
+/// repetition is the character, in patterns and in conditions; a compiled
+/// ruleset keeps that reading. YARA-X 1.23 with `relaxed_re_syntax=True`
+/// matches the same four rules on this input.
+#[test]
+fn relaxed_re_syntax_reads_escapes_and_braces_as_yara_x_does() {
+    let tree = Tree::new();
+    tree.write(
+        "relaxed.yar",
+        br#"
+rule escape { strings: $a = /a\Rb/ condition: $a }
+rule brace { strings: $a = /a{b/ condition: $a }
+rule in_condition { condition: "x{y" matches /x{y/ }
+rule repetition { strings: $a = /z{2}/ condition: $a }
+rule no_match { strings: $a = /q\Rq/ condition: $a }
+"#,
+    );
+    tree.write("relaxed.bin", b"aRb a{b zz");
+    let scan = |args: &[&str]| {
+        let mut cmd = crate::util::spoor();
+        cmd.args(args).arg(tree.path("relaxed.bin")).output().unwrap()
+    };
+    let rules = tree.path("relaxed.yar");
+    let rules = rules.to_str().unwrap();
+    let strict = scan(&["scan", "--rules", rules]);
+    assert_eq!(strict.status.code(), Some(2), "{strict:?}");
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("relaxed.yar:2:31: error[E004]"));
+
+    let bin = tree.path("relaxed.bin").display().to_string();
+    let expected: Vec<String> = ["brace", "escape", "in_condition", "repetition"]
+        .iter()
+        .map(|r| format!("{r} {bin}"))
+        .collect();
+    let relaxed = scan(&["scan", "--relaxed-re-syntax", "--rules", rules]);
+    assert_eq!(relaxed.status.code(), Some(1), "{relaxed:?}");
+    assert_eq!(sorted_lines(&stdout(&relaxed)), expected);
+
+    let compiled = tree.path("relaxed.yarc");
+    let compiled = compiled.to_str().unwrap();
+    let built = crate::util::spoor()
+        .args(["compile", "--relaxed-re-syntax", rules, "-o", compiled])
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{built:?}");
+    assert_eq!(sorted_lines(&stdout(&scan(&["scan", "-C", compiled]))), expected);
+}
