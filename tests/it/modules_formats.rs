@@ -21,7 +21,7 @@ use spoor::modules::{self, Module};
 use spoor::types::Type;
 
 use crate::modules_pe_fuzz::{CpuClock, TIME_LIMIT, mutate};
-use crate::modules_pe_reference::{Tally, check_call, compare};
+use crate::modules_pe_reference::{Tally, compare_module, print_tally};
 use crate::util::rng::Rng;
 use crate::util::{repo, spoor};
 
@@ -75,30 +75,11 @@ fn samples(name: &str, scratch: &Path) -> (PathBuf, serde_json::Map<String, Json
 /// Compares `data` parsed by module `name` with YARA-X's `expected`
 /// output and function results, into `tally` under `label`.
 fn compare_one(name: &str, data: &[u8], expected: &Json, label: &str, tally: &mut Tally) {
-    let module = module(name);
-    let decl = module.declaration();
-    let parsed = module.parse(data);
-    let mut file = Tally::default();
-    compare(
-        &decl,
-        &Type::Struct(decl.clone()),
-        &parsed.value,
-        &expected["module"],
-        name,
-        &mut file,
-    );
-    for call in expected["calls"].as_array().into_iter().flatten() {
-        check_call(data, &parsed, call, &mut file);
-    }
-    tally.absorb(file, label);
+    compare_module(name, data, &expected["module"], &expected["calls"], label, tally);
 }
 
 fn report(what: &str, files: usize, tally: &Tally) {
-    eprintln!("{what}: {files} files, {} values compared", tally.compared);
-    for (field, cases) in &tally.mismatches {
-        let example: String = cases[0].chars().take(300).collect();
-        eprintln!("MISMATCH {field}: {} case(s), e.g. {example}", cases.len());
-    }
+    print_tally(&format!("{what}: {files} files"), tally);
     assert!(tally.mismatches.is_empty(), "{} fields differ from YARA-X", tally.mismatches.len());
 }
 

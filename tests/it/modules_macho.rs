@@ -18,11 +18,11 @@ use std::time::Duration;
 use md5::{Digest, Md5};
 use serde_json::Value as Json;
 use spoor::modules::{self, CallContext, Module, Value};
-use spoor::types::{Constant, Type};
+use spoor::types::Constant;
 
 use crate::modules_mutants_reference::live_outputs;
 use crate::modules_pe_fuzz::{CpuClock, TIME_LIMIT, mutate};
-use crate::modules_pe_reference::{Tally, check_call, compare};
+use crate::modules_pe_reference::{Tally, compare_module, print_tally};
 use crate::util::artifacts::fetch_one;
 use crate::util::rng::Rng;
 use crate::util::{repo, scan_output, spoor};
@@ -47,37 +47,11 @@ fn md5_hex(data: &[u8]) -> String {
 /// Compares the module's values and the recorded calls for one input.
 fn check(name: &str, data: &[u8], expected: &Json, tally: &mut Tally) {
     assert_eq!(md5_hex(data), expected["md5"].as_str().unwrap(), "{name}: bytes differ");
-    let module = macho();
-    let decl = module.declaration();
-    let parsed = module.parse(data);
-    let mut file = Tally::default();
-    compare(
-        &decl,
-        &Type::Struct(decl.clone()),
-        &parsed.value,
-        &expected["macho"],
-        "macho",
-        &mut file,
-    );
-    for call in expected["calls"].as_array().unwrap() {
-        check_call(data, &parsed, call, &mut file);
-    }
-    tally.compared += file.compared;
-    for (field, cases) in file.mismatches {
-        tally
-            .mismatches
-            .entry(field)
-            .or_default()
-            .extend(cases.into_iter().map(|c| format!("{name}: {c}")));
-    }
+    compare_module("macho", data, &expected["macho"], &expected["calls"], name, tally);
 }
 
 fn report(what: &str, inputs: usize, tally: &Tally) {
-    eprintln!("{inputs} {what}, {} values compared", tally.compared);
-    for (field, cases) in &tally.mismatches {
-        let example: String = cases[0].chars().take(300).collect();
-        eprintln!("MISMATCH {field}: {} case(s), e.g. {example}", cases.len());
-    }
+    print_tally(&format!("{inputs} {what}"), tally);
 }
 
 fn synthetic_sample(name: &str) -> Vec<u8> {

@@ -193,6 +193,37 @@ fn function_type(root: &StructType, path: &str) -> Option<Arc<spoor::types::Func
     }
 }
 
+/// Compares module `name`'s values for `data` with YARA-X's `output`, and
+/// the function results recorded in `calls`, into `tally` under `label`.
+pub(crate) fn compare_module(
+    name: &str,
+    data: &[u8],
+    output: &Json,
+    calls: &Json,
+    label: &str,
+    tally: &mut Tally,
+) {
+    let (_, module) = modules::find(name).expect("registered module");
+    let decl = module.declaration();
+    let parsed = module.parse(data);
+    let mut file = Tally::default();
+    compare(&decl, &Type::Struct(decl.clone()), &parsed.value, output, name, &mut file);
+    for call in calls.as_array().into_iter().flatten() {
+        check_call(data, &parsed, call, &mut file);
+    }
+    tally.absorb(file, label);
+}
+
+/// Prints `summary` with the count of values `tally` compared, and each
+/// field that differs with an example.
+pub(crate) fn print_tally(summary: &str, tally: &Tally) {
+    eprintln!("{summary}, {} values compared", tally.compared);
+    for (field, cases) in &tally.mismatches {
+        let example: String = cases[0].chars().take(300).collect();
+        eprintln!("MISMATCH {field}: {} case(s), e.g. {example}", cases.len());
+    }
+}
+
 pub(crate) fn check_call(data: &[u8], module_data: &ModuleData, call: &Json, t: &mut Tally) {
     let module_name = call["module"].as_str().unwrap();
     let path = call["path"].as_str().unwrap();
