@@ -114,10 +114,18 @@ impl IndicatorSet {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        candidates.extend_from_slice(&self.unindexed);
-        // Two sorted runs: the sort merges them.
-        candidates.sort_unstable();
-        Selection { rules: Cow::Owned(candidates), complete: true }
+        // Candidates are few (one per matching digest): each goes into its
+        // place among the other rules, with no sort of the whole list.
+        let mut rules = Vec::with_capacity(self.unindexed.len() + candidates.len());
+        let mut rest = self.unindexed.as_slice();
+        for candidate in candidates {
+            let (before, after) = rest.split_at(rest.partition_point(|&id| id < candidate));
+            rules.extend_from_slice(before);
+            rules.push(candidate);
+            rest = after;
+        }
+        rules.extend_from_slice(rest);
+        Selection { rules: Cow::Owned(rules), complete: true }
     }
 }
 
