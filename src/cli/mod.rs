@@ -10,6 +10,7 @@ pub mod ioc;
 pub mod lsp;
 pub mod profiles;
 pub mod progress;
+mod reader_watch;
 pub mod rules;
 pub mod scan;
 pub mod terminal;

@@ -13,7 +13,7 @@ use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
@@ -27,11 +27,13 @@ use spoor::output::{self, Baseline, Format, SarifOptions, SarifPrinter, Summary,
 use spoor::results::FileReport;
 use spoor::scanner::ScanOptions;
 use spoor::scanner::input::LoadOptions;
+use spoor::scanner::profile::{Profile, ProfileReport};
 use spoor::walk::{self, Entry, PathFilter, WalkOptions};
 use spoor::{Rules, Scanner};
 
 use super::destination::Destination;
 use super::progress::Progress;
+use super::reader_watch::ReaderWatch;
 use super::rules::{RuleArgs, load_rules};
 use super::terminal::eprint_line;
 
@@ -123,6 +125,11 @@ pub struct ScanArgs {
     /// Never show a progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// After the scan, print the slowest rules and patterns (time spent
+    /// verifying each pattern's candidates and evaluating each condition)
+    /// on standard error.
+    #[arg(long)]
+    profiling: bool,
     /// Files and directories to scan; `-` reads one path per line from
     /// standard input.
     #[arg(required_unless_present = "scan_list", value_name = "PATH")]
@@ -209,6 +216,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     }
     let (out, finisher) = destination.split();
     let printer = printer(args, out, baseline.clone());
+    let profile = args.profiling.then(Arc::default);
     let job = Job {
         args,
         actor: actor.as_deref(),
@@ -216,10 +224,19 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         pool: &pool,
         cancel: &cancel,
         baseline: baseline.as_ref(),
+        profile: profile.as_ref(),
     };
-    let (status, end) = job.scan_all(roots, filter, printer);
+    let watch = args.output.is_none().then(|| ReaderWatch::start(Arc::clone(&cancel))).flatten();
+    let (status, mut end) = job.scan_all(roots, filter, printer);
+    if watch.is_some_and(|watch| watch.reader_left()) && matches!(end, End::Interrupted) {
+        end = End::OutputClosed;
+    }
+    if let Some(profile) = profile {
+        let profile = profile.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        print_profile(&profile.report(&rules, PROFILE_LINES));
+    }
     let end = match (end, finisher.finish()) {
-        (End::Done | End::Interrupted, Err(e)) => End::OutputFailed(e),
+        (End::Done | End::Interrupted, Err(e)) => End::of_write_error(e),
         (end, _) => end,
     };
     end.exit_code(&status, args.fail_on)
@@ -373,6 +390,8 @@ struct Job<'a> {
     /// take no new one.
     cancel: &'a Arc<AtomicBool>,
     baseline: Option<&'a Baseline>,
+    /// Where the scanners add their figures, under `--profiling`.
+    profile: Option<&'a Arc<Mutex<Profile>>>,
 }
 
 impl Job<'_> {
@@ -427,6 +446,7 @@ impl Job<'_> {
                                         cancel: Some(Arc::clone(cancel)),
                                         print_strings: args.print_strings
                                             || args.format == Format::Sarif,
+                                        profile: self.profile.cloned(),
                                         ..ScanOptions::default()
                                     };
                                     (Scanner::with_options(self.rules, options), sender.clone())
@@ -464,7 +484,22 @@ impl Job<'_> {
                 end = End::OutputFailed(io::Error::other(format!("cannot start a thread: {e}")));
                 return;
             }
-            for mut report in receiver {
+            loop {
+                let mut report = match receiver.try_recv() {
+                    Ok(report) => report,
+                    Err(mpsc::TryRecvError::Empty) => {
+                        if let Err(e) = printer.flush() {
+                            cancel.store(true, Ordering::Relaxed);
+                            end = End::of_write_error(e);
+                            break;
+                        }
+                        match receiver.recv() {
+                            Ok(report) => report,
+                            Err(mpsc::RecvError) => break,
+                        }
+                    }
+                    Err(mpsc::TryRecvError::Disconnected) => break,
+                };
                 report.attribution = attribution::attribute(report.matches(), profiles);
                 if let Some(actor) = self.actor {
                     attribution::retain_actor(&mut report, actor);
@@ -547,4 +582,47 @@ fn parse_size(text: &str) -> Result<u64, String> {
 fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
     use std::os::unix::ffi::OsStringExt as _;
     PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+/// Rules and patterns `--profiling` lists.
+const PROFILE_LINES: usize = 10;
+
+/// Prints `--profiling`'s report on standard error.
+fn print_profile(report: &ProfileReport) {
+    let secs = |time: Duration| format!("{:.3} s", time.as_secs_f64());
+    let walking = report.search_total.saturating_sub(report.verification_total);
+    eprint_line(format_args!(
+        "profiling (summed over threads): pattern search {} (verifying candidates {}, walking the \
+         input for atoms {}), conditions {}",
+        secs(report.search_total),
+        secs(report.verification_total),
+        secs(walking),
+        secs(report.condition_total),
+    ));
+    eprint_line(format_args!("slowest rules:"));
+    eprint_line(format_args!(
+        "{:>11} {:>11} {:>11} {:>13} {:>11}  rule",
+        "time", "search", "condition", "verified", "evaluated"
+    ));
+    for rule in &report.rules {
+        eprint_line(format_args!(
+            "{:>11} {:>11} {:>11} {:>13} {:>11}  {}",
+            secs(rule.time()),
+            secs(rule.search_time),
+            secs(rule.condition_time),
+            rule.verifications,
+            rule.evaluations,
+            rule.rule
+        ));
+    }
+    eprint_line(format_args!("slowest patterns:"));
+    eprint_line(format_args!("{:>11} {:>13}  pattern", "time", "verified"));
+    for pattern in &report.patterns {
+        eprint_line(format_args!(
+            "{:>11} {:>13}  {}",
+            secs(pattern.time),
+            pattern.verifications,
+            pattern.pattern
+        ));
+    }
 }

@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -141,27 +142,36 @@ impl AtomIndex {
     }
 
     /// Calls `hit(atom, start)` for every occurrence of every atom in
-    /// `data`, by increasing start (and at one start, by increasing
-    /// length). Every [`STOP_CHECK_STRIDE`] offsets it asks `go_on` (given
-    /// the offsets walked since) whether to continue.
+    /// `data` that starts in `starts`, by increasing start (and at one
+    /// start, by increasing length); an atom starting near the end of
+    /// `starts` is read from the bytes past it. Every
+    /// [`STOP_CHECK_STRIDE`] offsets it asks `go_on` (given the offsets
+    /// walked since) whether to continue.
     pub(crate) fn for_each_hit(
         &self,
         data: &[u8],
+        starts: Range<usize>,
         mut go_on: impl FnMut(usize) -> bool,
         mut hit: impl FnMut(usize, usize),
     ) {
-        for (start, window) in data.windows(ATOM_LEN).enumerate() {
-            if start % STOP_CHECK_STRIDE == 0 && !go_on(STOP_CHECK_STRIDE) {
+        let end = starts.end.min(data.len());
+        // Starts before this one have a full window of ATOM_LEN bytes.
+        let full = data.len().saturating_sub(ATOM_LEN - 1);
+        let first = starts.start.min(end);
+        // Exactly the windows that start in `first..end.min(full)`.
+        let windows = data[first..(end + ATOM_LEN - 1).min(data.len())].windows(ATOM_LEN);
+        for (walked, window) in windows.enumerate() {
+            if walked % STOP_CHECK_STRIDE == 0 && !go_on(STOP_CHECK_STRIDE) {
                 return;
             }
             let value = u32::from_le_bytes([window[0], window[1], window[2], window[3]]);
             if self.may_start(value) {
-                self.lookup(value, ATOM_LEN, start, &mut hit);
+                self.lookup(value, ATOM_LEN, first + walked, &mut hit);
             }
         }
         // The last few offsets, too close to the end for a full window, are
         // looked up directly.
-        for start in data.len().saturating_sub(ATOM_LEN - 1)..data.len() {
+        for start in full.max(first)..end {
             let mut bytes = [0u8; 4];
             let rest = &data[start..];
             bytes[..rest.len()].copy_from_slice(rest);
@@ -237,7 +247,12 @@ mod tests {
         let atoms: [&[u8]; 5] = [b"a", b"ab", b"abcd", b"bc", b"cd"];
         let index = AtomIndex::build(&atoms);
         let mut hits = Vec::new();
-        index.for_each_hit(b"xabcda", |_| true, |atom, start| hits.push((atoms[atom], start)));
+        index.for_each_hit(
+            b"xabcda",
+            0..6,
+            |_| true,
+            |atom, start| hits.push((atoms[atom], start)),
+        );
         let expected: [(&[u8], usize); 6] =
             [(b"a", 1), (b"ab", 1), (b"abcd", 1), (b"bc", 2), (b"cd", 3), (b"a", 5)];
         assert_eq!(hits, expected);
@@ -252,8 +267,31 @@ mod tests {
             [(b"", &[]), (b"a", &[(b"a", 0)]), (b"abc", &[(b"a", 0), (b"ab", 0), (b"bc", 1)])];
         for (data, expected) in cases {
             let mut hits = Vec::new();
-            index.for_each_hit(data, |_| true, |atom, start| hits.push((atoms[atom], start)));
+            index.for_each_hit(
+                data,
+                0..data.len(),
+                |_| true,
+                |atom, start| hits.push((atoms[atom], start)),
+            );
             assert_eq!(hits, expected, "{data:?}");
+        }
+    }
+
+    #[test]
+    fn walks_over_split_ranges_add_up_to_one_walk_over_all() {
+        let atoms: [&[u8]; 4] = [b"a", b"ab", b"abcd", b"da"];
+        let index = AtomIndex::build(&atoms);
+        let data = b"abcdabxxdaabcdab";
+        let walk = |range: Range<usize>| {
+            let mut hits = Vec::new();
+            index.for_each_hit(data, range, |_| true, |atom, start| hits.push((atom, start)));
+            hits
+        };
+        let whole = walk(0..data.len());
+        for cut in 0..=data.len() {
+            let mut split = walk(0..cut);
+            split.extend(walk(cut..data.len()));
+            assert_eq!(split, whole, "cut at {cut}");
         }
     }
 }

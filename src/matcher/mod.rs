@@ -77,6 +77,7 @@ mod hir_codec;
 mod literal;
 mod matches;
 mod persist;
+mod profile;
 pub mod regex;
 mod scan;
 mod verify;
@@ -87,7 +88,8 @@ use serde::{Deserialize, Serialize};
 use crate::parser::ast;
 
 pub use matches::{PatternMatches, starting_in};
-pub use scan::{ScanMatches, Scratch};
+pub use profile::{PatternCost, SearchProfile};
+pub use scan::{Chunking, ScanMatches, Scratch};
 
 use forms::Form;
 use regex::RegexError;
@@ -345,5 +347,7 @@ impl Matcher {
     }
 }
 
+#[cfg(test)]
+mod chunked_tests;
 #[cfg(test)]
 mod tests;

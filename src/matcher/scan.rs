@@ -8,12 +8,16 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::ops::Range;
+
+use rayon::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
 use super::atom_index::AtomIndex;
 use super::deadline::{Budget, Deadline};
 use super::forms::Form;
+use super::profile::{Probe, SearchProfile, Unprobed};
 use super::verify::CacheSlot;
 use super::{Match, MatcherLimits, PatternError};
 
@@ -115,7 +119,10 @@ impl Search {
         &self.unatomized
     }
 
-    /// Runs the pass over `data`.
+    /// Runs the pass over `data`: serially, or in chunks shared among
+    /// the threads of the current rayon pool when the scratch's
+    /// [`Chunking`] says the input is large enough; measured when the
+    /// scratch keeps a profile.
     pub(crate) fn run(
         &self,
         forms: &[Form],
@@ -125,16 +132,57 @@ impl Search {
         pattern_count: usize,
     ) -> ScanMatches {
         scratch.prepare(forms.len(), pattern_count);
-        let mut found = Collector {
-            found: Vec::new(),
-            counts: &mut scratch.counts,
-            capped: Vec::new(),
-            cap: limits.max_matches_per_pattern,
+        let mut profile = scratch.profile.take();
+        let found = match &mut profile {
+            Some(profile) => self.run_probed(forms, limits, data, scratch, pattern_count, profile),
+            None => self.run_probed(forms, limits, data, scratch, pattern_count, &mut Unprobed),
         };
-        let (caches, live) = (&mut scratch.caches, &mut scratch.live);
+        scratch.profile = profile;
+        scratch.caches.trim(limits.scratch_cache_budget);
+        found
+    }
+
+    fn run_probed<P: Probe + Send + Sync>(
+        &self,
+        forms: &[Form],
+        limits: &MatcherLimits,
+        data: &[u8],
+        scratch: &mut Scratch,
+        pattern_count: usize,
+        probe: &mut P,
+    ) -> ScanMatches {
+        let cap = limits.max_matches_per_pattern;
+        let chunk_len = scratch.chunking.and_then(|chunking| chunking.chunk_len_for(data.len()));
+        if let Some(chunk_len) = chunk_len {
+            return self.run_chunked(forms, data, scratch, (pattern_count, cap), chunk_len, probe);
+        }
+        let started = probe.start();
         let budget = Budget::new(&scratch.deadline);
+        let mut found = Collector::new(&mut scratch.counts, cap);
+        let caches = &mut scratch.caches;
+        self.walk_atoms(forms, data, 0..data.len(), caches, &budget, &mut found, probe);
+        for &form in &self.unatomized {
+            self.search_alone(forms, form, data, caches, &budget, &mut found, probe);
+        }
+        scratch.stopped = budget.is_spent();
+        probe.searched(started);
+        found.finish(pattern_count)
+    }
+
+    /// Verifies the forms of every atom that starts in `starts`.
+    #[allow(clippy::too_many_arguments)] // one pass's state, borrowed apart
+    fn walk_atoms(
+        &self,
+        forms: &[Form],
+        data: &[u8],
+        starts: Range<usize>,
+        caches: &mut Caches,
+        budget: &Budget,
+        found: &mut Collector,
+        probe: &mut impl Probe,
+    ) {
         let go_on = |offsets: usize| budget.spend(u32::try_from(offsets).unwrap_or(u32::MAX));
-        self.atoms.for_each_hit(data, go_on, |atom, start| {
+        self.atoms.for_each_hit(data, starts, go_on, |atom, start| {
             if budget.is_spent() {
                 return;
             }
@@ -147,32 +195,155 @@ impl Search {
                 if found.is_capped(form.pattern) {
                     continue;
                 }
-                let form_caches = &mut caches[atom.form as usize];
-                let was_empty = form_caches.is_none();
-                form.at_anchor(data, anchor, atom.xor_key, form_caches, &budget, &mut |m| {
-                    found.push(form.pattern, m)
+                caches.with(atom.form as usize, |slot| {
+                    probe.verify(form.pattern, || {
+                        form.at_anchor(data, anchor, atom.xor_key, slot, budget, &mut |m| {
+                            found.push(form.pattern, m)
+                        });
+                    });
                 });
-                if was_empty && form_caches.is_some() {
-                    live.push(atom.form as usize);
-                }
             }
         });
-        for &index in &self.unatomized {
-            if budget.is_spent() {
-                break;
-            }
-            let form = &forms[index];
-            let form_caches = &mut caches[index];
-            let was_empty = form_caches.is_none();
-            form.everywhere(data, form_caches, &budget, &mut |m| found.push(form.pattern, m));
-            if was_empty && form_caches.is_some() {
-                live.push(index);
+    }
+
+    /// Searches the whole of `data` for form `index`, which has no atom.
+    #[allow(clippy::too_many_arguments)] // one pass's state, borrowed apart
+    fn search_alone(
+        &self,
+        forms: &[Form],
+        index: usize,
+        data: &[u8],
+        caches: &mut Caches,
+        budget: &Budget,
+        found: &mut Collector,
+        probe: &mut impl Probe,
+    ) {
+        if budget.is_spent() {
+            return;
+        }
+        let form = &forms[index];
+        caches.with(index, |slot| {
+            probe.verify(form.pattern, || {
+                form.everywhere(data, slot, budget, &mut |m| found.push(form.pattern, m));
+            });
+        });
+    }
+
+    /// The pass split into pieces run side by side: the atom walk in
+    /// chunks of `chunk_len` atom starts, each form without atoms on its
+    /// own. Every piece reads all of `data` (a match that begins in one
+    /// chunk may reach into the next, or before it, as far as it likes),
+    /// so no overlap is needed: the chunks only divide where atoms start.
+    ///
+    /// A serial pass finds its matches in the order of the chunks and
+    /// then of the atom-less forms. Each piece keeps the order it found
+    /// its own in, and they are fed to one collector in that order, which
+    /// thus receives what the serial pass would have, except what a
+    /// piece dropped for being past the per-pattern cap on its own, which
+    /// the serial pass, having seen at least as many distinct offsets by
+    /// then, would have dropped too. The result is the serial one, caps
+    /// and all.
+    fn run_chunked<P: Probe + Send + Sync>(
+        &self,
+        forms: &[Form],
+        data: &[u8],
+        scratch: &mut Scratch,
+        (pattern_count, cap): (usize, usize),
+        chunk_len: usize,
+        probe: &mut P,
+    ) -> ScanMatches {
+        let deadline = &scratch.deadline;
+        let shared_probe: &P = probe;
+        let piece = |search: &mut dyn FnMut(&Budget, &mut Collector, &mut P)| {
+            let mut counts = vec![0; pattern_count];
+            let budget = Budget::new(deadline);
+            let mut found = Collector::new(&mut counts, cap);
+            let mut probe = shared_probe.for_piece();
+            let started = probe.start();
+            search(&budget, &mut found, &mut probe);
+            probe.searched(started);
+            Piece { found: found.found, stopped: budget.is_spent(), probe }
+        };
+        let chunks: Vec<Range<usize>> = (0..data.len())
+            .step_by(chunk_len)
+            .map(|start| start..data.len().min(start.saturating_add(chunk_len)))
+            .collect();
+        let new_caches = || Caches::new(forms.len());
+        let (walked, alone): (Vec<Piece<P>>, Vec<Piece<P>>) = rayon::join(
+            || {
+                chunks
+                    .into_par_iter()
+                    .map_init(new_caches, |caches, starts| {
+                        piece(&mut |budget, found, probe| {
+                            let starts = starts.clone();
+                            self.walk_atoms(forms, data, starts, caches, budget, found, probe);
+                        })
+                    })
+                    .collect()
+            },
+            || {
+                self.unatomized
+                    .par_iter()
+                    .map_init(new_caches, |caches, &form| {
+                        piece(&mut |budget, found, probe| {
+                            self.search_alone(forms, form, data, caches, budget, found, probe);
+                        })
+                    })
+                    .collect()
+            },
+        );
+        let mut merged = Collector::new(&mut scratch.counts, cap);
+        let mut stopped = false;
+        for piece in walked.into_iter().chain(alone) {
+            stopped |= piece.stopped;
+            probe.add_piece(piece.probe);
+            for (pattern, found) in piece.found {
+                let _ = merged.push(pattern, found);
             }
         }
-        let found = found.finish(pattern_count);
-        scratch.stopped = budget.is_spent();
-        scratch.trim(limits.scratch_cache_budget);
-        found
+        scratch.stopped = stopped;
+        merged.finish(pattern_count)
+    }
+}
+
+/// What one piece of a chunked pass found, in the order it found it.
+struct Piece<P> {
+    found: Vec<(usize, Match)>,
+    /// Whether the deadline cut the piece short.
+    stopped: bool,
+    /// What the piece's search cost.
+    probe: P,
+}
+
+/// When a search is split into chunks searched side by side (see
+/// [`Search::run_chunked`]): only for inputs large enough that the
+/// threads' start-up and the per-chunk caches are lost in the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunking {
+    /// Inputs shorter than this are searched by one thread.
+    pub min_input: usize,
+    /// Atom starts per chunk.
+    pub chunk_len: usize,
+}
+
+impl Default for Chunking {
+    /// 32 MiB and up, in chunks of 8 MiB: a chunk's regex caches warm up
+    /// in well under a millisecond, its search takes several, and a 1 GB
+    /// file makes enough chunks for idle threads to take some while busy
+    /// ones finish other files.
+    fn default() -> Self {
+        Self { min_input: 32 << 20, chunk_len: 8 << 20 }
+    }
+}
+
+impl Chunking {
+    /// The chunk length to split an input of `len` bytes by, if it is
+    /// split: when it is long enough, makes two chunks or more, and the
+    /// current thread pool has other threads to take them.
+    pub(crate) fn chunk_len_for(self, len: usize) -> Option<usize> {
+        let chunk_len = self.chunk_len.max(1);
+        let worth_it = len >= self.min_input && len > chunk_len;
+        (worth_it && rayon::current_num_threads() > 1).then_some(chunk_len)
     }
 }
 
@@ -184,34 +355,23 @@ fn too_many(_: std::num::TryFromIntError) -> PatternError {
 /// regex forms, filled on first use, and per-pattern match counts.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    caches: Vec<CacheSlot>,
-    /// The forms whose caches exist.
-    live: Vec<usize>,
-    /// Scans since the cache memory was last measured.
-    scans_since_trim: usize,
+    caches: Caches,
     /// Matches per pattern during a scan, all zero between scans.
     counts: Vec<usize>,
     /// When the current scan must stop.
     deadline: Deadline,
+    /// Whether large inputs are searched in chunks, by several threads.
+    chunking: Option<Chunking>,
+    /// The costs of the scans so far, when they are measured.
+    profile: Option<SearchProfile>,
     /// Whether the last scan stopped at its deadline, its matches
     /// incomplete.
     stopped: bool,
 }
 
-/// Scans between two measurements of a scratch's cache memory (a sum over
-/// the live caches, too slow for every small file).
-const SCANS_PER_TRIM: usize = 32;
-
 impl Scratch {
     pub(crate) fn new(forms: usize, patterns: usize) -> Scratch {
-        Scratch {
-            caches: (0..forms).map(|_| None).collect(),
-            live: Vec::new(),
-            scans_since_trim: 0,
-            counts: vec![0; patterns],
-            deadline: Deadline::default(),
-            stopped: false,
-        }
+        Scratch { caches: Caches::new(forms), counts: vec![0; patterns], ..Scratch::default() }
     }
 
     /// Sets when the following scans must stop.
@@ -219,11 +379,69 @@ impl Scratch {
         self.deadline = deadline;
     }
 
+    /// Sets whether and how the following scans split a large input among
+    /// the threads of the current rayon pool (`None`: never).
+    pub fn set_chunking(&mut self, chunking: Option<Chunking>) {
+        self.chunking = chunking;
+    }
+
+    /// Starts measuring what the following scans cost per pattern.
+    pub fn enable_profile(&mut self) {
+        self.profile.get_or_insert_with(|| SearchProfile::new(self.counts.len()));
+    }
+
+    /// What the scans since [`Scratch::enable_profile`] cost.
+    #[must_use]
+    pub fn profile(&self) -> Option<&SearchProfile> {
+        self.profile.as_ref()
+    }
+
     /// Whether the last scan stopped at the deadline before the end: its
     /// matches are then incomplete.
     #[must_use]
     pub(crate) fn stopped(&self) -> bool {
         self.stopped
+    }
+
+    /// Makes room for `forms` caches and `patterns` counts (a scratch made
+    /// for another matcher still works).
+    fn prepare(&mut self, forms: usize, patterns: usize) {
+        if self.caches.slots.len() != forms || self.counts.len() != patterns {
+            self.caches = Caches::new(forms);
+            self.counts = vec![0; patterns];
+        }
+    }
+}
+
+/// The lazy DFA caches of the regex forms, one slot per form, created
+/// when a form is first verified.
+#[derive(Debug, Default)]
+struct Caches {
+    slots: Vec<CacheSlot>,
+    /// The forms whose caches exist.
+    live: Vec<usize>,
+    /// Scans since the cache memory was last measured.
+    scans_since_trim: usize,
+}
+
+/// Scans between two measurements of a scratch's cache memory (a sum over
+/// the live caches, too slow for every small file).
+const SCANS_PER_TRIM: usize = 32;
+
+impl Caches {
+    fn new(forms: usize) -> Caches {
+        Caches { slots: (0..forms).map(|_| None).collect(), ..Caches::default() }
+    }
+
+    /// Runs `verify` with the cache slot of `form`, noting a cache it
+    /// creates.
+    fn with(&mut self, form: usize, verify: impl FnOnce(&mut CacheSlot)) {
+        let slot = &mut self.slots[form];
+        let was_empty = slot.is_none();
+        verify(slot);
+        if was_empty && slot.is_some() {
+            self.live.push(form);
+        }
     }
 
     /// Drops every cache once they hold more than `budget` bytes: each
@@ -238,23 +456,13 @@ impl Scratch {
         let used: usize = self
             .live
             .iter()
-            .filter_map(|&form| self.caches[form].as_ref())
+            .filter_map(|&form| self.slots[form].as_ref())
             .map(|caches| caches.memory_usage())
             .sum();
         if used > budget {
             for form in self.live.drain(..) {
-                self.caches[form] = None;
+                self.slots[form] = None;
             }
-        }
-    }
-
-    /// Makes room for `forms` caches and `patterns` counts (a scratch made
-    /// for another matcher still works).
-    fn prepare(&mut self, forms: usize, patterns: usize) {
-        if self.caches.len() != forms || self.counts.len() != patterns {
-            let deadline = std::mem::take(&mut self.deadline);
-            *self = Scratch::new(forms, patterns);
-            self.deadline = deadline;
         }
     }
 }
@@ -280,6 +488,9 @@ pub struct ScanMatches {
 
 /// Collects the matches of one scan.
 struct Collector<'a> {
+    /// The matches in the order they were found: a chunked pass feeds
+    /// its pieces' lists to one collector in the order a serial pass
+    /// would have found them (see [`Search::run_chunked`]).
     found: Vec<(usize, Match)>,
     /// Per pattern, matches collected so far (zero again after the scan);
     /// kept in the [`Scratch`].
@@ -288,20 +499,24 @@ struct Collector<'a> {
     cap: usize,
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'a> {
+    fn new(counts: &'a mut Vec<usize>, cap: usize) -> Self {
+        Collector { found: Vec::new(), counts, capped: Vec::new(), cap }
+    }
+
     fn is_capped(&self, pattern: usize) -> bool {
         self.counts[pattern] >= self.cap && self.capped.contains(&pattern)
     }
 
-    /// Records a match; returns `false` once the pattern is capped.
+    /// Records a match; returns `false` once the pattern is capped, which
+    /// it is when it has `cap` distinct offsets.
     fn push(&mut self, pattern: usize, found: Match) -> bool {
         if self.counts[pattern] >= self.cap {
-            // Duplicates may inflate the count: only distinct offsets count.
             if self.capped.contains(&pattern) {
                 return false;
             }
-            normalize(&mut self.found);
-            self.counts[pattern] = self.found.iter().filter(|(p, _)| *p == pattern).count();
+            // Repeated offsets inflate the count: only distinct ones count.
+            self.counts[pattern] = self.drop_repeats(pattern);
             if self.counts[pattern] >= self.cap {
                 self.capped.push(pattern);
                 return false;
@@ -310,6 +525,24 @@ impl Collector<'_> {
         self.counts[pattern] += 1;
         self.found.push((pattern, found));
         true
+    }
+
+    /// Drops the matches of `pattern` at an offset it already has with a
+    /// length no longer (they can change nothing, the shortest at an
+    /// offset is kept) and returns how many offsets it has. The order of
+    /// the rest is kept.
+    fn drop_repeats(&mut self, pattern: usize) -> usize {
+        let mut shortest: HashMap<usize, usize> = HashMap::new();
+        self.found.retain(|&(of, found)| {
+            if of != pattern {
+                return true;
+            }
+            let length = shortest.entry(found.offset).or_insert(usize::MAX);
+            let shorter = found.length < *length;
+            *length = (*length).min(found.length);
+            shorter
+        });
+        shortest.len()
     }
 
     fn finish(mut self, patterns: usize) -> ScanMatches {
@@ -405,8 +638,8 @@ mod tests {
             for _ in 0..SCANS_PER_TRIM {
                 assert_eq!(matcher.scan(b"..abc123x..", &mut scratch).matches(0).len(), 1);
             }
-            assert_eq!(!scratch.live.is_empty(), kept, "budget {budget}");
-            assert_eq!(scratch.caches.iter().any(Option::is_some), kept);
+            assert_eq!(!scratch.caches.live.is_empty(), kept, "budget {budget}");
+            assert_eq!(scratch.caches.slots.iter().any(Option::is_some), kept);
         }
     }
 }

@@ -11,7 +11,7 @@ fn modifier(kind: ModifierKind) -> Modifier {
 }
 
 /// Reads modifiers as written in a rule (`"nocase wide xor(1-2)"`).
-fn modifiers(text: &str) -> Vec<Modifier> {
+pub(super) fn modifiers(text: &str) -> Vec<Modifier> {
     text.split_whitespace()
         .map(|word| {
             modifier(match word {
@@ -43,7 +43,7 @@ fn modifiers(text: &str) -> Vec<Modifier> {
 
 /// Reads a hex string body as written between the braces (`4D5A ?? [2-4]
 /// ( 01 | ~02 )`, spaces optional between bytes).
-fn hex(body: &str) -> PatternValue {
+pub(super) fn hex(body: &str) -> PatternValue {
     let mut tokens = Vec::new();
     let mut chars = body.chars().filter(|c| !c.is_whitespace()).peekable();
     while let Some(c) = chars.next() {
@@ -110,7 +110,7 @@ fn hex_sequence(tokens: &[String], position: &mut usize) -> Vec<HexToken> {
 }
 
 /// A regex as written between slashes, with its flags (`"i"`, `"s"`).
-fn regex(pattern: &str, flags: &str) -> PatternValue {
+pub(super) fn regex(pattern: &str, flags: &str) -> PatternValue {
     PatternValue::Regex(Regex {
         pattern: pattern.to_owned(),
         case_insensitive: flags.contains('i'),
@@ -119,7 +119,7 @@ fn regex(pattern: &str, flags: &str) -> PatternValue {
     })
 }
 
-fn text(bytes: &[u8]) -> PatternValue {
+pub(super) fn text(bytes: &[u8]) -> PatternValue {
     PatternValue::Text(bytes.to_vec())
 }
 

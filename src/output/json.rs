@@ -82,6 +82,10 @@ impl Printer for NdjsonPrinter {
         self.out.write_all(&line)
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         if !summary.actors.is_empty() {
             let mut line =

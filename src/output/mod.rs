@@ -149,6 +149,17 @@ pub trait Printer: Send {
     /// When the output cannot be written.
     fn file(&mut self, report: &FileReport) -> io::Result<()>;
 
+    /// Writes out the lines buffered so far. The scan calls it when no
+    /// report is waiting, so that a reader (a terminal, `| head -1`) sees
+    /// each file's lines while the scan goes on, and a reader that left is
+    /// noticed; a one-document format keeps its document whole instead.
+    ///
+    /// # Errors
+    /// When the output cannot be written.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
     /// Called once at the end.
     ///
     /// # Errors

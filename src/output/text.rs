@@ -131,6 +131,10 @@ impl Printer for TextPrinter {
     /// After the hits, one `actor: ...` line per actor the scan attributed
     /// hits to ([`describe`]), when there is any; then the summary line on
     /// standard error.
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         let mut buf = String::new();
         for actor in summary.actors.actors() {

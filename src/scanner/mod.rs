@@ -23,24 +23,26 @@ pub mod error;
 mod eval;
 pub mod input;
 pub(crate) mod module_data;
+pub mod profile;
 
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::compiler::ir::{PatternId, RuleId};
 use crate::file_vars::{FileVars, Origin};
 use crate::matcher::deadline::Deadline;
-use crate::matcher::{Match, PatternMatches, Scratch};
+use crate::matcher::{Chunking, Match, PatternMatches, Scratch};
 use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
 use crate::rules::{PatternPlan, Rules};
 use error::ScanError;
 use eval::{Clock, ScanState, Stop, Val, Verdict, eval_rule};
 use input::LoadOptions;
 use module_data::ModuleCache;
+use profile::{ConditionCost, Profile};
 
 /// YARA's default cap on the matches kept per pattern and input.
 pub const DEFAULT_MAX_MATCHES_PER_PATTERN: usize = crate::matcher::MAX_MATCHES_PER_PATTERN;
@@ -58,6 +60,12 @@ pub struct ScanOptions {
     pub max_matches_per_pattern: usize,
     /// Report the matches of each matching rule's non-private patterns.
     pub print_strings: bool,
+    /// Whether a large input's pattern search is split among the threads
+    /// of the rayon pool the scan runs in (`None`: one thread per input).
+    pub chunking: Option<Chunking>,
+    /// When set, the scans are measured (`--profiling`) and the scanner
+    /// adds its figures to this profile when it is dropped.
+    pub profile: Option<Arc<Mutex<Profile>>>,
 }
 
 impl Default for ScanOptions {
@@ -67,6 +75,8 @@ impl Default for ScanOptions {
             cancel: None,
             max_matches_per_pattern: DEFAULT_MAX_MATCHES_PER_PATTERN,
             print_strings: false,
+            chunking: Some(Chunking::default()),
+            profile: None,
         }
     }
 }
@@ -144,6 +154,8 @@ pub struct Scanner<'r> {
     /// sets the rules it evaluates to unknown and back, so a rule it never
     /// looks at (a hash rule for another digest) costs it nothing.
     verdicts: Vec<Verdict>,
+    /// The time of each rule's condition, when the scans are profiled.
+    condition_costs: Option<Vec<ConditionCost>>,
 }
 
 impl<'r> Scanner<'r> {
@@ -156,12 +168,18 @@ impl<'r> Scanner<'r> {
     /// A scanner with the given options.
     #[must_use]
     pub fn with_options(rules: &'r Rules, options: ScanOptions) -> Self {
+        let mut scratch = rules.scratch();
+        let condition_costs = options.profile.is_some().then(|| {
+            scratch.enable_profile();
+            profile::condition_costs(rules)
+        });
         Self {
             rules,
-            scratch: rules.scratch(),
+            scratch,
             options,
             stats: ScanStats::default(),
             verdicts: vec![Verdict::False; rules.len()],
+            condition_costs,
         }
     }
 
@@ -243,6 +261,7 @@ impl<'r> Scanner<'r> {
         let timeout = self.options.timeout;
         let deadline = Deadline::after(timeout, self.options.cancel.clone());
         self.scratch.set_deadline(deadline.clone());
+        self.scratch.set_chunking(self.options.chunking);
         let rules = self.rules;
         let modules = ModuleCache::new(&rules.program().modules);
         let anchored: Vec<OnceCell<Option<Match>>> = vec![OnceCell::new(); rules.anchored_count()];
@@ -269,7 +288,7 @@ impl<'r> Scanner<'r> {
         let selection = rules.indicators().rules_to_evaluate(data, clock.deadline());
         let mut stopped = !selection.complete;
         let mut decisions = Decisions::new(std::mem::take(&mut self.verdicts), selection.rules);
-        let undecided = match decisions.evaluate(&state, Pass::BeforeSearch) {
+        let undecided = match decisions.evaluate(&state, Pass::BeforeSearch, self.costs()) {
             Ok(undecided) => undecided,
             Err(_) => {
                 stopped = true;
@@ -288,7 +307,7 @@ impl<'r> Scanner<'r> {
         };
         if let Some(found) = &searched {
             state.searched = Some(found);
-            stopped |= decisions.evaluate(&state, Pass::AfterSearch).is_err();
+            stopped |= decisions.evaluate(&state, Pass::AfterSearch, self.costs()).is_err();
         }
         self.stats.anchored_checks += anchored_checks.get();
         self.stats.module_parses += modules.parses();
@@ -315,6 +334,11 @@ impl<'r> Scanner<'r> {
         } else {
             ScanError::Timeout { after: timeout.unwrap_or_default(), partial }
         })
+    }
+
+    /// Where condition times go, when the scans are profiled.
+    fn costs(&mut self) -> Option<&mut [ConditionCost]> {
+        self.condition_costs.as_deref_mut()
     }
 
     /// Whether the strings of a matching rule are to be reported and some
@@ -362,6 +386,18 @@ enum Pass {
     AfterSearch,
 }
 
+/// A profiled scanner hands its figures to the run's profile when it goes.
+impl Drop for Scanner<'_> {
+    fn drop(&mut self) {
+        let Some(shared) = &self.options.profile else { return };
+        let costs = self.condition_costs.as_deref().unwrap_or_default();
+        // A poisoned profile comes from a thread that panicked: its figures
+        // are as good as the others'.
+        let mut shared = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        shared.add(self.scratch.profile(), costs);
+    }
+}
+
 /// What is known of every rule of one scan, and the scratch space for
 /// deciding the rest.
 struct Decisions<'a, 'r> {
@@ -406,7 +442,12 @@ impl<'a, 'r> Decisions<'a, 'r> {
     /// Evaluates the rules still unknown, in id order. Returns whether a
     /// rule stayed undecided that can still match (no global rule of its
     /// namespace is false so far), which makes the search necessary.
-    fn evaluate(&mut self, state: &ScanState<'a>, pass: Pass) -> Result<bool, Stop> {
+    fn evaluate(
+        &mut self,
+        state: &ScanState<'a>,
+        pass: Pass,
+        mut costs: Option<&mut [ConditionCost]>,
+    ) -> Result<bool, Stop> {
         for &id in self.order.iter() {
             let index = id.0 as usize;
             if self.verdicts[index] != Verdict::Unknown {
@@ -420,7 +461,12 @@ impl<'a, 'r> Decisions<'a, 'r> {
             // Messages of an evaluation that ends unknown are dropped: the
             // rule is evaluated again after the search and logs them then.
             let logged = state.messages.borrow().len();
-            self.verdicts[index] = match eval_rule(state, &self.verdicts, &mut self.frame, id) {
+            let started = costs.is_some().then(Instant::now);
+            let verdict = eval_rule(state, &self.verdicts, &mut self.frame, id);
+            if let (Some(costs), Some(started)) = (costs.as_deref_mut(), started) {
+                profile::note(costs, id, started.elapsed());
+            }
+            self.verdicts[index] = match verdict {
                 Ok(true) => Verdict::True,
                 Ok(false) => Verdict::False,
                 Err(Stop::NeedsPatterns) if pass == Pass::AfterSearch => Verdict::False,

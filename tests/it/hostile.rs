@@ -4,15 +4,14 @@
 //! limit is tried below, at and above where it is.
 
 use std::fs;
-use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::util::process::{
+    HANG, assert_no_panic, run_within, wait_within, with_closed_stdout, with_head_1,
+};
 use crate::util::spoor;
-
-/// How long a command that must not hang may take on a loaded machine.
-const HANG: Duration = Duration::from_secs(20);
 
 /// A scratch directory with a rule matching `hit` and files that hold it.
 struct Tree {
@@ -56,54 +55,8 @@ impl Tree {
     }
 }
 
-/// Runs `cmd` to the end, failing the test when it takes longer than
-/// `limit` (the process is killed) or panics.
-fn run_within(cmd: &mut Command, limit: Duration) -> (Output, Duration) {
-    let started = Instant::now();
-    let child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
-    let output = wait_within(child.unwrap(), limit);
-    (output, started.elapsed())
-}
-
-/// Waits for `child`, draining its output meanwhile (a child that fills
-/// a pipe nobody reads would block forever and look like a hang).
-fn wait_within(mut child: Child, limit: Duration) -> Output {
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let started = Instant::now();
-    let mut timed_out = false;
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            timed_out = true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let status = child.wait().unwrap();
-    let output = Output { status, stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() };
-    assert!(!timed_out, "still running after {limit:?}: {output:?}");
-    assert_no_panic(&output);
-    output
-}
-
 fn run(mut cmd: impl std::borrow::BorrowMut<Command>) -> Output {
     run_within(cmd.borrow_mut(), HANG).0
-}
-
-fn assert_no_panic(output: &Output) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_ne!(output.status.code(), Some(101), "{stderr}");
-    assert!(output.status.code().is_some(), "killed by a signal: {output:?}");
-    assert!(!stderr.contains("panicked at"), "{stderr}");
 }
 
 fn stderr(output: &Output) -> String {
@@ -112,26 +65,6 @@ fn stderr(output: &Output) -> String {
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Runs `cmd` with standard output a pipe whose reader is gone.
-fn with_closed_stdout(cmd: &mut Command) -> Output {
-    let mut child =
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    drop(child.stdout.take());
-    wait_within(child, HANG)
-}
-
-/// Runs `cmd` with standard output reading one line and then closing, as
-/// `| head -1` does.
-fn with_head_1(cmd: &mut Command) -> Output {
-    let mut child =
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut byte = [0u8; 1];
-    while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {}
-    drop(out);
-    wait_within(child, HANG)
 }
 
 fn dev_full() -> Stdio {

@@ -47,4 +47,5 @@ mod parser_roundtrip;
 mod rule_tests;
 mod sarif_github;
 mod sarif_schema;
+mod scan_speed;
 mod source_tree;

@@ -3,6 +3,7 @@
 pub mod artifacts;
 pub mod lsp;
 pub mod pe_samples;
+pub mod process;
 pub mod rng;
 pub mod samples;
 
