@@ -43,6 +43,20 @@ pub(super) fn lint_pattern(
             )
             .with_note("make it longer, or anchor it with fixed bytes, or check it only at an offset"),
         );
+    } else if let Some(atom) = compiled.and_then(CompiledPattern::common_atom) {
+        let atom: Vec<String> = atom.iter().map(|byte| format!("{byte:02X}")).collect();
+        diags.push(
+            Diagnostic::warning(
+                codes::SLOW_PATTERN,
+                format!(
+                    "pattern `${name}` is slow to search: its best atom, `{}`, is padding or fill that executables are full of",
+                    atom.join(" ")
+                ),
+                source,
+                pattern.span,
+            )
+            .with_note("add bytes that are not 00, FF or 90 to it, or check it only at an offset"),
+        );
     }
 }
 

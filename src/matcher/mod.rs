@@ -98,6 +98,13 @@ use regex::RegexError;
 /// pattern is flagged so the caller can warn.
 pub const MAX_MATCHES_PER_PATTERN: usize = 1_000_000;
 
+/// Bytes that fill large parts of executables: zero padding, `FF` fill,
+/// `90` NOP sleds. YARA-X's `slow_pattern` warning fires for patterns
+/// whose atoms are made only of them (confirmed with yara-x 1.23:
+/// `{ 00 00 00 00 }`, `{ FF FF FF FF }` and `{ 90 90 90 90 }` warn,
+/// `{ CC CC CC CC }` and `"    "` do not).
+pub const COMMON_ATOM_BYTES: [u8; 3] = [0x00, 0xFF, 0x90];
+
 /// One pattern to compile: a pattern value with its modifiers, as written in
 /// a rule.
 #[derive(Debug, Clone, Copy)]
@@ -216,6 +223,21 @@ impl CompiledPattern {
     #[must_use]
     pub fn is_slow(&self) -> bool {
         self.forms.iter().any(|form| form.atoms.is_empty())
+    }
+
+    /// The atom of a form whose atoms are all made of [`COMMON_ATOM_BYTES`]
+    /// (`00 00 00 00`), if any: such a form is verified wherever a file has
+    /// padding, fill or a NOP sled, which executables have by the
+    /// kilobyte.
+    #[must_use]
+    pub fn common_atom(&self) -> Option<&[u8]> {
+        self.forms.iter().find_map(|form| {
+            let common = |atom: &atoms::AtomVariant| {
+                atom.bytes.iter().all(|byte| COMMON_ATOM_BYTES.contains(byte))
+            };
+            let all_common = !form.atoms.is_empty() && form.atoms.iter().all(common);
+            all_common.then(|| form.atoms[0].bytes.as_slice())
+        })
     }
 
     /// The length of the shortest atom of any form, 0 when a form has
