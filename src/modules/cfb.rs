@@ -317,7 +317,8 @@ mod tests {
         let mut directory = vec![0u8; 512];
         for (i, &(name, kind, child, size, start)) in entries.iter().enumerate() {
             let raw = &mut directory[i * 128..(i + 1) * 128];
-            let units: Vec<u8> = name.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
+            let units: Vec<u8> =
+                name.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
             raw[..units.len()].copy_from_slice(&units);
             raw[64..66].copy_from_slice(&(units.len() as u16).to_le_bytes());
             raw[66] = kind;

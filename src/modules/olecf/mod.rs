@@ -11,8 +11,7 @@ use crate::modules::{Module, ModuleData};
 use declaration::{OlecfModule, Stream, StreamType};
 
 /// The `olecf` module.
-pub(crate) static OLECF: &dyn Module =
-    &FormatModule::<OlecfModule>::new("olecf", parse_module);
+pub(crate) static OLECF: &dyn Module = &FormatModule::<OlecfModule>::new("olecf", parse_module);
 
 /// The module's data for one input.
 fn parse_module(data: &[u8]) -> ModuleData {
@@ -32,7 +31,11 @@ fn stream(entry: &crate::modules::cfb::Entry) -> Stream {
         EntryType::Stream => StreamType::Stream,
         EntryType::Root => StreamType::Root,
     };
-    Stream { name: text(shown_name(&entry.name)), r#type: Some(kind as i64), size: uint(entry.size) }
+    Stream {
+        name: text(shown_name(&entry.name)),
+        r#type: Some(kind as i64),
+        size: uint(entry.size),
+    }
 }
 
 /// A name as YARA-X shows it: without control characters, so the

@@ -35,7 +35,7 @@ pub(super) fn encoding(code_page: u16) -> Option<&'static Encoding> {
         28598 => ISO_8859_8,
         28603 => ISO_8859_13,
         28605 => ISO_8859_15,
-        50220 | 50221 | 50222 => ISO_2022_JP,
+        50220..=50222 => ISO_2022_JP,
         54936 => GB18030,
         65001 => UTF_8,
         _ => return None,

@@ -110,7 +110,10 @@ mod tests {
         raw.extend_from_slice(b"Sub A()");
         assert_eq!(decompress(&raw, usize::MAX).as_deref(), Some(&b"Sub A()"[..]));
         // A copy token first in its chunk reaches before the chunk.
-        assert_eq!(decompress(&[0x01, 0x03, 0xB0, 0x01, 0x00, 0x00], 99).as_deref(), Some(&b""[..]));
+        assert_eq!(
+            decompress(&[0x01, 0x03, 0xB0, 0x01, 0x00, 0x00], 99).as_deref(),
+            Some(&b""[..])
+        );
     }
 
     #[test]

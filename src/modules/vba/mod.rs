@@ -47,7 +47,8 @@ fn parse_module(data: &[u8]) -> ModuleData {
     } else {
         CompoundFile::open(data).as_ref().and_then(project)
     };
-    let value = value.unwrap_or_else(|| VbaModule { has_macros: Some(false), ..VbaModule::default() });
+    let value =
+        value.unwrap_or_else(|| VbaModule { has_macros: Some(false), ..VbaModule::default() });
     ModuleData { value: value.into_value(), native: None }
 }
 
