@@ -150,11 +150,12 @@ impl<'a> CompoundFile<'a> {
     }
 
     /// The chain of sectors from `start`, up to its end, a sector outside
-    /// the file, or as many sectors as the file has (a cycle).
+    /// the file, or a sector met before (a cycle).
     fn chain(&self, start: u32) -> Vec<u32> {
         let mut chain = Vec::new();
+        let mut seen = vec![false; self.sectors as usize];
         let mut current = start;
-        while current < self.sectors && chain.len() < self.sectors as usize {
+        while current < self.sectors && !std::mem::replace(&mut seen[current as usize], true) {
             chain.push(current);
             match self.next_sector(current) {
                 Some(next) => current = next,

@@ -14,6 +14,7 @@ mod declaration;
 mod decompress;
 mod dir;
 
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 use crate::modules::cfb::{CompoundFile, Entry, EntryType};
@@ -36,6 +37,9 @@ const MAX_STREAM: usize = 64 << 20;
 /// Bytes of source decompressed at most, over all modules together, so
 /// that many modules naming one large stream cost no more than one.
 const MAX_SOURCE: usize = 64 << 20;
+
+/// `VBA` storages tried; a file with more is hostile.
+const MAX_PROJECT_STORAGES: usize = 16;
 
 /// The zip local file header signature.
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -71,6 +75,7 @@ fn project(file: &CompoundFile<'_>) -> Option<VbaModule> {
     file.entries
         .iter()
         .filter(|e| e.kind == EntryType::Storage && e.name.eq_ignore_ascii_case("VBA"))
+        .take(MAX_PROJECT_STORAGES)
         .find_map(|storage| {
             let dir = file.child(storage, "dir")?;
             let records = decompress::decompress(&file.read(dir, MAX_STREAM), MAX_DIR)?;
@@ -81,12 +86,18 @@ fn project(file: &CompoundFile<'_>) -> Option<VbaModule> {
 /// The module's value for `project`, whose module streams are in `storage`.
 fn report(file: &CompoundFile<'_>, storage: &Entry, project: &Project) -> VbaModule {
     let in_code_page = |bytes: &[u8]| decode(bytes, project.code_page);
+    // The storage's streams by name, compared without regard to case; the
+    // first of equal names wins.
+    let mut streams = HashMap::new();
+    for entry in file.children(storage) {
+        streams.entry(entry.name.to_ascii_lowercase()).or_insert(entry);
+    }
     let mut budget = MAX_SOURCE;
     let modules = project
         .modules
         .iter()
         .filter_map(|module| {
-            let code = source(file, storage, project, module, &mut budget)?;
+            let code = source(file, &streams, project, module, &mut budget)?;
             let r#type = match module.is_procedural() {
                 Some(true) => MODULE_TYPE_STANDARD,
                 Some(false) => MODULE_TYPE_CLASS,
@@ -108,13 +119,13 @@ fn report(file: &CompoundFile<'_>, storage: &Entry, project: &Project) -> VbaMod
     VbaModule { has_macros: Some(true), modules: Some(modules), project_info: Some(info) }
 }
 
-/// The decompressed source of `module`: its stream in `storage`, named by
-/// its stream name or else its name, from its offset on. `None` when the
-/// stream is missing, the offset is past its end or the data is not
-/// compressed; `budget` bounds the bytes decompressed.
+/// The decompressed source of `module`: its stream among `streams` (by
+/// lowercase name), named by its stream name or else its name, from its
+/// offset on. `None` when the stream is missing, the offset is past its end
+/// or the data is not compressed; `budget` bounds the bytes decompressed.
 fn source(
     file: &CompoundFile<'_>,
-    storage: &Entry,
+    streams: &HashMap<String, &Entry>,
     project: &Project,
     module: &dir::ModuleRecord,
     budget: &mut usize,
@@ -122,7 +133,7 @@ fn source(
     let names = module.stream_name.iter().chain([&module.name]);
     let stream = names
         .filter_map(|name| String::from_utf8(decode(name, project.code_page)).ok())
-        .find_map(|name| file.child(storage, &name))?;
+        .find_map(|name| streams.get(&name.to_ascii_lowercase()))?;
     let data = file.read(stream, MAX_STREAM);
     let compressed = data.get(usize::try_from(module.offset?).ok()?..)?;
     let code = decompress::decompress(compressed, *budget)?;
