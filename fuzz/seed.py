@@ -130,6 +130,8 @@ def main(corpus):
     for module in ("zip", "dex", "crx"):
         copy(corpus, f"module_{module}", glob.glob(os.path.join(REPO, f"tests/data/{module}/*.bin")))
     copy(corpus, "module_macho", glob.glob(os.path.join(REPO, "tests/data/macho/*.macho")))
+    for module in ("olecf", "vba"):
+        copy(corpus, f"module_{module}", glob.glob(os.path.join(REPO, "tests/data/olecf/*.bin")))
     pes = glob.glob(os.path.expanduser("~/.pyenv/versions/*/lib/python*/site-packages/setuptools/*.exe"))
     pes += glob.glob("/usr/lib/python3/dist-packages/setuptools/*.exe")
     copy(corpus, "module_pe", pes[:6])

@@ -27,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 
+from cfb import compound_file
+
 PYPI_PACKAGES = [
     "numpy", "pandas", "scipy", "pillow", "cryptography", "lxml", "pyyaml", "markupsafe",
     "psutil", "orjson", "pydantic-core", "grpcio", "matplotlib", "regex", "ujson", "zstandard",
@@ -139,82 +141,6 @@ def msi(root):
             run(["wixl", "-o", str(out.resolve() / f"sample{n}.msi"), wxs.name], cwd=tmp)
 
 
-SECTOR = 512
-FREE, END, FAT_SECTOR = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
-
-
-def compound_file(streams):
-    """A version 3 compound file holding `streams` ({"A/B": bytes}), each
-    stored in regular sectors (padded to the 4,096-byte mini-stream
-    cutoff, so no mini stream is needed). Siblings hang off one another as
-    right children, sorted as the specification orders names."""
-    entries = [{"name": "Root Entry", "type": 5, "children": [], "data": b""}]
-    storages = {"": 0}
-    for path, data in streams.items():
-        parts = path.split("/")
-        for depth in range(1, len(parts)):
-            key = "/".join(parts[:depth])
-            if key not in storages:
-                storages[key] = len(entries)
-                entries.append({"name": parts[depth - 1], "type": 1, "children": [], "data": b""})
-                entries[storages["/".join(parts[:depth - 1])]]["children"].append(storages[key])
-        entries.append({"name": parts[-1], "type": 2, "children": [], "data": data.ljust(4096, b"\0")})
-        entries[storages["/".join(parts[:-1])]]["children"].append(len(entries) - 1)
-
-    body, fat = bytearray(), []
-    for entry in entries:
-        if entry["type"] != 2:
-            entry["start"], entry["size"] = END, 0  # no mini stream, no data
-            continue
-        count = -(-len(entry["data"]) // SECTOR)
-        entry["start"], entry["size"] = len(fat), len(entry["data"])
-        fat += [len(fat) + i + 1 for i in range(count - 1)] + [END]
-        body += entry["data"].ljust(count * SECTOR, b"\0")
-    directory_start = len(fat)
-    directory_sectors = -(-len(entries) * 128 // SECTOR)
-    fat += [directory_start + i + 1 for i in range(directory_sectors - 1)] + [END]
-    fat_sector = len(fat)
-    fat.append(FAT_SECTOR)
-    assert len(fat) <= SECTOR // 4, "one FAT sector is enough for these files"
-
-    def order(index):
-        name = entries[index]["name"]
-        return (len(name), name.upper())
-
-    for entry in entries:
-        entry["left"] = entry["right"] = entry["child"] = FREE
-    for entry in entries:
-        children = sorted(entry["children"], key=order)
-        if children:
-            entry["child"] = children[0]
-            for a, b in zip(children, children[1:]):
-                entries[a]["right"] = b
-    directory = bytearray()
-    for entry in entries:
-        name = entry["name"].encode("utf-16-le") + b"\0\0"
-        directory += name.ljust(64, b"\0")
-        directory += struct.pack("<HBB3I", len(name), entry["type"], 1,
-                                 entry["left"], entry["right"], entry["child"])
-        directory += bytes(16 + 4 + 16)
-        directory += struct.pack("<IQ", entry["start"], entry["size"])
-    directory = directory.ljust(directory_sectors * SECTOR, b"\0")
-    # Unused entries are zero but for their sibling and child ids.
-    unused = len(entries)
-    while unused * 128 < len(directory):
-        directory[unused * 128 + 68:unused * 128 + 80] = struct.pack("<3I", FREE, FREE, FREE)
-        unused += 1
-    fat_bytes = struct.pack(f"<{SECTOR // 4}I", *(fat + [FREE] * (SECTOR // 4 - len(fat))))
-
-    header = bytearray(SECTOR)
-    header[0:8] = bytes.fromhex("D0CF11E0A1B11AE1")
-    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
-    struct.pack_into("<IIIIIIII", header, 40, 0, 1, directory_start, 0, 4096, END, 0, END)
-    struct.pack_into("<I", header, 68, 0)  # no DIFAT sectors
-    difat = [fat_sector] + [FREE] * 108
-    struct.pack_into("<109I", header, 76, *difat)
-    return bytes(header) + bytes(body) + bytes(directory) + fat_bytes
-
-
 def hwp(root):
     out = root / "hwp"
     out.mkdir(parents=True, exist_ok=True)
@@ -230,7 +156,9 @@ def hwp(root):
         }
         for k in range(n % 4):
             streams[f"BinData/BIN{k + 1:04X}.jpg"] = jpeg
-        (out / f"document{n:02}.hwp").write_bytes(compound_file(streams))
+        # Padded to the mini stream cutoff: every stream in regular sectors.
+        padded = {path: data.ljust(4096, b"\0") for path, data in streams.items()}
+        (out / f"document{n:02}.hwp").write_bytes(compound_file(padded))
 
 
 def main():

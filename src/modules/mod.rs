@@ -1,6 +1,6 @@
 //! Modules: structured data about the scanned input (`pe`, `elf`, `math`,
 //! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`, `macho`, `zip`,
-//! `dex`, `crx`).
+//! `dex`, `crx`, `olecf`, `vba`).
 //!
 //! A module has two faces. At compile time it is a [`StructType`]: the names
 //! and types of its fields, its constants and its functions, which the
@@ -46,6 +46,7 @@ pub(crate) mod testing;
 
 // File-format modules and their shared helpers.
 mod binary;
+mod cfb;
 pub mod crx;
 mod der;
 pub mod dex;
@@ -53,9 +54,11 @@ pub mod dotnet;
 pub mod elf;
 pub mod lnk;
 pub mod macho;
+pub mod olecf;
 pub mod pe;
 mod rsa;
 pub mod schema;
+pub mod vba;
 pub mod zip;
 
 /// A value of module data, shaped by the module's [`StructType`].
@@ -167,7 +170,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 13] = [
+static REGISTRY: [&dyn Module; 15] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -182,6 +185,8 @@ static REGISTRY: [&dyn Module; 13] = [
     dex::DEX,
     crx::CRX,
     macho::MACHO,
+    olecf::OLECF,
+    vba::VBA,
 ];
 
 /// The names of every module, as `import` spells them.

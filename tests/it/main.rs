@@ -33,6 +33,7 @@ mod modules_formats;
 mod modules_lnk;
 mod modules_macho;
 mod modules_mutants_reference;
+mod modules_ole;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;
 mod modules_pe_reference;

@@ -96,11 +96,12 @@ fn matches_yara_x_on_samples(name: &str, min_samples: usize, min_values: usize) 
     assert!(reference.len() >= min_samples && tally.compared >= min_values, "too little compared");
 }
 
-/// Module `name` over mutants of its samples: no panic, none slow.
-fn survives_mutants(name: &str, seed: u64) {
+/// Module `name` over mutants of the recorded samples in
+/// tests/data/`samples`: no panic, none slow.
+pub(crate) fn survives_mutants(name: &str, samples: &str, seed: u64) {
     let iterations: usize =
         std::env::var("SPOOR_FUZZ_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let seeds = recorded_samples(name);
+    let seeds = recorded_samples(samples);
     let module = module(name);
     let mut rng = Rng(seed);
     let mut slowest = Duration::ZERO;
@@ -293,7 +294,7 @@ mod zip {
 
     #[test]
     fn zip_parser_survives_mutated_archives() {
-        survives_mutants("zip", 0x21b_5eed_0000_0001);
+        survives_mutants("zip", "zip", 0x21b_5eed_0000_0001);
     }
 
     #[test]
@@ -347,7 +348,7 @@ mod dex {
 
     #[test]
     fn dex_parser_survives_mutated_files() {
-        survives_mutants("dex", 0xde5_5eed_0000_0002);
+        survives_mutants("dex", "dex", 0xde5_5eed_0000_0002);
     }
 
     #[test]
@@ -411,7 +412,7 @@ mod crx {
 
     #[test]
     fn crx_parser_survives_mutated_packages() {
-        survives_mutants("crx", 0xc7_5eed_0000_0003);
+        survives_mutants("crx", "crx", 0xc7_5eed_0000_0003);
     }
 
     #[test]

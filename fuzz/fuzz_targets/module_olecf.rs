@@ -1,0 +1,5 @@
+//! The `olecf` module's parser and its JSON dump.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| spoor_fuzz::module("olecf", data));
