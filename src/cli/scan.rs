@@ -23,6 +23,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use spoor::attribution::{self, Profiles};
 use spoor::inputs::limits::{self, ArchiveLimits};
 use spoor::inputs::scan::scan_path;
+use spoor::modules::external::ModuleInputs;
 use spoor::output::{self, Baseline, Format, SarifOptions, SarifPrinter, Summary, TextOptions};
 use spoor::results::FileReport;
 use spoor::scanner::ScanOptions;
@@ -31,6 +32,7 @@ use spoor::walk::{self, Entry, PathFilter, WalkOptions};
 use spoor::{Rules, Scanner};
 
 use super::destination::Destination;
+use super::module_data::{self, ModuleDataArg};
 use super::progress::Progress;
 use super::rules::{RuleArgs, load_rules};
 use super::terminal::eprint_line;
@@ -120,6 +122,10 @@ pub struct ScanArgs {
     /// unchanged or absent, and `--fail-on new` looks only at new ones.
     #[arg(long, value_name = "OLD.sarif")]
     baseline: Option<PathBuf>,
+    /// Hand FILE to module NAME for every file scanned (a sandbox report
+    /// for `cuckoo`); repeatable, one per module.
+    #[arg(long, short = 'x', value_name = "NAME=FILE", value_parser = ModuleDataArg::parse)]
+    module_data: Vec<ModuleDataArg>,
     /// Never show a progress bar.
     #[arg(long)]
     no_progress: bool,
@@ -174,6 +180,13 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let module_inputs = match module_data::load(&args.module_data) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            eprint_line(format_args!("error: {e}"));
+            return ExitCode::from(2);
+        }
+    };
     let Some(rules) = load_rules(&args.rules) else {
         return ExitCode::from(2);
     };
@@ -216,6 +229,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         pool: &pool,
         cancel: &cancel,
         baseline: baseline.as_ref(),
+        module_inputs: &module_inputs,
     };
     let (status, end) = job.scan_all(roots, filter, printer);
     let end = match (end, finisher.finish()) {
@@ -373,6 +387,8 @@ struct Job<'a> {
     /// take no new one.
     cancel: &'a Arc<AtomicBool>,
     baseline: Option<&'a Baseline>,
+    /// `--module-data`, decoded.
+    module_inputs: &'a ModuleInputs,
 }
 
 impl Job<'_> {
@@ -427,6 +443,7 @@ impl Job<'_> {
                                         cancel: Some(Arc::clone(cancel)),
                                         print_strings: args.print_strings
                                             || args.format == Format::Sarif,
+                                        module_inputs: self.module_inputs.clone(),
                                         ..ScanOptions::default()
                                     };
                                     (Scanner::with_options(self.rules, options), sender.clone())

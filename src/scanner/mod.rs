@@ -35,6 +35,7 @@ use crate::compiler::ir::{PatternId, RuleId};
 use crate::file_vars::{FileVars, Origin};
 use crate::matcher::deadline::Deadline;
 use crate::matcher::{Match, PatternMatches, Scratch};
+use crate::modules::external::ModuleInputs;
 use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
 use crate::rules::{PatternPlan, Rules};
 use error::ScanError;
@@ -58,6 +59,9 @@ pub struct ScanOptions {
     pub max_matches_per_pattern: usize,
     /// Report the matches of each matching rule's non-private patterns.
     pub print_strings: bool,
+    /// Data handed to modules from outside the input (`--module-data`),
+    /// the same for every input.
+    pub module_inputs: ModuleInputs,
 }
 
 impl Default for ScanOptions {
@@ -67,6 +71,7 @@ impl Default for ScanOptions {
             cancel: None,
             max_matches_per_pattern: DEFAULT_MAX_MATCHES_PER_PATTERN,
             print_strings: false,
+            module_inputs: ModuleInputs::default(),
         }
     }
 }
@@ -244,7 +249,7 @@ impl<'r> Scanner<'r> {
         let deadline = Deadline::after(timeout, self.options.cancel.clone());
         self.scratch.set_deadline(deadline.clone());
         let rules = self.rules;
-        let modules = ModuleCache::new(&rules.program().modules);
+        let modules = ModuleCache::new(&rules.program().modules, &self.options.module_inputs);
         let anchored: Vec<OnceCell<Option<Match>>> = vec![OnceCell::new(); rules.anchored_count()];
         let anchored_checks = Cell::new(0);
         let messages = RefCell::new(Vec::new());
