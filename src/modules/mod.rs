@@ -55,6 +55,7 @@ pub mod dotnet;
 pub mod elf;
 pub mod lnk;
 pub mod macho;
+pub mod msi;
 pub mod pe;
 mod rsa;
 pub mod schema;
@@ -199,7 +200,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 14] = [
+static REGISTRY: [&dyn Module; 15] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -214,6 +215,7 @@ static REGISTRY: [&dyn Module; 14] = [
     dex::DEX,
     crx::CRX,
     macho::MACHO,
+    msi::MSI,
     // Outside data.
     cuckoo::CUCKOO,
 ];
