@@ -32,6 +32,7 @@ mod lsp;
 mod modules_formats;
 mod modules_lnk;
 mod modules_macho;
+mod modules_msi;
 mod modules_mutants_reference;
 mod modules_pe_declaration;
 mod modules_pe_fuzz;
