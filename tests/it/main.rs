@@ -29,6 +29,7 @@ mod hostile;
 mod indicators;
 mod ioc;
 mod lsp;
+mod modules_cuckoo;
 mod modules_formats;
 mod modules_lnk;
 mod modules_macho;

@@ -219,12 +219,8 @@ fn compare(package: &Path, tally: &mut Tally) {
     let mut streams: Vec<Json> =
         run("msiinfo", &["streams", name], dir).lines().map(Json::from).collect();
     streams.sort_by_key(ToString::to_string);
-    let mut ours_streams: Vec<Json> = ours["streams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].clone())
-        .collect();
+    let mut ours_streams: Vec<Json> =
+        ours["streams"].as_array().unwrap().iter().map(|s| s["name"].clone()).collect();
     ours_streams.sort_by_key(ToString::to_string);
     tally.check(format!("{name} streams"), &Json::from(ours_streams), &Json::from(streams));
 

@@ -37,9 +37,13 @@ schema! {
 
     /// The `cuckoo` module.
     pub(super) struct CuckooModule {
+        /// `network.*`: resolved domains, HTTP requests, connections.
         network: Network,
+        /// `registry.key_access`.
         registry: Registry,
+        /// `filesystem.file_access`.
         filesystem: Filesystem,
+        /// `sync.mutex`.
         sync: Synchronization,
     }
 }
