@@ -191,19 +191,23 @@ impl<'a> Cfb<'a> {
     /// The FAT: the sectors listed by the header's DIFAT array and the
     /// DIFAT sector chain, concatenated.
     fn read_fat(&self) -> Option<Vec<u32>> {
-        let per_sector = self.sector_size / 4;
         let total_sectors = self.data.len() / self.sector_size;
         let mut fat_sectors: Vec<u32> = (0..HEADER_DIFAT_ENTRIES)
             .map_while(|i| u32_le(self.data, 0x4C + 4 * i))
             .filter(|&s| s <= MAX_REGULAR_SECTOR)
             .collect();
         let mut difat = u32_le(self.data, 0x44)?;
+        // A sound file lists each of its sectors at most once, and its
+        // DIFAT chain is no longer than the file.
         for _ in 0..total_sectors {
+            if fat_sectors.len() >= total_sectors {
+                break;
+            }
             let Some(sector) = self.sector(difat) else { break };
-            let entries = sector.chunks_exact(4).filter_map(|c| u32_le(c, 0));
-            fat_sectors
-                .extend(entries.clone().take(per_sector - 1).filter(|&s| s <= MAX_REGULAR_SECTOR));
-            difat = entries.last()?;
+            let words: Vec<u32> = sector.chunks_exact(4).filter_map(|c| u32_le(c, 0)).collect();
+            let (&next, listed) = words.split_last()?;
+            fat_sectors.extend(listed.iter().copied().filter(|&s| s <= MAX_REGULAR_SECTOR));
+            difat = next;
         }
         fat_sectors.truncate(total_sectors);
         let fat = fat_sectors

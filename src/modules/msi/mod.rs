@@ -5,9 +5,9 @@
 //!
 //! An MSI is a compound file ([`cfb`], a reader meant to serve other
 //! compound-file formats too) whose root holds packed-name streams
-//! ([`names`]): the string pool and one stream per table ([`database`]),
-//! `\x05SummaryInformation` ([`summary`]), cabinets and binaries, and the
-//! signature ([`signature`]).
+//! (`names.rs`): the string pool and one stream per table (`database.rs`),
+//! `\x05SummaryInformation` (`summary.rs`), cabinets and binaries, and the
+//! signature (`signature.rs`).
 
 pub mod cfb;
 mod database;
