@@ -112,6 +112,22 @@ def iso_of():
     return image
 
 
+def msi_packages(corpus):
+    """Builds tests/data/msi/*.wxs with wixl (msitools), when it is installed."""
+    if not shutil.which("wixl"):
+        return
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("readme.txt", "helper.bin", "tool.exe", "lib.dll", "one.txt", "two.txt",
+                     "three.txt", "core.dat"):
+            with open(os.path.join(tmp, name), "wb") as f:
+                f.write(b"payload\n")
+        for source in glob.glob(os.path.join(REPO, "tests/data/msi/*.wxs")):
+            out = os.path.join(tmp, os.path.basename(source)[:-4] + ".msi")
+            subprocess.run(["wixl", "-o", out, source], cwd=tmp, capture_output=True, check=True)
+            copy(corpus, "module_msi", [out])
+
+
 def elf_min():
     """A 64-bit ELF header with one PT_LOAD segment and no sections."""
     ehdr = b"\x7fELF\x02\x01\x01" + bytes(9)
@@ -132,6 +148,7 @@ def main(corpus):
     copy(corpus, "module_macho", glob.glob(os.path.join(REPO, "tests/data/macho/*.macho")))
     for module in ("olecf", "vba"):
         copy(corpus, f"module_{module}", glob.glob(os.path.join(REPO, "tests/data/olecf/*.bin")))
+    msi_packages(corpus)
     pes = glob.glob(os.path.expanduser("~/.pyenv/versions/*/lib/python*/site-packages/setuptools/*.exe"))
     pes += glob.glob("/usr/lib/python3/dist-packages/setuptools/*.exe")
     copy(corpus, "module_pe", pes[:6])

@@ -8,6 +8,7 @@ pub mod dump;
 pub mod fmt;
 pub mod ioc;
 pub mod lsp;
+pub mod module_data;
 pub mod profiles;
 pub mod progress;
 mod reader_watch;

@@ -23,6 +23,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use spoor::attribution::{self, Profiles};
 use spoor::inputs::limits::{self, ArchiveLimits};
 use spoor::inputs::scan::scan_path;
+use spoor::modules::external::ModuleInputs;
 use spoor::output::{self, Baseline, Format, SarifOptions, SarifPrinter, Summary, TextOptions};
 use spoor::results::FileReport;
 use spoor::scanner::ScanOptions;
@@ -32,6 +33,7 @@ use spoor::walk::{self, Entry, PathFilter, WalkOptions};
 use spoor::{Rules, Scanner};
 
 use super::destination::Destination;
+use super::module_data::{self, ModuleDataArg};
 use super::progress::Progress;
 use super::reader_watch::ReaderWatch;
 use super::rules::{RuleArgs, load_rules};
@@ -122,6 +124,10 @@ pub struct ScanArgs {
     /// unchanged or absent, and `--fail-on new` looks only at new ones.
     #[arg(long, value_name = "OLD.sarif")]
     baseline: Option<PathBuf>,
+    /// Hand FILE to module NAME for every file scanned (a sandbox report
+    /// for `cuckoo`); repeatable, one per module.
+    #[arg(long, short = 'x', value_name = "NAME=FILE", value_parser = ModuleDataArg::parse)]
+    module_data: Vec<ModuleDataArg>,
     /// Never show a progress bar.
     #[arg(long)]
     no_progress: bool,
@@ -181,6 +187,13 @@ pub fn run(args: &ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let module_inputs = match module_data::load(&args.module_data) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            eprint_line(format_args!("error: {e}"));
+            return ExitCode::from(2);
+        }
+    };
     let Some(rules) = load_rules(&args.rules) else {
         return ExitCode::from(2);
     };
@@ -225,6 +238,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         cancel: &cancel,
         baseline: baseline.as_ref(),
         profile: profile.as_ref(),
+        module_inputs: &module_inputs,
     };
     let watch = args.output.is_none().then(|| ReaderWatch::start(Arc::clone(&cancel))).flatten();
     let (status, mut end) = job.scan_all(roots, filter, printer);
@@ -392,6 +406,8 @@ struct Job<'a> {
     baseline: Option<&'a Baseline>,
     /// Where the scanners add their figures, under `--profiling`.
     profile: Option<&'a Arc<Mutex<Profile>>>,
+    /// `--module-data`, decoded.
+    module_inputs: &'a ModuleInputs,
 }
 
 impl Job<'_> {
@@ -447,6 +463,7 @@ impl Job<'_> {
                                         print_strings: args.print_strings
                                             || args.format == Format::Sarif,
                                         profile: self.profile.cloned(),
+                                        module_inputs: self.module_inputs.clone(),
                                         ..ScanOptions::default()
                                     };
                                     (Scanner::with_options(self.rules, options), sender.clone())

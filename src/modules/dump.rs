@@ -18,15 +18,27 @@
 use base64::Engine as _;
 use serde_json::{Map, Number, Value as Json};
 
+use crate::modules::external::ModuleInput;
 use crate::modules::{Module, Value};
 use crate::types::{StructType, Type};
 
 /// The data `module` computes for `data`, as a JSON object.
 #[must_use]
 pub fn dump(module: &dyn Module, data: &[u8]) -> Json {
-    let parsed = module.parse(data);
+    dump_with(module, data, None)
+}
+
+/// [`dump`] with outside data (`--module-data`): the object also holds
+/// that data as the module reads it, under `module_data`.
+#[must_use]
+pub fn dump_with(module: &dyn Module, data: &[u8], input: Option<&ModuleInput>) -> Json {
+    let parsed = module.parse_with(data, input);
     let ty = Type::Struct(module.declaration());
-    to_json(&parsed.value, &ty).unwrap_or_else(|| Json::Object(Map::new()))
+    let mut json = to_json(&parsed.value, &ty).unwrap_or_else(|| Json::Object(Map::new()));
+    if let (Some(input), Json::Object(object)) = (input, &mut json) {
+        let _ = object.insert("module_data".to_owned(), module.input_json(input));
+    }
+    json
 }
 
 /// `value`, of type `ty`, as JSON; `None` when it is undefined or is not

@@ -1,6 +1,6 @@
 //! Modules: structured data about the scanned input (`pe`, `elf`, `math`,
 //! `hash`, `time`, `console`, `string`, `dotnet`, `lnk`, `macho`, `zip`,
-//! `dex`, `crx`, `olecf`, `vba`).
+//! `dex`, `crx`, `olecf`, `vba`, `msi`, `cuckoo`).
 //!
 //! A module has two faces. At compile time it is a [`StructType`]: the names
 //! and types of its fields, its constants and its functions, which the
@@ -35,6 +35,7 @@ pub mod cache;
 pub mod console;
 pub mod docs;
 pub mod dump;
+pub mod external;
 pub mod functions;
 pub mod hash;
 pub mod math;
@@ -48,12 +49,14 @@ pub(crate) mod testing;
 mod binary;
 mod cfb;
 pub mod crx;
+pub mod cuckoo;
 mod der;
 pub mod dex;
 pub mod dotnet;
 pub mod elf;
 pub mod lnk;
 pub mod macho;
+pub mod msi;
 pub mod olecf;
 pub mod pe;
 mod rsa;
@@ -143,6 +146,36 @@ pub trait Module: Send + Sync {
     /// panic and must bound its time and memory on hostile input.
     fn parse(&self, data: &[u8]) -> ModuleData;
 
+    /// Whether the module reads data from outside the input (see
+    /// [`external`]); only such modules accept `--module-data`.
+    fn takes_input(&self) -> bool {
+        false
+    }
+
+    /// Decodes data given to the module from outside the input
+    /// (`--module-data NAME=FILE`, see [`external`]), once before any scan.
+    ///
+    /// # Errors
+    /// Why `bytes` cannot be used; modules that read only the input take
+    /// no outside data at all.
+    fn decode_input(&self, bytes: &[u8]) -> Result<external::ModuleInput, String> {
+        let _ = bytes;
+        Err(format!("module `{}` takes no data", self.name()))
+    }
+
+    /// [`Module::parse`] with the outside data [`Module::decode_input`]
+    /// made, when some was given.
+    fn parse_with(&self, data: &[u8], input: Option<&external::ModuleInput>) -> ModuleData {
+        let _ = input;
+        self.parse(data)
+    }
+
+    /// The outside data as its functions read it, for `spoor dump`.
+    fn input_json(&self, input: &external::ModuleInput) -> serde_json::Value {
+        let _ = input;
+        serde_json::Value::Null
+    }
+
     /// What the declaration names at `path` (field names from the module
     /// root joined with `.`, such as `sections.name`, `imports` or
     /// `rich_signature.version`): a documented field or a function with its
@@ -170,7 +203,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
 /// The modules of [`registry`], one per line so branches that add modules
 /// merge cleanly.
 #[rustfmt::skip]
-static REGISTRY: [&dyn Module; 15] = [
+static REGISTRY: [&dyn Module; 17] = [
     &math::MATH,
     &hash::HASH,
     &time::TIME,
@@ -187,6 +220,9 @@ static REGISTRY: [&dyn Module; 15] = [
     macho::MACHO,
     olecf::OLECF,
     vba::VBA,
+    msi::MSI,
+    // Outside data.
+    cuckoo::CUCKOO,
 ];
 
 /// The names of every module, as `import` spells them.

@@ -307,10 +307,9 @@ macro_rules! schema {
 
             fn member(path: &str) -> Option<$crate::modules::functions::Member> {
                 use $crate::modules::functions::Member;
-                use $crate::modules::schema::{declared_name, split_path};
-                let (head, rest) = split_path(path);
+                let (head, rest) = $crate::modules::schema::split_path(path);
                 $(
-                    if head == declared_name(stringify!($field)) {
+                    if head == $crate::modules::schema::declared_name(stringify!($field)) {
                         return match rest {
                             None => Some(Member::Field { doc: concat!($($doc, "\n",)*) }),
                             Some(rest) => {

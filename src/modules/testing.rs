@@ -21,6 +21,16 @@ impl<'a> Harness<'a> {
         Self { module, data, parsed: module.parse(data), messages: RefCell::default() }
     }
 
+    /// Parses `data` with `module` and the outside data `input`.
+    pub(crate) fn with_input(
+        module: &'a dyn Module,
+        data: &'a [u8],
+        input: &crate::modules::external::ModuleInput,
+    ) -> Self {
+        let parsed = module.parse_with(data, Some(input));
+        Self { module, data, parsed, messages: RefCell::default() }
+    }
+
     /// The module's data for the input.
     pub(crate) fn parsed(&self) -> &ModuleData {
         &self.parsed

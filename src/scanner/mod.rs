@@ -36,6 +36,7 @@ use crate::compiler::ir::{PatternId, RuleId};
 use crate::file_vars::{FileVars, Origin};
 use crate::matcher::deadline::Deadline;
 use crate::matcher::{Chunking, Match, PatternMatches, Scratch};
+use crate::modules::external::ModuleInputs;
 use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
 use crate::rules::{PatternPlan, Rules};
 use error::ScanError;
@@ -66,6 +67,9 @@ pub struct ScanOptions {
     /// When set, the scans are measured (`--profiling`) and the scanner
     /// adds its figures to this profile when it is dropped.
     pub profile: Option<Arc<Mutex<Profile>>>,
+    /// Data handed to modules from outside the input (`--module-data`),
+    /// the same for every input.
+    pub module_inputs: ModuleInputs,
 }
 
 impl Default for ScanOptions {
@@ -77,6 +81,7 @@ impl Default for ScanOptions {
             print_strings: false,
             chunking: Some(Chunking::default()),
             profile: None,
+            module_inputs: ModuleInputs::default(),
         }
     }
 }
@@ -263,7 +268,7 @@ impl<'r> Scanner<'r> {
         self.scratch.set_deadline(deadline.clone());
         self.scratch.set_chunking(self.options.chunking);
         let rules = self.rules;
-        let modules = ModuleCache::new(&rules.program().modules);
+        let modules = ModuleCache::new(&rules.program().modules, &self.options.module_inputs);
         let anchored: Vec<OnceCell<Option<Match>>> = vec![OnceCell::new(); rules.anchored_count()];
         let anchored_checks = Cell::new(0);
         let messages = RefCell::new(Vec::new());

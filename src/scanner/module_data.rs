@@ -6,12 +6,14 @@
 
 use std::cell::{Cell, OnceCell};
 
+use crate::modules::external::{ModuleInput, ModuleInputs};
 use crate::modules::{self, ModuleData, ModuleId};
 
 /// The data of each module for one input, computed on first use.
 #[derive(Debug)]
 pub(crate) struct ModuleCache {
-    slots: Vec<(ModuleId, OnceCell<ModuleData>)>,
+    /// Each imported module with the outside data it was given.
+    slots: Vec<(ModuleId, Option<ModuleInput>, OnceCell<ModuleData>)>,
     /// The `entrypoint` of the input, read on first use.
     entrypoint: OnceCell<Option<i64>>,
     /// How many modules were parsed.
@@ -19,13 +21,17 @@ pub(crate) struct ModuleCache {
 }
 
 impl ModuleCache {
-    /// A cache for the modules a rule set imports.
-    pub(crate) fn new(imported: &[ModuleId]) -> Self {
+    /// A cache for the modules a rule set imports, which parse with the
+    /// outside data `inputs` holds for them.
+    pub(crate) fn new(imported: &[ModuleId], inputs: &ModuleInputs) -> Self {
         let mut ids = imported.to_vec();
         ids.sort_unstable();
         ids.dedup();
         Self {
-            slots: ids.into_iter().map(|id| (id, OnceCell::new())).collect(),
+            slots: ids
+                .into_iter()
+                .map(|id| (id, inputs.get(modules::get(id)).cloned(), OnceCell::new()))
+                .collect(),
             entrypoint: OnceCell::new(),
             parses: Cell::new(0),
         }
@@ -34,10 +40,10 @@ impl ModuleCache {
     /// The data of module `id` for `data`, parsing it on first use; `None`
     /// for a module the cache was not made for.
     pub(crate) fn get(&self, id: ModuleId, data: &[u8]) -> Option<&ModuleData> {
-        let (_, cell) = self.slots.iter().find(|(slot, _)| *slot == id)?;
+        let (_, input, cell) = self.slots.iter().find(|(slot, ..)| *slot == id)?;
         Some(cell.get_or_init(|| {
             self.parses.set(self.parses.get() + 1);
-            modules::get(id).parse(data)
+            modules::get(id).parse_with(data, input.as_ref())
         }))
     }
 

@@ -39,7 +39,7 @@ const OID_NESTED_SIGNATURE: &str = "1.3.6.1.4.1.311.2.4.1";
 
 /// One certificate.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct Certificate {
+pub(crate) struct Certificate {
     pub issuer: String,
     pub subject: String,
     pub thumbprint: String,
@@ -59,7 +59,7 @@ pub(super) struct Certificate {
 
 /// One Authenticode signature.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct Signature {
+pub(crate) struct Signature {
     pub certificates: Vec<Certificate>,
     pub signer_chain: Vec<Certificate>,
     /// Algorithm and value of the digest the signature covers.
@@ -91,8 +91,19 @@ pub(super) fn parse(pe: &Headers<'_>) -> Vec<Signature> {
     }
     let Some(content) = table.get(8..(length as usize).min(table.len())) else { return Vec::new() };
     let file_digests = FileDigests { pe, cert_table_offset: start };
+    signed_data(content, &|algorithm| file_digests.digest(algorithm))
+}
+
+/// The signatures in a DER `ContentInfo` holding Authenticode `SignedData`
+/// (and those nested in it), each checked against the digest
+/// `file_digest` computes with the algorithm it names (`sha256`, ...): the
+/// digest of whatever the format signs, a PE image or an MSI package.
+pub(crate) fn signed_data(
+    content: &[u8],
+    file_digest: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Signature> {
     let mut signatures = Vec::new();
-    read_content_info(content, &file_digests, 0, &mut signatures);
+    read_content_info(content, file_digest, 0, &mut signatures);
     signatures
 }
 
@@ -127,7 +138,9 @@ impl FileDigests<'_, '_> {
     }
 }
 
-fn hash(algorithm: &str, parts: &[&[u8]]) -> Option<String> {
+/// The lowercase hex digest of `parts`, concatenated, with `algorithm`
+/// (`md5`, `sha1`, `sha256`, `sha384`, `sha512`); `None` for another.
+pub(crate) fn hash(algorithm: &str, parts: &[&[u8]]) -> Option<String> {
     fn run<D: Digest>(parts: &[&[u8]]) -> String {
         let mut d = D::new();
         for p in parts {
@@ -163,7 +176,7 @@ fn raw_hash(algorithm: &str, data: &[u8]) -> Option<Vec<u8>> {
 /// then its nested signatures.
 fn read_content_info(
     input: &[u8],
-    files: &FileDigests<'_, '_>,
+    file_digest: &dyn Fn(&str) -> Option<String>,
     depth: usize,
     out: &mut Vec<Signature>,
 ) {
@@ -178,10 +191,12 @@ fn read_content_info(
         return;
     };
     let Some((signed_data, _)) = der::expect(explicit.value, tag::SEQUENCE) else { return };
-    let Some((signature, nested)) = read_signed_data(signed_data.value, files) else { return };
+    let Some((signature, nested)) = read_signed_data(signed_data.value, file_digest) else {
+        return;
+    };
     out.push(signature);
     for inner in nested {
-        read_content_info(inner, files, depth + 1, out);
+        read_content_info(inner, file_digest, depth + 1, out);
     }
 }
 
@@ -189,7 +204,7 @@ fn read_content_info(
 /// found in the signer's unsigned attributes.
 fn read_signed_data<'a>(
     value: &'a [u8],
-    files: &FileDigests<'_, '_>,
+    file_digest: &dyn Fn(&str) -> Option<String>,
 ) -> Option<(Signature, Vec<&'a [u8]>)> {
     let mut fields = der::children(value);
     fields.next()?; // version
@@ -219,7 +234,7 @@ fn read_signed_data<'a>(
     let digest_alg =
         di.next().and_then(|alg| algorithm_oid(&alg)).map(|oid| digest_name(&oid).to_owned());
     let digest = di.next().filter(|t| t.tag == tag::OCTET_STRING).map(|t| hex(t.value));
-    let file_digest = digest_alg.as_deref().and_then(|alg| files.digest(alg));
+    let file_digest = digest_alg.as_deref().and_then(file_digest);
 
     let mut signature = Signature {
         digest_alg: digest_alg.clone(),

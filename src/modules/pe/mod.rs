@@ -28,6 +28,10 @@ mod signatures;
 mod value;
 mod version_info;
 
+pub(crate) use authenticode::{Signature as Authenticode, hash as hex_digest, signed_data};
+pub(crate) use signatures::Signature;
+pub(crate) use value::signature as signature_value;
+
 use crate::modules::schema::{FieldType, FormatModule};
 use crate::modules::{Module, ModuleData};
 use declaration::PeModule;

@@ -9,7 +9,7 @@ use crate::types::Type;
 
 schema! {
     /// An X.509 certificate of a signature.
-    pub(super) struct Certificate {
+    pub(crate) struct Certificate {
         /// The issuer's distinguished name, as OpenSSL prints it.
         issuer: Vec<u8>,
         /// The subject's distinguished name.
@@ -31,7 +31,7 @@ schema! {
     }
 
     /// The signer of an Authenticode signature.
-    pub(super) struct SignerInfo {
+    pub(crate) struct SignerInfo {
         program_name: Vec<u8>,
         more_info: Vec<u8>,
         digest: Vec<u8>,
@@ -41,7 +41,7 @@ schema! {
     }
 
     /// A countersignature of an Authenticode signature.
-    pub(super) struct Countersignature {
+    pub(crate) struct Countersignature {
         verified: bool,
         sign_time: i64,
         digest: Vec<u8>,
@@ -50,7 +50,7 @@ schema! {
     }
 
     /// An Authenticode signature; the certificate fields are the signer's.
-    pub(super) struct Signature {
+    pub(crate) struct Signature {
         subject: Vec<u8>,
         issuer: Vec<u8>,
         thumbprint: Vec<u8>,

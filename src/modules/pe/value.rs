@@ -241,7 +241,9 @@ fn certificate(c: &authenticode::Certificate) -> Certificate {
     }
 }
 
-fn signature(s: &authenticode::Signature) -> Signature {
+/// One Authenticode signature as `pe.signatures[i]` (and
+/// `msi.signatures[i]`) lays it out.
+pub(crate) fn signature(s: &authenticode::Signature) -> Signature {
     let certificates: Vec<Certificate> = s.certificates.iter().map(certificate).collect();
     let signer = s.signer_chain.first().map(certificate).unwrap_or_default();
     Signature {
