@@ -75,6 +75,20 @@ pub(crate) struct ScanPlan {
     /// conditions.
     #[serde(skip)]
     pub indicators: crate::attribution::indicators::IndicatorSet,
+    /// The rule of each searched pattern, by search slot, which the search
+    /// asks to skip the patterns of rules already decided. Not stored:
+    /// derived from `searched_ids` on load.
+    #[serde(skip)]
+    pub searched_rules: Vec<RuleId>,
+}
+
+impl ScanPlan {
+    /// Fills [`ScanPlan::searched_rules`] from `program`, whose pattern ids
+    /// `searched_ids` must index.
+    pub(crate) fn index_searched_rules(&mut self, program: &Program) {
+        self.searched_rules =
+            self.searched_ids.iter().map(|id| program.patterns[id.0 as usize].rule).collect();
+    }
 }
 
 /// A compiled, immutable rule set, made by [`crate::Compiler::build`].
@@ -114,9 +128,10 @@ impl Rules {
         regexes: Vec<Arc<meta::Regex>>,
         searched: Matcher,
         anchored: Matcher,
-        plan: ScanPlan,
+        mut plan: ScanPlan,
     ) -> Self {
         let regexes = regexes::ConditionRegexes::built(regexes, searched.limits().regex_size_limit);
+        plan.index_searched_rules(&program);
         Self { program, regexes, searched, anchored, plan }
     }
 
@@ -159,15 +174,19 @@ impl Rules {
         self.searched.scratch()
     }
 
-    /// The one search pass: the matches of every searched pattern in
-    /// `data`, at most `max_matches` per pattern.
+    /// The one search pass: the matches in `data` of the searched
+    /// patterns whose rule `wanted` says is still wanted (asked with a
+    /// rule id), at most `max_matches` per pattern.
     pub(crate) fn search(
         &self,
         data: &[u8],
         scratch: &mut Scratch,
         max_matches: usize,
+        wanted: &(dyn Fn(RuleId) -> bool + Sync),
     ) -> PatternMatches {
-        self.searched.find_all(data, scratch, max_matches)
+        let rules = &self.plan.searched_rules;
+        let wanted_slot = |slot: usize| rules.get(slot).is_none_or(|&rule| wanted(rule));
+        self.searched.find_all(data, scratch, max_matches, &wanted_slot)
     }
 
     /// The pattern searched in search slot `slot`.

@@ -77,6 +77,7 @@ pub(super) fn build_rules(
         guards: rule_guards(&program),
         plans,
         searched_ids,
+        searched_rules: Vec::new(),
     };
     Ok(Rules::from_parts(program, regexes, searched, anchored, plan))
 }

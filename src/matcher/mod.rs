@@ -105,6 +105,10 @@ pub const MAX_MATCHES_PER_PATTERN: usize = 1_000_000;
 /// `{ CC CC CC CC }` and `"    "` do not).
 pub const COMMON_ATOM_BYTES: [u8; 3] = [0x00, 0xFF, 0x90];
 
+/// Which patterns a scan wants found, asked with a pattern index; shared
+/// by the threads of a split search.
+pub type Wanted<'a> = dyn Fn(usize) -> bool + Sync + 'a;
+
 /// One pattern to compile: a pattern value with its modifiers, as written in
 /// a rule.
 #[derive(Debug, Clone, Copy)]
@@ -340,19 +344,33 @@ impl Matcher {
 
     /// Finds the matches of every pattern in `data` in one pass.
     pub fn scan(&self, data: &[u8], scratch: &mut Scratch) -> ScanMatches {
-        self.search.run(&self.forms, &self.limits, data, scratch, self.pattern_count())
+        self.scan_wanted(data, scratch, &|_| true)
     }
 
-    /// Finds the matches of every pattern in `data` in one pass, of which
-    /// at most `max_per_pattern` per pattern are read back (the matcher's
-    /// own [`MatcherLimits::max_matches_per_pattern`] caps the search).
+    /// Finds the matches in `data` of the patterns for which `wanted`
+    /// (asked with a pattern index) is true, in one pass. The others are
+    /// never verified: their atoms are still walked over, but cost no
+    /// more than that.
+    pub fn scan_wanted(
+        &self,
+        data: &[u8],
+        scratch: &mut Scratch,
+        wanted: &Wanted<'_>,
+    ) -> ScanMatches {
+        self.search.run(&self.forms, &self.limits, data, scratch, self.pattern_count(), wanted)
+    }
+
+    /// As [`Matcher::scan_wanted`], with at most `max_per_pattern` matches
+    /// per pattern read back (the matcher's own
+    /// [`MatcherLimits::max_matches_per_pattern`] caps the search).
     pub fn find_all(
         &self,
         data: &[u8],
         scratch: &mut Scratch,
         max_per_pattern: usize,
+        wanted: &Wanted<'_>,
     ) -> PatternMatches {
-        let found = self.scan(data, scratch);
+        let found = self.scan_wanted(data, scratch, wanted);
         let below_cap = max_per_pattern < self.limits.max_matches_per_pattern;
         PatternMatches::new(found, max_per_pattern, below_cap)
     }

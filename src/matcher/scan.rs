@@ -19,7 +19,7 @@ use super::deadline::{Budget, Deadline};
 use super::forms::Form;
 use super::profile::{Probe, SearchProfile, Unprobed};
 use super::verify::CacheSlot;
-use super::{Match, MatcherLimits, PatternError};
+use super::{Match, MatcherLimits, PatternError, Wanted};
 
 /// Where one atom sits: which form, how far after the form's start, which
 /// xor key it was made with.
@@ -130,12 +130,14 @@ impl Search {
         data: &[u8],
         scratch: &mut Scratch,
         pattern_count: usize,
+        wanted: &Wanted<'_>,
     ) -> ScanMatches {
         scratch.prepare(forms.len(), pattern_count);
         let mut profile = scratch.profile.take();
+        let pass = Pass { forms, data, wanted };
         let found = match &mut profile {
-            Some(profile) => self.run_probed(forms, limits, data, scratch, pattern_count, profile),
-            None => self.run_probed(forms, limits, data, scratch, pattern_count, &mut Unprobed),
+            Some(profile) => self.run_probed(&pass, limits, scratch, pattern_count, profile),
+            None => self.run_probed(&pass, limits, scratch, pattern_count, &mut Unprobed),
         };
         scratch.profile = profile;
         scratch.caches.trim(limits.scratch_cache_budget);
@@ -144,25 +146,24 @@ impl Search {
 
     fn run_probed<P: Probe + Send + Sync>(
         &self,
-        forms: &[Form],
+        pass: &Pass,
         limits: &MatcherLimits,
-        data: &[u8],
         scratch: &mut Scratch,
         pattern_count: usize,
         probe: &mut P,
     ) -> ScanMatches {
         let cap = limits.max_matches_per_pattern;
-        let chunk_len = scratch.chunking.and_then(|chunking| chunking.chunk_len_for(data.len()));
-        if let Some(chunk_len) = chunk_len {
-            return self.run_chunked(forms, data, scratch, (pattern_count, cap), chunk_len, probe);
+        let chunking = scratch.chunking;
+        if let Some(chunk_len) = chunking.and_then(|c| c.chunk_len_for(pass.data.len())) {
+            return self.run_chunked(pass, scratch, (pattern_count, cap), chunk_len, probe);
         }
         let started = probe.start();
         let budget = Budget::new(&scratch.deadline);
         let mut found = Collector::new(&mut scratch.counts, cap);
         let caches = &mut scratch.caches;
-        self.walk_atoms(forms, data, 0..data.len(), caches, &budget, &mut found, probe);
+        self.walk_atoms(pass, 0..pass.data.len(), caches, &budget, &mut found, probe);
         for &form in &self.unatomized {
-            self.search_alone(forms, form, data, caches, &budget, &mut found, probe);
+            self.search_alone(pass, form, caches, &budget, &mut found, probe);
         }
         scratch.stopped = budget.is_spent();
         probe.searched(started);
@@ -170,11 +171,9 @@ impl Search {
     }
 
     /// Verifies the forms of every atom that starts in `starts`.
-    #[allow(clippy::too_many_arguments)] // one pass's state, borrowed apart
     fn walk_atoms(
         &self,
-        forms: &[Form],
-        data: &[u8],
+        &Pass { forms, data, wanted }: &Pass,
         starts: Range<usize>,
         caches: &mut Caches,
         budget: &Budget,
@@ -192,7 +191,7 @@ impl Search {
                     continue;
                 }
                 let form = &forms[atom.form as usize];
-                if found.is_capped(form.pattern) {
+                if found.is_capped(form.pattern) || !wanted(form.pattern) {
                     continue;
                 }
                 caches.with(atom.form as usize, |slot| {
@@ -207,21 +206,19 @@ impl Search {
     }
 
     /// Searches the whole of `data` for form `index`, which has no atom.
-    #[allow(clippy::too_many_arguments)] // one pass's state, borrowed apart
     fn search_alone(
         &self,
-        forms: &[Form],
+        &Pass { forms, data, wanted }: &Pass,
         index: usize,
-        data: &[u8],
         caches: &mut Caches,
         budget: &Budget,
         found: &mut Collector,
         probe: &mut impl Probe,
     ) {
-        if budget.is_spent() {
+        let form = &forms[index];
+        if budget.is_spent() || !wanted(form.pattern) {
             return;
         }
-        let form = &forms[index];
         caches.with(index, |slot| {
             probe.verify(form.pattern, || {
                 form.everywhere(data, slot, budget, &mut |m| found.push(form.pattern, m));
@@ -245,8 +242,7 @@ impl Search {
     /// and all.
     fn run_chunked<P: Probe + Send + Sync>(
         &self,
-        forms: &[Form],
-        data: &[u8],
+        pass: &Pass,
         scratch: &mut Scratch,
         (pattern_count, cap): (usize, usize),
         chunk_len: usize,
@@ -264,6 +260,7 @@ impl Search {
             probe.searched(started);
             Piece { found: found.found, stopped: budget.is_spent(), probe }
         };
+        let (forms, data) = (pass.forms, pass.data);
         let chunks: Vec<Range<usize>> = (0..data.len())
             .step_by(chunk_len)
             .map(|start| start..data.len().min(start.saturating_add(chunk_len)))
@@ -276,7 +273,7 @@ impl Search {
                     .map_init(new_caches, |caches, starts| {
                         piece(&mut |budget, found, probe| {
                             let starts = starts.clone();
-                            self.walk_atoms(forms, data, starts, caches, budget, found, probe);
+                            self.walk_atoms(pass, starts, caches, budget, found, probe);
                         })
                     })
                     .collect()
@@ -286,7 +283,7 @@ impl Search {
                     .par_iter()
                     .map_init(new_caches, |caches, &form| {
                         piece(&mut |budget, found, probe| {
-                            self.search_alone(forms, form, data, caches, budget, found, probe);
+                            self.search_alone(pass, form, caches, budget, found, probe);
                         })
                     })
                     .collect()
@@ -306,6 +303,13 @@ impl Search {
     }
 }
 
+/// What one pass searches: the forms, the input, the patterns wanted.
+struct Pass<'a> {
+    forms: &'a [Form],
+    data: &'a [u8],
+    wanted: &'a Wanted<'a>,
+}
+
 /// What one piece of a chunked pass found, in the order it found it.
 struct Piece<P> {
     found: Vec<(usize, Match)>,
@@ -315,9 +319,10 @@ struct Piece<P> {
     probe: P,
 }
 
-/// When a search is split into chunks searched side by side (see
-/// [`Search::run_chunked`]): only for inputs large enough that the
-/// threads' start-up and the per-chunk caches are lost in the search.
+/// When a search is split into chunks searched side by side, each chunk
+/// reading the whole input and the chunks' matches merged in the order of
+/// a serial pass: only for inputs large enough that the threads' start-up
+/// and the per-chunk caches are lost in the search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunking {
     /// Inputs shorter than this are searched by one thread.

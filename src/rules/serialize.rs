@@ -171,6 +171,7 @@ impl Rules {
         }
         rules.check_tables().map_err(|what| CompiledError::Damaged(what.to_owned()))?;
         rules.plan.indicators = IndicatorSet::recognize(&rules.program);
+        rules.plan.index_searched_rules(&rules.program);
         rules.regexes = ConditionRegexes::deferred(
             rules.program.regexes.len(),
             rules.searched.limits().regex_size_limit,

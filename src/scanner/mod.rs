@@ -302,7 +302,19 @@ impl<'r> Scanner<'r> {
         };
         let searched = if !stopped && (undecided || self.strings_need_search(&decisions)) {
             self.stats.searches += 1;
-            let found = rules.search(data, &mut self.scratch, self.options.max_matches_per_pattern);
+            // Only the patterns of rules still undecided are verified (and
+            // of true rules whose strings are reported): a rule already
+            // false, most often because its file-type guard failed, needs
+            // no matches.
+            let print_strings = self.options.print_strings;
+            let verdicts = &decisions.verdicts;
+            let wanted = |rule: RuleId| match verdicts[rule.0 as usize] {
+                Verdict::Unknown => true,
+                Verdict::True => print_strings,
+                Verdict::False => false,
+            };
+            let max = self.options.max_matches_per_pattern;
+            let found = rules.search(data, &mut self.scratch, max, &wanted);
             // Matches cut short by the deadline would decide `not $a` and
             // `#a == 1` wrongly: they are dropped.
             stopped = self.scratch.stopped() || clock.check().is_err();
@@ -446,13 +458,17 @@ impl<'a, 'r> Decisions<'a, 'r> {
 
     /// Evaluates the rules still unknown, in id order. Returns whether a
     /// rule stayed undecided that can still match (no global rule of its
-    /// namespace is false so far), which makes the search necessary.
+    /// namespace is false so far), which makes the search necessary. Once
+    /// one has, the rules after it are only tested against their guards
+    /// (as cheap as a header read): those that fail are false, and the
+    /// search skips their patterns; the rest wait for the search.
     fn evaluate(
         &mut self,
         state: &ScanState<'a>,
         pass: Pass,
         mut costs: Option<&mut [ConditionCost]>,
     ) -> Result<bool, Stop> {
+        let mut undecided = false;
         for &id in self.order.iter() {
             let index = id.0 as usize;
             if self.verdicts[index] != Verdict::Unknown {
@@ -460,6 +476,9 @@ impl<'a, 'r> Decisions<'a, 'r> {
             }
             if state.fails_guard(id) || state.ruled_out(id) {
                 self.verdicts[index] = Verdict::False;
+                continue;
+            }
+            if undecided {
                 continue;
             }
             self.evaluated += 1;
@@ -482,15 +501,13 @@ impl<'a, 'r> Decisions<'a, 'r> {
                         .globals_of(id)
                         .iter()
                         .any(|g| self.verdicts[g.0 as usize] == Verdict::False);
-                    if !doomed {
-                        return Ok(true);
-                    }
+                    undecided |= !doomed;
                     Verdict::Unknown
                 }
                 Err(Stop::Timeout) => return Err(Stop::Timeout),
             };
         }
-        Ok(false)
+        Ok(undecided)
     }
 }
 
