@@ -625,9 +625,10 @@ impl<'a> Eval<'_, 'a> {
             Quantifier::Percent(p) => match self.eval_int(p)? {
                 None => return Ok(None),
                 Some(0) => Need::Zero,
-                Some(p) => Need::AtLeast(u64::try_from(p).map_or(u64::MAX, |p| {
-                    p.saturating_mul(total as u64).div_ceil(100)
-                })),
+                Some(p) => Need::AtLeast(
+                    u64::try_from(p)
+                        .map_or(u64::MAX, |p| p.saturating_mul(total as u64).div_ceil(100)),
+                ),
             },
         }))
     }
