@@ -90,15 +90,12 @@ class Gen:
             if self.loop_vars:
                 choices.append(lambda: r.choice(self.loop_vars))
             return r.choice(choices)()
-        kind = r.random()
-        if kind < 0.55:
-            op = r.choice(["+", "-", "*", "\\", "%", "&", "|", "^", "<<", ">>"])
-            return f"({self.int_(d - 1)} {op} {self.int_(d - 1)})"
-        if kind < 0.7:
-            return f"{r.choice(['-', '~'])}{self.int_(d - 1)}"
-        if kind < 0.85:
-            return f"{r.choice(READERS)}({self.int_(d - 1)})"
-        return f"{r.choice(READERS)}({self.small()})"
+        ops = ["+", "-", "*", "\\", "%", "&", "|", "^", "<<", ">>"]
+        binary = lambda: f"({self.int_(d - 1)} {r.choice(ops)} {self.int_(d - 1)})"
+        unary = lambda: f"{r.choice(['-', '~'])}{self.int_(d - 1)}"
+        read = lambda: f"{r.choice(READERS)}({r.choice([self.int_(d - 1), self.small()])})"
+        # Arithmetic first: half of the compound integers are binary.
+        return r.choice([binary, binary, unary, read])()
 
     def float_(self, d):
         r = self.r
@@ -157,20 +154,23 @@ class Gen:
         return r.choice(["any", "all", "none", "1", "2", "0", f"{r.randint(0, 100)}%",
                          f"{self.int_(1)}"])
 
+    def weighted(self, *options):
+        """Calls one of the (weight, make) options, chosen by weight."""
+        weights, makers = zip(*options)
+        return self.r.choices(makers, weights)[0]()
+
     def of(self, d):
         r = self.r
-        kind = r.random()
-        if kind < 0.2:
-            # `(... or false)`: a bare `$a` would make the tuple a pattern set.
-            bools = ", ".join(f"({self.bool_(d - 1)} or false)" for _ in range(r.randint(1, 3)))
-            return f"{self.quantifier(d)} of ({bools})"
-        if kind < 0.35:
-            return f"{self.quantifier(d)} of {self.pattern_set()} in ({self.int_(1)}..{self.int_(1)})"
-        if kind < 0.45:
-            return f"{self.quantifier(d)} of {self.pattern_set()} at {self.int_(1)}"
-        # Not a count that may be 0: YARA-X's `0 of` an unanchored pattern
-        # set depends on its pattern ids (docs/differences.md).
-        return f"{r.choice(['any', 'all', 'none', '1', '2', '50%'])} of {self.pattern_set()}"
+        # `(... or false)`: a bare `$a` would make the tuple a pattern set.
+        bools = lambda: ", ".join(f"({self.bool_(d - 1)} or false)" for _ in range(r.randint(1, 3)))
+        return self.weighted(
+            (20, lambda: f"{self.quantifier(d)} of ({bools()})"),
+            (15, lambda: f"{self.quantifier(d)} of {self.pattern_set()} in ({self.int_(1)}..{self.int_(1)})"),
+            (10, lambda: f"{self.quantifier(d)} of {self.pattern_set()} at {self.int_(1)}"),
+            # Not a count that may be 0: YARA-X's `0 of` an unanchored
+            # pattern set depends on its pattern ids (docs/differences.md).
+            (55, lambda: f"{r.choice(['any', 'all', 'none', '1', '2', '50%'])} of {self.pattern_set()}"),
+        )
 
     def for_int(self, d):
         r = self.r
