@@ -248,4 +248,19 @@ mod tests {
         assert_eq!(imports[0].functions[1].rva, 0x1204);
         assert!(standard(&pe).is_none());
     }
+
+    #[test]
+    fn thunks_past_the_largest_ordinal_and_unprintable_names_are_skipped() {
+        let mut data = delay_loading_pe();
+        put(&mut data, 0x504, 0x8001_0007); // no ordinal is that large
+        put(&mut data, 0x508, 0x40_1500); // a name with a control character
+        data[0x702..0x706].copy_from_slice(b"a\x07b\0");
+        put(&mut data, 0x50c, 0x8000_0009);
+        let pe = Headers::parse(&data).expect("a PE");
+        let imports = delayed(&pe).expect("a delay-load directory");
+        let found: Vec<_> =
+            imports[0].functions.iter().map(|f| (f.name.clone().unwrap(), f.rva)).collect();
+        // Skipped thunks keep their slots: the last one is the fourth.
+        assert_eq!(found, [("Delayed".to_owned(), 0x1200), ("ord9".to_owned(), 0x120c)]);
+    }
 }

@@ -175,3 +175,39 @@ fn resource_id(section: &[u8], name_or_id: u32) -> ResourceId {
         .and_then(|chars| bytes_at(section, at + 2, usize::from(chars) * 2))
         .map_or(ResourceId::Unknown, |name| ResourceId::Name(name.to_vec()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implausible_data_entries_are_not_resources() {
+        let mut section = vec![0u8; 48];
+        let entry = |section: &mut [u8], rva: u32, length: u32| {
+            section[16..20].copy_from_slice(&rva.to_le_bytes());
+            section[20..24].copy_from_slice(&length.to_le_bytes());
+        };
+        entry(&mut section, 0x1000, 5);
+        assert!(Leaf::parse(&section, 16).is_some());
+        // A sound subdirectory read as a data entry: zero RVA.
+        entry(&mut section, 0, 5);
+        assert!(Leaf::parse(&section, 16).is_none());
+        entry(&mut section, 0x1000, 0);
+        assert!(Leaf::parse(&section, 16).is_none());
+        entry(&mut section, 0x1000, MAX_LENGTH);
+        assert!(Leaf::parse(&section, 16).is_none());
+        // Not 16 bytes left.
+        assert!(Leaf::parse(&section, 40).is_none());
+    }
+
+    #[test]
+    fn names_of_a_thousand_units_are_unreadable() {
+        let mut section = vec![0u8; 2 + 2 * 1000];
+        section[..2].copy_from_slice(&999u16.to_le_bytes());
+        assert!(
+            matches!(resource_id(&section, 0x8000_0000), ResourceId::Name(n) if n.len() == 1998)
+        );
+        section[..2].copy_from_slice(&1000u16.to_le_bytes());
+        assert_eq!(resource_id(&section, 0x8000_0000), ResourceId::Unknown);
+    }
+}
