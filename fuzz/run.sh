@@ -2,6 +2,8 @@
 # Runs fuzz targets one after another, each until 10^6 executions or
 # SECONDS seconds, whichever comes first, with libFuzzer's RSS and
 # per-input time limits. The corpus and crash artifacts stay outside git.
+# The differential target against YARA-X is a script of its own:
+# scripts/differential_conditions.py --seconds SECONDS.
 #
 # Usage: fuzz/run.sh SECONDS [TARGET...]      (default: every target)
 # Environment: FUZZ_CORPUS (default /tmp/spoor-fuzz/corpus), FUZZ_LOGS

@@ -6,6 +6,8 @@
 //! deadline, archive limits below the defaults) so that anything slow or
 //! large that libFuzzer reports is a real bug, not a generous limit.
 
+pub mod lsp;
+
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};

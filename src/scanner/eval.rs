@@ -249,6 +249,12 @@ impl Need {
     }
 }
 
+/// Members of one set left unknown (waiting for the pattern search) after
+/// which the set stops trying to decide without the search: a loop over a
+/// huge range whose body needs patterns would otherwise run in full before
+/// the search, to be run again after it.
+const MAX_UNKNOWN_MEMBERS: u64 = 1024;
+
 /// Counts the members of a set that hold, as they are evaluated.
 struct Tally {
     need: Need,
@@ -275,7 +281,10 @@ impl Tally {
         }
         self.seen += 1;
         let pending = self.total.saturating_sub(self.seen);
-        Ok(self.need.decide(self.total, self.yes, self.unknown + pending))
+        match self.need.decide(self.total, self.yes, self.unknown + pending) {
+            None if self.unknown > MAX_UNKNOWN_MEMBERS => Err(Stop::NeedsPatterns),
+            decided => Ok(decided),
+        }
     }
 
     fn finish(&self) -> Result<bool, Stop> {
@@ -605,18 +614,21 @@ impl<'a> Eval<'_, 'a> {
             Quantifier::All => Need::All,
             Quantifier::Any => Need::AtLeast(1),
             Quantifier::None => Need::Zero,
+            // A count or percentage computed at run time can be negative:
+            // YARA-X makes such a set false whatever its members, as a
+            // count no set reaches.
             Quantifier::Count(n) => match self.eval_int(n)? {
                 None => return Ok(None),
-                Some(n) => {
-                    u64::try_from(n).ok().filter(|&n| n > 0).map_or(Need::Zero, Need::AtLeast)
-                }
+                Some(0) => Need::Zero,
+                Some(n) => Need::AtLeast(u64::try_from(n).unwrap_or(u64::MAX)),
             },
             Quantifier::Percent(p) => match self.eval_int(p)? {
                 None => return Ok(None),
-                Some(p) => match u64::try_from(p).ok().filter(|&p| p > 0) {
-                    None => Need::Zero,
-                    Some(p) => Need::AtLeast((p.saturating_mul(total as u64)).div_ceil(100)),
-                },
+                Some(0) => Need::Zero,
+                Some(p) => Need::AtLeast(
+                    u64::try_from(p)
+                        .map_or(u64::MAX, |p| p.saturating_mul(total as u64).div_ceil(100)),
+                ),
             },
         }))
     }
@@ -630,12 +642,15 @@ impl<'a> Eval<'_, 'a> {
         let Some(need) = self.need(quantifier, patterns.len())? else {
             return Ok(Val::Undef);
         };
-        let Some(place) = self.place(anchor.as_ref())? else {
-            return Ok(Val::Undef);
-        };
+        // YARA-X evaluates the bounds per member, and a member whose
+        // bounds are undefined does not hold: the set is not undefined.
+        let place = self.place(anchor.as_ref())?;
         let mut tally = Tally::new(need, patterns.len() as u64);
         for pattern in patterns {
-            let holds = self.st.matches_of(*pattern).map(|m| place.holds(m));
+            let holds = match place {
+                Some(place) => self.st.matches_of(*pattern).map(|m| place.holds(m)),
+                None => Ok(false),
+            };
             if let Some(result) = tally.add(holds)? {
                 return Ok(Val::Bool(result));
             }

@@ -53,7 +53,9 @@ struct Descriptor {
 
 /// Standard imports; `None` without an import directory.
 pub(super) fn standard(pe: &Headers<'_>) -> Option<Vec<Import>> {
-    let (entry, table) = pe.dir_entry_data(DIRECTORY_IMPORT, true)?;
+    // The descriptors run until an empty one, past the size the directory
+    // declares if need be, as YARA-X reads them (delay-load ones do not).
+    let (entry, table) = pe.dir_entry_data(DIRECTORY_IMPORT, false)?;
     if entry.rva == 0 {
         return None;
     }
@@ -89,8 +91,10 @@ fn read_imports(pe: &Headers<'_>, descriptors: impl Iterator<Item = Descriptor>)
     let is_32 = pe.is_32bit();
     let mut budget = MAX_FUNCTIONS;
     let mut imports = Vec::new();
-    let descriptors =
-        descriptors.take(MAX_DESCRIPTORS).take_while(|d| d.address_table != 0 || d.name_table != 0);
+    // The table ends at a descriptor without a name or without tables.
+    let descriptors = descriptors
+        .take(MAX_DESCRIPTORS)
+        .take_while(|d| d.name != 0 && (d.address_table != 0 || d.name_table != 0));
     for mut d in descriptors {
         if budget == 0 {
             break;
@@ -118,7 +122,12 @@ fn read_imports(pe: &Headers<'_>, descriptors: impl Iterator<Item = Descriptor>)
             let slot = u32::try_from(i * width).unwrap_or(u32::MAX);
             let mut function =
                 Function { name: None, ordinal: None, rva: d.address_table.saturating_add(slot) };
-            let by_ordinal_bit = if is_32 { 1 << 31 } else { 1 << 63 };
+            let by_ordinal_bit: u64 = if is_32 { 1 << 31 } else { 1 << 63 };
+            // Above an ordinal import of 65535 no thunk is valid: YARA-X
+            // skips it, its slot still counting for the next ones' RVAs.
+            if thunk > by_ordinal_bit | 0xffff {
+                continue;
+            }
             if thunk & by_ordinal_bit != 0 {
                 let ordinal = (thunk & 0xffff) as u16;
                 function.ordinal = Some(ordinal);
@@ -156,7 +165,9 @@ fn hint_name_at(pe: &Headers<'_>, rva: u32) -> Option<String> {
     let data = pe.data_at_rva(rva)?;
     u16_le(data, 0)?;
     let name = until_nul(&data[2..]);
-    if name.is_empty() {
+    // Printable ASCII without spaces, as YARA-X requires: anything else is
+    // a thunk pointing at unrelated bytes of a damaged file.
+    if name.is_empty() || !name.iter().all(u8::is_ascii_graphic) {
         return None;
     }
     String::from_utf8(name.to_vec()).ok()
@@ -178,7 +189,8 @@ pub(super) fn str_at_rva(pe: &Headers<'_>, rva: u32) -> Option<String> {
 /// forbids in file names (YARA-X rejects such names).
 pub(super) fn dll_name_at(pe: &Headers<'_>, rva: u32) -> Option<String> {
     let name = str_at_rva(pe, rva)?;
-    let forbidden = |c: char| matches!(c, ' ' | '"' | '*' | '<' | '>' | '?' | '|');
+    let forbidden =
+        |c: char| c.is_ascii_control() || matches!(c, ' ' | '"' | '*' | '<' | '>' | '?' | '|');
     (!name.contains(forbidden)).then_some(name)
 }
 
@@ -235,5 +247,20 @@ mod tests {
         assert_eq!(names, ["Delayed", "ord7"]);
         assert_eq!(imports[0].functions[1].rva, 0x1204);
         assert!(standard(&pe).is_none());
+    }
+
+    #[test]
+    fn thunks_past_the_largest_ordinal_and_unprintable_names_are_skipped() {
+        let mut data = delay_loading_pe();
+        put(&mut data, 0x504, 0x8001_0007); // no ordinal is that large
+        put(&mut data, 0x508, 0x40_1500); // a name with a control character
+        data[0x702..0x706].copy_from_slice(b"a\x07b\0");
+        put(&mut data, 0x50c, 0x8000_0009);
+        let pe = Headers::parse(&data).expect("a PE");
+        let imports = delayed(&pe).expect("a delay-load directory");
+        let found: Vec<_> =
+            imports[0].functions.iter().map(|f| (f.name.clone().unwrap(), f.rva)).collect();
+        // Skipped thunks keep their slots: the last one is the fourth.
+        assert_eq!(found, [("Delayed".to_owned(), 0x1200), ("ord9".to_owned(), 0x120c)]);
     }
 }
