@@ -1,6 +1,6 @@
 //! Reading compound files ([MS-CFB]), the container of OLE documents
 //! (`.doc`, `.xls`, `.msi`, HWP 5 documents, VBA projects), shared by the
-//! `olecf` and `vba` modules.
+//! `olecf`, `vba` and `msi` modules. It knows nothing of any of them.
 //!
 //! A compound file is a small file system: a header, then sectors of 512
 //! (version 3) or 4,096 (version 4) bytes. The FAT chains sectors into
@@ -8,12 +8,18 @@
 //! entries in the header, more in DIFAT sectors). A directory stream holds
 //! 128-byte entries, storages and streams, each a node of a red-black tree
 //! of siblings hanging off its parent storage's `child`. Streams shorter
-//! than 4,096 bytes live in the mini stream (the root entry's data), in
-//! 64-byte mini sectors chained by the mini FAT.
+//! than the header's cut-off (4,096 bytes in every sound file) live in the
+//! mini stream (the root entry's data), in 64-byte mini sectors chained by
+//! the mini FAT.
 //!
 //! Everything here is bounded by the input: a chain stops at the first
 //! sector outside the file and never runs longer than the file has
 //! sectors, so cycles and lying sizes cost at most one pass over the file.
+//! The chains read once when opening (the directory, the mini FAT, the
+//! mini stream) also stop at a sector met before, the DIFAT is read no
+//! further than the FAT the file's size needs, and the mini stream ends
+//! where the root entry's size says, so that a stream cannot read the
+//! sectors of the mini stream's chain that lie past it.
 
 use crate::modules::binary::{u16_le, u32_le, u64_le};
 
@@ -33,8 +39,6 @@ const NO_STREAM: u32 = 0xFFFF_FFFF;
 const ENTRY_SIZE: usize = 128;
 /// Size of a mini sector.
 const MINI_SECTOR_SIZE: usize = 64;
-/// Streams shorter than this live in the mini stream.
-const MINI_STREAM_CUTOFF: u64 = 4096;
 /// DIFAT entries in the header.
 const HEADER_DIFAT_ENTRIES: usize = 109;
 
@@ -51,9 +55,15 @@ pub(crate) enum EntryType {
 pub(crate) struct Entry {
     /// Index in the directory (the entry's stream id).
     pub id: u32,
-    /// The name, decoded from UTF-16 up to its terminator.
+    /// The name, decoded from UTF-16 up to its terminator; an unpaired
+    /// surrogate becomes U+FFFD.
     pub name: String,
+    /// The name as stored: its UTF-16 units up to the terminator. Formats
+    /// that order or pack names by their units (MSI) read these.
+    pub units: Vec<u16>,
     pub kind: EntryType,
+    /// The class id of a storage (all zeros in streams).
+    pub clsid: [u8; 16],
     pub left: u32,
     pub right: u32,
     pub child: u32,
@@ -75,6 +85,12 @@ pub(crate) struct CompoundFile<'a> {
     mini_fat_sectors: Vec<u32>,
     /// The root entry's sectors: the mini stream.
     mini_stream_sectors: Vec<u32>,
+    /// The mini stream's length: the root entry's size.
+    mini_stream_size: u64,
+    /// Streams shorter than this live in the mini stream. The header
+    /// says, as olefile and libgsf (msitools) read it; [MS-CFB] requires
+    /// 4,096.
+    mini_cutoff: u64,
     /// Entries in use (storages, streams, the root), in directory order.
     pub entries: Vec<Entry>,
 }
@@ -96,6 +112,8 @@ impl<'a> CompoundFile<'a> {
             fat_sectors: Vec::new(),
             mini_fat_sectors: Vec::new(),
             mini_stream_sectors: Vec::new(),
+            mini_stream_size: 0,
+            mini_cutoff: u64::from(u32_le(data, 56)?),
             entries: Vec::new(),
         };
         file.fat_sectors = file.difat(u32_le(data, 68)?);
@@ -103,10 +121,17 @@ impl<'a> CompoundFile<'a> {
         (first_directory < sectors).then_some(())?;
         file.mini_fat_sectors = file.chain(u32_le(data, 60)?);
         file.entries = file.directory(first_directory);
-        if let Some(root) = file.entries.iter().find(|e| e.kind == EntryType::Root) {
-            file.mini_stream_sectors = file.chain(root.start);
+        if let Some(&Entry { start, size, .. }) = file.root() {
+            file.mini_stream_sectors = file.chain(start);
+            file.mini_stream_size = size;
         }
         Some(file)
+    }
+
+    /// The root storage: entry 0, when it is one. Its data is the mini
+    /// stream; a root entry elsewhere is damage and is not used.
+    pub(crate) fn root(&self) -> Option<&Entry> {
+        self.by_id(0).filter(|e| e.kind == EntryType::Root)
     }
 
     fn sector_size(&self) -> usize {
@@ -201,7 +226,9 @@ impl<'a> CompoundFile<'a> {
         Some(Entry {
             id,
             name: String::from_utf16_lossy(&units),
+            units,
             kind,
+            clsid: raw[80..96].try_into().ok()?,
             left: u32_le(raw, 68)?,
             right: u32_le(raw, 72)?,
             child: u32_le(raw, 76)?,
@@ -215,10 +242,11 @@ impl<'a> CompoundFile<'a> {
         self.entries.binary_search_by_key(&id, |e| e.id).ok().map(|i| &self.entries[i])
     }
 
-    /// The entries directly inside `storage`: the tree of siblings under its
-    /// `child`, each entry visited once however the links loop.
+    /// The entries directly inside `storage`, in directory order: the tree
+    /// of siblings under its `child`, each entry visited once however the
+    /// links loop, and never `storage` itself nor the root.
     pub(crate) fn children(&self, storage: &Entry) -> Vec<&Entry> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::HashSet::from([storage.id, 0]);
         let mut pending = vec![storage.child];
         let mut children = Vec::new();
         while let Some(id) = pending.pop() {
@@ -239,11 +267,12 @@ impl<'a> CompoundFile<'a> {
         self.children(storage).into_iter().find(|e| e.name.eq_ignore_ascii_case(name))
     }
 
-    /// The data of `entry`, at most `limit` bytes of it. A chain shorter
-    /// than the size gives what it holds.
+    /// The data of `entry`, at most `limit` bytes of it (`usize::MAX`: the
+    /// whole stream, which the file's sector count still bounds). A chain
+    /// shorter than the size gives what it holds.
     pub(crate) fn read(&self, entry: &Entry, limit: usize) -> Vec<u8> {
         let size = usize::try_from(entry.size).unwrap_or(usize::MAX).min(limit);
-        if entry.size < MINI_STREAM_CUTOFF && entry.kind != EntryType::Root {
+        if entry.size < self.mini_cutoff && entry.kind != EntryType::Root {
             return self.read_mini(entry.start, size);
         }
         let mut data = Vec::new();
@@ -261,10 +290,13 @@ impl<'a> CompoundFile<'a> {
         data
     }
 
-    /// `size` bytes of the mini stream chain from mini sector `start`.
+    /// `size` bytes of the mini stream chain from mini sector `start`,
+    /// within the root entry's size.
     fn read_mini(&self, start: u32, size: usize) -> Vec<u8> {
         let per_sector = self.sector_size() / MINI_SECTOR_SIZE;
-        let mini_sectors = self.mini_stream_sectors.len() * per_sector;
+        let stored = usize::try_from(self.mini_stream_size).unwrap_or(usize::MAX);
+        let mini_sectors =
+            (self.mini_stream_sectors.len() * per_sector).min(stored.div_ceil(MINI_SECTOR_SIZE));
         let mut data = Vec::new();
         let mut current = start as usize;
         let mut steps = 0;
@@ -273,7 +305,8 @@ impl<'a> CompoundFile<'a> {
             let sector = self.mini_stream_sectors[current / per_sector];
             let Some(bytes) = self.sector(sector) else { break };
             let offset = (current % per_sector) * MINI_SECTOR_SIZE;
-            let chunk = &bytes[offset..offset + MINI_SECTOR_SIZE];
+            let in_stream = MINI_SECTOR_SIZE.min(stored - current * MINI_SECTOR_SIZE);
+            let chunk = &bytes[offset..offset + in_stream];
             data.extend_from_slice(&chunk[..chunk.len().min(size - data.len())]);
             match self.next_mini_sector(current) {
                 Some(next) => current = next as usize,
@@ -292,18 +325,24 @@ impl<'a> CompoundFile<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A version 3 file: header, the FAT in sector 0, the directory in
-    /// sector 1, then `streams` each in its own regular sector chain.
-    fn file(entries: &[(&str, u8, u32, u64, u32)], sectors: &[&[u8]], fat: &[u32]) -> Vec<u8> {
+    /// sector 1 (up to four entries: name, type, child, size, start), then
+    /// `sectors`, chained by `fat`.
+    pub(crate) fn file(
+        entries: &[(&str, u8, u32, u64, u32)],
+        sectors: &[&[u8]],
+        fat: &[u32],
+    ) -> Vec<u8> {
         let mut data = vec![0u8; 512];
         data[..8].copy_from_slice(&SIGNATURE);
         data[26..28].copy_from_slice(&3u16.to_le_bytes());
         data[28..30].copy_from_slice(&0xFFFEu16.to_le_bytes());
         data[30..32].copy_from_slice(&9u16.to_le_bytes());
         data[48..52].copy_from_slice(&1u32.to_le_bytes());
+        data[56..60].copy_from_slice(&4096u32.to_le_bytes());
         data[60..64].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
         data[68..72].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
         for i in 0..HEADER_DIFAT_ENTRIES {
@@ -337,7 +376,7 @@ mod tests {
         data
     }
 
-    const END: u32 = 0xFFFF_FFFE;
+    pub(crate) const END: u32 = 0xFFFF_FFFE;
 
     #[test]
     fn entries_and_regular_streams_are_read() {
@@ -371,6 +410,43 @@ mod tests {
         // The entry's child points to itself too.
         assert_eq!(file.children(&file.entries[0]).len(), 1);
         assert_eq!(file.read(&file.entries[1], usize::MAX).len(), 512 * 3);
+    }
+
+    #[test]
+    fn small_streams_are_read_from_the_mini_stream_within_the_root_size() {
+        // Sector 2 holds the mini stream, whose root entry claims two mini
+        // sectors; sector 3 is the mini FAT: 0 -> 1 -> end, 2 -> end.
+        let mini: Vec<u8> = (0..8).flat_map(|v| [v; 64]).collect();
+        let mini_fat: Vec<u8> = [1, END, END].iter().flat_map(|v: &u32| v.to_le_bytes()).collect();
+        let mut data = file(
+            &[("Root Entry", 5, 1, 128, 2), ("Small", 2, NO_STREAM, 100, 0), ("Past", 2, 1, 64, 2)],
+            &[&mini, &mini_fat],
+            &[0xFFFF_FFFD, END, END, END],
+        );
+        data[60..64].copy_from_slice(&3u32.to_le_bytes());
+        data[512 + 512 + 128 + 80] = 0xC1;
+        let file = CompoundFile::open(&data).expect("a compound file");
+        let small = file.read(&file.entries[1], usize::MAX);
+        assert_eq!((small.len(), small[63], small[64]), (100, 0, 1));
+        assert_eq!(file.entries[1].clsid[0], 0xC1);
+        // Mini sector 2 lies in the mini stream's sector, past its size.
+        assert!(file.read(&file.entries[2], usize::MAX).is_empty());
+    }
+
+    #[test]
+    fn children_leave_out_their_storage_and_the_root() {
+        // The root's child links back to the root, and the storage's child
+        // is itself.
+        let mut data = file(
+            &[("Root Entry", 5, 1, 0, END), ("Storage", 1, 1, 0, END)],
+            &[],
+            &[0xFFFF_FFFD, END],
+        );
+        data[512 + 512 + 128 + 68..][..4].copy_from_slice(&0u32.to_le_bytes());
+        let file = CompoundFile::open(&data).expect("a compound file");
+        let root = file.root().expect("entry 0 is the root");
+        assert_eq!(file.children(root).len(), 1);
+        assert!(file.children(&file.entries[1]).is_empty());
     }
 
     #[test]

@@ -3,13 +3,12 @@
 //! its tables (with the `Property` table as a dictionary) and its other
 //! streams.
 //!
-//! An MSI is a compound file ([`cfb`], a reader meant to serve other
-//! compound-file formats too) whose root holds packed-name streams
+//! An MSI is a compound file (read by `src/modules/cfb.rs`, the reader the
+//! `olecf` and `vba` modules share) whose root holds packed-name streams
 //! (`names.rs`): the string pool and one stream per table (`database.rs`),
 //! `\x05SummaryInformation` (`summary.rs`), cabinets and binaries, and the
 //! signature (`signature.rs`).
 
-pub mod cfb;
 mod database;
 mod declaration;
 mod names;
@@ -18,10 +17,10 @@ mod summary;
 
 use std::collections::BTreeMap;
 
+use crate::modules::cfb::{CompoundFile, Entry, EntryType};
 use crate::modules::pe;
 use crate::modules::schema::{FieldType, FormatModule, count, int, text};
 use crate::modules::{Module, ModuleData};
-use cfb::{Cfb, EntryKind};
 use database::{Cell, Column, Reader, StringPool};
 use declaration::{MsiColumn, MsiModule, MsiStream, MsiTable, SummaryInformation};
 use summary::Property;
@@ -32,10 +31,12 @@ pub(crate) static MSI: &dyn Module = &FormatModule::<MsiModule>::new("msi", pars
 /// The column type bit of primary keys.
 const TYPE_KEY: u16 = 0x2000;
 
-/// The module's data for one input.
+/// The module's data for one input: a compound file whose entry 0 is its
+/// root, or nothing.
 fn parse_module(data: &[u8]) -> ModuleData {
-    let root = match Cfb::parse(data) {
-        Some(cfb) => build(&cfb, data.len()),
+    let file = CompoundFile::open(data);
+    let root = match file.as_ref().and_then(|file| Some((file, file.root()?))) {
+        Some((file, root)) => build(file, root, data.len()),
         None => MsiModule {
             is_signed: Some(false),
             signatures: Some(Vec::new()),
@@ -46,8 +47,8 @@ fn parse_module(data: &[u8]) -> ModuleData {
     ModuleData { value: root.into_value(), native: None }
 }
 
-fn build(cfb: &Cfb<'_>, size: usize) -> MsiModule {
-    let signatures = signature::signatures(cfb, size);
+fn build(file: &CompoundFile<'_>, root_entry: &Entry, size: usize) -> MsiModule {
+    let signatures = signature::signatures(file, root_entry, size);
     let mut root = MsiModule {
         is_signed: Some(!signatures.is_empty()),
         signatures: Some(signatures.iter().map(pe::signature_value).collect()),
@@ -55,22 +56,22 @@ fn build(cfb: &Cfb<'_>, size: usize) -> MsiModule {
         ..MsiModule::default()
     };
     // The root's streams by unpacked name.
-    let streams: BTreeMap<String, usize> = cfb
-        .children(Cfb::root())
+    let streams: BTreeMap<String, &Entry> = file
+        .children(root_entry)
         .into_iter()
-        .filter(|&id| cfb.entries()[id].kind == EntryKind::Stream)
-        .map(|id| (names::decode(&cfb.entries()[id].name), id))
+        .filter(|e| e.kind == EntryType::Stream)
+        .map(|e| (names::decode(&e.units), e))
         .collect();
-    let read = |name: &str| streams.get(name).and_then(|&id| cfb.read(id));
+    let read = |name: &str| streams.get(name).map(|e| file.read(e, usize::MAX));
     if let Some(summary) = read("\u{5}SummaryInformation") {
         root.summary = Some(summary_information(&summary::parse(&summary)));
     }
     let others: Vec<MsiStream> = streams
         .iter()
         .filter(|(name, _)| !name.starts_with('!'))
-        .map(|(name, &id)| MsiStream {
+        .map(|(name, e)| MsiStream {
             name: text(name),
-            size: int(cfb.entries()[id].size.min(i64::MAX as u64) as i64),
+            size: int(e.size.min(i64::MAX as u64) as i64),
         })
         .collect();
     root.number_of_streams = count(others.len());
