@@ -43,8 +43,10 @@ impl ReaderWatch {
             .spawn(move || {
                 while !thread_done.load(Ordering::Relaxed) {
                     if reader_left(fd) {
-                        thread_gone.store(true, Ordering::Relaxed);
-                        cancel.store(true, Ordering::Relaxed);
+                        // Gone before cancelled: a report of a file the
+                        // cancel cut short always finds the reader gone.
+                        thread_gone.store(true, Ordering::SeqCst);
+                        cancel.store(true, Ordering::SeqCst);
                         return;
                     }
                 }
@@ -55,7 +57,7 @@ impl ReaderWatch {
 
     /// Whether the reader left while the scan ran.
     pub(super) fn reader_left(&self) -> bool {
-        self.gone.load(Ordering::Relaxed)
+        self.gone.load(Ordering::SeqCst)
     }
 }
 

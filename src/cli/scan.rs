@@ -230,6 +230,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     let (out, finisher) = destination.split();
     let printer = printer(args, out, baseline.clone());
     let profile = args.profiling.then(Arc::default);
+    let watch = args.output.is_none().then(|| ReaderWatch::start(Arc::clone(&cancel))).flatten();
     let job = Job {
         args,
         actor: actor.as_deref(),
@@ -239,12 +240,10 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         baseline: baseline.as_ref(),
         profile: profile.as_ref(),
         module_inputs: &module_inputs,
+        watch: watch.as_ref(),
     };
-    let watch = args.output.is_none().then(|| ReaderWatch::start(Arc::clone(&cancel))).flatten();
-    let (status, mut end) = job.scan_all(roots, filter, printer);
-    if watch.is_some_and(|watch| watch.reader_left()) && matches!(end, End::Interrupted) {
-        end = End::OutputClosed;
-    }
+    let (status, end) = job.scan_all(roots, filter, printer);
+    drop(watch);
     if let Some(profile) = profile {
         let profile = profile.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         print_profile(&profile.report(&rules, PROFILE_LINES));
@@ -408,6 +407,8 @@ struct Job<'a> {
     profile: Option<&'a Arc<Mutex<Profile>>>,
     /// `--module-data`, decoded.
     module_inputs: &'a ModuleInputs,
+    /// What notices a reader of standard output that left.
+    watch: Option<&'a ReaderWatch>,
 }
 
 impl Job<'_> {
@@ -517,6 +518,12 @@ impl Job<'_> {
                     }
                     Err(mpsc::TryRecvError::Disconnected) => break,
                 };
+                // Files cut short because the reader left are no loss to
+                // it: they are not counted, as after a failed write.
+                if self.watch.is_some_and(ReaderWatch::reader_left) {
+                    end = End::OutputClosed;
+                    break;
+                }
                 report.attribution = attribution::attribute(report.matches(), profiles);
                 if let Some(actor) = self.actor {
                     attribution::retain_actor(&mut report, actor);

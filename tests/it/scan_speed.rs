@@ -125,8 +125,8 @@ fn a_reader_that_leaves_stops_a_long_scan_at_once() {
     let output = wait_within(child, HANG);
     let stopped = closed.elapsed();
     assert!(stopped < Duration::from_secs(2), "ran {stopped:?} after the reader left");
-    // The files cut short are lost (2); a match was seen, so never 0.
-    assert!(matches!(output.status.code(), Some(1 | 2)), "{output:?}");
+    // The files the reader's leaving cut short are no loss to it.
+    assert_eq!(output.status.code(), Some(1), "a match was seen: {output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("error: interrupted"), "a closed reader is no interrupt: {stderr}");
 }
