@@ -541,7 +541,10 @@ impl Job<'_> {
         });
         progress.finish();
         if matches!(end, End::Done) && stopped() {
-            end = End::Interrupted;
+            // Cancelled after the last report: by a reader that left, or
+            // by an interrupt.
+            let reader_left = self.watch.is_some_and(ReaderWatch::reader_left);
+            end = if reader_left { End::OutputClosed } else { End::Interrupted };
         }
         if matches!(end, End::Done | End::Interrupted) {
             summary.seconds = started.elapsed().as_secs_f64();
