@@ -502,21 +502,19 @@ impl Job<'_> {
                 end = End::OutputFailed(io::Error::other(format!("cannot start a thread: {e}")));
                 return;
             }
+            // A failed write ends the run: the workers stop too.
+            let write_failed = |e: io::Error| {
+                cancel.store(true, Ordering::Relaxed);
+                End::of_write_error(e)
+            };
             loop {
-                let mut report = match receiver.try_recv() {
-                    Ok(report) => report,
-                    Err(mpsc::TryRecvError::Empty) => {
-                        if let Err(e) = printer.flush() {
-                            cancel.store(true, Ordering::Relaxed);
-                            end = End::of_write_error(e);
-                            break;
-                        }
-                        match receiver.recv() {
-                            Ok(report) => report,
-                            Err(mpsc::RecvError) => break,
-                        }
+                let mut report = match next_report(&receiver, printer.as_mut()) {
+                    Ok(Some(report)) => report,
+                    Ok(None) => break,
+                    Err(e) => {
+                        end = write_failed(e);
+                        break;
                     }
-                    Err(mpsc::TryRecvError::Disconnected) => break,
                 };
                 // Files cut short because the reader left are no loss to
                 // it: they are not counted, as after a failed write.
@@ -533,8 +531,7 @@ impl Job<'_> {
                 summary.add(&report);
                 summary.actors.add(&report.attribution, profiles);
                 if let Err(e) = printer.file(&report) {
-                    cancel.store(true, Ordering::Relaxed);
-                    end = End::of_write_error(e);
+                    end = write_failed(e);
                     break;
                 }
             }
@@ -554,6 +551,22 @@ impl Job<'_> {
             }
         }
         (status, end)
+    }
+}
+
+/// The next report, the printer flushed first when none is waiting (see
+/// [`output::Printer::flush`]); `None` once every worker is done.
+fn next_report(
+    receiver: &mpsc::Receiver<FileReport>,
+    printer: &mut dyn output::Printer,
+) -> io::Result<Option<FileReport>> {
+    match receiver.try_recv() {
+        Ok(report) => Ok(Some(report)),
+        Err(mpsc::TryRecvError::Disconnected) => Ok(None),
+        Err(mpsc::TryRecvError::Empty) => {
+            printer.flush()?;
+            Ok(receiver.recv().ok())
+        }
     }
 }
 
