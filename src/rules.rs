@@ -184,9 +184,8 @@ impl Rules {
         max_matches: usize,
         wanted: &(dyn Fn(RuleId) -> bool + Sync),
     ) -> PatternMatches {
-        let rules = &self.plan.searched_rules;
-        let wanted_slot = |slot: usize| rules.get(slot).is_none_or(|&rule| wanted(rule));
-        self.searched.find_all(data, scratch, max_matches, &wanted_slot)
+        let by_rule = WantedByRule { rules: self, wanted };
+        self.searched.find_all(data, scratch, max_matches, &by_rule)
     }
 
     /// The pattern searched in search slot `slot`.
@@ -222,6 +221,37 @@ impl Rules {
     /// condition of `rule` to hold; `None` when nothing is known.
     pub(crate) fn required(&self, rule: RuleId) -> Option<&[u32]> {
         self.plan.required[rule.0 as usize].as_deref()
+    }
+}
+
+/// The searched patterns a scan wants, by the rules they belong to.
+struct WantedByRule<'a> {
+    rules: &'a Rules,
+    /// Whether a rule's patterns are wanted, asked with its id.
+    wanted: &'a (dyn Fn(RuleId) -> bool + Sync),
+}
+
+impl WantedByRule<'_> {
+    fn rule_of(&self, slot: usize) -> Option<RuleId> {
+        self.rules.plan.searched_rules.get(slot).copied()
+    }
+}
+
+impl crate::matcher::Wanted for WantedByRule<'_> {
+    fn wanted(&self, slot: usize) -> bool {
+        self.rule_of(slot).is_none_or(|rule| (self.wanted)(rule))
+    }
+
+    /// A rule none of whose required patterns (see
+    /// [`Rules::required`]) can match any more is false, as the scanner
+    /// will find after the search: its slow patterns are not searched.
+    fn still_wanted(&self, slot: usize, may_match: &dyn Fn(usize) -> bool) -> bool {
+        let Some(rule) = self.rule_of(slot) else { return true };
+        (self.wanted)(rule)
+            && self
+                .rules
+                .required(rule)
+                .is_none_or(|slots| slots.iter().any(|&slot| may_match(slot as usize)))
     }
 }
 

@@ -31,6 +31,13 @@ use crate::rules::{PatternPlan, Rules, ScanPlan};
 /// when it decides which rules to evaluate: a look at the search results.
 const SEARCHED_PATTERN_COST: u64 = 1;
 
+/// What learning whether a searched pattern without atoms matched costs:
+/// a search of the whole input by its own regex, which the search skips
+/// when the rule is ruled out by its other patterns (see
+/// [`crate::matcher::Wanted::still_wanted`]), so a requirement of other
+/// patterns is preferred.
+const SLOW_PATTERN_COST: u64 = 1 << 20;
+
 /// What learning whether an anchored pattern matched would cost: a match
 /// attempt of its own (for a regular expression, a lazy DFA built for
 /// it), which is better left to the condition, whose other operands may
@@ -73,7 +80,7 @@ pub(super) fn build_rules(
     let plan = ScanPlan {
         indicators: crate::attribution::indicators::IndicatorSet::recognize(&program),
         globals: globals_by_rule(&program.rules),
-        required: required_slots(&program, &plans),
+        required: required_slots(&program, &plans, &searched),
         guards: rule_guards(&program),
         plans,
         searched_ids,
@@ -86,8 +93,14 @@ pub(super) fn build_rules(
 /// (see [`rule_requirements`]). A requirement with an anchored pattern is
 /// dropped: the scanner reads the search results to rule a condition out,
 /// and leaves match attempts at one offset to the condition itself.
-fn required_slots(program: &Program, plans: &[PatternPlan]) -> Vec<Option<Box<[u32]>>> {
+fn required_slots(
+    program: &Program,
+    plans: &[PatternPlan],
+    searched: &Matcher,
+) -> Vec<Option<Box<[u32]>>> {
+    let slow = searched.slow_patterns();
     let cost = |p: PatternId| match plans[p.0 as usize] {
+        PatternPlan::Searched { slot } if slow.binary_search(&slot).is_ok() => SLOW_PATTERN_COST,
         PatternPlan::Searched { .. } => SEARCHED_PATTERN_COST,
         PatternPlan::Anchored { .. } => ANCHORED_PATTERN_COST,
     };

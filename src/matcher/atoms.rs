@@ -344,9 +344,9 @@ fn atoms_at(elements: &[Hir], start: usize, limit: usize) -> Option<Vec<Vec<u8>>
     set.iter().all(|atom| !atom.is_empty()).then_some(set)
 }
 
-/// The best atom set of a flattened regex: the index of the element it
-/// starts at and its atoms, or `None` when no set is good enough.
-pub(crate) fn regex_atoms(elements: &[Hir], limit: usize) -> Option<(usize, Vec<Vec<u8>>)> {
+/// The best atom set of a flattened regex: its score, the index of the
+/// element it starts at and its atoms.
+fn best_set(elements: &[Hir], limit: usize) -> Option<(i32, usize, Vec<Vec<u8>>)> {
     let mut best: Option<(i32, usize, Vec<Vec<u8>>)> = None;
     for start in 0..elements.len() {
         let Some(set) = atoms_at(elements, start, limit) else { continue };
@@ -355,7 +355,94 @@ pub(crate) fn regex_atoms(elements: &[Hir], limit: usize) -> Option<(usize, Vec<
             best = Some((score, start, set));
         }
     }
-    best.filter(|(score, _, _)| *score >= MIN_SET_QUALITY).map(|(_, start, set)| (start, set))
+    best
+}
+
+/// Most alternatives of a top-level alternation that get atoms of their
+/// own: each becomes a form carrying the whole regex, so the count is
+/// kept small.
+const MAX_BRANCHES: usize = 16;
+
+/// How much better than the regex's own atom set the alternatives' sets
+/// must score for the regex to be split into a form per alternative (about
+/// one rare byte): the split costs a verifier per alternative.
+const SPLIT_MARGIN: i32 = 4;
+
+/// How candidates of a regex are found: one atom set over some of its
+/// possible matches. A regex has one such plan, or one per alternative of
+/// a top-level alternation (see [`regex_atom_plans`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AtomPlan {
+    /// The concatenation the atoms were chosen in: the regex's top-level
+    /// elements, with one alternation replaced by one of its alternatives.
+    pub elements: Vec<Hir>,
+    /// The index of the element the atoms start at; the elements before
+    /// it are the prefix, searched backwards from an atom.
+    pub split: usize,
+    /// The atoms, each starting at element `split`.
+    pub atoms: Vec<Vec<u8>>,
+}
+
+/// The atom plans of a regex, or none when no atom set is good enough
+/// and the regex is searched on its own.
+///
+/// The atoms come from the top-level concatenation (see the module doc)
+/// or, when that scores lower, from each alternative of one of its
+/// alternations: `(Q29weS1J|[A-Za-z0-9+/]{2}[159BFJN]Db3B5)` has no atom
+/// in common to its alternatives, but each has one of its own. Every match
+/// of the regex is a match of some alternative, so the union of the plans'
+/// candidates holds every match start; each candidate is verified with the
+/// whole regex, which keeps its length the whole regex's (leftmost-first
+/// among the alternatives), and the matches two plans find at one offset
+/// are one.
+pub(crate) fn regex_atom_plans(hir: &Hir, limit: usize) -> Vec<AtomPlan> {
+    let elements = flatten(hir);
+    let whole = best_set(&elements, limit);
+    let whole_score = whole.as_ref().map_or(i32::MIN, |(score, _, _)| *score);
+    let branches = (0..elements.len())
+        .filter_map(|index| branch_plans(&elements, index, limit))
+        .max_by_key(|(score, _)| *score)
+        .filter(|(score, _)| *score > whole_score.saturating_add(SPLIT_MARGIN));
+    match (branches, whole) {
+        (Some((score, plans)), _) if score >= MIN_SET_QUALITY => plans,
+        (None, Some((score, split, atoms))) if score >= MIN_SET_QUALITY => {
+            vec![AtomPlan { elements, split, atoms }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// One plan per alternative of the alternation at `elements[index]`, and
+/// their score: that of the union of their atom sets (the candidates of
+/// the plans add up). `None` when the element is no alternation, has too
+/// many alternatives, or one of them has no atom set.
+fn branch_plans(elements: &[Hir], index: usize, limit: usize) -> Option<(i32, Vec<AtomPlan>)> {
+    let alternatives = alternatives(&elements[index])?;
+    if alternatives.len() > MAX_BRANCHES {
+        return None;
+    }
+    let mut plans = Vec::with_capacity(alternatives.len());
+    let mut worst = i32::MAX;
+    let mut total = 0;
+    for alternative in alternatives {
+        let mut spliced = elements[..index].to_vec();
+        flatten_into(alternative, &mut spliced);
+        spliced.extend_from_slice(&elements[index + 1..]);
+        let (_, split, atoms) = best_set(&spliced, limit)?;
+        worst = worst.min(atoms.iter().map(|atom| quality(atom)).min().unwrap_or(0));
+        total += atoms.len();
+        plans.push(AtomPlan { elements: spliced, split, atoms });
+    }
+    (total <= limit).then(|| (worst - set_penalty(total), plans))
+}
+
+/// The alternatives of an alternation, also one inside a group.
+fn alternatives(hir: &Hir) -> Option<&[Hir]> {
+    match hir.kind() {
+        HirKind::Alternation(subs) => Some(subs),
+        HirKind::Capture(capture) => alternatives(&capture.sub),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -419,34 +506,58 @@ mod tests {
         assert!(matches!(error, PatternError::OverLimit(_)));
     }
 
+    /// The split and atoms of a regex's only plan.
+    fn one_plan(pattern: &str) -> Option<(usize, Vec<Vec<u8>>)> {
+        let plans = regex_atom_plans(&regex_hir(pattern), 256);
+        assert!(plans.len() <= 1, "{plans:?}");
+        plans.into_iter().next().map(|plan| (plan.split, plan.atoms))
+    }
+
     #[test]
     fn regex_atoms_follow_the_best_element() {
-        let elements = flatten(&regex_hir(r"\w+@(mail|post)\.example"));
-        let (start, atoms) = regex_atoms(&elements, 256).unwrap();
+        let (start, atoms) = one_plan(r"\w+@(mail|post)\.example").unwrap();
         assert!(start > 0, "the prefix \\w+ is searched backwards");
         assert!(atoms.iter().all(|atom| atom.len() == ATOM_LEN), "{atoms:?}");
     }
 
     #[test]
     fn alternation_gives_an_atom_set() {
-        let elements = flatten(&regex_hir("(foo|bar)"));
-        let (start, atoms) = regex_atoms(&elements, 256).unwrap();
-        assert_eq!(start, 0);
-        assert_eq!(atoms, [b"bar".to_vec(), b"foo".to_vec()]);
+        assert_eq!(one_plan("(foo|bar)"), Some((0, vec![b"bar".to_vec(), b"foo".to_vec()])));
     }
 
     #[test]
     fn repetitions_and_alternatives_give_their_start() {
-        let elements = flatten(&regex_hir(r"(\xC6\x45.{2}){25}"));
-        assert_eq!(regex_atoms(&elements, 256), Some((0, vec![b"\xC6\x45".to_vec()])));
-        let elements = flatten(&regex_hir(r"(\beval\(|\bassert\()"));
-        let (_, atoms) = regex_atoms(&elements, 256).unwrap();
+        assert_eq!(one_plan(r"(\xC6\x45.{2}){25}"), Some((0, vec![b"\xC6\x45".to_vec()])));
+        let (_, atoms) = one_plan(r"(\beval\(|\bassert\()").unwrap();
         assert_eq!(atoms, [b"asse".to_vec(), b"eval".to_vec()]);
     }
 
     #[test]
+    fn alternatives_without_a_common_atom_get_their_own() {
+        // The shape of base64-encoded keywords: each alternative starts
+        // with a few characters of the alphabet, then a fixed run.
+        let b64 = "[+/-9A-Za-z]";
+        let pattern = format!("x?(Q29weS1JdGVt|{b64}{b64}[159BFJNRVZdhlptx]Db3B5LUl0ZW|{b64}[0EUk]NvcHktSXRlb)");
+        let plans = regex_atom_plans(&regex_hir(&pattern), 256);
+        assert_eq!(plans.len(), 3, "{plans:?}");
+        for plan in &plans {
+            assert_eq!(plan.atoms.len(), 1, "{plan:?}");
+            assert!(plan.atoms[0].iter().all(u8::is_ascii_alphanumeric), "{plan:?}");
+        }
+        // The second alternative's prefix is the optional `x` and its
+        // three classes.
+        assert_eq!(plans[1].split, 4);
+        assert_eq!(plans[1].elements.len(), 1 + 3 + 11);
+    }
+
+    #[test]
+    fn one_alternative_without_an_atom_leaves_the_regex_without() {
+        assert_eq!(one_plan("(Q29weS1JdGVt|[a-z]+)"), None);
+    }
+
+    #[test]
     fn any_byte_is_no_atom() {
-        assert_eq!(regex_atoms(&flatten(&regex_hir("(?s).+")), 256), None);
-        assert_eq!(regex_atoms(&flatten(&regex_hir(r"\w+")), 256), None);
+        assert_eq!(one_plan("(?s).+"), None);
+        assert_eq!(one_plan(r"\w+"), None);
     }
 }

@@ -131,3 +131,38 @@ fn small_inputs_and_a_single_thread_are_searched_serially() {
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a pool");
     assert_eq!(one.install(|| chunking.chunk_len_for(1000)), None);
 }
+
+/// Pattern 1 is wanted only where pattern 0 may match, as a rule
+/// `$a and $b` with a slow `$b` is.
+struct SecondNeedsFirst;
+
+impl Wanted for SecondNeedsFirst {
+    fn wanted(&self, _: usize) -> bool {
+        true
+    }
+
+    fn still_wanted(&self, pattern: usize, may_match: &dyn Fn(usize) -> bool) -> bool {
+        pattern != 1 || may_match(0)
+    }
+}
+
+#[test]
+fn a_form_without_atoms_is_skipped_once_the_atom_walk_rules_it_out() {
+    let value_a = text(b"needle");
+    let value_b = regex("[a-z]+[0-9]", "");
+    let specs = [
+        PatternSpec { value: &value_a, modifiers: &[] },
+        PatternSpec { value: &value_b, modifiers: &[] },
+    ];
+    let matcher = Matcher::build(&specs, &MatcherLimits::default()).expect("patterns compile");
+    assert_eq!(matcher.slow_patterns(), [1]);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().expect("a pool");
+    for chunking in [None, Some(Chunking { min_input: 0, chunk_len: 7 })] {
+        for (data, expected_b) in [(&b"ab1 cd2"[..], 0), (b"ab1 needle cd2", 4)] {
+            let mut scratch = matcher.scratch();
+            scratch.set_chunking(chunking);
+            let found = pool.install(|| matcher.scan_wanted(data, &mut scratch, &SecondNeedsFirst));
+            assert_eq!(found.matches(1).len(), expected_b, "{chunking:?} on {data:?}");
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //! is refused with the first of them. A base64 alphabet is checked here,
 //! because the encoding cannot be built without 64 distinct bytes.
 
-use regex_syntax::hir::Hir;
+use regex_syntax::hir::{Hir, HirKind};
 
 use super::atoms;
 use super::edges::Edges;
@@ -127,7 +127,16 @@ pub(crate) fn expand(
             .collect(),
         PatternValue::Hex(hex) => {
             let hir = hex::to_hir(hex)?;
-            Ok(vec![regex_form(hir, Edges::default(), None, limits)?])
+            match hir.kind() {
+                // Without wildcards, jumps or alternatives a hex string is
+                // a byte string, verified by one comparison.
+                HirKind::Literal(bytes) => {
+                    let bytes = bytes.0.to_vec();
+                    let literal = Literal { bytes, nocase: false, xor: None, base64: None };
+                    Ok(vec![literal_form(literal, Edges::default(), limits)?])
+                }
+                _ => regex_forms(hir, Edges::default(), None, limits),
+            }
         }
         PatternValue::Regex(re) => {
             let flags = regex::RegexFlags {
@@ -144,9 +153,10 @@ pub(crate) fn expand(
                     };
                     let edges =
                         Edges { fullword: modifiers.fullword.then_some(width.bytes()), wide_words };
-                    regex_form(form_hir, edges, Some(limits.regex_scan_span), limits)
+                    regex_forms(form_hir, edges, Some(limits.regex_scan_span), limits)
                 })
-                .collect()
+                .collect::<Result<Vec<_>, _>>()
+                .map(|forms| forms.into_iter().flatten().collect())
         }
     }
 }
@@ -196,15 +206,25 @@ fn literal_form(
     Ok(Form { pattern: 0, kind: FormKind::Literal(literal), edges, atoms })
 }
 
-fn regex_form(
+/// The forms of a regex: one per atom plan of it (see
+/// [`atoms::regex_atom_plans`]).
+fn regex_forms(
     hir: Hir,
     edges: Edges,
     span: Option<usize>,
     limits: &MatcherLimits,
-) -> Result<Form, PatternError> {
+) -> Result<Vec<Form>, PatternError> {
     if hir.properties().minimum_len() == Some(0) {
         return Err(PatternError::MatchesEmpty);
     }
-    let (verifier, atoms) = RegexVerifier::new(&hir, span, edges.checks_end(), limits)?;
-    Ok(Form { pattern: 0, kind: FormKind::Regex(Box::new(verifier)), edges, atoms })
+    let verifiers = RegexVerifier::new(&hir, span, edges.checks_end(), limits)?;
+    Ok(verifiers
+        .into_iter()
+        .map(|(verifier, atoms)| Form {
+            pattern: 0,
+            kind: FormKind::Regex(Box::new(verifier)),
+            edges,
+            atoms,
+        })
+        .collect())
 }

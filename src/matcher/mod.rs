@@ -106,8 +106,29 @@ pub const MAX_MATCHES_PER_PATTERN: usize = 1_000_000;
 pub const COMMON_ATOM_BYTES: [u8; 3] = [0x00, 0xFF, 0x90];
 
 /// Which patterns a scan wants found, asked with a pattern index; shared
-/// by the threads of a split search.
-pub type Wanted<'a> = dyn Fn(usize) -> bool + Sync + 'a;
+/// by the threads of a split search. A closure `Fn(usize) -> bool` is one
+/// that wants the same before and after the atom walk.
+pub trait Wanted: Sync {
+    /// Whether the matches of `pattern` are wanted.
+    fn wanted(&self, pattern: usize) -> bool;
+
+    /// Whether `pattern`, which has a form without atoms, is still wanted
+    /// once the atom walk is done, before that form is searched on its
+    /// own over the whole input (the slowest part of a search);
+    /// `may_match` says whether a pattern has a match so far or may still
+    /// get one from its own form search. A caller that knows which
+    /// patterns a pattern's rule needs can skip the search here.
+    fn still_wanted(&self, pattern: usize, may_match: &dyn Fn(usize) -> bool) -> bool {
+        let _ = may_match;
+        self.wanted(pattern)
+    }
+}
+
+impl<F: Fn(usize) -> bool + Sync> Wanted for F {
+    fn wanted(&self, pattern: usize) -> bool {
+        self(pattern)
+    }
+}
 
 /// One pattern to compile: a pattern value with its modifiers, as written in
 /// a rule.
@@ -344,7 +365,7 @@ impl Matcher {
 
     /// Finds the matches of every pattern in `data` in one pass.
     pub fn scan(&self, data: &[u8], scratch: &mut Scratch) -> ScanMatches {
-        self.scan_wanted(data, scratch, &|_| true)
+        self.scan_wanted(data, scratch, &|_: usize| true)
     }
 
     /// Finds the matches in `data` of the patterns for which `wanted`
@@ -355,7 +376,7 @@ impl Matcher {
         &self,
         data: &[u8],
         scratch: &mut Scratch,
-        wanted: &Wanted<'_>,
+        wanted: &dyn Wanted,
     ) -> ScanMatches {
         self.search.run(&self.forms, &self.limits, data, scratch, self.pattern_count(), wanted)
     }
@@ -368,7 +389,7 @@ impl Matcher {
         data: &[u8],
         scratch: &mut Scratch,
         max_per_pattern: usize,
-        wanted: &Wanted<'_>,
+        wanted: &dyn Wanted,
     ) -> PatternMatches {
         let found = self.scan_wanted(data, scratch, wanted);
         let below_cap = max_per_pattern < self.limits.max_matches_per_pattern;

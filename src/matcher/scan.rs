@@ -130,7 +130,7 @@ impl Search {
         data: &[u8],
         scratch: &mut Scratch,
         pattern_count: usize,
-        wanted: &Wanted<'_>,
+        wanted: &dyn Wanted,
     ) -> ScanMatches {
         scratch.prepare(forms.len(), pattern_count);
         let mut profile = scratch.profile.take();
@@ -162,7 +162,8 @@ impl Search {
         let mut found = Collector::new(&mut scratch.counts, cap);
         let caches = &mut scratch.caches;
         self.walk_atoms(pass, 0..pass.data.len(), caches, &budget, &mut found, probe);
-        for &form in &self.unatomized {
+        let after_walk = self.still_wanted(pass, &|pattern| found.counts[pattern] > 0);
+        for &form in &after_walk {
             self.search_alone(pass, form, caches, &budget, &mut found, probe);
         }
         scratch.stopped = budget.is_spent();
@@ -191,7 +192,7 @@ impl Search {
                     continue;
                 }
                 let form = &forms[atom.form as usize];
-                if found.is_capped(form.pattern) || !wanted(form.pattern) {
+                if found.is_capped(form.pattern) || !wanted.wanted(form.pattern) {
                     continue;
                 }
                 caches.with(atom.form as usize, |slot| {
@@ -205,10 +206,27 @@ impl Search {
         });
     }
 
+    /// The forms without atoms that are still wanted after the atom walk,
+    /// in which `matched` says which patterns matched (see
+    /// [`Wanted::still_wanted`]).
+    fn still_wanted(&self, pass: &Pass, matched: &dyn Fn(usize) -> bool) -> Vec<usize> {
+        let forms = pass.forms;
+        // Forms are in pattern order, so these patterns are ascending.
+        let searched_alone = |pattern: usize| {
+            self.unatomized.binary_search_by_key(&pattern, |&form| forms[form].pattern).is_ok()
+        };
+        let may_match = |pattern: usize| matched(pattern) || searched_alone(pattern);
+        self.unatomized
+            .iter()
+            .copied()
+            .filter(|&form| pass.wanted.still_wanted(forms[form].pattern, &may_match))
+            .collect()
+    }
+
     /// Searches the whole of `data` for form `index`, which has no atom.
     fn search_alone(
         &self,
-        &Pass { forms, data, wanted }: &Pass,
+        &Pass { forms, data, .. }: &Pass,
         index: usize,
         caches: &mut Caches,
         budget: &Budget,
@@ -216,7 +234,7 @@ impl Search {
         probe: &mut impl Probe,
     ) {
         let form = &forms[index];
-        if budget.is_spent() || !wanted(form.pattern) {
+        if budget.is_spent() {
             return;
         }
         caches.with(index, |slot| {
@@ -227,8 +245,8 @@ impl Search {
     }
 
     /// The pass split into pieces run side by side: the atom walk in
-    /// chunks of `chunk_len` atom starts, each form without atoms on its
-    /// own. Every piece reads all of `data` (a match that begins in one
+    /// chunks of `chunk_len` atom starts, then each form without atoms
+    /// still wanted on its own. Every piece reads all of `data` (a match that begins in one
     /// chunk may reach into the next, or before it, as far as it likes),
     /// so no overlap is needed: the chunks only divide where atoms start.
     ///
@@ -266,29 +284,28 @@ impl Search {
             .map(|start| start..data.len().min(start.saturating_add(chunk_len)))
             .collect();
         let new_caches = || Caches::new(forms.len());
-        let (walked, alone): (Vec<Piece<P>>, Vec<Piece<P>>) = rayon::join(
-            || {
-                chunks
-                    .into_par_iter()
-                    .map_init(new_caches, |caches, starts| {
-                        piece(&mut |budget, found, probe| {
-                            let starts = starts.clone();
-                            self.walk_atoms(pass, starts, caches, budget, found, probe);
-                        })
-                    })
-                    .collect()
-            },
-            || {
-                self.unatomized
-                    .par_iter()
-                    .map_init(new_caches, |caches, &form| {
-                        piece(&mut |budget, found, probe| {
-                            self.search_alone(pass, form, caches, budget, found, probe);
-                        })
-                    })
-                    .collect()
-            },
-        );
+        let walked: Vec<Piece<P>> = chunks
+            .into_par_iter()
+            .map_init(new_caches, |caches, starts| {
+                piece(&mut |budget, found, probe| {
+                    let starts = starts.clone();
+                    self.walk_atoms(pass, starts, caches, budget, found, probe);
+                })
+            })
+            .collect();
+        let mut matched = vec![false; pattern_count];
+        for (pattern, _) in walked.iter().flat_map(|piece| &piece.found) {
+            matched[*pattern] = true;
+        }
+        let alone: Vec<Piece<P>> = self
+            .still_wanted(pass, &|pattern| matched[pattern])
+            .into_par_iter()
+            .map_init(new_caches, |caches, form| {
+                piece(&mut |budget, found, probe| {
+                    self.search_alone(pass, form, caches, budget, found, probe);
+                })
+            })
+            .collect();
         let mut merged = Collector::new(&mut scratch.counts, cap);
         let mut stopped = false;
         for piece in walked.into_iter().chain(alone) {
@@ -307,7 +324,7 @@ impl Search {
 struct Pass<'a> {
     forms: &'a [Form],
     data: &'a [u8],
-    wanted: &'a Wanted<'a>,
+    wanted: &'a dyn Wanted,
 }
 
 /// What one piece of a chunked pass found, in the order it found it.

@@ -314,7 +314,30 @@ fn regexes() {
         ),
         // no atom at all: searched on its own
         (regex("[a-z]+[0-9]", ""), "", b"ab1 c", &[(0, 3, None), (1, 2, None)]),
+        // an atom per alternative (none is common to both), and the
+        // length is still the whole regex's, leftmost-first (as YARA-X)
+        (
+            regex("([a-z]{2}Wxyz|[a-z]{2}Wx[yz]{2}[0-9])", ""),
+            "",
+            b"..abWxyz5 cdWxzz1",
+            &[(2, 6, None), (10, 7, None)],
+        ),
+        (
+            regex("([a-z]{2}Wx[yz]{2}[0-9]|[a-z]{2}Wxyz)", ""),
+            "",
+            b"..abWxyz5 cdWxzz1",
+            &[(2, 7, None), (10, 7, None)],
+        ),
     ]);
+}
+
+#[test]
+fn alternatives_without_a_common_atom_get_a_form_each() {
+    let value = regex("([a-z]{2}Wxyz|[a-z]{2}Wx[yz]{2}[0-9])", "");
+    let spec = PatternSpec { value: &value, modifiers: &[] };
+    let matcher = Matcher::build(&[spec], &MatcherLimits::default()).expect("compiles");
+    assert_eq!(matcher.forms.len(), 2);
+    assert!(matcher.search.unatomized().is_empty());
 }
 
 #[test]

@@ -207,41 +207,56 @@ struct ForwardCaches<'a> {
 }
 
 impl RegexVerifier {
-    /// Compiles `hir` and chooses its atoms.
+    /// Compiles `hir` and chooses its atoms: one verifier and its atoms per
+    /// atom plan (see [`atoms::regex_atom_plans`]), or one verifier without
+    /// atoms that searches on its own.
     pub(crate) fn new(
         hir: &Hir,
         span: Option<usize>,
         checks_end: bool,
         limits: &MatcherLimits,
-    ) -> Result<(Self, Vec<AtomVariant>), PatternError> {
-        let elements = atoms::flatten(hir);
-        let (split, atom_set) =
-            atoms::regex_atoms(&elements, limits.max_atoms_per_form).unwrap_or((0, Vec::new()));
-        let prefix =
-            (split != 0).then(|| hir_codec::encode(&Hir::concat(elements[..split].to_vec())));
-        let masks_at_atom = if atom_set.is_empty() {
-            Vec::new()
-        } else {
-            elements[split..].iter().take(MASKED_BYTES).map_while(atoms::byte_mask).collect()
+    ) -> Result<Vec<(Self, Vec<AtomVariant>)>, PatternError> {
+        let plans = atoms::regex_atom_plans(hir, limits.max_atoms_per_form);
+        let plan_of = |atom_plan: Option<&atoms::AtomPlan>| {
+            let (prefix, masks_at_atom) = match atom_plan {
+                Some(atoms::AtomPlan { elements, split, .. }) => (
+                    (*split != 0)
+                        .then(|| hir_codec::encode(&Hir::concat(elements[..*split].to_vec()))),
+                    elements[*split..].iter().take(MASKED_BYTES).map_while(atoms::byte_mask).collect(),
+                ),
+                None => (None, Vec::new()),
+            };
+            VerifierPlan {
+                hir: hir_codec::encode(hir),
+                prefix,
+                searched_alone: atom_plan.is_none(),
+                checks_end,
+                span,
+                lazy: regex::is_lazy(hir),
+                min_len: hir.properties().minimum_len().unwrap_or(usize::MAX),
+                masks_at_atom,
+                size_limit: limits.regex_size_limit,
+                cache_capacity: limits.regex_cache_capacity,
+            }
         };
-        let plan = VerifierPlan {
-            hir: hir_codec::encode(hir),
-            prefix,
-            searched_alone: atom_set.is_empty(),
-            checks_end,
-            span,
-            lazy: regex::is_lazy(hir),
-            min_len: hir.properties().minimum_len().unwrap_or(usize::MAX),
-            masks_at_atom,
-            size_limit: limits.regex_size_limit,
-            cache_capacity: limits.regex_cache_capacity,
+        let verifier = |plan: VerifierPlan| -> Result<RegexVerifier, PatternError> {
+            let automata = OnceLock::from(Some(Box::new(plan.compile()?)));
+            Ok(RegexVerifier { plan, automata })
         };
-        let automata = OnceLock::from(Some(Box::new(plan.compile()?)));
-        let atoms = atom_set
-            .into_iter()
-            .map(|bytes| AtomVariant { bytes, back: 0, xor_key: None })
-            .collect();
-        Ok((RegexVerifier { plan, automata }, atoms))
+        if plans.is_empty() {
+            return Ok(vec![(verifier(plan_of(None))?, Vec::new())]);
+        }
+        plans
+            .iter()
+            .map(|atom_plan| {
+                let atoms = atom_plan
+                    .atoms
+                    .iter()
+                    .map(|bytes| AtomVariant { bytes: bytes.clone(), back: 0, xor_key: None })
+                    .collect();
+                Ok((verifier(plan_of(Some(atom_plan)))?, atoms))
+            })
+            .collect()
     }
 
     /// The automata, compiled on first use for rules loaded from a file.

@@ -258,6 +258,29 @@ fn rules_whose_required_patterns_or_guards_fail_are_not_evaluated() {
 }
 
 #[test]
+fn a_rule_requires_its_patterns_with_atoms_before_its_slow_ones() {
+    // `$ip` has no atom and would be searched over the whole input; the
+    // rule requires `$a`, so a file without `$a` is not searched for it.
+    let rules = compile(
+        r#"rule ip { strings: $a = "macrosheet" $ip = /([0-9]{1,3}\.){3}[0-9]{1,3}/ condition: all of them }"#,
+    );
+    let slot = |name: &str| {
+        let id = (rules.rule(RuleId(0)).patterns.clone())
+            .find(|&p| rules.program().patterns[p as usize].name == name)
+            .unwrap();
+        match rules.plan(PatternId(id)) {
+            PatternPlan::Searched { slot } => slot as u32,
+            PatternPlan::Anchored { .. } => panic!("{name} is searched"),
+        }
+    };
+    assert_eq!(rules.required(RuleId(0)), Some(&[slot("$a")][..]));
+    let mut scanner = Scanner::new(&rules);
+    let results = scanner.scan_bytes(b"10.0.0.1 macrosheet").unwrap();
+    assert_eq!(names(&results), ["ip"]);
+    assert!(scanner.scan_bytes(b"10.0.0.1 but no sheet").unwrap().matching_rules().is_empty());
+}
+
+#[test]
 fn patterns_of_an_of_at_a_constant_are_anchored() {
     let rules = compile(
         r#"rule r { strings: $a1 = "alpha" $a2 = "also" $b = "beta" condition: any of them at 0 }"#,
