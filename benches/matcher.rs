@@ -203,7 +203,7 @@ fn bench_full_ruleset(c: &mut Criterion) {
         return;
     }
     let patterns = all_patterns();
-    let inputs: Vec<MatcherInput> = patterns.iter().map(MatcherInput::new).collect();
+    let inputs: Vec<MatcherInput> = patterns.iter().filter_map(MatcherInput::new).collect();
     let specs: Vec<PatternSpec> = inputs.iter().map(MatcherInput::spec).collect();
     let started = Instant::now();
     let matcher = Matcher::build(&specs, &MatcherLimits::default()).expect("patterns compile");

@@ -93,8 +93,11 @@ pub struct Pattern {
     pub rule: RuleId,
     /// Identifier with its sigil, as reported: `$a`, or `$` for anonymous.
     pub name: String,
-    /// What to search for.
-    pub value: PatternValue,
+    /// What to search for; `None` in rules loaded from a compiled ruleset,
+    /// which store the pattern's compiled forms instead (signature-base's
+    /// hex strings alone took 15 MB as values, kept for nothing).
+    #[serde(skip)]
+    pub value: Option<PatternValue>,
     /// How to search for it (already validated).
     pub modifiers: Modifiers,
     /// Matched but never reported (`private` modifier).

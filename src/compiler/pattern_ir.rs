@@ -74,9 +74,10 @@ pub struct MatcherInput {
 }
 
 impl MatcherInput {
-    /// The matcher's form of `pattern`.
+    /// The matcher's form of `pattern`; `None` for a pattern loaded from a
+    /// compiled ruleset, which keeps no value.
     #[must_use]
-    pub fn new(pattern: &ir::Pattern) -> Self {
+    pub fn new(pattern: &ir::Pattern) -> Option<Self> {
         let modifier = |kind| ast::Modifier { kind, span: Span::default() };
         let m = &pattern.modifiers;
         let flags = [
@@ -97,7 +98,7 @@ impl MatcherInput {
             .flatten()
             .map(modifier),
         );
-        Self { value: raise_value(&pattern.value), modifiers }
+        Some(Self { value: raise_value(pattern.value.as_ref()?), modifiers })
     }
 
     /// What [`crate::matcher::Matcher::build`] takes.
@@ -161,11 +162,11 @@ mod tests {
             let pattern = ir::Pattern {
                 rule: ir::RuleId(0),
                 name: String::new(),
-                value: lower_value(&declared.value),
+                value: Some(lower_value(&declared.value)),
                 modifiers: lower_modifiers(&declared.modifiers),
                 is_private: false,
             };
-            let raised = MatcherInput::new(&pattern);
+            let raised = MatcherInput::new(&pattern).expect("a value");
             assert_eq!(raised.value, declared.value);
             let kinds = |m: &[ast::Modifier]| {
                 let mut kinds: Vec<String> = m

@@ -122,7 +122,7 @@ pub(super) fn check_patterns(
         lowered.push(ir::Pattern {
             rule: rule_id,
             name: format!("${name}"),
-            value: lower_value(&value),
+            value: Some(lower_value(&value)),
             modifiers: lower_modifiers(&pattern.modifiers),
             is_private: pattern.modifiers.iter().any(|m| m.kind == ModifierKind::Private),
         });

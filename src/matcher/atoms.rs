@@ -537,7 +537,9 @@ mod tests {
         // The shape of base64-encoded keywords: each alternative starts
         // with a few characters of the alphabet, then a fixed run.
         let b64 = "[+/-9A-Za-z]";
-        let pattern = format!("x?(Q29weS1JdGVt|{b64}{b64}[159BFJNRVZdhlptx]Db3B5LUl0ZW|{b64}[0EUk]NvcHktSXRlb)");
+        let pattern = format!(
+            "x?(Q29weS1JdGVt|{b64}{b64}[159BFJNRVZdhlptx]Db3B5LUl0ZW|{b64}[0EUk]NvcHktSXRlb)"
+        );
         let plans = regex_atom_plans(&regex_hir(&pattern), 256);
         assert_eq!(plans.len(), 3, "{plans:?}");
         for plan in &plans {

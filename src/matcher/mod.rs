@@ -171,10 +171,11 @@ pub struct MatcherLimits {
     /// which bounds the cost of `.*` on large inputs.
     pub regex_scan_span: usize,
     /// Bytes of lazy DFA caches one [`Scratch`] keeps between scans; past
-    /// it (measured every few scans) they are all dropped and rebuilt on
-    /// demand. 32 MiB holds the caches of the regexes a typical directory
-    /// of files exercises, and keeps a thread's memory flat over a long
-    /// scan of a large rule set.
+    /// it (measured after each scan, over the caches it used) they are all
+    /// dropped and rebuilt on demand. 8 MiB keeps a thread's memory flat
+    /// over a long scan of a large rule set; most of what a scan builds is
+    /// the few KiB each verified regex's cache starts with, cheap to build
+    /// again (signature-base over the mixed corpus: no slower than 32 MiB).
     pub scratch_cache_budget: usize,
 }
 
@@ -186,7 +187,7 @@ impl Default for MatcherLimits {
             regex_size_limit: 8 << 20,
             regex_cache_capacity: 2 << 20,
             regex_scan_span: 4096,
-            scratch_cache_budget: 32 << 20,
+            scratch_cache_budget: 8 << 20,
         }
     }
 }

@@ -442,49 +442,64 @@ struct Caches {
     slots: Vec<CacheSlot>,
     /// The forms whose caches exist.
     live: Vec<usize>,
-    /// Scans since the cache memory was last measured.
-    scans_since_trim: usize,
+    /// The forms verified since their caches were last measured, each once.
+    touched: Vec<usize>,
+    /// Per form, whether it is in `touched`, and the bytes its caches held
+    /// when last measured.
+    measured: Vec<(bool, usize)>,
+    /// The measured bytes of all live caches.
+    used: usize,
 }
-
-/// Scans between two measurements of a scratch's cache memory (a sum over
-/// the live caches, too slow for every small file).
-const SCANS_PER_TRIM: usize = 32;
 
 impl Caches {
     fn new(forms: usize) -> Caches {
-        Caches { slots: (0..forms).map(|_| None).collect(), ..Caches::default() }
+        Caches {
+            slots: (0..forms).map(|_| None).collect(),
+            measured: vec![(false, 0); forms],
+            ..Caches::default()
+        }
     }
 
     /// Runs `verify` with the cache slot of `form`, noting a cache it
-    /// creates.
+    /// creates or uses.
     fn with(&mut self, form: usize, verify: impl FnOnce(&mut CacheSlot)) {
         let slot = &mut self.slots[form];
         let was_empty = slot.is_none();
         verify(slot);
-        if was_empty && slot.is_some() {
+        if slot.is_none() {
+            return;
+        }
+        if was_empty {
             self.live.push(form);
+        }
+        let (touched, _) = &mut self.measured[form];
+        if !*touched {
+            *touched = true;
+            self.touched.push(form);
         }
     }
 
-    /// Drops every cache once they hold more than `budget` bytes: each
-    /// regex verified in a long scan session keeps a lazy DFA cache, and
-    /// thousands of them would otherwise grow with every new file.
+    /// Measures the caches used since the last call and drops every cache
+    /// once they hold more than `budget` bytes: each regex verified in a
+    /// long scan session keeps a lazy DFA cache (a few KiB even for a
+    /// short one), and the thousands a large rule set verifies in a
+    /// directory would otherwise grow with every file. Only the caches a
+    /// scan used can have grown, so the measurement costs what the scan
+    /// verified, and the memory stays within the budget plus one scan's.
     fn trim(&mut self, budget: usize) {
-        self.scans_since_trim += 1;
-        if self.scans_since_trim < SCANS_PER_TRIM {
-            return;
+        for form in self.touched.drain(..) {
+            let now = self.slots[form].as_ref().map_or(0, |caches| caches.memory_usage());
+            let (touched, bytes) = &mut self.measured[form];
+            *touched = false;
+            self.used = self.used - *bytes + now;
+            *bytes = now;
         }
-        self.scans_since_trim = 0;
-        let used: usize = self
-            .live
-            .iter()
-            .filter_map(|&form| self.slots[form].as_ref())
-            .map(|caches| caches.memory_usage())
-            .sum();
-        if used > budget {
+        if self.used > budget {
             for form in self.live.drain(..) {
                 self.slots[form] = None;
+                self.measured[form].1 = 0;
             }
+            self.used = 0;
         }
     }
 }
@@ -657,11 +672,12 @@ mod tests {
             let limits = MatcherLimits { scratch_cache_budget: budget, ..MatcherLimits::default() };
             let matcher = Matcher::build(&specs, &limits).unwrap();
             let mut scratch = matcher.scratch();
-            for _ in 0..SCANS_PER_TRIM {
+            for _ in 0..2 {
                 assert_eq!(matcher.scan(b"..abc123x..", &mut scratch).matches(0).len(), 1);
             }
             assert_eq!(!scratch.caches.live.is_empty(), kept, "budget {budget}");
             assert_eq!(scratch.caches.slots.iter().any(Option::is_some), kept);
+            assert_eq!(scratch.caches.used > 0, kept);
         }
     }
 }

@@ -222,7 +222,11 @@ impl RegexVerifier {
                 Some(atoms::AtomPlan { elements, split, .. }) => (
                     (*split != 0)
                         .then(|| hir_codec::encode(&Hir::concat(elements[..*split].to_vec()))),
-                    elements[*split..].iter().take(MASKED_BYTES).map_while(atoms::byte_mask).collect(),
+                    elements[*split..]
+                        .iter()
+                        .take(MASKED_BYTES)
+                        .map_while(atoms::byte_mask)
+                        .collect(),
                 ),
                 None => (None, Vec::new()),
             };

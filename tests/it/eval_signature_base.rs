@@ -115,7 +115,7 @@ fn small_inputs() {
 fn matcher_share() {
     let Some(rules) = corpus_rules() else { return };
     let program = rules.program();
-    let inputs: Vec<_> = program.patterns.iter().map(MatcherInput::new).collect();
+    let inputs: Vec<_> = program.patterns.iter().filter_map(MatcherInput::new).collect();
     let specs: Vec<_> = inputs.iter().map(MatcherInput::spec).collect();
     let matcher = spoor::matcher::Matcher::build(&specs, &MatcherLimits::default()).unwrap();
     let data = std::fs::read("/usr/bin/cargo").or_else(|_| std::fs::read("/bin/ls")).unwrap();
