@@ -655,7 +655,6 @@ fn normalize(found: &mut Vec<(usize, Match)>) {
 #[cfg(test)]
 mod tests {
     use super::super::{Matcher, MatcherLimits, PatternSpec};
-    use super::*;
     use crate::parser::ast::{PatternValue, Regex};
 
     #[test]
