@@ -8,7 +8,8 @@
 
 use regex_syntax::hir::{Hir, HirKind};
 
-use super::atoms;
+use super::atoms::{self, AtomVariant};
+use super::chain::Chain;
 use super::edges::Edges;
 use super::forms::{Form, FormKind};
 use super::literal::Literal;
@@ -135,7 +136,15 @@ pub(crate) fn expand(
                     let literal = Literal { bytes, nocase: false, xor: None, base64: None };
                     Ok(vec![literal_form(literal, Edges::default(), limits)?])
                 }
-                _ => regex_forms(hir, Edges::default(), None, limits),
+                _ => match Chain::from_hex(&hex.tokens) {
+                    Some((chain, atom)) => Ok(vec![Form {
+                        pattern: 0,
+                        kind: FormKind::Chain(Box::new(chain)),
+                        edges: Edges::default(),
+                        atoms: vec![AtomVariant { bytes: atom, back: 0, xor_key: None }],
+                    }]),
+                    None => regex_forms(hir, Edges::default(), None, limits),
+                },
             }
         }
         PatternValue::Regex(re) => {

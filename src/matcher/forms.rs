@@ -10,7 +10,8 @@
 use super::Match;
 use super::MatcherLimits;
 use super::atoms::AtomVariant;
-use super::deadline::Budget;
+use super::chain::Chain;
+use super::deadline::{Budget, Deadline};
 use super::edges::Edges;
 use super::literal::Literal;
 use super::verify::{self, CacheSlot, RegexVerifier};
@@ -35,7 +36,9 @@ pub(crate) struct Form {
 pub(crate) enum FormKind {
     /// A fixed byte string.
     Literal(Literal),
-    /// A byte regex (regex and hex patterns).
+    /// A hex string of pieces and bounded jumps.
+    Chain(Box<Chain>),
+    /// A byte regex (regex patterns, and other hex strings).
     Regex(Box<RegexVerifier>),
 }
 
@@ -56,6 +59,7 @@ impl Form {
                     false => (byte ^ xor_key.unwrap_or(0), 0xFF),
                 })
                 .collect(),
+            FormKind::Chain(chain) => chain.masks_at_atom(),
             FormKind::Regex(verifier) => verifier.masks_at_atom().to_vec(),
         }
     }
@@ -82,6 +86,7 @@ impl Form {
                     }
                 }
             }
+            FormKind::Chain(chain) => chain.at_atom(data, anchor, budget, emit),
             FormKind::Regex(verifier) => {
                 verifier.at_atom(&self.edges, data, anchor, caches, budget, emit);
             }
@@ -118,6 +123,11 @@ impl Form {
                     xor_key: literal.xor.map(|_| key),
                 })?;
                 self.edges.accept(data, found)
+            }
+            FormKind::Chain(chain) => {
+                // A chain's work is bounded by its pieces and jumps.
+                let unlimited = Deadline::default();
+                chain.match_at(data, offset, &Budget::new(&unlimited))
             }
             FormKind::Regex(verifier) => verifier.match_at(&self.edges, data, offset, limits),
         }

@@ -68,6 +68,7 @@
 mod atom_index;
 mod atoms;
 mod base64;
+mod chain;
 pub mod deadline;
 mod edges;
 mod expand;
