@@ -53,6 +53,10 @@ pub fn run(args: &CompileArgs) -> ExitCode {
         .serialize()
         .map_err(|e| e.to_string())
         .and_then(|bytes| std::fs::write(&args.output, bytes).map_err(|e| e.to_string()));
+    // The process ends here: freeing every rule, pattern and automaton one
+    // by one took 5% of compiling signature-base, for memory the exit
+    // returns at once.
+    std::mem::forget(rules);
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
