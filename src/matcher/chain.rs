@@ -163,6 +163,14 @@ impl Chain {
         Some((Chain::try_from(parts).ok()?, atom))
     }
 
+    /// The chain's bytes when it is one piece of exact bytes, a literal.
+    pub(crate) fn exact_bytes(&self) -> Option<&[u8]> {
+        match &self.parts.pieces[..] {
+            [piece] if piece.masks.is_none() => Some(&piece.values),
+            _ => None,
+        }
+    }
+
     /// The first bytes from the atom on, up to [`MASKED_BYTES`] and the end
     /// of its piece, as (value, mask) pairs.
     pub(crate) fn masks_at_atom(&self) -> Vec<(u8, u8)> {

@@ -16,7 +16,7 @@ use super::literal::Literal;
 use super::verify::RegexVerifier;
 use super::wide::{WideWordEdges, widen, widen_with_edges};
 use super::{MatcherLimits, PatternError, PatternSpec, base64, hex, regex};
-use crate::parser::ast::{ModifierKind, PatternValue};
+use crate::parser::ast::{HexString, ModifierKind, PatternValue};
 use crate::parser::modifiers;
 
 /// The modifiers of one pattern, read once.
@@ -126,27 +126,7 @@ pub(crate) fn expand(
                 literal_form(literal, edges, limits)
             })
             .collect(),
-        PatternValue::Hex(hex) => {
-            let hir = hex::to_hir(hex)?;
-            match hir.kind() {
-                // Without wildcards, jumps or alternatives a hex string is
-                // a byte string, verified by one comparison.
-                HirKind::Literal(bytes) => {
-                    let bytes = bytes.0.to_vec();
-                    let literal = Literal { bytes, nocase: false, xor: None, base64: None };
-                    Ok(vec![literal_form(literal, Edges::default(), limits)?])
-                }
-                _ => match Chain::from_hex(&hex.tokens) {
-                    Some((chain, atom)) => Ok(vec![Form {
-                        pattern: 0,
-                        kind: FormKind::Chain(Box::new(chain)),
-                        edges: Edges::default(),
-                        atoms: vec![AtomVariant { bytes: atom, back: 0, xor_key: None }],
-                    }]),
-                    None => regex_forms(hir, Edges::default(), None, limits),
-                },
-            }
-        }
+        PatternValue::Hex(hex) => hex_forms(hex, limits),
         PatternValue::Regex(re) => {
             let flags = regex::RegexFlags {
                 case_insensitive: re.case_insensitive || modifiers.nocase,
@@ -204,6 +184,33 @@ fn base64_forms(
         }
     }
     Ok(forms)
+}
+
+/// The form of a hex string: a literal when it is only exact bytes,
+/// verified by one comparison; a chain when it is pieces and bounded jumps
+/// (see `chain.rs`); a regex otherwise.
+fn hex_forms(hex: &HexString, limits: &MatcherLimits) -> Result<Vec<Form>, PatternError> {
+    let literal = |bytes: Vec<u8>| {
+        let literal = Literal { bytes, nocase: false, xor: None, base64: None };
+        literal_form(literal, Edges::default(), limits)
+    };
+    if let Some((chain, atom)) = Chain::from_hex(&hex.tokens) {
+        let form = match chain.exact_bytes() {
+            Some(bytes) => literal(bytes.to_vec())?,
+            None => Form {
+                pattern: 0,
+                kind: FormKind::Chain(Box::new(chain)),
+                edges: Edges::default(),
+                atoms: vec![AtomVariant { bytes: atom, back: 0, xor_key: None }],
+            },
+        };
+        return Ok(vec![form]);
+    }
+    let hir = hex::to_hir(hex)?;
+    match hir.kind() {
+        HirKind::Literal(bytes) => Ok(vec![literal(bytes.0.to_vec())?]),
+        _ => regex_forms(hir, Edges::default(), None, limits),
+    }
 }
 
 fn literal_form(
