@@ -31,8 +31,10 @@ use crate::parser::ast::HexToken;
 const MAX_GAPS: usize = 64;
 
 /// Most ways through a chain's jumps (the product of their length
-/// ranges), which bounds the work of one verification.
-const MAX_PATHS: u64 = 4096;
+/// ranges), which bounds the work of one verification: a failing one
+/// may try every path, one piece compare each, at every atom hit (a
+/// regex's lazy DFA walks a few hundred bytes per hit instead).
+const MAX_PATHS: u64 = 256;
 
 /// A hex string as pieces joined by jumps.
 #[derive(Debug, Serialize, Deserialize)]
@@ -327,6 +329,8 @@ mod tests {
         assert!(chain("41 42 43 44 [2-] 45").is_none());
         assert!(chain("41 ?? 43 44 [1-2] 45").is_none(), "no four exact bytes in a row");
         assert!(chain("41 42 43 44 [0-100000] 45").is_none(), "too many ways through");
+        assert!(chain("41 42 43 44 [0-15] 45 [0-15] 46").is_some());
+        assert!(chain("41 42 43 44 [0-31] 45 [0-31] 46").is_none(), "1,024 ways through");
     }
 
     #[test]
