@@ -22,6 +22,11 @@
 //!   finite and small (literals, small classes such as `[aA]` or `4?`,
 //!   alternations of those); the best set is kept. The elements before `i`
 //!   form the *prefix*, which the verifier runs backwards from the atom.
+//!   When an alternation's alternatives have no atom in common, each gets
+//!   its own set and the regex one form per alternative (see
+//!   [`regex_atom_plans`]).
+//! * A **hex string** of byte runs and bounded jumps takes the best window
+//!   of four exact bytes in any run (`chain.rs`).
 //!
 //! # Scoring
 //!
