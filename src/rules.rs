@@ -164,9 +164,11 @@ impl Rules {
         &self.plan.indicators
     }
 
-    pub(crate) fn regex(&self, id: RegexId) -> &Arc<meta::Regex> {
+    /// The condition regex `id`; `None` only for an id a forged compiled
+    /// ruleset put in a condition.
+    pub(crate) fn regex(&self, id: RegexId) -> Option<&Arc<meta::Regex>> {
         let index = id.0 as usize;
-        self.regexes.get(index, &self.program.regexes[index])
+        Some(self.regexes.get(index, self.program.regexes.get(index)?))
     }
 
     /// A scratch space for [`Rules::search`]; one per scanner.
@@ -198,8 +200,10 @@ impl Rules {
         self.anchored.match_at(slot, data, offset)
     }
 
-    pub(crate) fn plan(&self, pattern: PatternId) -> PatternPlan {
-        self.plan.plans[pattern.0 as usize]
+    /// How `pattern` is found; `None` only for an id a forged compiled
+    /// ruleset put in a condition (the conditions are not walked on load).
+    pub(crate) fn plan(&self, pattern: PatternId) -> Option<PatternPlan> {
+        self.plan.plans.get(pattern.0 as usize).copied()
     }
 
     /// How many patterns are anchored.

@@ -203,6 +203,13 @@ impl Rules {
             ),
             (self.program.patterns.iter().all(|p| (p.rule.0 as usize) < rules), "pattern rule id"),
             (
+                self.program.rules.iter().all(|rule| {
+                    rule.patterns.start <= rule.patterns.end
+                        && rule.patterns.end as usize <= patterns
+                }),
+                "rule pattern range",
+            ),
+            (
                 plan.plans.iter().all(|p| match *p {
                     PatternPlan::Searched { slot } => slot < searched,
                     PatternPlan::Anchored { slot, .. } => slot < self.anchored.pattern_count(),
@@ -321,6 +328,36 @@ mod tests {
         let mut compiler = Compiler::new();
         let _ = compiler.add_source(RULES, "test.yar");
         compiler.build().unwrap()
+    }
+
+    /// A forged file whose conditions name patterns and regexes that do
+    /// not exist (found by the `compiled_rules` fuzz target): loading and
+    /// scanning must not index past the tables.
+    #[test]
+    fn ids_a_forged_condition_names_are_never_indexed() {
+        use crate::compiler::ir::{Constant, Expr, PatternId, PatternRef, RegexId};
+        use std::sync::Arc;
+        let mut compiler = Compiler::new();
+        let _ = compiler.add_source(
+            r#"rule a { strings: $a = "abc" condition: $a or "abc" matches /b/ }"#,
+            "forged.yar",
+        );
+        let mut rules = compiler.build().unwrap();
+        rules.program.rules[0].condition = Expr::Or(vec![
+            Expr::PatternMatch { pattern: PatternRef::Id(PatternId(35)), anchor: None },
+            Expr::Matches {
+                subject: Box::new(Expr::Const(Constant::String(Arc::from(&b"abc"[..])))),
+                regex: RegexId(7),
+            },
+        ]);
+        let loaded = Rules::deserialize(&rules.serialize().unwrap()).unwrap();
+        let mut scanner = crate::Scanner::new(&loaded);
+        assert!(scanner.scan_bytes(b"abc").unwrap().matching_rules().is_empty());
+        rules.program.rules[0].patterns = 0..9;
+        assert!(matches!(
+            Rules::deserialize(&rules.serialize().unwrap()),
+            Err(CompiledError::Damaged(_))
+        ));
     }
 
     #[test]

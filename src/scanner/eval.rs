@@ -115,14 +115,15 @@ impl<'a> ScanState<'a> {
     /// a search that has not run yet.
     pub(crate) fn matches_of(&self, pattern: PatternId) -> Result<&'a [Match], Stop> {
         match self.rules.plan(pattern) {
-            PatternPlan::Anchored { offset, slot } => {
+            None => Ok(&[]),
+            Some(PatternPlan::Anchored { offset, slot }) => {
                 let found = self.anchored[slot].get_or_init(|| {
                     self.anchored_checks.set(self.anchored_checks.get() + 1);
                     self.rules.match_anchored(slot, self.data, offset)
                 });
                 Ok(found.as_slice())
             }
-            PatternPlan::Searched { slot } => {
+            Some(PatternPlan::Searched { slot }) => {
                 self.searched.map(|m| m.of(slot)).ok_or(Stop::NeedsPatterns)
             }
         }
@@ -457,7 +458,11 @@ impl<'a> Eval<'_, 'a> {
                 semantics::string_op(*op, a.scalar(), b.scalar()).map_or(Val::Undef, Val::Bool)
             }
             Expr::Matches { subject, regex } => match self.eval(subject)? {
-                Val::Str(s) => Val::Bool(self.st.rules.regex(*regex).is_match(s.as_ref())),
+                Val::Str(s) => self
+                    .st
+                    .rules
+                    .regex(*regex)
+                    .map_or(Val::Undef, |regex| Val::Bool(regex.is_match(s.as_ref()))),
                 _ => Val::Undef,
             },
             Expr::Regex(id) => Val::Regex(*id),
@@ -562,7 +567,7 @@ impl<'a> Eval<'_, 'a> {
             Val::Int(n) => Some(Value::Integer(n)),
             Val::Float(x) => Some(Value::Float(x)),
             Val::Str(s) => Some(Value::String(s.into_owned())),
-            Val::Regex(id) => Some(Value::Regex(self.st.rules.regex(id).clone())),
+            Val::Regex(id) => self.st.rules.regex(id).map(|regex| Value::Regex(regex.clone())),
             Val::Data(value) => Some(value.clone()),
         })
     }

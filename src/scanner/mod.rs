@@ -365,7 +365,7 @@ impl<'r> Scanner<'r> {
             && decisions.order.iter().any(|&id| {
                 decisions.reported(self.rules, id)
                     && reported_patterns(self.rules, id)
-                        .any(|p| matches!(self.rules.plan(p), PatternPlan::Searched { .. }))
+                        .any(|p| matches!(self.rules.plan(p), Some(PatternPlan::Searched { .. })))
             })
     }
 }
@@ -564,8 +564,11 @@ impl Report<'_> {
 
     fn strings(&self, pattern: PatternId) -> Vec<StringMatch> {
         let list = match self.rules.plan(pattern) {
-            PatternPlan::Anchored { .. } => self.state.matches_of(pattern).unwrap_or_default(),
-            PatternPlan::Searched { slot } => self.searched.map_or(&[][..], |m| m.of(slot)),
+            Some(PatternPlan::Anchored { .. }) => {
+                self.state.matches_of(pattern).unwrap_or_default()
+            }
+            Some(PatternPlan::Searched { slot }) => self.searched.map_or(&[][..], |m| m.of(slot)),
+            None => &[],
         };
         let name = &self.rules.program().patterns[pattern.0 as usize].name;
         list.iter()
