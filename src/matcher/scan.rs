@@ -246,9 +246,10 @@ impl Search {
 
     /// The pass split into pieces run side by side: the atom walk in
     /// chunks of `chunk_len` atom starts, then each form without atoms
-    /// still wanted on its own. Every piece reads all of `data` (a match that begins in one
-    /// chunk may reach into the next, or before it, as far as it likes),
-    /// so no overlap is needed: the chunks only divide where atoms start.
+    /// that is still wanted, on its own. Every piece reads all of `data`
+    /// (a match that begins in one chunk may reach into the next, or
+    /// before it, as far as it likes), so no overlap is needed: the
+    /// chunks only divide where atoms start.
     ///
     /// A serial pass finds its matches in the order of the chunks and
     /// then of the atom-less forms. Each piece keeps the order it found

@@ -217,6 +217,10 @@ impl RegexVerifier {
         limits: &MatcherLimits,
     ) -> Result<Vec<(Self, Vec<AtomVariant>)>, PatternError> {
         let plans = atoms::regex_atom_plans(hir, limits.max_atoms_per_form);
+        // What every plan shares: the whole regex and its properties.
+        let encoded = hir_codec::encode(hir);
+        let lazy = regex::is_lazy(hir);
+        let min_len = hir.properties().minimum_len().unwrap_or(usize::MAX);
         let plan_of = |atom_plan: Option<&atoms::AtomPlan>| {
             let (prefix, masks_at_atom) = match atom_plan {
                 Some(atoms::AtomPlan { elements, split, .. }) => (
@@ -231,13 +235,13 @@ impl RegexVerifier {
                 None => (None, Vec::new()),
             };
             VerifierPlan {
-                hir: hir_codec::encode(hir),
+                hir: encoded.clone(),
                 prefix,
                 searched_alone: atom_plan.is_none(),
                 checks_end,
                 span,
-                lazy: regex::is_lazy(hir),
-                min_len: hir.properties().minimum_len().unwrap_or(usize::MAX),
+                lazy,
+                min_len,
                 masks_at_atom,
                 size_limit: limits.regex_size_limit,
                 cache_capacity: limits.regex_cache_capacity,
