@@ -203,17 +203,12 @@ impl Chain {
         starts.sort_unstable_by(|a, b| b.cmp(a));
         starts.dedup();
         for start in starts {
-            if let Some(found) = self.match_from(data, start, budget)
+            if let Some(found) = self.match_at(data, start, budget)
                 && !emit(found)
             {
                 return;
             }
         }
-    }
-
-    /// The match starting exactly at `offset`.
-    pub(crate) fn match_at(&self, data: &[u8], offset: usize, budget: &Budget) -> Option<Match> {
-        self.match_from(data, offset, budget)
     }
 
     /// Pushes to `starts` every start of piece 0 from which the pieces
@@ -243,9 +238,9 @@ impl Chain {
         }
     }
 
-    /// The leftmost-first match from `start`: each jump as short as the
-    /// rest allows.
-    fn match_from(&self, data: &[u8], start: usize, budget: &Budget) -> Option<Match> {
+    /// The match starting exactly at `start`, leftmost-first: each jump as
+    /// short as the rest allows.
+    pub(crate) fn match_at(&self, data: &[u8], start: usize, budget: &Budget) -> Option<Match> {
         let end = self.end_from(data, 0, start, budget)?;
         Some(Match { offset: start, length: end - start, xor_key: None })
     }

@@ -107,6 +107,17 @@ impl Form {
         }
     }
 
+    /// Whether the form finds exactly the matches `other` finds, as the
+    /// forms a regex is split into do (each verifies the whole regex).
+    pub(crate) fn matches_like(&self, other: &Form) -> bool {
+        match (&self.kind, &other.kind) {
+            (FormKind::Regex(a), FormKind::Regex(b)) => {
+                self.edges == other.edges && a.same_regex(b)
+            }
+            _ => false,
+        }
+    }
+
     /// The match of the form starting exactly at `offset`.
     pub(crate) fn match_at(
         &self,

@@ -284,7 +284,8 @@ impl CompiledPattern {
 pub struct Matcher {
     /// Every form of every pattern; each knows its pattern index.
     forms: Vec<Form>,
-    /// Form indexes per pattern, for [`Matcher::match_at`].
+    /// Form indexes per pattern, for [`Matcher::match_at`]: of forms that
+    /// match alike (a split regex's), the first only.
     forms_of_pattern: Vec<Vec<usize>>,
     /// The atom index and the forms searched without atoms.
     search: scan::Search,
@@ -329,8 +330,17 @@ impl Matcher {
         let mut forms = Vec::new();
         let mut forms_of_pattern = Vec::with_capacity(patterns.len());
         for (index, pattern) in patterns.into_iter().enumerate() {
-            forms_of_pattern.push((forms.len()..forms.len() + pattern.forms.len()).collect());
+            let first = forms.len();
             forms.extend(pattern.forms.into_iter().map(|form| Form { pattern: index, ..form }));
+            // The forms a regex is split into (one per alternative) all
+            // verify the whole regex: one of them answers `match_at`.
+            let mut listed: Vec<usize> = Vec::new();
+            for form in first..forms.len() {
+                if !listed.iter().any(|&earlier| forms[earlier].matches_like(&forms[form])) {
+                    listed.push(form);
+                }
+            }
+            forms_of_pattern.push(listed);
         }
         let search = scan::Search::build(&forms)?;
         // The search holds what the atoms are for; the forms' copies would

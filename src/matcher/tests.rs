@@ -338,6 +338,10 @@ fn alternatives_without_a_common_atom_get_a_form_each() {
     let matcher = Matcher::build(&[spec], &MatcherLimits::default()).expect("compiles");
     assert_eq!(matcher.forms.len(), 2);
     assert!(matcher.search.unatomized().is_empty());
+    // Both forms verify the whole regex: `$a at N` asks one of them.
+    assert_eq!(matcher.forms_of_pattern[0].len(), 1);
+    let found = matcher.match_at(0, b"..abWxyz5", 2).expect("a match at 2");
+    assert_eq!((found.offset, found.length), (2, 6));
 }
 
 #[test]

@@ -267,6 +267,12 @@ impl RegexVerifier {
             .collect()
     }
 
+    /// Whether `other` verifies the same regex within the same reach, so
+    /// that both find the same match at any offset.
+    pub(crate) fn same_regex(&self, other: &RegexVerifier) -> bool {
+        self.plan.hir == other.plan.hir && self.plan.span == other.plan.span
+    }
+
     /// The automata, compiled on first use for rules loaded from a file.
     fn automata(&self) -> Option<&Automata> {
         self.automata.get_or_init(|| self.plan.compile().ok().map(Box::new)).as_deref()
