@@ -25,6 +25,7 @@
 mod depth_limit;
 mod regexes;
 mod serialize;
+mod slots;
 
 use std::sync::Arc;
 
@@ -61,8 +62,6 @@ pub(crate) enum PatternPlan {
 pub(crate) struct ScanPlan {
     /// How each pattern is found, by [`PatternId`].
     pub plans: Vec<PatternPlan>,
-    /// The searched patterns, by search slot.
-    pub searched_ids: Vec<PatternId>,
     /// For each rule, the global rules of its namespace other than itself.
     pub globals: Vec<Vec<RuleId>>,
     /// For each rule, the search slots of the patterns of which one must
@@ -75,19 +74,18 @@ pub(crate) struct ScanPlan {
     /// conditions.
     #[serde(skip)]
     pub indicators: crate::attribution::indicators::IndicatorSet,
-    /// The rule of each searched pattern, by search slot, which the search
-    /// asks to skip the patterns of rules already decided. Not stored:
-    /// derived from `searched_ids` on load.
+    /// The patterns and rules of each search slot, which the search asks
+    /// to skip the patterns of rules already decided. Not stored: derived
+    /// from `plans` on load.
     #[serde(skip)]
-    pub searched_rules: Vec<RuleId>,
+    pub owners: slots::SlotOwners,
 }
 
 impl ScanPlan {
-    /// Fills [`ScanPlan::searched_rules`] from `program`, whose pattern ids
-    /// `searched_ids` must index.
-    pub(crate) fn index_searched_rules(&mut self, program: &Program) {
-        self.searched_rules =
-            self.searched_ids.iter().map(|id| program.patterns[id.0 as usize].rule).collect();
+    /// Fills [`ScanPlan::owners`] for `slots` search slots from
+    /// `program`, whose patterns `plans` must describe.
+    pub(crate) fn index_slots(&mut self, program: &Program, slots: usize) {
+        self.owners = slots::SlotOwners::new(program, &self.plans, slots);
     }
 }
 
@@ -102,8 +100,8 @@ pub struct Rules {
     /// Not stored: rebuilt from the program's regex sources on load.
     #[serde(skip)]
     regexes: regexes::ConditionRegexes,
-    /// Matcher over the searched patterns; its pattern `i` is
-    /// `plan.searched_ids[i]`.
+    /// Matcher over the searched patterns, by search slot (see
+    /// [`ScanPlan::owners`]).
     searched: Matcher,
     /// Matcher over the anchored patterns, by anchored slot.
     anchored: Matcher,
@@ -131,7 +129,7 @@ impl Rules {
         mut plan: ScanPlan,
     ) -> Self {
         let regexes = regexes::ConditionRegexes::built(regexes, searched.limits().regex_size_limit);
-        plan.index_searched_rules(&program);
+        plan.index_slots(&program, searched.pattern_count());
         Self { program, regexes, searched, anchored, plan }
     }
 
@@ -190,9 +188,10 @@ impl Rules {
         self.searched.find_all(data, scratch, max_matches, &by_rule)
     }
 
-    /// The pattern searched in search slot `slot`.
-    pub(crate) fn searched_pattern(&self, slot: usize) -> PatternId {
-        self.plan.searched_ids[slot]
+    /// The patterns searched in search slot `slot` (identical patterns of
+    /// several rules share one), in pattern order.
+    pub(crate) fn searched_patterns(&self, slot: usize) -> impl Iterator<Item = PatternId> + '_ {
+        self.plan.owners.of(slot).iter().map(|&(pattern, _)| pattern)
     }
 
     /// The match of anchored pattern `slot` at `offset`, if any.
@@ -236,26 +235,29 @@ struct WantedByRule<'a> {
 }
 
 impl WantedByRule<'_> {
-    fn rule_of(&self, slot: usize) -> Option<RuleId> {
-        self.rules.plan.searched_rules.get(slot).copied()
+    /// The rules of the patterns searched in `slot`.
+    fn rules_of(&self, slot: usize) -> impl Iterator<Item = RuleId> + '_ {
+        self.rules.plan.owners.of(slot).iter().map(|&(_, rule)| rule)
     }
 }
 
 impl crate::matcher::Wanted for WantedByRule<'_> {
     fn wanted(&self, slot: usize) -> bool {
-        self.rule_of(slot).is_none_or(|rule| (self.wanted)(rule))
+        self.rules_of(slot).any(|rule| (self.wanted)(rule))
     }
 
     /// A rule none of whose required patterns (see
     /// [`Rules::required`]) can match any more is false, as the scanner
-    /// will find after the search: its slow patterns are not searched.
+    /// will find after the search: its slow patterns are not searched
+    /// unless another rule sharing them still needs them.
     fn still_wanted(&self, slot: usize, may_match: &dyn Fn(usize) -> bool) -> bool {
-        let Some(rule) = self.rule_of(slot) else { return true };
-        (self.wanted)(rule)
-            && self
-                .rules
-                .required(rule)
-                .is_none_or(|slots| slots.iter().any(|&slot| may_match(slot as usize)))
+        self.rules_of(slot).any(|rule| {
+            (self.wanted)(rule)
+                && self
+                    .rules
+                    .required(rule)
+                    .is_none_or(|slots| slots.iter().any(|&slot| may_match(slot as usize)))
+        })
     }
 }
 

@@ -105,7 +105,7 @@ pub struct Pattern {
 }
 
 /// What a pattern searches for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum PatternValue {
     /// A text string's bytes, escapes decoded.
     Text(#[serde(with = "crate::byte_strings::bytes")] Vec<u8>),
@@ -116,7 +116,7 @@ pub enum PatternValue {
 }
 
 /// One element of a hex string.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum HexToken {
     /// One byte, tested under a mask.
     Byte(MaskedByte),
@@ -135,7 +135,7 @@ pub enum HexToken {
 /// A byte test of a hex string: `4D` is value `0x4D` under mask `0xFF`,
 /// `4?` value `0x40` under `0xF0`, `??` mask 0, and `~4D` the same test
 /// negated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MaskedByte {
     /// The expected bits.
     pub value: u8,
@@ -146,7 +146,7 @@ pub struct MaskedByte {
 }
 
 /// A regular expression in YARA's dialect, with its flags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Regex {
     /// The text between the slashes, as written.
     pub pattern: String,
@@ -158,7 +158,7 @@ pub struct Regex {
 
 /// The modifiers of a pattern, one field each: their combination and
 /// arguments are checked before they get here.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Modifiers {
     /// `nocase`: ASCII letters match either case.
     pub nocase: bool,

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use regex_automata::meta;
 
 use super::ir::{
-    Anchor, Constant, Expr, Iterable, OfItems, PatternId, PatternRef, Program, Quantifier, Rule,
-    RuleId,
+    Anchor, Constant, Expr, Iterable, Modifiers, OfItems, PatternId, PatternRef, PatternValue,
+    Program, Quantifier, Rule, RuleId,
 };
 use super::requirements::{Requirement, rule_guards, rule_requirements};
 use crate::diagnostics::{Diagnostic, codes};
@@ -59,13 +59,12 @@ pub(super) fn build_rules(
     limits: &MatcherLimits,
 ) -> Result<Rules, Diagnostic> {
     let plans = pattern_plans(&program);
-    let (mut searched, mut anchored, mut searched_ids) = (Vec::new(), Vec::new(), Vec::new());
-    for ((index, pattern), plan) in compiled.into_iter().enumerate().zip(&plans) {
-        match plan {
-            PatternPlan::Searched { .. } => {
-                searched.push(pattern);
-                searched_ids.extend(u32::try_from(index).ok().map(PatternId));
-            }
+    let (mut searched, mut anchored) = (Vec::new(), Vec::new());
+    for (pattern, plan) in compiled.into_iter().zip(&plans) {
+        match *plan {
+            // A pattern identical to an earlier one is searched in its slot.
+            PatternPlan::Searched { slot } if slot < searched.len() => {}
+            PatternPlan::Searched { .. } => searched.push(pattern),
             PatternPlan::Anchored { .. } => anchored.push(pattern),
         }
     }
@@ -83,8 +82,7 @@ pub(super) fn build_rules(
         required: required_slots(&program, &plans, &searched),
         guards: rule_guards(&program),
         plans,
-        searched_ids,
-        searched_rules: Vec::new(),
+        owners: Default::default(),
     };
     Ok(Rules::from_parts(program, regexes, searched, anchored, plan))
 }
@@ -179,15 +177,28 @@ fn pattern_plans(program: &Program) -> Vec<PatternPlan> {
             _ => {}
         });
     }
-    let (mut anchored, mut searched) = (0, 0);
-    fn next(counter: &mut usize) -> usize {
-        *counter += 1;
-        *counter - 1
-    }
+    let mut anchored = 0;
+    // Identical searched patterns share a slot (see `rules/slots.rs`).
+    let mut searched: HashMap<(&PatternValue, &Modifiers), usize> = HashMap::new();
+    let mut valueless = 0;
     uses.into_iter()
-        .map(|u| match u {
-            Uses::At(offset) => PatternPlan::Anchored { offset, slot: next(&mut anchored) },
-            Uses::None | Uses::Other => PatternPlan::Searched { slot: next(&mut searched) },
+        .zip(&program.patterns)
+        .map(|(u, pattern)| match u {
+            Uses::At(offset) => {
+                anchored += 1;
+                PatternPlan::Anchored { offset, slot: anchored - 1 }
+            }
+            Uses::None | Uses::Other => {
+                let slots = searched.len() + valueless;
+                let slot = match &pattern.value {
+                    Some(value) => *searched.entry((value, &pattern.modifiers)).or_insert(slots),
+                    None => {
+                        valueless += 1;
+                        slots
+                    }
+                };
+                PatternPlan::Searched { slot }
+            }
         })
         .collect()
 }

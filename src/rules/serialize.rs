@@ -55,7 +55,7 @@ pub const MAGIC: &[u8; 8] = b"SPOOR\0RS";
 /// The version of the layout and payload encoding. Bump it whenever a
 /// serialized type changes; the `format_fingerprint` test of this module
 /// fails until one does.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// This build's version, written into and expected in every file.
 const SPOOR_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -172,7 +172,7 @@ impl Rules {
         }
         rules.check_tables().map_err(|what| CompiledError::Damaged(what.to_owned()))?;
         rules.plan.indicators = IndicatorSet::recognize(&rules.program);
-        rules.plan.index_searched_rules(&rules.program);
+        rules.plan.index_slots(&rules.program, rules.searched.pattern_count());
         rules.regexes = ConditionRegexes::deferred(
             rules.program.regexes.len(),
             rules.searched.limits().regex_size_limit,
@@ -193,9 +193,7 @@ impl Rules {
             (plan.required.len() == rules, "required pattern table"),
             (plan.guards.len() == rules, "input guard table"),
             (plan.plans.len() == patterns, "pattern plan table"),
-            (plan.searched_ids.len() == searched, "searched pattern table"),
             (anchored.count() == self.anchored.pattern_count(), "anchored pattern table"),
-            (plan.searched_ids.iter().all(|id| (id.0 as usize) < patterns), "pattern id"),
             (plan.globals.iter().flatten().all(|id| (id.0 as usize) < rules), "global rule id"),
             (
                 plan.required.iter().flatten().flatten().all(|&slot| (slot as usize) < searched),
@@ -377,7 +375,7 @@ mod tests {
     /// Bump [`FORMAT_VERSION`] and set both numbers here.
     #[test]
     fn format_fingerprint() {
-        const EXPECTED: (u32, u32) = (4, 1_757_354_894);
+        const EXPECTED: (u32, u32) = (5, 524_288_186);
         let bytes = rules().serialize().unwrap();
         let found = (FORMAT_VERSION, crc32fast::hash(&bytes[HEADER_LEN..]));
         assert_eq!(

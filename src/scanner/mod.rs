@@ -525,8 +525,9 @@ fn cap_warnings(rules: &Rules, matches: &PatternMatches) -> Vec<String> {
     matches
         .capped()
         .into_iter()
-        .map(|slot| {
-            let pattern = &rules.program().patterns[rules.searched_pattern(slot).0 as usize];
+        .flat_map(|slot| rules.searched_patterns(slot).map(move |pattern| (slot, pattern)))
+        .map(|(slot, pattern)| {
+            let pattern = &rules.program().patterns[pattern.0 as usize];
             format!(
                 "pattern {} of rule {} has too many matches: only the first {} are kept",
                 pattern.name,

@@ -67,12 +67,20 @@ impl Profile {
             if cost.verifications == 0 {
                 continue;
             }
-            let pattern = &program.patterns[rules.searched_pattern(slot).0 as usize];
+            // A slot shared by identical patterns is searched once: its
+            // cost goes to the first, and the line says how many share it.
+            let mut owners = rules.searched_patterns(slot);
+            let Some(first) = owners.next() else { continue };
+            let sharing = match owners.count() {
+                0 => String::new(),
+                others => format!(" (and {others} identical)"),
+            };
+            let pattern = &program.patterns[first.0 as usize];
             let rule = &mut by_rule[pattern.rule.0 as usize];
             rule.search_time += cost.time;
             rule.verifications += cost.verifications;
             patterns.push(PatternCostLine {
-                pattern: format!("{} {}", rule.rule, pattern.name),
+                pattern: format!("{} {}{sharing}", rule.rule, pattern.name),
                 verifications: cost.verifications,
                 time: cost.time,
             });

@@ -281,6 +281,77 @@ fn a_rule_requires_its_patterns_with_atoms_before_its_slow_ones() {
 }
 
 #[test]
+fn identical_patterns_of_several_rules_share_one_search_slot() {
+    let built = compile(
+        r#"rule small { strings: $a = "needle" wide condition: filesize < 5 and $a }
+           rule counted { strings: $x = "needle" wide $y = "needle" wide condition: #x == 2 and #y == 2 }
+           rule plain { strings: $a = "needle" condition: $a }"#,
+    );
+    let slots: Vec<_> = (0..4).map(|p| built.plan(PatternId(p)).unwrap()).collect();
+    assert_eq!([slots[1], slots[2]], [slots[0]; 2]);
+    assert_ne!(slots[3], slots[0], "`ascii` and `wide` are different patterns");
+    let loaded = Rules::deserialize(&built.serialize().unwrap()).unwrap();
+    for rules in [&built, &loaded] {
+        let mut scanner = Scanner::new(rules);
+        scanner.options_mut().print_strings = true;
+        // `small` is ruled out by the file size; `counted` still wants the
+        // slot, and each of its patterns reports the matches.
+        let results = scanner.scan_bytes(b"n\0e\0e\0d\0l\0e\0 n\0e\0e\0d\0l\0e\0").unwrap();
+        assert_eq!(names(&results), ["counted"]);
+        assert_eq!(offsets(&results, 0), [("$x", 0), ("$x", 13), ("$y", 0), ("$y", 13)]);
+    }
+}
+
+#[test]
+fn a_shared_slow_pattern_is_searched_while_one_of_its_rules_wants_it() {
+    let rules = compile(
+        r#"rule sheet { strings: $a = "macrosheet" $ip = /([0-9]{1,3}\.){3}[0-9]{1,3}/ condition: all of them }
+           rule any_ip { strings: $ip = /([0-9]{1,3}\.){3}[0-9]{1,3}/ condition: $ip }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    // `sheet` is ruled out by its missing `$a`, `any_ip` is not.
+    assert_eq!(names(&scanner.scan_bytes(b"10.0.0.1 but no sheet").unwrap()), ["any_ip"]);
+    assert_eq!(names(&scanner.scan_bytes(b"10.0.0.1 macrosheet").unwrap()), ["sheet", "any_ip"]);
+}
+
+#[test]
+fn the_match_cap_of_a_shared_slot_warns_for_each_pattern() {
+    let rules = compile(
+        r#"rule r { strings: $a = "a" condition: $a }
+           rule s { strings: $b = "a" condition: $b }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    scanner.options_mut().max_matches_per_pattern = 3;
+    let results = scanner.scan_bytes(b"aaaaa").unwrap();
+    assert_eq!(names(&results), ["r", "s"]);
+    assert_eq!(
+        results.warnings(),
+        [
+            "pattern $a of rule r has too many matches: only the first 3 are kept",
+            "pattern $b of rule s has too many matches: only the first 3 are kept"
+        ]
+    );
+}
+
+#[test]
+fn the_profile_gives_a_shared_slot_to_its_first_pattern() {
+    let rules = compile(
+        r#"rule r { strings: $a = "abcdefgh" condition: $a }
+           rule s { strings: $b = "abcdefgh" condition: $b }"#,
+    );
+    let profile = Arc::new(Mutex::new(profile::Profile::default()));
+    {
+        let options = ScanOptions { profile: Some(Arc::clone(&profile)), ..ScanOptions::default() };
+        let mut scanner = Scanner::with_options(&rules, options);
+        scanner.scan_bytes(b"abcdefgh abcdefgh abcdefgh").unwrap();
+    }
+    let report = profile.lock().unwrap().report(&rules, 10);
+    let lines: Vec<_> =
+        report.patterns.iter().map(|p| (p.pattern.as_str(), p.verifications)).collect();
+    assert_eq!(lines, [("default:r $a (and 1 identical)", 3)]);
+}
+
+#[test]
 fn patterns_of_an_of_at_a_constant_are_anchored() {
     let rules = compile(
         r#"rule r { strings: $a1 = "alpha" $a2 = "also" $b = "beta" condition: any of them at 0 }"#,
