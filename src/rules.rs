@@ -26,6 +26,7 @@ mod depth_limit;
 mod regexes;
 mod serialize;
 mod slots;
+mod triage;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ use regex_automata::meta;
 use serde::{Deserialize, Serialize};
 
 pub use serialize::{CompiledError, FORMAT_VERSION, MAGIC, is_compiled};
+pub(crate) use triage::{Triage, TriagedInput};
 
 use crate::compiler::ir::{PatternId, Program, RegexId, Rule, RuleId};
 use crate::compiler::requirements::InputGuard;
@@ -79,13 +81,19 @@ pub(crate) struct ScanPlan {
     /// from `plans` on load.
     #[serde(skip)]
     pub owners: slots::SlotOwners,
+    /// The guards and requirements arranged for the per-input tests. Not
+    /// stored: derived from `guards` and `required` on load.
+    #[serde(skip)]
+    pub triage: Triage,
 }
 
 impl ScanPlan {
-    /// Fills [`ScanPlan::owners`] for `slots` search slots from
-    /// `program`, whose patterns `plans` must describe.
-    pub(crate) fn index_slots(&mut self, program: &Program, slots: usize) {
+    /// Fills the tables derived from the stored ones ([`ScanPlan::owners`]
+    /// and [`ScanPlan::triage`]) for `slots` search slots; `plans` must
+    /// describe the patterns of `program`.
+    pub(crate) fn derive_tables(&mut self, program: &Program, slots: usize) {
         self.owners = slots::SlotOwners::new(program, &self.plans, slots);
+        self.triage = Triage::new(&self.guards, &self.required, slots);
     }
 }
 
@@ -129,7 +137,7 @@ impl Rules {
         mut plan: ScanPlan,
     ) -> Self {
         let regexes = regexes::ConditionRegexes::built(regexes, searched.limits().regex_size_limit);
-        plan.index_slots(&program, searched.pattern_count());
+        plan.derive_tables(&program, searched.pattern_count());
         Self { program, regexes, searched, anchored, plan }
     }
 
@@ -215,9 +223,9 @@ impl Rules {
         &self.plan.globals[rule.0 as usize]
     }
 
-    /// The tests on the input the condition of `rule` needs.
-    pub(crate) fn guard(&self, rule: RuleId) -> &InputGuard {
-        &self.plan.guards[rule.0 as usize]
+    /// The per-input tests that make rules false without evaluation.
+    pub(crate) fn triage(&self) -> &Triage {
+        &self.plan.triage
     }
 
     /// The search slots of the patterns of which one must match for the

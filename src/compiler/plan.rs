@@ -83,6 +83,7 @@ pub(super) fn build_rules(
         guards: rule_guards(&program),
         plans,
         owners: Default::default(),
+        triage: Default::default(),
     };
     Ok(Rules::from_parts(program, regexes, searched, anchored, plan))
 }

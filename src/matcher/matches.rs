@@ -36,6 +36,14 @@ impl PatternMatches {
         &list[..list.len().min(self.max)]
     }
 
+    /// The slots with at least one kept match, ascending.
+    pub fn matched_slots(&self) -> impl Iterator<Item = usize> + '_ {
+        self.found
+            .matched_patterns()
+            .filter(|(_, list)| self.max > 0 && !list.is_empty())
+            .map(|(slot, _)| slot)
+    }
+
     /// Patterns whose matches were cut off at a cap.
     #[must_use]
     pub fn capped(&self) -> Vec<usize> {

@@ -172,7 +172,7 @@ impl Rules {
         }
         rules.check_tables().map_err(|what| CompiledError::Damaged(what.to_owned()))?;
         rules.plan.indicators = IndicatorSet::recognize(&rules.program);
-        rules.plan.index_slots(&rules.program, rules.searched.pattern_count());
+        rules.plan.derive_tables(&rules.program, rules.searched.pattern_count());
         rules.regexes = ConditionRegexes::deferred(
             rules.program.regexes.len(),
             rules.searched.limits().regex_size_limit,

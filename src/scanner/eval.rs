@@ -128,27 +128,6 @@ impl<'a> ScanState<'a> {
             }
         }
     }
-
-    /// Whether the input fails a test the condition of `rule` needs (see
-    /// [`crate::compiler::requirements::InputGuard`]), which makes the condition false.
-    pub(crate) fn fails_guard(&self, rule: RuleId) -> bool {
-        let guard = self.rules.guard(rule);
-        let size = i64::try_from(self.data.len()).unwrap_or(i64::MAX);
-        !(guard.min_size..=guard.max_size).contains(&size)
-            || guard.magic.is_some_and(|magic| {
-                magic.reader.read(self.data, magic.offset) != Some(magic.value)
-            })
-    }
-
-    /// Whether the search ruled the condition of `rule` out: none of the
-    /// patterns it requires (see [`crate::compiler::requirements`]) has a
-    /// match. Always false before the search.
-    pub(crate) fn ruled_out(&self, rule: RuleId) -> bool {
-        match (self.searched, self.rules.required(rule)) {
-            (Some(found), Some(slots)) => slots.iter().all(|&s| found.of(s as usize).is_empty()),
-            _ => false,
-        }
-    }
 }
 
 /// Evaluates the condition of rule `rule`: `Ok(true)` when it holds,

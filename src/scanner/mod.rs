@@ -38,7 +38,7 @@ use crate::matcher::deadline::Deadline;
 use crate::matcher::{Chunking, Match, PatternMatches, Scratch};
 use crate::modules::external::ModuleInputs;
 use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
-use crate::rules::{PatternPlan, Rules};
+use crate::rules::{PatternPlan, Rules, TriagedInput};
 use error::ScanError;
 use eval::{Clock, ScanState, Stop, Val, Verdict, eval_rule};
 use input::LoadOptions;
@@ -292,7 +292,11 @@ impl<'r> Scanner<'r> {
         // other rules had their chance to match.
         let selection = rules.indicators().rules_to_evaluate(data, clock.deadline());
         let mut stopped = !selection.complete;
-        let mut decisions = Decisions::new(std::mem::take(&mut self.verdicts), selection.rules);
+        let mut decisions = Decisions::new(
+            std::mem::take(&mut self.verdicts),
+            selection.rules,
+            rules.triage().input(data),
+        );
         let undecided = match decisions.evaluate(&state, Pass::BeforeSearch, self.costs()) {
             Ok(undecided) => undecided,
             Err(_) => {
@@ -324,6 +328,7 @@ impl<'r> Scanner<'r> {
         };
         if let Some(found) = &searched {
             state.searched = Some(found);
+            rules.triage().note_search(&mut decisions.input, found);
             stopped |= decisions.evaluate(&state, Pass::AfterSearch, self.costs()).is_err();
         }
         self.stats.anchored_checks += anchored_checks.get();
@@ -426,17 +431,19 @@ struct Decisions<'a, 'r> {
     /// Loop variables of the condition being evaluated, one allocation
     /// for all rules.
     frame: Vec<Val<'a>>,
+    /// What the cheap tests know of the input.
+    input: TriagedInput,
     /// How many conditions were evaluated.
     evaluated: u64,
 }
 
 impl<'a, 'r> Decisions<'a, 'r> {
     /// Takes `verdicts`, all false, and marks the rules of `order` unknown.
-    fn new(mut verdicts: Vec<Verdict>, order: Cow<'r, [RuleId]>) -> Self {
+    fn new(mut verdicts: Vec<Verdict>, order: Cow<'r, [RuleId]>, input: TriagedInput) -> Self {
         for id in order.iter() {
             verdicts[id.0 as usize] = Verdict::Unknown;
         }
-        Self { verdicts, order, frame: Vec::new(), evaluated: 0 }
+        Self { verdicts, order, frame: Vec::new(), input, evaluated: 0 }
     }
 
     /// The verdicts, all false again, for the next scan.
@@ -469,12 +476,18 @@ impl<'a, 'r> Decisions<'a, 'r> {
         mut costs: Option<&mut [ConditionCost]>,
     ) -> Result<bool, Stop> {
         let mut undecided = false;
+        let triage = state.rules.triage();
         for &id in self.order.iter() {
             let index = id.0 as usize;
             if self.verdicts[index] != Verdict::Unknown {
                 continue;
             }
-            if state.fails_guard(id) || state.ruled_out(id) {
+            let cheaply_false = match pass {
+                Pass::BeforeSearch => triage.fails_guard(&self.input, id),
+                // A rule still unknown passed its guard before the search.
+                Pass::AfterSearch => triage.ruled_out(&self.input, id),
+            };
+            if cheaply_false {
                 self.verdicts[index] = Verdict::False;
                 continue;
             }
