@@ -336,7 +336,7 @@ impl<'r> Scanner<'r> {
         self.stats.conditions_evaluated += decisions.evaluated;
 
         let matching: Vec<RuleId> =
-            decisions.order.iter().copied().filter(|&id| decisions.reported(rules, id)).collect();
+            decisions.trues().filter(|&id| decisions.reported(rules, id)).collect();
         self.verdicts = decisions.finish();
         let report = Report { rules, data, searched: searched.as_ref(), state: &state };
         let matches =
@@ -367,7 +367,7 @@ impl<'r> Scanner<'r> {
     /// of them are only known after a search.
     fn strings_need_search(&self, decisions: &Decisions<'_, '_>) -> bool {
         self.options.print_strings
-            && decisions.order.iter().any(|&id| {
+            && decisions.trues().any(|id| {
                 decisions.reported(self.rules, id)
                     && reported_patterns(self.rules, id)
                         .any(|p| matches!(self.rules.plan(p), Some(PatternPlan::Searched { .. })))
@@ -433,6 +433,9 @@ struct Decisions<'a, 'r> {
     frame: Vec<Val<'a>>,
     /// What the cheap tests know of the input.
     input: TriagedInput,
+    /// The rules found true, ascending: a handful per input, where the
+    /// rules to ask are thousands.
+    trues: Vec<RuleId>,
     /// How many conditions were evaluated.
     evaluated: u64,
 }
@@ -443,7 +446,12 @@ impl<'a, 'r> Decisions<'a, 'r> {
         for id in order.iter() {
             verdicts[id.0 as usize] = Verdict::Unknown;
         }
-        Self { verdicts, order, frame: Vec::new(), input, evaluated: 0 }
+        Self { verdicts, order, frame: Vec::new(), input, trues: Vec::new(), evaluated: 0 }
+    }
+
+    /// The rules found true, ascending.
+    fn trues(&self) -> impl Iterator<Item = RuleId> + '_ {
+        self.trues.iter().copied()
     }
 
     /// The verdicts, all false again, for the next scan.
@@ -475,7 +483,7 @@ impl<'a, 'r> Decisions<'a, 'r> {
         pass: Pass,
         mut costs: Option<&mut [ConditionCost]>,
     ) -> Result<bool, Stop> {
-        let mut undecided = false;
+        let (mut undecided, mut timed_out) = (false, false);
         let triage = state.rules.triage();
         for &id in self.order.iter() {
             let index = id.0 as usize;
@@ -504,7 +512,10 @@ impl<'a, 'r> Decisions<'a, 'r> {
                 profile::note(costs, id, started.elapsed());
             }
             self.verdicts[index] = match verdict {
-                Ok(true) => Verdict::True,
+                Ok(true) => {
+                    self.trues.push(id);
+                    Verdict::True
+                }
                 Ok(false) => Verdict::False,
                 Err(Stop::NeedsPatterns) if pass == Pass::AfterSearch => Verdict::False,
                 Err(Stop::NeedsPatterns) => {
@@ -517,10 +528,16 @@ impl<'a, 'r> Decisions<'a, 'r> {
                     undecided |= !doomed;
                     Verdict::Unknown
                 }
-                Err(Stop::Timeout) => return Err(Stop::Timeout),
+                Err(Stop::Timeout) => {
+                    timed_out = true;
+                    break;
+                }
             };
         }
-        Ok(undecided)
+        // Each pass finds its true rules in ascending order, the second
+        // after the first's.
+        self.trues.sort_unstable();
+        if timed_out { Err(Stop::Timeout) } else { Ok(undecided) }
     }
 }
 
