@@ -23,7 +23,8 @@ use super::PatternMatches;
 pub(crate) struct Triage {
     /// Per rule, the `filesize` range its guard admits.
     sizes: Vec<(i64, i64)>,
-    /// Per rule, its magic test: an index into `magics`, or [`NO_MAGIC`].
+    /// Per rule, its magic test: an index into `magics`, or
+    /// `magics.len()` for none.
     magic_of: Vec<u32>,
     /// The distinct magic tests.
     magics: Vec<Magic>,
@@ -36,9 +37,6 @@ pub(crate) struct Triage {
     has_requirement: Vec<bool>,
 }
 
-/// A rule whose guard has no magic test.
-const NO_MAGIC: u32 = u32::MAX;
-
 impl Triage {
     /// The tables for rules whose guards are `guards` and whose required
     /// search slots (below `slots`) are `required`, both by rule id.
@@ -48,16 +46,18 @@ impl Triage {
         slots: usize,
     ) -> Triage {
         let mut magics: Vec<Magic> = Vec::new();
-        let mut magic_of = Vec::with_capacity(guards.len());
-        for guard in guards {
-            let index = guard.magic.map_or(NO_MAGIC as usize, |magic| {
-                magics.iter().position(|&known| known == magic).unwrap_or_else(|| {
-                    magics.push(magic);
-                    magics.len() - 1
-                })
-            });
-            magic_of.push(u32::try_from(index).unwrap_or(NO_MAGIC));
+        for magic in guards.iter().filter_map(|guard| guard.magic) {
+            if !magics.contains(&magic) {
+                magics.push(magic);
+            }
         }
+        let magic_of = guards
+            .iter()
+            .map(|guard| {
+                let index = guard.magic.and_then(|magic| magics.iter().position(|&m| m == magic));
+                u32::try_from(index.unwrap_or(magics.len())).unwrap_or(u32::MAX)
+            })
+            .collect();
         let mut requiring_starts = vec![0; slots + 1];
         for &slot in required.iter().flatten().flatten() {
             requiring_starts[slot as usize + 1] += 1;
@@ -87,43 +87,48 @@ impl Triage {
     pub(crate) fn input(&self, data: &[u8]) -> TriagedInput {
         TriagedInput {
             size: i64::try_from(data.len()).unwrap_or(i64::MAX),
+            // The last entry stands for "no magic test", never failed.
             failed_magics: self
                 .magics
                 .iter()
                 .map(|magic| magic.reader.read(data, magic.offset) != Some(magic.value))
+                .chain([false])
                 .collect(),
-            required_matched: Vec::new(),
+            may_match: Vec::new(),
         }
     }
 
-    /// Whether the input fails a test the condition of `rule` needs,
-    /// which makes the condition false.
-    pub(crate) fn fails_guard(&self, input: &TriagedInput, rule: RuleId) -> bool {
-        let index = rule.0 as usize;
-        let (min, max) = self.sizes[index];
-        !(min..=max).contains(&input.size)
-            || input.failed_magics.get(self.magic_of[index] as usize).is_some_and(|&failed| failed)
+    /// Whether the input fails a test the condition of the rule with id
+    /// `rule` needs, which makes the condition false. Without a branch:
+    /// callers ask it of every rule in turn, and which rules fail is no
+    /// pattern a branch predictor learns.
+    #[inline]
+    pub(crate) fn fails_guard(&self, input: &TriagedInput, rule: usize) -> bool {
+        let (min, max) = self.sizes[rule];
+        let magic = self.magic_of[rule] as usize;
+        (input.size < min)
+            | (input.size > max)
+            | input.failed_magics.get(magic).copied().unwrap_or(false)
     }
 
-    /// Notes which rules the search results `found` leave a required
-    /// pattern with a match.
+    /// Notes which rules the search results `found` leave a pattern they
+    /// require with a match (or require none).
     pub(crate) fn note_search(&self, input: &mut TriagedInput, found: &PatternMatches) {
-        input.required_matched = vec![false; self.has_requirement.len()];
+        input.may_match = self.has_requirement.iter().map(|&has| !has).collect();
         for slot in found.matched_slots() {
             let (start, end) = (self.requiring_starts[slot], self.requiring_starts[slot + 1]);
             for rule in &self.requiring[start..end] {
-                input.required_matched[rule.0 as usize] = true;
+                input.may_match[rule.0 as usize] = true;
             }
         }
     }
 
-    /// Whether the search ruled the condition of `rule` out: none of the
-    /// patterns it requires has a match. False before
+    /// Whether the search ruled the condition of the rule with id `rule`
+    /// out: none of the patterns it requires has a match. False before
     /// [`Triage::note_search`].
-    pub(crate) fn ruled_out(&self, input: &TriagedInput, rule: RuleId) -> bool {
-        let index = rule.0 as usize;
-        self.has_requirement[index]
-            && input.required_matched.get(index).is_some_and(|&matched| !matched)
+    #[inline]
+    pub(crate) fn ruled_out(&self, input: &TriagedInput, rule: usize) -> bool {
+        input.may_match.get(rule).is_some_and(|&may| !may)
     }
 }
 
@@ -134,8 +139,9 @@ pub(crate) struct TriagedInput {
     size: i64,
     /// Per distinct magic test, whether the input fails it.
     failed_magics: Vec<bool>,
-    /// Per rule, after the search: whether a pattern it requires matched.
-    required_matched: Vec<bool>,
+    /// Per rule, after the search: whether it requires no pattern or a
+    /// pattern it requires matched.
+    may_match: Vec<bool>,
 }
 
 #[cfg(test)]
@@ -162,7 +168,7 @@ mod tests {
         assert_eq!(triage.magics.len(), 1);
         let fails = |data: &[u8]| {
             let input = triage.input(data);
-            (0..4).map(|rule| triage.fails_guard(&input, RuleId(rule))).collect::<Vec<_>>()
+            (0..4).map(|rule| triage.fails_guard(&input, rule)).collect::<Vec<_>>()
         };
         assert_eq!(fails(b"MZ"), [false, false, false, false]);
         assert_eq!(fails(b"ELF"), [true, false, true, true]);

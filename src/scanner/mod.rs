@@ -38,7 +38,7 @@ use crate::matcher::deadline::Deadline;
 use crate::matcher::{Chunking, Match, PatternMatches, Scratch};
 use crate::modules::external::ModuleInputs;
 use crate::results::{FileReport, MAX_MATCH_DATA, RuleMatch, StringMatch};
-use crate::rules::{PatternPlan, Rules, TriagedInput};
+use crate::rules::{PatternPlan, Rules, Triage, TriagedInput};
 use error::ScanError;
 use eval::{Clock, ScanState, Stop, Val, Verdict, eval_rule};
 use input::LoadOptions;
@@ -471,36 +471,45 @@ impl<'a, 'r> Decisions<'a, 'r> {
             && rules.globals_of(id).iter().all(|&g| is_true(g))
     }
 
-    /// Evaluates the rules still unknown, in id order. Returns whether a
-    /// rule stayed undecided that can still match (no global rule of its
-    /// namespace is false so far), which makes the search necessary. Once
-    /// one has, the rules after it are only tested against their guards
-    /// (as cheap as a header read): those that fail are false, and the
-    /// search skips their patterns; the rest wait for the search.
+    /// Makes false every rule still unknown that a cheap test rules out:
+    /// its guard before the search, its required patterns after it (every
+    /// rule still unknown then passed its guard). One sweep over the
+    /// verdicts ahead of the evaluations: a rule is false whether or not
+    /// an earlier one is known.
+    fn apply_cheap_tests(&mut self, triage: &Triage, pass: Pass) {
+        let input = &self.input;
+        for (rule, verdict) in self.verdicts.iter_mut().enumerate() {
+            let ruled_out = match pass {
+                Pass::BeforeSearch => triage.fails_guard(input, rule),
+                Pass::AfterSearch => triage.ruled_out(input, rule),
+            };
+            if ruled_out & (*verdict == Verdict::Unknown) {
+                *verdict = Verdict::False;
+            }
+        }
+    }
+
+    /// Makes false the rules the cheap tests rule out, then evaluates the
+    /// rules still unknown, in id order. Returns whether a rule stayed
+    /// undecided that can still match (no global rule of its namespace is
+    /// false so far), which makes the search necessary. Once one has, the
+    /// rules after it wait for the search, which skips the patterns of
+    /// the rules already false.
     fn evaluate(
         &mut self,
         state: &ScanState<'a>,
         pass: Pass,
         mut costs: Option<&mut [ConditionCost]>,
     ) -> Result<bool, Stop> {
+        self.apply_cheap_tests(state.rules.triage(), pass);
         let (mut undecided, mut timed_out) = (false, false);
-        let triage = state.rules.triage();
         for &id in self.order.iter() {
             let index = id.0 as usize;
             if self.verdicts[index] != Verdict::Unknown {
                 continue;
             }
-            let cheaply_false = match pass {
-                Pass::BeforeSearch => triage.fails_guard(&self.input, id),
-                // A rule still unknown passed its guard before the search.
-                Pass::AfterSearch => triage.ruled_out(&self.input, id),
-            };
-            if cheaply_false {
-                self.verdicts[index] = Verdict::False;
-                continue;
-            }
             if undecided {
-                continue;
+                break;
             }
             self.evaluated += 1;
             // Messages of an evaluation that ends unknown are dropped: the

@@ -352,6 +352,20 @@ fn the_profile_gives_a_shared_slot_to_its_first_pattern() {
 }
 
 #[test]
+fn a_rule_ruled_out_by_the_cheap_tests_reads_as_false_in_later_conditions() {
+    let rules = compile(
+        r#"rule mz { strings: $a = "needle" condition: uint16(0) == 0x5A4D and $a }
+           rule found { strings: $a = "needle" condition: $a }
+           rule neither { strings: $b = "other" condition: $b and not mz and not found }"#,
+    );
+    let mut scanner = Scanner::new(&rules);
+    // `mz` fails its guard before the search, `found` is ruled out after
+    // it; `neither` reads both as false.
+    assert_eq!(names(&scanner.scan_bytes(b"ELF other").unwrap()), ["neither"]);
+    assert_eq!(names(&scanner.scan_bytes(b"MZ other needle").unwrap()), ["mz", "found"]);
+}
+
+#[test]
 fn patterns_of_an_of_at_a_constant_are_anchored() {
     let rules = compile(
         r#"rule r { strings: $a1 = "alpha" $a2 = "also" $b = "beta" condition: any of them at 0 }"#,
