@@ -235,7 +235,7 @@ fn bare(e: &Expr) -> String {
             let set = match set {
                 OfSet::Patterns(p) => pattern_set(p),
                 OfSet::Rules(names) => format!("({})", name_refs(names, "")),
-                OfSet::Exprs(exprs) => format!("({})", list(exprs, 0)),
+                OfSet::Exprs(exprs) => bool_tuple(exprs),
             };
             format!("{} of {set}{}", quantifier(q), anchor(a))
         }
@@ -289,6 +289,21 @@ fn join(operands: &[Expr], separator: &str, min: u8) -> String {
 
 fn list(exprs: &[Expr], min: u8) -> String {
     join(exprs, ", ", min)
+}
+
+/// The tuple of `any of (...)` over boolean expressions. Written bare, a
+/// tuple of pattern matches (`$a, $b`) or of identifiers (`r1, r2`) would
+/// read back as a pattern or rule set: its first item is parenthesized.
+fn bool_tuple(exprs: &[Expr]) -> String {
+    let bare_pattern = |e: &Expr| matches!(e.kind, ExprKind::PatternMatch { anchor: None, .. });
+    let bare_name = |e: &Expr| matches!(e.kind, ExprKind::Ident(_));
+    match exprs.split_first() {
+        Some((first, rest)) if exprs.iter().all(bare_pattern) || exprs.iter().all(bare_name) => {
+            let rest: String = rest.iter().map(|e| format!(", {}", expr(e, 0))).collect();
+            format!("(({}){rest})", expr(first, 0))
+        }
+        _ => format!("({})", list(exprs, 0)),
+    }
 }
 
 fn match_index(index: &Option<Box<Expr>>) -> String {
@@ -346,6 +361,27 @@ mod tests {
         assert_eq!(hex_byte(0x40, 0xF0), "4?");
         assert_eq!(hex_byte(0x0D, 0x0F), "?D");
         assert_eq!(hex_byte(0, 0), "??");
+    }
+
+    #[test]
+    fn a_tuple_of_bare_matches_or_names_stays_a_tuple() {
+        for (text, printed) in [
+            ("any of (($a), $a)", "any of (($a), $a)"),
+            ("any of ((r1), r2)", "any of ((r1), r2)"),
+            ("any of (($a), r1)", "any of ($a, r1)"),
+            ("any of ($a, $b)", "any of ($a, $b)"),
+        ] {
+            let source = crate::source::SourceFile::new(
+                "t",
+                format!(
+                    "rule r1 {{ condition: true }} rule r2 {{ condition: true }} rule r {{ strings: $a = \"a\" $b = \"b\" condition: {text} }}"
+                ),
+            );
+            let (file, diagnostics) = super::super::parse(&source);
+            assert!(diagnostics.is_empty(), "{text}");
+            let Item::Rule(rule) = &file.items[2] else { panic!("a rule") };
+            assert_eq!(expr(&rule.condition, 0), printed);
+        }
     }
 
     #[test]
