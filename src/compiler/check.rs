@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use super::expr::{Env, ExprChecker};
 use super::ir::{self, RuleId};
-use super::patterns::{RegexTable, RulePatterns, check_patterns};
+use super::patterns::{PatternContext, RegexTable, RulePatterns, check_patterns};
 use crate::diagnostics::{Diagnostic, codes};
-use crate::matcher::{CompiledPattern, MatcherLimits};
+use crate::matcher::CompiledPattern;
 use crate::parser::ast;
 use crate::results::MetaValue;
 use crate::source::SourceFile;
@@ -38,10 +38,8 @@ pub(super) struct RuleSite<'a> {
     pub env: &'a Env<'a>,
     /// Its file.
     pub source: &'a Arc<SourceFile>,
-    /// What compiled patterns may cost.
-    pub limits: &'a MatcherLimits,
-    /// Whether its pattern regexes are read in YARA-X's relaxed syntax.
-    pub relaxed_re_syntax: bool,
+    /// How its patterns are compiled.
+    pub patterns: PatternContext<'a>,
 }
 
 /// Checks `rule`; diagnostics go to `diags`, regexes of its condition to
@@ -55,15 +53,8 @@ pub(super) fn check_rule(
     let errors_before = error_count(diags);
     let regexes_before = regexes.len();
     check_tags(rule, site.source, diags);
-    let RulePatterns { lowered: patterns, compiled, mut declared } = check_patterns(
-        rule,
-        site.id,
-        site.pattern_base,
-        site.source,
-        site.limits,
-        site.relaxed_re_syntax,
-        diags,
-    );
+    let RulePatterns { lowered: patterns, compiled, mut declared } =
+        check_patterns(rule, site.id, site.pattern_base, site.source, &site.patterns, diags);
     let condition = ExprChecker::new(site.env, site.source, diags, &mut declared, regexes)
         .condition(&rule.condition);
     if condition.is_some() {

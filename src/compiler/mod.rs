@@ -106,6 +106,8 @@ pub struct Compiler {
     patterns: Vec<ir::Pattern>,
     /// The patterns compiled, by [`ir::PatternId`].
     compiled: Vec<CompiledPattern>,
+    /// `compiled` by value and modifiers.
+    compiled_index: patterns::CompiledIndex,
     regexes: RegexTable,
     limits: MatcherLimits,
     modules: BTreeSet<ModuleId>,
@@ -145,6 +147,7 @@ impl Compiler {
             rules: Vec::new(),
             patterns: Vec::new(),
             compiled: Vec::new(),
+            compiled_index: patterns::CompiledIndex::default(),
             regexes: RegexTable::new(&MatcherLimits::default()),
             limits: MatcherLimits::default(),
             modules: BTreeSet::new(),
@@ -423,8 +426,15 @@ impl Compiler {
             pattern_base: u32::try_from(self.patterns.len()).unwrap_or(u32::MAX),
             env: &env,
             source,
-            limits: &self.limits,
-            relaxed_re_syntax: self.relaxed_re_syntax,
+            patterns: patterns::PatternContext {
+                limits: &self.limits,
+                relaxed_re_syntax: self.relaxed_re_syntax,
+                earlier: patterns::EarlierPatterns {
+                    index: &self.compiled_index,
+                    lowered: &self.patterns,
+                    compiled: &self.compiled,
+                },
+            },
         };
         let id = site.id;
         let regexes_before = self.regexes.len();
@@ -445,8 +455,10 @@ impl Compiler {
                     self.private_rules.push((self.namespace.clone(), id, here));
                 }
                 self.rules.push(checked.rule);
+                let first_pattern = self.patterns.len();
                 self.patterns.extend(checked.patterns);
                 self.compiled.extend(checked.compiled);
+                self.compiled_index.add(&self.patterns, first_pattern);
                 table.insert(&rule.name.name, Some(id));
                 self.duplicate_body(rule, source);
             }

@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use regex_automata::meta;
@@ -46,6 +47,72 @@ impl DeclaredPatterns {
     }
 }
 
+/// The patterns compiled so far, found by their lowered value and
+/// modifiers: signature-base declares 29% of its patterns more than once,
+/// and a repeat is copied rather than compiled again.
+#[derive(Debug, Default)]
+pub(super) struct CompiledIndex {
+    /// Pattern ids by a hash of the value and modifiers.
+    by_hash: HashMap<u64, Vec<u32>>,
+}
+
+/// How the patterns of a rule are compiled.
+pub(super) struct PatternContext<'a> {
+    /// What compiled patterns may cost.
+    pub limits: &'a MatcherLimits,
+    /// Whether regexes are read in YARA-X's relaxed syntax.
+    pub relaxed_re_syntax: bool,
+    /// The patterns of the rules before, whose compiled forms a repeat of
+    /// one copies.
+    pub earlier: EarlierPatterns<'a>,
+}
+
+/// The patterns of earlier rules, with their index, as a rule being
+/// checked sees them.
+#[derive(Clone, Copy)]
+pub(super) struct EarlierPatterns<'a> {
+    pub index: &'a CompiledIndex,
+    /// By [`PatternId`].
+    pub lowered: &'a [ir::Pattern],
+    /// By [`PatternId`].
+    pub compiled: &'a [CompiledPattern],
+}
+
+fn key_hash(value: &ir::PatternValue, modifiers: &ir::Modifiers) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    (value, modifiers).hash(&mut hasher);
+    hasher.finish()
+}
+
+impl CompiledIndex {
+    /// Indexes `lowered[from..]`, whose values must be known.
+    pub(super) fn add(&mut self, lowered: &[ir::Pattern], from: usize) {
+        for (id, pattern) in lowered.iter().enumerate().skip(from) {
+            if let (Some(value), Ok(id)) = (&pattern.value, u32::try_from(id)) {
+                self.by_hash.entry(key_hash(value, &pattern.modifiers)).or_default().push(id);
+            }
+        }
+    }
+}
+
+impl EarlierPatterns<'_> {
+    /// The compiled form of an earlier pattern with this value and these
+    /// modifiers.
+    fn find(
+        &self,
+        value: &ir::PatternValue,
+        modifiers: &ir::Modifiers,
+    ) -> Option<&CompiledPattern> {
+        let ids = self.index.by_hash.get(&key_hash(value, modifiers))?;
+        ids.iter().map(|&id| id as usize).find_map(|id| {
+            let earlier = self.lowered.get(id)?;
+            (earlier.value.as_ref() == Some(value) && earlier.modifiers == *modifiers)
+                .then(|| self.compiled.get(id))
+                .flatten()
+        })
+    }
+}
+
 /// The patterns of one rule, lowered and compiled.
 #[derive(Debug)]
 pub(super) struct RulePatterns {
@@ -78,8 +145,7 @@ pub(super) fn check_patterns(
     rule_id: RuleId,
     base: u32,
     source: &Arc<SourceFile>,
-    limits: &MatcherLimits,
-    relaxed_re_syntax: bool,
+    context: &PatternContext<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> RulePatterns {
     let mut first_use: HashMap<&str, &ast::Pattern> = HashMap::new();
@@ -105,14 +171,21 @@ pub(super) fn check_patterns(
             }
         }
         let value = match &pattern.value {
-            PatternValue::Regex(regex) => match strict_regex(regex, relaxed_re_syntax) {
+            PatternValue::Regex(regex) => match strict_regex(regex, context.relaxed_re_syntax) {
                 Cow::Owned(strict) => Cow::Owned(PatternValue::Regex(strict)),
                 Cow::Borrowed(_) => Cow::Borrowed(&pattern.value),
             },
             value => Cow::Borrowed(value),
         };
-        let spec = PatternSpec { value: &value, modifiers: &pattern.modifiers };
-        match CompiledPattern::new(&spec, limits) {
+        let (lowered_value, modifiers) = (lower_value(&value), lower_modifiers(&pattern.modifiers));
+        let done = match context.earlier.find(&lowered_value, &modifiers) {
+            Some(earlier) => Ok(earlier.clone()),
+            None => CompiledPattern::new(
+                &PatternSpec { value: &value, modifiers: &pattern.modifiers },
+                context.limits,
+            ),
+        };
+        match done {
             Ok(done) => {
                 lint_pattern(pattern, Some(&done), source, diags);
                 compiled.push(done);
@@ -122,8 +195,8 @@ pub(super) fn check_patterns(
         lowered.push(ir::Pattern {
             rule: rule_id,
             name: format!("${name}"),
-            value: Some(lower_value(&value)),
-            modifiers: lower_modifiers(&pattern.modifiers),
+            value: Some(lowered_value),
+            modifiers,
             is_private: pattern.modifiers.iter().any(|m| m.kind == ModifierKind::Private),
         });
     }

@@ -356,3 +356,27 @@ fn regexes_are_read_in_yara_dialect_and_errors_point_into_them() {
     let errors = compile(r#"rule a { condition: "x" matches /x{,2}[z-a]/ }"#).unwrap_err();
     assert!(errors[0].1.starts_with("1:40 "), "points at the class: {errors:?}");
 }
+
+#[test]
+fn a_repeated_pattern_is_compiled_once_and_diagnosed_in_every_rule() {
+    // The second `$a` copies the first's compiled forms; its warning and
+    // the third rule's error are still reported at their own places.
+    let mut compiler = Compiler::new();
+    compiler.add_source(
+        "rule r { strings: $a = \"x\" condition: $a }\n\
+         rule s { strings: $a = \"x\" condition: $a }\n\
+         rule t { strings: $a = /a*/ condition: $a }\n\
+         rule u { strings: $a = /a*/ condition: $a }",
+        "test.yar",
+    );
+    let at = |code| -> Vec<usize> {
+        compiler
+            .diagnostics()
+            .iter()
+            .filter(|d| d.code == code)
+            .map(|d| d.line_col().unwrap_or_default().0)
+            .collect()
+    };
+    assert_eq!(at(codes::SLOW_PATTERN), [1, 2]);
+    assert_eq!(at(codes::PATTERN_MATCHES_EMPTY), [3, 4]);
+}

@@ -40,7 +40,7 @@ const INVALID: u8 = 0xFF;
 /// character, unused bits of the last character zero. The decoded bytes
 /// after the fillers must be the text. For `base64wide` every character is
 /// followed by `\0` and `=` characters are skipped.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DecodeCheck {
     /// The text that was encoded (already widened for `wide`).
     #[serde(with = "crate::byte_strings::bytes")]

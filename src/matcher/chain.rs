@@ -37,7 +37,7 @@ const MAX_GAPS: usize = 64;
 const MAX_PATHS: u64 = 256;
 
 /// A hex string as pieces joined by jumps.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(try_from = "ChainParts")]
 pub(crate) struct Chain {
     parts: ChainParts,
@@ -45,7 +45,7 @@ pub(crate) struct Chain {
 
 /// A [`Chain`]'s fields, checked by [`Chain::try_from`] when a compiled
 /// ruleset is loaded, so that a forged one cannot index out of bounds.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct ChainParts {
     /// The runs of bytes, none empty.
     pieces: Vec<Piece>,
@@ -58,7 +58,7 @@ struct ChainParts {
 }
 
 /// A run of bytes, each compared under a mask.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Piece {
     /// The expected bytes, zero where the mask is.
     #[serde(with = "crate::byte_strings::bytes")]

@@ -18,7 +18,7 @@ use super::verify::{self, CacheSlot, RegexVerifier};
 use serde::{Deserialize, Serialize};
 
 /// One concrete form of a pattern.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Form {
     /// Index of the pattern this form belongs to in its matcher.
     pub pattern: usize,
@@ -32,7 +32,7 @@ pub(crate) struct Form {
 }
 
 /// How a form matches.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum FormKind {
     /// A fixed byte string.
     Literal(Literal),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::base64;
 
 /// A fixed byte string, compared under a case and xor rule.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Literal {
     /// The bytes before any xor.
     #[serde(with = "crate::byte_strings::bytes")]

@@ -231,7 +231,7 @@ pub enum PatternError {
 
 /// One pattern compiled on its own: its forms with their atoms, ready to
 /// join a [`Matcher`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CompiledPattern {
     forms: Vec<Form>,
 }

@@ -48,7 +48,7 @@ pub(crate) struct RegexVerifier {
 
 /// What a regex form's automata are compiled from, and the facts about it
 /// the search needs before they exist.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct VerifierPlan {
     /// The whole regex ([`hir_codec`] bytes).
     #[serde(with = "crate::byte_strings::bytes")]
@@ -95,6 +95,13 @@ struct Automata {
     ends: Option<hybrid::dfa::DFA>,
     /// Whether the regex's repetitions are lazy (see [`VerifierPlan`]).
     lazy: bool,
+}
+
+/// A copy compiles its automata again on first use.
+impl Clone for RegexVerifier {
+    fn clone(&self) -> Self {
+        RegexVerifier { plan: self.plan.clone(), automata: OnceLock::new() }
+    }
 }
 
 impl VerifierPlan {
