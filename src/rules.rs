@@ -92,7 +92,7 @@ impl ScanPlan {
     /// and [`ScanPlan::triage`]) for `slots` search slots; `plans` must
     /// describe the patterns of `program`.
     pub(crate) fn derive_tables(&mut self, program: &Program, slots: usize) {
-        self.owners = slots::SlotOwners::new(program, &self.plans, slots);
+        self.owners = slots::slot_owners(program, &self.plans, slots);
         self.triage = Triage::new(&self.guards, &self.required, slots);
     }
 }

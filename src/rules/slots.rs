@@ -12,52 +12,59 @@ use crate::compiler::ir::{PatternId, Program, RuleId};
 
 use super::PatternPlan;
 
-/// The patterns, and their rules, of each search slot, derived from the
-/// pattern plans (not stored).
-#[derive(Debug, Default)]
-pub(crate) struct SlotOwners {
-    /// Where each slot's owners start in `owners`, plus the end.
+/// Values grouped by search slot, each group in the order given.
+#[derive(Debug)]
+pub(crate) struct BySlot<T> {
+    /// Where each slot's values start in `values`, plus the end.
     starts: Vec<usize>,
-    /// Every searched pattern with its rule, grouped by slot, in pattern
-    /// order within a slot.
-    owners: Vec<(PatternId, RuleId)>,
+    values: Vec<T>,
 }
 
-impl SlotOwners {
-    /// The owners of `slots` search slots, from the plans of `program`'s
-    /// patterns; a plan's slot must be below `slots`.
-    pub(crate) fn new(program: &Program, plans: &[PatternPlan], slots: usize) -> SlotOwners {
-        let searched = |plan: &PatternPlan| match *plan {
-            PatternPlan::Searched { slot } => Some(slot),
-            PatternPlan::Anchored { .. } => None,
-        };
+impl<T> Default for BySlot<T> {
+    fn default() -> Self {
+        BySlot { starts: Vec::new(), values: Vec::new() }
+    }
+}
+
+impl<T> BySlot<T> {
+    /// Groups `entries` (slot, value) by slot, for `slots` slots; an
+    /// entry whose slot is not below `slots` is left out.
+    pub(crate) fn new(slots: usize, entries: impl Iterator<Item = (usize, T)>) -> BySlot<T> {
+        let mut entries: Vec<(usize, T)> = entries.filter(|&(slot, _)| slot < slots).collect();
+        // Stable: each group keeps the order given.
+        entries.sort_by_key(|&(slot, _)| slot);
         let mut starts = vec![0; slots + 1];
-        for slot in plans.iter().filter_map(searched) {
+        for &(slot, _) in &entries {
             starts[slot + 1] += 1;
         }
         for slot in 0..slots {
             starts[slot + 1] += starts[slot];
         }
-        let mut next = starts.clone();
-        let mut owners = vec![(PatternId(0), RuleId(0)); starts[slots]];
-        for (index, plan) in plans.iter().enumerate() {
-            if let Some(slot) = searched(plan) {
-                let pattern = PatternId(u32::try_from(index).unwrap_or(u32::MAX));
-                owners[next[slot]] = (pattern, program.patterns[index].rule);
-                next[slot] += 1;
-            }
-        }
-        SlotOwners { starts, owners }
+        BySlot { starts, values: entries.into_iter().map(|(_, value)| value).collect() }
     }
 
-    /// The patterns searched in `slot` with their rules; empty for a slot
-    /// out of range.
-    pub(crate) fn of(&self, slot: usize) -> &[(PatternId, RuleId)] {
+    /// The values of `slot`; empty for a slot out of range.
+    pub(crate) fn of(&self, slot: usize) -> &[T] {
         match (self.starts.get(slot), self.starts.get(slot + 1)) {
-            (Some(&start), Some(&end)) => &self.owners[start..end],
+            (Some(&start), Some(&end)) => &self.values[start..end],
             _ => &[],
         }
     }
+}
+
+/// The patterns searched in each slot with their rules, in pattern order,
+/// derived from the pattern plans (not stored).
+pub(crate) type SlotOwners = BySlot<(PatternId, RuleId)>;
+
+/// The owners of `slots` search slots, from the plans of `program`'s
+/// patterns.
+pub(crate) fn slot_owners(program: &Program, plans: &[PatternPlan], slots: usize) -> SlotOwners {
+    let owners =
+        plans.iter().zip(&program.patterns).enumerate().filter_map(|(index, (plan, p))| {
+            let PatternPlan::Searched { slot } = *plan else { return None };
+            Some((slot, (PatternId(u32::try_from(index).unwrap_or(u32::MAX)), p.rule)))
+        });
+    BySlot::new(slots, owners)
 }
 
 #[cfg(test)]
@@ -87,7 +94,7 @@ mod tests {
             PatternPlan::Searched { slot: 0 },
             PatternPlan::Searched { slot: 1 },
         ];
-        let owners = SlotOwners::new(&program, &plans, 2);
+        let owners = slot_owners(&program, &plans, 2);
         assert_eq!(owners.of(0), [(PatternId(2), RuleId(1))]);
         assert_eq!(owners.of(1), [(PatternId(0), RuleId(0)), (PatternId(3), RuleId(2))]);
         assert!(owners.of(2).is_empty());

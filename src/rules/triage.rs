@@ -16,6 +16,7 @@ use crate::compiler::ir::RuleId;
 use crate::compiler::requirements::{InputGuard, Magic};
 
 use super::PatternMatches;
+use super::slots::BySlot;
 
 /// The guards and requirements of every rule, arranged for the tests.
 /// Derived from the stored plan on load (not stored).
@@ -28,11 +29,8 @@ pub(crate) struct Triage {
     magic_of: Vec<u32>,
     /// The distinct magic tests.
     magics: Vec<Magic>,
-    /// Where each search slot's requiring rules start in `requiring`,
-    /// plus the end.
-    requiring_starts: Vec<usize>,
-    /// The rules that require each slot, grouped by slot.
-    requiring: Vec<RuleId>,
+    /// The rules that require each search slot.
+    requiring: BySlot<RuleId>,
     /// Per rule, whether it requires some pattern to match.
     has_requirement: Vec<bool>,
 }
@@ -58,27 +56,15 @@ impl Triage {
                 u32::try_from(index.unwrap_or(magics.len())).unwrap_or(u32::MAX)
             })
             .collect();
-        let mut requiring_starts = vec![0; slots + 1];
-        for &slot in required.iter().flatten().flatten() {
-            requiring_starts[slot as usize + 1] += 1;
-        }
-        for slot in 0..slots {
-            requiring_starts[slot + 1] += requiring_starts[slot];
-        }
-        let mut next = requiring_starts.clone();
-        let mut requiring = vec![RuleId(0); requiring_starts[slots]];
-        for (rule, slots) in required.iter().enumerate() {
-            for &slot in slots.iter().flatten() {
-                requiring[next[slot as usize]] = RuleId(u32::try_from(rule).unwrap_or(u32::MAX));
-                next[slot as usize] += 1;
-            }
-        }
+        let requiring = required.iter().enumerate().flat_map(|(rule, slots)| {
+            let rule = RuleId(u32::try_from(rule).unwrap_or(u32::MAX));
+            slots.iter().flatten().map(move |&slot| (slot as usize, rule))
+        });
         Triage {
             sizes: guards.iter().map(|guard| (guard.min_size, guard.max_size)).collect(),
             magic_of,
             magics,
-            requiring_starts,
-            requiring,
+            requiring: BySlot::new(slots, requiring),
             has_requirement: required.iter().map(Option::is_some).collect(),
         }
     }
@@ -116,8 +102,7 @@ impl Triage {
     pub(crate) fn note_search(&self, input: &mut TriagedInput, found: &PatternMatches) {
         input.may_match = self.has_requirement.iter().map(|&has| !has).collect();
         for slot in found.matched_slots() {
-            let (start, end) = (self.requiring_starts[slot], self.requiring_starts[slot + 1]);
-            for rule in &self.requiring[start..end] {
+            for rule in self.requiring.of(slot) {
                 input.may_match[rule.0 as usize] = true;
             }
         }
